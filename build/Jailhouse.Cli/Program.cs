@@ -1,0 +1,44 @@
+using System.CommandLine;
+using Jailhouse.Config;
+
+namespace Jailhouse.Cli;
+
+/// <summary>
+/// The `jailhouse` command line. Exit codes: 0 success, 1 invalid input (the message names the
+/// file and position), 2 usage error.
+/// </summary>
+public static class Program
+{
+    public const int Success = 0;
+    public const int InvalidInput = 1;
+    public const int UsageError = 2;
+
+    public static int Main(string[] args)
+    {
+        var root = new RootCommand("Jailhouse board-support tools: configurations, boot integration, images and the target commands.");
+        root.Subcommands.Add(ConfigCommands.Create());
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors)
+                Console.Error.WriteLine($"jailhouse: {error.Message}");
+            Console.Error.WriteLine("Try 'jailhouse --help'" + (args.Length > 0 ? $" or 'jailhouse {string.Join(' ', args.TakeWhile(a => !a.StartsWith('-')).Take(2))} --help'." : "."));
+            return UsageError;
+        }
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (ConfigException e)
+        {
+            Console.Error.WriteLine(e.ToString());
+            return InvalidInput;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"jailhouse: error: {e.Message}");
+            return InvalidInput;
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using Jailhouse.Config.Binary;
+using Jailhouse.Config.Model;
+using Jailhouse.Config.Yaml;
+
+namespace Jailhouse.Config;
+
+/// <summary>Loads a configuration from either format and writes outputs atomically.</summary>
+public static class ConfigFiles
+{
+    /// <summary>Reads a binary config (recognised by its signature) or a YAML one.</summary>
+    public static JailhouseConfig Load(string path, out IReadOnlyList<ConfigWarning> warnings)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException(new SourceLocation(path, 0, 0), $"cannot read the file: {e.Message}");
+        }
+        if (IsBinary(bytes))
+            return ConfigBinaryReader.Read(bytes, path, out warnings);
+        warnings = [];
+        string text;
+        try
+        {
+            text = new System.Text.UTF8Encoding(false, true).GetString(bytes);
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            throw new ConfigException(SourceLocation.AtByte(path, 0),
+                "neither a Jailhouse binary configuration (no JHSYS/JHCLL signature) nor UTF-8 YAML text");
+        }
+        return YamlConfigReader.Read(text, path);
+    }
+
+    /// <summary>Binary if it starts with a signature, or with bytes no YAML text has (NUL or control bytes).</summary>
+    public static bool IsBinary(ReadOnlySpan<byte> bytes)
+    {
+        if (ConfigBinaryReader.HasSignature(bytes))
+            return true;
+        var head = bytes[..Math.Min(bytes.Length, 8)];
+        foreach (byte b in head)
+            if (b < 0x20 && b is not (byte)'\n' and not (byte)'\r' and not (byte)'\t')
+                return true;
+        return false;
+    }
+
+    /// <summary>Writes to a temporary file beside <paramref name="path"/> and renames it, so no half-written output remains.</summary>
+    public static void WriteAtomically(string path, ReadOnlySpan<byte> contents)
+    {
+        string full = Path.GetFullPath(path);
+        string directory = Path.GetDirectoryName(full) ?? ".";
+        Directory.CreateDirectory(directory);
+        string temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                stream.Write(contents);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, full, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+    }
+}
