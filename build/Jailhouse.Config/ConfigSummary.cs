@@ -54,7 +54,7 @@ public static class ConfigSummary
 
     private static void DescribeCell(StringBuilder text, CellConfig cell, string kind)
     {
-        text.Append($"{kind} \"{cell.Name}\": CPUs {RangeListSyntax.Format(cell.Cpus)}");
+        text.Append($"{kind} \"{cell.Name}\": CPUs {RangeListSyntax.Format(cell.Cpus.Select(c => (long)c))}");
         if (cell.Flags != 0)
             text.Append($", flags {Flags(Names.CellFlags, (ulong)cell.Flags)}");
         text.Append('\n');
@@ -74,7 +74,7 @@ public static class ConfigSummary
         foreach (var cache in cell.CacheRegions)
             text.Append($"  cache: {Names.CacheType.FormatValue((ulong)cache.Type)} start {cache.Start} size {cache.Size}, flags {Flags(Names.CacheFlags, (ulong)cache.Flags)}\n");
         foreach (var chip in cell.Irqchips)
-            text.Append($"  irqchip 0x{chip.Address:x8} (id 0x{chip.Id:x}): pins {RangeListSyntax.Format(chip.Pins().Select(p => (int)p))}\n");
+            text.Append($"  irqchip 0x{chip.Address:x8} (id 0x{chip.Id:x}): pins {RangeListSyntax.Format(chip.Pins())}\n");
         if (cell.PioRanges.Count > 0)
             text.Append($"  PIO: {string.Join(", ", cell.PioRanges.Select(p => p.Length == 0 ? $"0x{p.Base:x} (empty)" : $"0x{p.Base:x}-0x{p.Base + p.Length - 1:x}"))}\n");
         foreach (var device in cell.PciDevices)

@@ -15,10 +15,11 @@ public sealed class Irqchip
     public uint[] PinBitmap { get; set; } = new uint[4];
     public SourceLocation? Origin { get; set; }
 
-    public IEnumerable<uint> Pins()
+    /// <summary>The pin numbers whose bits are set (64-bit: pin_base + 127 may exceed 32 bits).</summary>
+    public IEnumerable<long> Pins()
     {
         for (int bit = 0; bit < PinCount; bit++)
             if ((PinBitmap[bit / 32] & (1u << (bit % 32))) != 0)
-                yield return PinBase + (uint)bit;
+                yield return (long)PinBase + bit;
     }
 }

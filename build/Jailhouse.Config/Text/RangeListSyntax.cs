@@ -2,10 +2,10 @@ using System.Text;
 
 namespace Jailhouse.Config.Text;
 
-/// <summary>CPU and pin sets written as lists and ranges: "0-3,6".</summary>
+/// <summary>CPU and interrupt pin sets written as lists and ranges: "0-3,6" (values 0..2^32-1).</summary>
 public static class RangeListSyntax
 {
-    public static bool TryParse(string text, out SortedSet<int> set, out string error)
+    public static bool TryParse(string text, out SortedSet<long> set, out string error)
     {
         set = [];
         error = "";
@@ -18,30 +18,33 @@ public static class RangeListSyntax
             int dash = p.IndexOf('-', StringComparison.Ordinal);
             string lowText = dash < 0 ? p : p[..dash];
             string highText = dash < 0 ? p : p[(dash + 1)..];
-            if (!TryNumber(lowText, out int low) || !TryNumber(highText, out int high) || high < low)
+            if (!TryNumber(lowText, out long low) || !TryNumber(highText, out long high) || high < low || high - low >= MaxRange)
             {
                 error = $"expected a list of numbers and ranges like \"0-3,6\", found \"{text}\"";
                 return false;
             }
-            for (int i = low; i <= high; i++)
+            for (long i = low; i <= high; i++)
                 set.Add(i);
         }
         return true;
     }
 
-    private static bool TryNumber(string text, out int value)
+    /// <summary>Largest range accepted, so a typo cannot ask for billions of entries.</summary>
+    private const long MaxRange = 1 << 16;
+
+    private static bool TryNumber(string text, out long value)
     {
         value = 0;
-        if (!NumberSyntax.TryParse(text, out ulong v, out _) || v > int.MaxValue)
+        if (!NumberSyntax.TryParse(text, out ulong v, out _) || v > (1UL << 33))
             return false;
-        value = (int)v;
+        value = (long)v;
         return true;
     }
 
-    public static string Format(IEnumerable<int> values)
+    public static string Format(IEnumerable<long> values)
     {
         var text = new StringBuilder();
-        int? start = null, previous = null;
+        long? start = null, previous = null;
         void Flush()
         {
             if (start is null)
@@ -50,7 +53,7 @@ public static class RangeListSyntax
                 text.Append(',');
             text.Append(start == previous ? $"{start}" : $"{start}-{previous}");
         }
-        foreach (int v in values.Order())
+        foreach (long v in values.Order())
         {
             if (previous is not null && v == previous + 1)
             {

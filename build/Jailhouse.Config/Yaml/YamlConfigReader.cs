@@ -12,6 +12,9 @@ namespace Jailhouse.Config.Yaml;
 /// </summary>
 public sealed class YamlConfigReader
 {
+    /// <summary>A sane bound for CPU numbers (upstream configs use 64-bit sets).</summary>
+    private const int MaxCpu = (1 << 20) - 1;
+
     private readonly YamlNodes nodes;
 
     private YamlConfigReader(string file) => nodes = new YamlNodes(file);
@@ -275,7 +278,10 @@ public sealed class YamlConfigReader
         if (f.Optional("flags") is { } flags)
             cell.Flags = (CellFlags)nodes.Flags(flags, Names.CellFlags, "cell flags");
         var cpusNode = f.Required("cpus");
-        cell.Cpus = nodes.RangeList(cpusNode, "cpus");
+        var cpus = nodes.RangeList(cpusNode, "cpus");
+        if (cpus.Count > 0 && cpus.Max > MaxCpu)
+            throw nodes.Error(cpusNode, $"cpus: CPU {cpus.Max} is beyond the largest supported CPU number {MaxCpu}");
+        cell.Cpus = new SortedSet<int>(cpus.Select(c => (int)c));
         if (f.Optional("cpu-set-size") is { } setSize)
         {
             cell.CpuSetSize = (uint)nodes.Size(setSize, "cpu-set-size", uint.MaxValue);
@@ -373,12 +379,12 @@ public sealed class YamlConfigReader
         chip.PinBase = (uint)nodes.Number(f.Required("pin-base"), "pin-base", uint.MaxValue);
         if (f.Optional("pins") is { } pinsNode)
         {
-            foreach (int pin in nodes.RangeList(pinsNode, "pins"))
+            foreach (long pin in nodes.RangeList(pinsNode, "pins"))
             {
-                long bit = pin - (long)chip.PinBase;
+                long bit = pin - chip.PinBase;
                 if (bit is < 0 or >= Irqchip.PinCount)
                     throw nodes.Error(pinsNode,
-                        $"pin {pin} is outside the irqchip's 128 pins {chip.PinBase}..{chip.PinBase + Irqchip.PinCount - 1} (set pin-base)");
+                        $"pin {pin} is outside the irqchip's 128 pins {chip.PinBase}..{(long)chip.PinBase + Irqchip.PinCount - 1} (set pin-base)");
                 chip.PinBitmap[bit / 32] |= 1u << (int)(bit % 32);
             }
         }

@@ -223,7 +223,7 @@ public sealed class YamlConfigWriter
             Line(1, $"id: {cell.Id}");
         if (cell.Flags != 0)
             Line(1, $"flags: {FlowList(Names.CellFlags.FormatFlags((ulong)cell.Flags))}");
-        string cpus = RangeListSyntax.Format(cell.Cpus);
+        string cpus = RangeListSyntax.Format(cell.Cpus.Select(c => (long)c));
         Line(1, $"cpus: {(cpus.Length == 0 ? "\"\"" : cpus)}");
         if (cell.CpuSetSize != CellConfig.MinimumCpuSetSize(cell.Cpus))
             Line(1, $"cpu-set-size: {cell.CpuSetSize}");
@@ -265,7 +265,7 @@ public sealed class YamlConfigWriter
                 if (chip.Id != 0)
                     Line(3, $"id: {NumberSyntax.Hex(chip.Id)}");
                 Line(3, $"pin-base: {chip.PinBase}");
-                string pins = RangeListSyntax.Format(chip.Pins().Select(p => (int)p));
+                string pins = RangeListSyntax.Format(chip.Pins());
                 if (pins.Length > 0)
                     Line(3, $"pins: {pins}");
             }

@@ -94,10 +94,10 @@ internal sealed class YamlNodes(string file)
     }
 
     /// <summary>A set written "0-3,6", as a single number, or as a YAML list of numbers and ranges.</summary>
-    public SortedSet<int> RangeList(YamlNode node, string context)
+    public SortedSet<long> RangeList(YamlNode node, string context)
     {
         IEnumerable<YamlNode> items = node is YamlSequenceNode ? List(node, context) : [node];
-        var set = new SortedSet<int>();
+        var set = new SortedSet<long>();
         foreach (var item in items)
         {
             string text = Scalar(item, context);
