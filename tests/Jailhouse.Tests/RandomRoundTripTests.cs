@@ -2,7 +2,7 @@ using Jailhouse.Config.Binary;
 using Jailhouse.Config.Model;
 using Jailhouse.Config.Yaml;
 
-namespace Jailhouse.Config.Tests;
+namespace Jailhouse.Tests;
 
 public class RandomRoundTripTests
 {

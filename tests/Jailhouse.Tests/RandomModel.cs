@@ -1,6 +1,6 @@
 using Jailhouse.Config.Model;
 
-namespace Jailhouse.Config.Tests;
+namespace Jailhouse.Tests;
 
 /// <summary>Generates valid, arbitrary configurations: every field random, references consistent.</summary>
 internal sealed class RandomModel(int seed)

@@ -1,7 +1,7 @@
 using Jailhouse.Config.Binary;
 using Jailhouse.Config.Yaml;
 
-namespace Jailhouse.Config.Tests;
+namespace Jailhouse.Tests;
 
 public class GoldenRoundTripTests
 {
@@ -43,6 +43,6 @@ public class GoldenRoundTripTests
     {
         var model = ConfigBinaryReader.ReadFile(Path.Combine(Paths.ReferenceCells, name), out _);
         string folder = name.Split(Path.DirectorySeparatorChar)[0];
-        Assert.Equal(folder, Text.Names.Architecture.FormatValue((ulong)model.Architecture));
+        Assert.Equal(folder, Names.Architecture.FormatValue((ulong)model.Architecture));
     }
 }

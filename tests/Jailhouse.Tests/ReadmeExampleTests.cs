@@ -2,7 +2,7 @@ using Jailhouse.Config.Binary;
 using Jailhouse.Config.Model;
 using Jailhouse.Config.Yaml;
 
-namespace Jailhouse.Config.Tests;
+namespace Jailhouse.Tests;
 
 /// <summary>The cell example a newcomer copies from the README compiles.</summary>
 public class ReadmeExampleTests

@@ -1,7 +1,7 @@
 using Jailhouse.Config.Binary;
 using Jailhouse.Config.Yaml;
 
-namespace Jailhouse.Config.Tests;
+namespace Jailhouse.Tests;
 
 /// <summary>The hand-written YAML under configs/ compiles to the upstream bytes of the same name.</summary>
 public class ProjectConfigTests
@@ -19,7 +19,7 @@ public class ProjectConfigTests
     public void CompilesToTheReferenceOfTheSameName(string yamlFile)
     {
         var model = YamlConfigReader.ReadFile(Path.Combine(Paths.RepositoryRoot, yamlFile));
-        string arch = Text.Names.Architecture.FormatValue((ulong)model.Architecture);
+        string arch = Names.Architecture.FormatValue((ulong)model.Architecture);
         string reference = Path.Combine(Paths.ReferenceCells, arch, Path.GetFileNameWithoutExtension(yamlFile) + ".cell");
         Assert.True(File.Exists(reference), $"no reference file {reference} for {yamlFile}");
         Assert.Equal(File.ReadAllBytes(reference), ConfigBinaryWriter.Write(model));

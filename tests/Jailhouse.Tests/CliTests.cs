@@ -1,6 +1,6 @@
 using Jailhouse.Cli;
 
-namespace Jailhouse.Config.Tests;
+namespace Jailhouse.Tests;
 
 [CollectionDefinition("console", DisableParallelization = true)]
 public class ConsoleCollection;

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using Jailhouse.Config.Binary;
 using Jailhouse.Config.Yaml;
 
-namespace Jailhouse.Config.Tests;
+namespace Jailhouse.Tests;
 
 /// <summary>Invalid inputs are refused with the position and what was expected.</summary>
 public class BadInputTests

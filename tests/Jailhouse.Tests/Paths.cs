@@ -1,4 +1,4 @@
-namespace Jailhouse.Config.Tests;
+namespace Jailhouse.Tests;
 
 /// <summary>Locations of the repository and of the shared reference data beside it.</summary>
 internal static class Paths

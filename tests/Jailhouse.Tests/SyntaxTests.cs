@@ -1,6 +1,6 @@
 using Jailhouse.Config.Text;
 
-namespace Jailhouse.Config.Tests;
+namespace Jailhouse.Tests;
 
 public class SyntaxTests
 {

@@ -1,0 +1,50 @@
+using Jailhouse.Config;
+
+namespace Jailhouse.Debian;
+
+/// <summary>One pinned Debian package: name, exact version, architecture and the .deb's sha256.</summary>
+public sealed record PinnedPackage(string Name, string Version, string Architecture, string Sha256, SourceLocation Origin)
+{
+    /// <summary>The file name apt-get download gives it (':' in epochs becomes %3a).</summary>
+    public string FileName => $"{Name}_{Version.Replace(":", "%3a", StringComparison.Ordinal)}_{Architecture}.deb";
+
+    public override string ToString() => $"{Name}:{Architecture}={Version}";
+}
+
+/// <summary>
+/// Reads a lock file of pinned packages: one package a line, "NAME VERSION ARCH SHA256",
+/// '#' starts a comment. Errors name file:line:column.
+/// </summary>
+public static class PackageLock
+{
+    public static IReadOnlyList<PinnedPackage> ReadFile(string path) => Read(File.ReadAllText(path), path);
+
+    public static IReadOnlyList<PinnedPackage> Read(string text, string file)
+    {
+        var packages = new List<PinnedPackage>();
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        string[] lines = text.Split('\n');
+        for (int i = 0; i < lines.Length; i++)
+        {
+            string line = lines[i];
+            int hash = line.IndexOf('#', StringComparison.Ordinal);
+            string content = hash >= 0 ? line[..hash] : line;
+            string[] fields = content.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length == 0)
+                continue;
+            var where = new SourceLocation(file, i + 1, line.IndexOf(fields[0], StringComparison.Ordinal) + 1);
+            if (fields.Length != 4)
+                throw new ConfigException(where, $"expected \"NAME VERSION ARCH SHA256\", found {fields.Length} field(s)");
+            string sha = fields[3];
+            if (sha.Length != 64 || !sha.All(char.IsAsciiHexDigitLower))
+                throw new ConfigException(new SourceLocation(file, i + 1, line.IndexOf(sha, StringComparison.Ordinal) + 1),
+                    $"expected a sha256 of 64 lower-case hex digits, found \"{sha}\"");
+            string key = $"{fields[0]}:{fields[2]}";
+            if (seen.TryGetValue(key, out int firstLine))
+                throw new ConfigException(where, $"{key} is pinned twice (first on line {firstLine})");
+            seen[key] = i + 1;
+            packages.Add(new PinnedPackage(fields[0], fields[1], fields[2], sha, where));
+        }
+        return packages;
+    }
+}
