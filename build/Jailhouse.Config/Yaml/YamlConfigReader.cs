@@ -1,6 +1,5 @@
 using Jailhouse.Config.Model;
 using Jailhouse.Config.Text;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace Jailhouse.Config.Yaml;
@@ -21,28 +20,8 @@ public sealed class YamlConfigReader
 
     public static JailhouseConfig ReadFile(string path) => Read(File.ReadAllText(path), path);
 
-    public static JailhouseConfig Read(string text, string file)
-    {
-        var reader = new YamlConfigReader(file);
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlException e)
-        {
-            string message = e.InnerException?.Message ?? e.Message;
-            // YamlDotNet prefixes its messages with the position; we print our own.
-            int close = message.IndexOf("): ", StringComparison.Ordinal);
-            if (message.StartsWith('(') && close > 0)
-                message = message[(close + 3)..];
-            throw new ConfigException(new SourceLocation(file, (int)e.Start.Line, (int)e.Start.Column), $"YAML syntax: {message}");
-        }
-        if (stream.Documents.Count != 1)
-            throw new ConfigException(new SourceLocation(file, 1, 1),
-                $"expected exactly one YAML document, found {stream.Documents.Count}");
-        return reader.ReadTop(stream.Documents[0].RootNode);
-    }
+    public static JailhouseConfig Read(string text, string file) =>
+        new YamlConfigReader(file).ReadTop(YamlNodes.ParseDocument(text, file));
 
     private JailhouseConfig ReadTop(YamlNode root)
     {

@@ -1,4 +1,5 @@
 using Jailhouse.Config.Text;
+using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace Jailhouse.Config.Yaml;
@@ -6,9 +7,32 @@ namespace Jailhouse.Config.Yaml;
 /// <summary>
 /// Typed access to a parsed YAML tree with errors that name file:line:column and what was expected.
 /// </summary>
-internal sealed class YamlNodes(string file)
+public sealed class YamlNodes(string file)
 {
     public string File { get; } = file;
+
+    /// <summary>Parses exactly one YAML document; syntax errors become ConfigExceptions with line:column.</summary>
+    public static YamlNode ParseDocument(string text, string file)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            string message = e.InnerException?.Message ?? e.Message;
+            // YamlDotNet prefixes its messages with the position; we print our own.
+            int close = message.IndexOf("): ", StringComparison.Ordinal);
+            if (message.StartsWith('(') && close > 0)
+                message = message[(close + 3)..];
+            throw new ConfigException(new SourceLocation(file, (int)e.Start.Line, (int)e.Start.Column), $"YAML syntax: {message}");
+        }
+        if (stream.Documents.Count != 1)
+            throw new ConfigException(new SourceLocation(file, 1, 1),
+                $"expected exactly one YAML document, found {stream.Documents.Count}");
+        return stream.Documents[0].RootNode;
+    }
 
     public SourceLocation Where(YamlNode node) => new(File, (int)node.Start.Line, (int)node.Start.Column);
 
@@ -110,13 +134,13 @@ internal sealed class YamlNodes(string file)
 }
 
 /// <summary>The keys of one YAML mapping; reports unknown and missing keys.</summary>
-internal sealed class Fields
+public sealed class Fields
 {
     private readonly YamlNodes nodes;
     private readonly Dictionary<string, (YamlNode Key, YamlNode Value)> entries = new(StringComparer.Ordinal);
     private readonly HashSet<string> known = new(StringComparer.Ordinal);
 
-    public Fields(YamlNodes nodes, YamlMappingNode mapping, string context)
+    internal Fields(YamlNodes nodes, YamlMappingNode mapping, string context)
     {
         this.nodes = nodes;
         Node = mapping;
