@@ -17,6 +17,8 @@ public static class Program
     {
         var root = new RootCommand("Jailhouse board-support tools: configurations, boot integration, images and the target commands.");
         root.Subcommands.Add(ConfigCommands.Create());
+        root.Subcommands.Add(ImageCommands.Create());
+        root.Subcommands.Add(PackageCommands.Create());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -36,10 +36,18 @@ public sealed class ImageBuilder(ImageDescription description, string artifactsD
         var outputs = new List<string>();
         try
         {
-            if (image.Table == PartitionTableKind.None)
-                WriteFilesystem(image.Contents, temporary, 0, image.Size, image.File, image.Origin);
-            else
-                WriteDisk(image, temporary);
+            try
+            {
+                if (image.Table == PartitionTableKind.None)
+                    WriteFilesystem(image.Contents, temporary, 0, image.Size, image.File, image.Origin);
+                else
+                    WriteDisk(image, temporary);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                // Writers and e2fsprogs refuse what does not fit: report it at the image's entry.
+                throw new ConfigException(image.Origin, $"{image.File}: {e.Message}");
+            }
             File.Move(temporary, final, overwrite: true);
             outputs.Add(final);
         }

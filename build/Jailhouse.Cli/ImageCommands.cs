@@ -1,0 +1,55 @@
+using System.CommandLine;
+using Jailhouse.Config;
+using Jailhouse.Images;
+
+namespace Jailhouse.Cli;
+
+/// <summary>`jailhouse image build|initramfs`: board images from bsp/&lt;board&gt;/image.yaml and the initramfs.</summary>
+internal static class ImageCommands
+{
+    public static Command Create()
+    {
+        var image = new Command("image", "Build board images (file systems, partitioned disks, sparse pieces) and initramfs archives.");
+        image.Subcommands.Add(Build());
+        image.Subcommands.Add(Initramfs());
+        return image;
+    }
+
+    private static Command Build()
+    {
+        var description = new Argument<string>("IMAGE_YAML") { Description = "The board's image description, e.g. bsp/hikey/image.yaml." };
+        var board = new Option<string>("--board") { Description = "Board name (seeds GUIDs and volume IDs); default: the description's folder name." };
+        var artifacts = new Option<string>("--artifacts") { Description = "Directory the description's source paths are relative to.", Required = true };
+        var output = new Option<string>("--output", "-o") { Description = "Directory for the images.", Required = true };
+        var command = new Command("build", "Build every image a board's image.yaml describes.") { description, board, artifacts, output };
+        command.SetAction(parse =>
+        {
+            string path = parse.GetRequiredValue(description);
+            string boardName = parse.GetValue(board) ?? Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(path)))!;
+            var spec = ImageDescriptionReader.ReadFile(path, boardName);
+            var written = new ImageBuilder(spec, parse.GetRequiredValue(artifacts), Reproducible.Timestamp()).Build(parse.GetRequiredValue(output));
+            foreach (string file in written)
+                Console.WriteLine($"{file} ({new FileInfo(file).Length} bytes)");
+            return Program.Success;
+        });
+        return command;
+    }
+
+    private static Command Initramfs()
+    {
+        var tree = new Argument<string>("TREE") { Description = "Root file system directory." };
+        var output = new Option<string>("--output", "-o") { Description = "The .cpio.gz to write.", Required = true };
+        var command = new Command("initramfs", "Pack a directory tree into a reproducible gzip-compressed cpio (newc) initramfs.") { tree, output };
+        command.SetAction(parse =>
+        {
+            string source = parse.GetRequiredValue(tree);
+            if (!Directory.Exists(source))
+                throw new ConfigException(new SourceLocation(source, 0, 0), "not a directory");
+            using var buffer = new MemoryStream();
+            InitramfsBuilder.Write(source, buffer, Reproducible.Timestamp());
+            ConfigFiles.WriteAtomically(parse.GetRequiredValue(output), buffer.ToArray());
+            return Program.Success;
+        });
+        return command;
+    }
+}
