@@ -33,7 +33,7 @@ public class ProjectConfigTests
         var names = Directory.EnumerateFiles(Path.Combine(Paths.RepositoryRoot, "configs", board), "*.yaml")
             .Select(Path.GetFileNameWithoutExtension).ToHashSet();
         Assert.Contains(board, names);
-        Assert.Contains(names, n => n!.EndsWith("linux-demo", StringComparison.Ordinal));
+        Assert.Contains(names, n => n!.Contains("linux", StringComparison.Ordinal) && n.EndsWith("-demo", StringComparison.Ordinal));
         Assert.Contains(names, n => n!.EndsWith("inmate-demo", StringComparison.Ordinal) || n == "apic-demo");
     }
 }

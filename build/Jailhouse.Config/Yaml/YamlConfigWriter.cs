@@ -348,7 +348,14 @@ public sealed class YamlConfigWriter
             Line(3, "msi: { " + string.Join(", ", items) + " }");
         }
         if (device.NumMsixVectors != 0 || device.MsixRegionSize != 0 || device.MsixAddress != 0)
-            Line(3, $"msix: {{ vectors: {device.NumMsixVectors}, region-size: {NumberSyntax.Hex(device.MsixRegionSize)}, address: {Address(device.MsixAddress)} }}");
+        {
+            var items = new List<string> { $"vectors: {device.NumMsixVectors}" };
+            if (device.MsixRegionSize != 0)
+                items.Add($"region-size: {NumberSyntax.Hex(device.MsixRegionSize)}");
+            if (device.MsixAddress != 0)
+                items.Add($"address: {Address(device.MsixAddress)}");
+            Line(3, "msix: { " + string.Join(", ", items) + " }");
+        }
         if (device.Type == PciDeviceType.Ivshmem)
         {
             Line(3, "shmem:");
