@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Jailhouse.Config;
 using System.Globalization;
 using System.Text;
 
@@ -48,18 +48,10 @@ public static class Ext4ImageWriter
 
     private static void Run(string program, string[] arguments, params (string Name, string Value)[] environment)
     {
-        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string argument in arguments)
-            info.ArgumentList.Add(argument);
-        foreach (var (name, value) in environment)
-            info.Environment[name] = value;
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {program}");
-        var stderr = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
+        var result = ExternalTool.Run(program, arguments, environment: environment);
         // debugfs reports failed commands on stderr but exits 0: treat any diagnostic as failure.
-        string errors = stderr.Result.Trim();
-        if (process.ExitCode != 0 || (program == "debugfs" && errors.Split('\n').Any(l => l.Length > 0 && !l.StartsWith("debugfs ", StringComparison.Ordinal))))
-            throw new InvalidOperationException($"{program} failed (exit {process.ExitCode}): {errors}{stdout}");
+        string errors = result.StandardError.Trim();
+        if (result.ExitCode != 0 || (program == "debugfs" && errors.Split('\n').Any(l => l.Length > 0 && !l.StartsWith("debugfs ", StringComparison.Ordinal))))
+            throw new InvalidOperationException($"{program} failed (exit {result.ExitCode}): {errors}{result.StandardOutput}");
     }
 }

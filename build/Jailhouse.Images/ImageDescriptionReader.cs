@@ -1,4 +1,5 @@
 using Jailhouse.Config;
+using Jailhouse.Config.Text;
 using Jailhouse.Config.Yaml;
 using YamlDotNet.RepresentationModel;
 
@@ -7,6 +8,13 @@ namespace Jailhouse.Images;
 /// <summary>Reads bsp/&lt;board&gt;/image.yaml with file:line:column errors.</summary>
 public sealed class ImageDescriptionReader
 {
+    private static readonly NameTable TableKinds = new("partition table",
+        ("none", (ulong)PartitionTableKind.None), ("gpt", (ulong)PartitionTableKind.Gpt), ("mbr", (ulong)PartitionTableKind.Mbr));
+
+    private static readonly NameTable FilesystemKinds = new("file system",
+        ("none", (ulong)FilesystemKind.None), ("fat", (ulong)FilesystemKind.Fat), ("fat12", (ulong)FilesystemKind.Fat12),
+        ("fat16", (ulong)FilesystemKind.Fat16), ("fat32", (ulong)FilesystemKind.Fat32), ("ext4", (ulong)FilesystemKind.Ext4));
+
     private readonly YamlNodes nodes;
 
     private ImageDescriptionReader(string file) => nodes = new YamlNodes(file);
@@ -44,14 +52,9 @@ public sealed class ImageDescriptionReader
             throw nodes.Error(f.Required("size"), "image size: expected a multiple of 512 bytes");
         if (f.Optional("table") is { } table)
         {
-            string kind = nodes.Scalar(table, "table");
-            image.Table = kind switch
-            {
-                "gpt" => PartitionTableKind.Gpt,
-                "mbr" => PartitionTableKind.Mbr,
-                "none" => PartitionTableKind.None,
-                _ => throw nodes.Error(table, $"table: expected gpt, mbr or none, found \"{kind}\""),
-            };
+            image.Table = (PartitionTableKind)nodes.Named(table, TableKinds, "table");
+            if (!Enum.IsDefined(image.Table))
+                throw nodes.Error(table, $"table: expected one of {TableKinds.Expected}");
         }
         if (f.Optional("table-only") is { } tableOnly)
             image.TableOnly = nodes.Bool(tableOnly, "table-only");
@@ -100,17 +103,9 @@ public sealed class ImageDescriptionReader
         var fsNode = required ? f.Required("filesystem") : f.Optional("filesystem");
         if (fsNode is not null)
         {
-            string kind = nodes.Scalar(fsNode, "filesystem");
-            contents.Filesystem = kind switch
-            {
-                "fat" => FilesystemKind.Fat,
-                "fat12" => FilesystemKind.Fat12,
-                "fat16" => FilesystemKind.Fat16,
-                "fat32" => FilesystemKind.Fat32,
-                "ext4" => FilesystemKind.Ext4,
-                "none" => FilesystemKind.None,
-                _ => throw nodes.Error(fsNode, $"filesystem: expected fat, fat12, fat16, fat32, ext4 or none, found \"{kind}\""),
-            };
+            contents.Filesystem = (FilesystemKind)nodes.Named(fsNode, FilesystemKinds, "filesystem");
+            if (!Enum.IsDefined(contents.Filesystem))
+                throw nodes.Error(fsNode, $"filesystem: expected one of {FilesystemKinds.Expected}");
         }
         if (f.Optional("label") is { } label)
             contents.Label = nodes.Scalar(label, "label");

@@ -115,7 +115,7 @@ public sealed class ImageBuilderTests : IDisposable
     }
 
     [Theory]
-    [InlineData("images:\n  - file: a.img\n    size: 1M\n    filesystem: xfs\n", "image.yaml:4:17: error: filesystem: expected fat, fat12, fat16, fat32, ext4 or none, found \"xfs\"")]
+    [InlineData("images:\n  - file: a.img\n    size: 1M\n    filesystem: xfs\n", "image.yaml:4:17: error: filesystem: unknown file system \"xfs\"; expected one of: none, fat, fat12, fat16, fat32, ext4 (or a number)")]
     [InlineData("images:\n  - file: a.img\n    size: 1000\n    filesystem: fat\n", "image.yaml:3:11: error: image size: expected a multiple of 512 bytes")]
     [InlineData("images:\n  - file: a.img\n    size: 1M\n    table: gpt\n    partitions:\n      - { name: a }\n      - { name: b, size: 1M }\n", null)]
     public void BadDescriptionsAreRefused(string yaml, string? expected)
