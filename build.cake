@@ -3,11 +3,12 @@
 #load "recipes/common.cake"
 #load "recipes/cli.cake"
 #load "recipes/configs.cake"
+#load "recipes/board.cake"
 #load "recipes/tests.cake"
 #load "recipes/benchmark.cake"
 
 Task("Default")
-    .Description("The main job for --board (default qemu-arm64).")
-    .IsDependentOn("Configs");
+    .Description("The main job: build --board (default qemu-arm64) and boot it in QEMU.")
+    .IsDependentOn("Qemu");
 
 RunTarget(target);

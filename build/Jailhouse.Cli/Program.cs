@@ -19,6 +19,7 @@ public static class Program
         root.Subcommands.Add(ConfigCommands.Create());
         root.Subcommands.Add(ImageCommands.Create());
         root.Subcommands.Add(PackageCommands.Create());
+        root.Subcommands.Add(BoardCommands.Create());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -1,0 +1,124 @@
+using Jailhouse.Config;
+using Jailhouse.Debian;
+using Jailhouse.Images;
+
+namespace Jailhouse.Boot;
+
+/// <summary>
+/// Puts together what a board's images are made of, under artifacts/&lt;board&gt;/: the kernel (and
+/// device tree) from Debian's kernel package, a root file system (busybox, the glibc the NativeAOT
+/// CLI needs, the CLI, the cell configurations, /init) packed as initrd.img, a GRUB EFI loader
+/// built with grub-mkimage from Debian's GRUB modules, and its grub.cfg.
+/// </summary>
+public sealed class BoardAssembler(BoardDescription board, string repositoryRoot, string artifactsDirectory, PackageCache cache)
+{
+    private string LockFile => Path.Combine(repositoryRoot, "recipes", "target-packages.lock");
+
+    /// <summary>The pinned packages of the board's architecture: kernel, busybox, libc, GRUB EFI modules.</summary>
+    public Dictionary<string, PinnedPackage> Packages()
+    {
+        var pinned = PackageLock.ReadFile(LockFile);
+        PinnedPackage Find(Func<PinnedPackage, bool> match, string what) =>
+            pinned.FirstOrDefault(p => p.Architecture == board.DebianArch && match(p))
+            ?? throw new ConfigException(new SourceLocation(LockFile, 0, 0), $"no {what} for {board.DebianArch} is pinned");
+        return new Dictionary<string, PinnedPackage>(StringComparer.Ordinal)
+        {
+            ["kernel"] = Find(p => p.Name.StartsWith("linux-image-", StringComparison.Ordinal), "linux-image-* package"),
+            ["busybox"] = Find(p => p.Name == "busybox-static", "busybox-static"),
+            ["libc"] = Find(p => p.Name == "libc6", "libc6"),
+            ["grub"] = Find(p => p.Name.StartsWith("grub-efi-", StringComparison.Ordinal), "grub-efi-*-bin package"),
+        };
+    }
+
+    private string Artifact(params string[] parts) => Path.Combine([artifactsDirectory, .. parts]);
+
+    public void Assemble(string nativeCli, DateTimeOffset timestamp)
+    {
+        var packages = Packages();
+        var extracted = packages.ToDictionary(p => p.Key, p => cache.Extract(p.Value, Artifact("packages", p.Value.Name)));
+        string kernelVersion = packages["kernel"].Name["linux-image-".Length..];
+
+        // Kernel: on arm64 Debian's vmlinuz already is a raw Image; on x86 a bzImage.
+        Directory.CreateDirectory(Artifact("kernel"));
+        CopyFile(Path.Combine(extracted["kernel"], "boot", $"vmlinuz-{kernelVersion}"), Artifact("kernel", KernelFileName));
+        CopyFile(Path.Combine(extracted["kernel"], "boot", $"config-{kernelVersion}"), Artifact("kernel", "config"));
+        if (board.DeviceTree is { } dtb)
+            CopyFile(Path.Combine(extracted["kernel"], "usr", "lib", $"linux-image-{kernelVersion}", dtb), Artifact("kernel", Path.GetFileName(dtb)));
+
+        AssembleRootfs(extracted, nativeCli);
+        using (var initrd = new MemoryStream())
+        {
+            InitramfsBuilder.Write(Artifact("rootfs"), initrd, timestamp);
+            ConfigFiles.WriteAtomically(Artifact("initrd.img"), initrd.ToArray());
+        }
+
+        Directory.CreateDirectory(Artifact("grub"));
+        BuildGrubEfi(Path.Combine(extracted["grub"], "usr", "lib", "grub", board.GrubPlatform), Artifact("grub", board.EfiLoaderName));
+        string cfg = GrubConfigWriter.Write($"Jailhouse {board.Name}", "/" + KernelFileName, "/initrd.img",
+            board.DeviceTree is null ? null : "/" + Path.GetFileName(board.DeviceTree), board.KernelArguments);
+        ConfigFiles.WriteAtomically(Artifact("grub", "grub.cfg"), System.Text.Encoding.UTF8.GetBytes(cfg));
+    }
+
+    public string KernelFileName => board.DebianArch == "arm64" ? "Image" : "vmlinuz";
+
+    private void AssembleRootfs(Dictionary<string, string> extracted, string nativeCli)
+    {
+        string rootfs = Artifact("rootfs");
+        if (Directory.Exists(rootfs))
+            Directory.Delete(rootfs, recursive: true);
+        foreach (string dir in new[] { "bin", "sbin", "usr/sbin", "etc/jailhouse", "proc", "sys", "dev", "tmp", "lib/firmware" })
+            Directory.CreateDirectory(Path.Combine(rootfs, dir));
+        CopyFile(Path.Combine(extracted["busybox"], "bin", "busybox"), Path.Combine(rootfs, "bin", "busybox"), executable: true);
+
+        // The NativeAOT CLI links against glibc: ship the dynamic loader, libc and libm.
+        string triplet = board.DebianArch == "arm64" ? "aarch64-linux-gnu" : "x86_64-linux-gnu";
+        string loader = board.DebianArch == "arm64" ? "ld-linux-aarch64.so.1" : "ld-linux-x86-64.so.2";
+        string libSource = Path.Combine(extracted["libc"], "lib", triplet);
+        Directory.CreateDirectory(Path.Combine(rootfs, "lib", triplet));
+        foreach (string library in new[] { loader, "libc.so.6", "libm.so.6" })
+            CopyFile(Path.Combine(libSource, library), Path.Combine(rootfs, "lib", triplet, library), executable: true);
+        // The interpreter path baked into executables: /lib/ld-linux-aarch64.so.1 or /lib64/ld-linux-x86-64.so.2.
+        string interpreterDirectory = board.DebianArch == "arm64" ? "lib" : "lib64";
+        Directory.CreateDirectory(Path.Combine(rootfs, interpreterDirectory));
+        File.CreateSymbolicLink(Path.Combine(rootfs, interpreterDirectory, loader), $"/lib/{triplet}/{loader}");
+
+        CopyFile(nativeCli, Path.Combine(rootfs, "usr", "sbin", "jailhouse"), executable: true);
+        string configs = Artifact("configs");
+        if (Directory.Exists(configs))
+            foreach (string cell in Directory.EnumerateFiles(configs, "*.cell").Order(StringComparer.Ordinal))
+                CopyFile(cell, Path.Combine(rootfs, "etc", "jailhouse", Path.GetFileName(cell)));
+        string init = Path.Combine(repositoryRoot, "bsp", "common", "init");
+        CopyFile(init, Path.Combine(rootfs, "init"), executable: true);
+        File.WriteAllText(Path.Combine(rootfs, "etc", "jailhouse", "board"), board.Name + "\n");
+    }
+
+    private static void CopyFile(string source, string destination, bool executable = false)
+    {
+        if (!File.Exists(source))
+            throw new ConfigException(new SourceLocation(source, 0, 0), "missing: the package or build step that provides it did not run");
+        File.Copy(source, destination, overwrite: true);
+        File.SetUnixFileMode(destination, executable
+            ? UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute
+            : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+    }
+
+    /// <summary>
+    /// A standalone GRUB EFI binary (grub-mkimage's output is the same run to run, unlike
+    /// grub-mkstandalone's) with an embedded config that finds the ESP and reads its grub.cfg.
+    /// </summary>
+    private void BuildGrubEfi(string moduleDirectory, string output)
+    {
+        string early = Artifact("grub", "early.cfg");
+        File.WriteAllText(early,
+            "search --no-floppy --set=root --file /EFI/BOOT/grub.cfg\n" +
+            "set prefix=($root)/EFI/BOOT\n" +
+            "configfile ($root)/EFI/BOOT/grub.cfg\n");
+        string[] modules = ["part_gpt", "part_msdos", "fat", "ext2", "normal", "linux", "configfile", "search",
+            "search_fs_file", "echo", "ls", "cat", "gzio", .. (board.DebianArch == "arm64" ? new[] { "fdt" } : new[] { "efi_gop" })];
+        var result = ExternalTool.Run("grub-mkimage",
+            ["-O", board.GrubPlatform, "-d", moduleDirectory, "-c", early, "-p", "/EFI/BOOT", "-o", output + ".tmp", .. modules]);
+        if (result.ExitCode != 0)
+            throw new ConfigException(board.Origin, $"grub-mkimage failed (exit {result.ExitCode}): {result.Output.Trim()}");
+        File.Move(output + ".tmp", output, overwrite: true);
+    }
+}

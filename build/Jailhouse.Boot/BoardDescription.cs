@@ -1,0 +1,37 @@
+using Jailhouse.Config;
+
+namespace Jailhouse.Boot;
+
+/// <summary>bsp/&lt;board&gt;/board.yaml: what a board is and how its images boot.</summary>
+public sealed class BoardDescription
+{
+    public string Name { get; set; } = "";
+    /// <summary>Debian architecture of the target: arm64 or amd64.</summary>
+    public string DebianArch { get; set; } = "";
+    /// <summary>.NET runtime identifier of the target CLI: linux-arm64 or linux-x64.</summary>
+    public string RuntimeId => DebianArch == "arm64" ? "linux-arm64" : "linux-x64";
+    /// <summary>GRUB platform (arm64-efi, x86_64-efi) and the removable-media loader name.</summary>
+    public string GrubPlatform => DebianArch == "arm64" ? "arm64-efi" : "x86_64-efi";
+    public string EfiLoaderName => DebianArch == "arm64" ? "BOOTAA64.EFI" : "BOOTX64.EFI";
+    /// <summary>Kernel command-line arguments, each one word (e.g. memmap=82M$0x3a000000 unescaped).</summary>
+    public List<string> KernelArguments { get; } = [];
+    /// <summary>A device tree from the kernel package to ship (e.g. hisilicon/hi6220-hikey.dtb).</summary>
+    public string? DeviceTree { get; set; }
+    /// <summary>The configuration `jailhouse enable` takes on this board (a file under configs/&lt;board&gt;/).</summary>
+    public string? SystemConfig { get; set; }
+    public QemuMachine? Qemu { get; set; }
+    public SourceLocation Origin { get; set; }
+}
+
+/// <summary>How to boot the board's disk image in QEMU (TCG).</summary>
+public sealed class QemuMachine
+{
+    public string Binary { get; set; } = "";
+    public List<string> Arguments { get; } = [];
+    /// <summary>UEFI firmware given with -bios.</summary>
+    public string Firmware { get; set; } = "";
+    /// <summary>The image file (under artifacts/&lt;board&gt;/images/) QEMU boots.</summary>
+    public string Image { get; set; } = "";
+    /// <summary>-drive interface: virtio on arm64 virt, ide/none on q35.</summary>
+    public string DriveInterface { get; set; } = "virtio";
+}

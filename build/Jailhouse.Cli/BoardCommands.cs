@@ -1,0 +1,90 @@
+using System.CommandLine;
+using Jailhouse.Boot;
+using Jailhouse.Config;
+using Jailhouse.Debian;
+using Jailhouse.Images;
+
+namespace Jailhouse.Cli;
+
+/// <summary>`jailhouse board assemble|boot`: a board's kernel, initramfs and GRUB, and booting its image in QEMU.</summary>
+internal static class BoardCommands
+{
+    public static Command Create()
+    {
+        var board = new Command("board", "Assemble a board's boot files and boot its image in QEMU.");
+        board.Subcommands.Add(Info());
+        board.Subcommands.Add(Assemble());
+        board.Subcommands.Add(BootInQemu());
+        return board;
+    }
+
+    private static Argument<string> BoardArgument() => new("BOARD_YAML") { Description = "The board description, e.g. bsp/qemu-arm64/board.yaml." };
+
+    private static Option<string> ArtifactsOption() => new("--artifacts") { Description = "The board's artifacts directory, e.g. artifacts/qemu-arm64.", Required = true };
+
+    private static Command Info()
+    {
+        var boardFile = BoardArgument();
+        var command = new Command("info", "Print a board's facts as KEY=VALUE lines (name, debian-arch, runtime-id, qemu) for scripts.") { boardFile };
+        command.SetAction(parse =>
+        {
+            var board = BoardDescriptionReader.ReadFile(parse.GetRequiredValue(boardFile));
+            Console.WriteLine($"name={board.Name}");
+            Console.WriteLine($"debian-arch={board.DebianArch}");
+            Console.WriteLine($"runtime-id={board.RuntimeId}");
+            Console.WriteLine($"qemu={(board.Qemu is null ? "no" : "yes")}");
+            return Program.Success;
+        });
+        return command;
+    }
+
+    private static Command Assemble()
+    {
+        var boardFile = BoardArgument();
+        var artifacts = ArtifactsOption();
+        var cli = new Option<string>("--cli") { Description = "The NativeAOT jailhouse binary for the board's architecture.", Required = true };
+        var repository = new Option<string>("--repository") { Description = "Repository root (recipes/, bsp/common/).", DefaultValueFactory = _ => "." };
+        var command = new Command("assemble", "Extract the pinned kernel, busybox, glibc and GRUB for the board and write kernel/, rootfs/, initrd.img and grub/ into its artifacts.")
+            { boardFile, artifacts, cli, repository };
+        command.SetAction(parse =>
+        {
+            var board = BoardDescriptionReader.ReadFile(parse.GetRequiredValue(boardFile));
+            string cliPath = parse.GetRequiredValue(cli);
+            if (!File.Exists(cliPath))
+                throw new ConfigException(new SourceLocation(cliPath, 0, 0), $"no {board.RuntimeId} jailhouse binary here: publish it first (dotnet cake --target=CliNative)");
+            new BoardAssembler(board, parse.GetRequiredValue(repository), parse.GetRequiredValue(artifacts), PackageCache.Default())
+                .Assemble(cliPath, Reproducible.Timestamp());
+            Console.WriteLine($"{board.Name}: kernel, initrd.img and GRUB written to {parse.GetRequiredValue(artifacts)}");
+            return Program.Success;
+        });
+        return command;
+    }
+
+    private static Command BootInQemu()
+    {
+        var boardFile = BoardArgument();
+        var artifacts = ArtifactsOption();
+        var timeout = new Option<int>("--timeout") { Description = "Seconds before the boot counts as hung.", DefaultValueFactory = _ => 300 };
+        var quiet = new Option<bool>("--quiet") { Description = "Do not echo the console." };
+        var command = new Command("boot", "Boot the board's disk image in QEMU (TCG, UEFI) and check that /init reports ready and powers off.")
+            { boardFile, artifacts, timeout, quiet };
+        command.SetAction(parse =>
+        {
+            var board = BoardDescriptionReader.ReadFile(parse.GetRequiredValue(boardFile));
+            string image = Path.Combine(parse.GetRequiredValue(artifacts), "images", board.Qemu?.Image ?? "disk.img");
+            if (!File.Exists(image))
+                throw new ConfigException(new SourceLocation(image, 0, 0), "no image: build it first (dotnet cake --target=Images)");
+            bool echo = !parse.GetValue(quiet);
+            var result = QemuBoot.Run(board, image, TimeSpan.FromSeconds(parse.GetValue(timeout)), echo ? Console.WriteLine : null);
+            bool ready = result.Console.Contains("jailhouse-image: ready", StringComparison.Ordinal);
+            Console.Error.WriteLine($"{board.Name}: {(ready && result.PoweredOff ? "booted, /init ready, powered off" : "FAILED")} in {result.Elapsed.TotalSeconds:F1} s");
+            if (!ready || !result.PoweredOff)
+            {
+                Console.Error.WriteLine(result.PoweredOff ? "the guest powered off without /init reporting ready" : $"no power-off within {parse.GetValue(timeout)} s");
+                return Program.InvalidInput;
+            }
+            return Program.Success;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,72 @@
+// A board's boot files, images and QEMU boot, driven by bsp/<board>/board.yaml and image.yaml.
+FilePath BoardFile(string name) => RepositoryRoot.CombineWithFilePath($"bsp/{name}/board.yaml");
+
+/// Boards with a bsp/<board>/board.yaml, in ordinal order.
+IEnumerable<string> Boards() =>
+    GetFiles("bsp/*/board.yaml").Select(f => f.GetDirectory().GetDirectoryName()).OrderBy(n => n, StringComparer.Ordinal);
+
+/// `jailhouse board info` as a dictionary (name, debian-arch, runtime-id, qemu).
+Dictionary<string, string> BoardInfo(string name)
+{
+    var settings = new ProcessSettings
+    {
+        Arguments = new ProcessArgumentBuilder().AppendQuoted(JailhouseDll.FullPath).Append("board").Append("info").AppendQuoted(BoardFile(name).FullPath),
+        RedirectStandardOutput = true,
+    };
+    IEnumerable<string> lines;
+    int exit = StartProcess("dotnet", settings, out lines);
+    if (exit != 0)
+        throw new CakeException($"jailhouse board info {BoardFile(name)} failed with exit code {exit}");
+    return lines.Where(l => l.Contains('=')).ToDictionary(l => l.Split('=')[0], l => l.Substring(l.IndexOf('=') + 1));
+}
+
+var publishedClis = new HashSet<string>();
+
+void AssembleBoard(string name)
+{
+    string rid = BoardInfo(name)["runtime-id"];
+    if (publishedClis.Add(rid))
+        PublishNativeCli(rid);
+    Jailhouse("board", "assemble", BoardFile(name).FullPath,
+        "--artifacts", BoardArtifacts(name).FullPath,
+        "--cli", NativeCli(rid).FullPath,
+        "--repository", RepositoryRoot.FullPath);
+}
+
+void BuildImages(string name) =>
+    Jailhouse("image", "build", RepositoryRoot.CombineWithFilePath($"bsp/{name}/image.yaml").FullPath,
+        "--board", name,
+        "--artifacts", BoardArtifacts(name).FullPath,
+        "-o", BoardArtifacts(name).Combine("images").FullPath);
+
+Task("Assemble")
+    .Description("Kernel, initramfs (busybox, glibc, the NativeAOT CLI, the cells) and GRUB for --board.")
+    .IsDependentOn("Configs")
+    .Does(() => AssembleBoard(board));
+
+Task("Images")
+    .Description("Build the images bsp/<board>/image.yaml describes into artifacts/<board>/images/.")
+    .IsDependentOn("Assemble")
+    .Does(() => BuildImages(board));
+
+Task("QemuImages")
+    .Description("Assemble and build the images of every board that boots in QEMU (what the boot tests use).")
+    .IsDependentOn("Configs")
+    .Does(() =>
+    {
+        foreach (var name in Boards().Where(b => BoardInfo(b)["qemu"] == "yes"))
+        {
+            AssembleBoard(name);
+            BuildImages(name);
+        }
+    });
+
+Task("Qemu")
+    .Description("Boot --board's image in QEMU (TCG, UEFI): /init must report ready and power off.")
+    .IsDependentOn("Images")
+    .Does(() =>
+    {
+        if (BoardInfo(board)["qemu"] != "yes")
+            throw new CakeException($"{board} does not boot in QEMU");
+        Jailhouse("board", "boot", BoardFile(board).FullPath, "--artifacts", BoardArtifacts(board).FullPath);
+    });
