@@ -20,6 +20,7 @@ public static class Program
         root.Subcommands.Add(ImageCommands.Create());
         root.Subcommands.Add(PackageCommands.Create());
         root.Subcommands.Add(BoardCommands.Create());
+        root.Subcommands.Add(ReleaseCommands.Create());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

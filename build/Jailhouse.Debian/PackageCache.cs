@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Jailhouse.Config;
 
 namespace Jailhouse.Debian;
@@ -87,11 +86,7 @@ public sealed class PackageCache(string directory)
         return destination;
     }
 
-    public static string Sha256(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
-    }
+    public static string Sha256(string path) => FileHash.Sha256(path);
 
     private static (int Exit, string Output) Run(string program, string workingDirectory, params string[] arguments)
     {

@@ -62,14 +62,15 @@ public sealed class CpioWriter
         entries[p] = new Entry(TypeCharDevice | permissions, [], major, minor);
     }
 
-    /// <summary>Adds a directory tree from disk (files, directories, symlinks; permissions kept, owners and times not).</summary>
+    /// <summary>Adds a directory tree from disk (files, directories, symlinks); modes become 0755 or 0644, owners and times are not kept.</summary>
     public void AddTree(string sourceDirectory, string prefix = "")
     {
         foreach (var info in new DirectoryInfo(sourceDirectory).EnumerateFileSystemInfos("*", SearchOption.AllDirectories))
         {
             string relative = Path.GetRelativePath(sourceDirectory, info.FullName).Replace('\\', '/');
             string path = prefix.Length == 0 ? relative : prefix.TrimEnd('/') + "/" + relative;
-            uint permissions = (uint)info.UnixFileMode & 0xfff;
+            // Modes from disk carry the builder's umask: keep only whether a file is executable.
+            uint permissions = info is DirectoryInfo || ((uint)info.UnixFileMode & 0x49) != 0 ? 0x1edu : 0x1a4u;
             if (info.LinkTarget is { } target)
                 AddSymlink(path, target);
             else if (info is DirectoryInfo)

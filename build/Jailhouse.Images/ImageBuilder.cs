@@ -211,6 +211,7 @@ public sealed class ImageBuilder(ImageDescription description, string artifactsD
                         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
                         File.Copy(Source(source, origin), target, overwrite: true);
                     }
+                    NormaliseModes(staging);
                     Ext4ImageWriter.Write(fsImage, size, staging, contents.Label, Reproducible.GuidFrom(description.Board, name), timestamp);
                     CopyExtents(fsImage, path, offset);
                 }
@@ -222,6 +223,20 @@ public sealed class ImageBuilder(ImageDescription description, string artifactsD
                         File.Delete(fsImage);
                 }
                 break;
+        }
+    }
+
+    /// <summary>mke2fs -d copies modes from disk, which carry the builder's umask: keep only the executable bit.</summary>
+    private static void NormaliseModes(string tree)
+    {
+        const UnixFileMode Readable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        const UnixFileMode Executable = Readable | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+        foreach (var info in new DirectoryInfo(tree).EnumerateFileSystemInfos("*", SearchOption.AllDirectories).Prepend(new DirectoryInfo(tree)))
+        {
+            if (info.LinkTarget is not null)
+                continue;
+            bool executable = info is DirectoryInfo || (info.UnixFileMode & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
+            info.UnixFileMode = executable ? Executable : Readable;
         }
     }
 

@@ -1,0 +1,72 @@
+// The release: every board built, packed as reproducible tarballs, described by a manifest;
+// and the check that two builds in different places give the same bytes.
+DirectoryPath ReleaseDirectory => ArtifactsRoot.Combine("release");
+
+Task("Release")
+    .Description("Build every board; write artifacts/release/<board>.tar.gz and manifest.json.")
+    .IsDependentOn("Configs")
+    .Does(() =>
+    {
+        EnsureDirectoryExists(ReleaseDirectory);
+        CleanDirectory(ReleaseDirectory);
+        var listed = new List<string>();
+        foreach (var name in Boards())
+        {
+            AssembleBoard(name);
+            BuildImages(name);
+            var images = BoardArtifacts(name).Combine("images");
+            foreach (var script in GetFiles($"bsp/{name}/*.sh"))
+                CopyFile(script, images.CombineWithFilePath(script.GetFilename()));
+            var tarball = ReleaseDirectory.CombineWithFilePath($"{name}.tar.gz");
+            Jailhouse("release", "tarball", images.FullPath, "--prefix", name, "-o", tarball.FullPath);
+            listed.Add(images.FullPath);
+            listed.Add(tarball.FullPath);
+            if (DirectoryExists(BoardArtifacts(name).Combine("configs")))
+                listed.Add(BoardArtifacts(name).Combine("configs").FullPath);
+        }
+        foreach (var rid in publishedClis)
+            listed.Add(NativeCli(rid).FullPath);
+        var manifest = ReleaseDirectory.CombineWithFilePath("manifest.json");
+        Jailhouse(new[] { "release", "manifest", "--artifacts", ArtifactsRoot.FullPath, "-o", manifest.FullPath }.Concat(listed).ToArray());
+        Information($"release: {manifest}");
+    });
+
+Task("VerifyReproducible")
+    .Description("Build the release twice (other directories, umasks and times) and compare every byte; diffoscope shows differences.")
+    .Does(() =>
+    {
+        var root = MakeAbsolute(Directory(System.IO.Path.GetTempPath())).Combine($"jailhouse-repro-{System.Environment.ProcessId}");
+        var builds = new[] { (Dir: root.Combine("first/jailhouse"), Umask: "022"), (Dir: root.Combine("second-build/tree"), Umask: "077") };
+        try
+        {
+            foreach (var (dir, umask) in builds)
+            {
+                EnsureDirectoryExists(dir.GetParent());
+                Run("git", new ProcessArgumentBuilder().Append("clone").Append("--quiet").AppendQuoted(RepositoryRoot.FullPath).AppendQuoted(dir.FullPath));
+                Run("bash", new ProcessArgumentBuilder().Append("-c").AppendQuoted($"umask {umask} && dotnet tool restore >/dev/null && dotnet cake build.cake --target=Release"), dir.FullPath);
+            }
+            var first = builds[0].Dir.Combine("artifacts/release");
+            var second = builds[1].Dir.Combine("artifacts/release");
+            var differing = new List<string>();
+            foreach (var file in GetFiles(first.FullPath + "/*").Select(f => f.GetFilename().FullPath).OrderBy(n => n, StringComparer.Ordinal))
+            {
+                var a = first.CombineWithFilePath(file);
+                var b = second.CombineWithFilePath(file);
+                if (!FileExists(b) || !System.IO.File.ReadAllBytes(a.FullPath).AsSpan().SequenceEqual(System.IO.File.ReadAllBytes(b.FullPath)))
+                    differing.Add(file);
+            }
+            if (differing.Count > 0)
+            {
+                foreach (var file in differing)
+                    StartProcess("diffoscope", new ProcessSettings { Arguments = new ProcessArgumentBuilder()
+                        .AppendQuoted(first.CombineWithFilePath(file).FullPath).AppendQuoted(second.CombineWithFilePath(file).FullPath) });
+                throw new CakeException($"not reproducible: {string.Join(", ", differing)} differ");
+            }
+            Information($"reproducible: {GetFiles(first.FullPath + "/*").Count} release files are bit-identical across both builds");
+        }
+        finally
+        {
+            if (DirectoryExists(root))
+                DeleteDirectory(root, new DeleteDirectorySettings { Recursive = true, Force = true });
+        }
+    });
