@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The tests: set up the host, build what the tests boot (the QEMU boards' images),
+# The tests: set up the host, build what the tests check (every board's images),
 # run every test project of Jailhouse.sln, and end with one "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -49,12 +49,12 @@ Task("Images")
     .IsDependentOn("Assemble")
     .Does(() => BuildImages(board));
 
-Task("QemuImages")
-    .Description("Assemble and build the images of every board that boots in QEMU (what the boot tests use).")
+Task("AllImages")
+    .Description("Assemble and build the images of every board (what the image and boot tests check).")
     .IsDependentOn("Configs")
     .Does(() =>
     {
-        foreach (var name in Boards().Where(b => BoardInfo(b)["qemu"] == "yes"))
+        foreach (var name in Boards())
         {
             AssembleBoard(name);
             BuildImages(name);

@@ -37,6 +37,7 @@ Task("VerifyReproducible")
     {
         var root = MakeAbsolute(Directory(System.IO.Path.GetTempPath())).Combine($"jailhouse-repro-{System.Environment.ProcessId}");
         var builds = new[] { (Dir: root.Combine("first/jailhouse"), Umask: "022"), (Dir: root.Combine("second-build/tree"), Umask: "077") };
+        bool keep = false;
         try
         {
             foreach (var (dir, umask) in builds)
@@ -60,13 +61,14 @@ Task("VerifyReproducible")
                 foreach (var file in differing)
                     StartProcess("diffoscope", new ProcessSettings { Arguments = new ProcessArgumentBuilder()
                         .AppendQuoted(first.CombineWithFilePath(file).FullPath).AppendQuoted(second.CombineWithFilePath(file).FullPath) });
-                throw new CakeException($"not reproducible: {string.Join(", ", differing)} differ");
+                keep = true;
+                throw new CakeException($"not reproducible: {string.Join(", ", differing)} differ (both builds kept in {root})");
             }
             Information($"reproducible: {GetFiles(first.FullPath + "/*").Count} release files are bit-identical across both builds");
         }
         finally
         {
-            if (DirectoryExists(root))
+            if (!keep && DirectoryExists(root))
                 DeleteDirectory(root, new DeleteDirectorySettings { Recursive = true, Force = true });
         }
     });

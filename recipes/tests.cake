@@ -1,5 +1,5 @@
-// The test projects of Jailhouse.sln. The QEMU boot tests boot the images QemuImages builds.
+// The test projects of Jailhouse.sln. The image and boot tests check what AllImages builds.
 Task("Test")
-    .Description("Build the QEMU boards' images, then run every test project.")
-    .IsDependentOn("QemuImages")
+    .Description("Build every board's images, then run every test project.")
+    .IsDependentOn("AllImages")
     .Does(() => DotNetTest("Jailhouse.sln", new DotNetTestSettings { Configuration = configuration, NoLogo = true }));

@@ -17,7 +17,7 @@ public static class ReleaseManifest
         IEnumerable<(string Tool, string Version)> tools, DateTimeOffset timestamp)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteNumber("source_date_epoch", timestamp.ToUnixTimeSeconds());

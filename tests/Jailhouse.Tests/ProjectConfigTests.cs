@@ -14,15 +14,26 @@ public class ProjectConfigTests
         return data;
     }
 
+    /// <summary>Boards whose configurations are upstream's: every file must match its reference.</summary>
+    private static readonly string[] UpstreamBoards = ["qemu-arm64", "qemu-x86"];
+
     [Theory]
     [MemberData(nameof(YamlFiles))]
-    public void CompilesToTheReferenceOfTheSameName(string yamlFile)
+    public void CompilesAndMatchesTheReferenceOfTheSameName(string yamlFile)
     {
         var model = YamlConfigReader.ReadFile(Path.Combine(Paths.RepositoryRoot, yamlFile));
+        byte[] bytes = ConfigBinaryWriter.Write(model);
+        // Decoding our own output gives no warnings and the same bytes again.
+        Assert.Equal(bytes, ConfigBinaryWriter.Write(ConfigBinaryReader.Read(bytes, yamlFile, out var warnings)));
+        Assert.Empty(warnings);
+
         string arch = Names.Architecture.FormatValue((ulong)model.Architecture);
         string reference = Path.Combine(Paths.ReferenceCells, arch, Path.GetFileNameWithoutExtension(yamlFile) + ".cell");
-        Assert.True(File.Exists(reference), $"no reference file {reference} for {yamlFile}");
-        Assert.Equal(File.ReadAllBytes(reference), ConfigBinaryWriter.Write(model));
+        string board = yamlFile.Split('/')[1];
+        if (UpstreamBoards.Contains(board))
+            Assert.True(File.Exists(reference), $"no reference file {reference} for {yamlFile}");
+        if (File.Exists(reference))
+            Assert.Equal(File.ReadAllBytes(reference), bytes);
     }
 
     [Theory]

@@ -13,7 +13,7 @@ public partial class QemuBootTests
     private static QemuBoot.Result Boot(string board)
     {
         var description = BoardDescriptionReader.ReadFile(Path.Combine(Paths.RepositoryRoot, "bsp", board, "board.yaml"));
-        string image = Path.Combine(Paths.RepositoryRoot, "artifacts", board, "images", "disk.img");
+        string image = Path.Combine(Paths.RepositoryRoot, "artifacts", board, "images", description.Qemu!.Image);
         Assert.True(File.Exists(image), $"{image} is missing: run `dotnet cake --target=Images --board={board}` (./test.sh does)");
         var result = QemuBoot.Run(description, image, TimeSpan.FromMinutes(4));
         Assert.True(result.PoweredOff, $"{board} did not power off:\n{result.Console}");
@@ -58,5 +58,15 @@ public partial class QemuBootTests
         Assert.DoesNotContain(ram, r => r.Start <= 0x3f1fffff && r.End >= 0x3a000000);
         Assert.Contains(ram, r => r.End == 0x39ffffff);
         Assert.Contains("jailhouse-image: config /etc/jailhouse/qemu-x86.cell: system configuration, x86, revision 14", result.Console);
+    }
+
+    [Fact]
+    public void XeonDUsbDiskBootsInQ35WithOvmf()
+    {
+        var result = Boot("xeon-d");
+        Assert.Equal("BOOT_IMAGE=/vmlinuz console=ttyS0,115200 memmap=66M$0x3b000000 intel_iommu=off intremap=on", Cmdline(result.Console));
+        var ram = SystemRam(result.Console);
+        Assert.DoesNotContain(ram, r => r.Start <= 0x3f1fffff && r.End >= 0x3b000000);
+        Assert.Contains(ram, r => r.End == 0x3affffff);
     }
 }
