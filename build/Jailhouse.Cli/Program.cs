@@ -21,6 +21,7 @@ public static class Program
         root.Subcommands.Add(PackageCommands.Create());
         root.Subcommands.Add(BoardCommands.Create());
         root.Subcommands.Add(ReleaseCommands.Create());
+        root.Subcommands.Add(DtCommands.Create());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -13,6 +13,8 @@ public sealed class CliTests : IDisposable
 
     public void Dispose() => Directory.Delete(temp, recursive: true);
 
+    internal static (int Exit, string Out, string Err) RunCli(params string[] args) => Run(args);
+
     private static (int Exit, string Out, string Err) Run(params string[] args)
     {
         var (stdout, stderr) = (Console.Out, Console.Error);
