@@ -6,8 +6,10 @@ namespace Jailhouse.Images;
 
 /// <summary>
 /// ext4 images through e2fsprogs' `mke2fs -d`, made deterministic: a UUID and hash seed derived from
-/// names, E2FSPROGS_FAKE_TIME for the superblock, and every inode's times and owner pinned
-/// afterwards with `debugfs -w` (mke2fs -d copies them from the source tree).
+/// names, every inode's times and owner pinned afterwards with `debugfs -w` (mke2fs -d copies them
+/// from the source tree), and both tools run under libfaketime's frozen clock, because e2fsprogs
+/// 1.47.0 stamps superblock write/check/creation times and the reserved inodes with the wall clock
+/// despite E2FSPROGS_FAKE_TIME.
 /// </summary>
 public static class Ext4ImageWriter
 {
@@ -17,10 +19,9 @@ public static class Ext4ImageWriter
         if (File.Exists(imagePath))
             File.Delete(imagePath);
         string uuidText = uuid.ToString();
-        Run("mke2fs", ["-q", "-F", "-t", "ext4", "-b", "4096", "-L", label, "-U", uuidText,
+        Run(seconds, "mke2fs", ["-q", "-F", "-t", "ext4", "-b", "4096", "-L", label, "-U", uuidText,
             "-E", $"hash_seed={uuidText},root_owner=0:0,lazy_itable_init=0",
-            "-d", sourceTree, imagePath, (size / 1024).ToString(CultureInfo.InvariantCulture) + "k"],
-            ("E2FSPROGS_FAKE_TIME", seconds.ToString(CultureInfo.InvariantCulture)));
+            "-d", sourceTree, imagePath, (size / 1024).ToString(CultureInfo.InvariantCulture) + "k"]);
 
         var commands = new StringBuilder();
         var paths = new List<string> { "/", "/lost+found" };
@@ -38,7 +39,7 @@ public static class Ext4ImageWriter
         File.WriteAllText(script, commands.ToString());
         try
         {
-            Run("debugfs", ["-w", "-f", script, imagePath], ("E2FSPROGS_FAKE_TIME", seconds.ToString(CultureInfo.InvariantCulture)));
+            Run(seconds, "debugfs", ["-w", "-f", script, imagePath]);
         }
         finally
         {
@@ -46,9 +47,11 @@ public static class Ext4ImageWriter
         }
     }
 
-    private static void Run(string program, string[] arguments, params (string Name, string Value)[] environment)
+    private static void Run(long seconds, string program, string[] arguments)
     {
-        var result = ExternalTool.Run(program, arguments, environment: environment);
+        string frozen = DateTimeOffset.FromUnixTimeSeconds(seconds).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+        var result = ExternalTool.Run("faketime", ["-f", frozen, program, .. arguments],
+            environment: [("TZ", "UTC"), ("E2FSPROGS_FAKE_TIME", seconds.ToString(CultureInfo.InvariantCulture))]);
         // debugfs reports failed commands on stderr but exits 0: treat any diagnostic as failure.
         string errors = result.StandardError.Trim();
         if (result.ExitCode != 0 || (program == "debugfs" && errors.Split('\n').Any(l => l.Length > 0 && !l.StartsWith("debugfs ", StringComparison.Ordinal))))
