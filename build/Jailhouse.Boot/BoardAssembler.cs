@@ -55,7 +55,8 @@ public sealed class BoardAssembler(BoardDescription board, string repositoryRoot
         Directory.CreateDirectory(Artifact("grub"));
         BuildGrubEfi(Path.Combine(extracted["grub"], "usr", "lib", "grub", board.GrubPlatform), Artifact("grub", board.EfiLoaderName));
         string cfg = GrubConfigWriter.Write($"Jailhouse {board.Name}", "/" + KernelFileName, "/initrd.img",
-            board.DeviceTree is null ? null : "/" + Path.GetFileName(board.DeviceTree), board.KernelArguments);
+            board.DeviceTree is null ? null : "/" + Path.GetFileName(board.DeviceTree),
+            ReservationPlanner.KernelArguments(board, board.Jailhouse is null ? null : ReservationPlanner.Plan(board)));
         ConfigFiles.WriteAtomically(Artifact("grub", "grub.cfg"), System.Text.Encoding.UTF8.GetBytes(cfg));
     }
 

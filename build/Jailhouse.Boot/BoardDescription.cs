@@ -20,8 +20,44 @@ public sealed class BoardDescription
     /// <summary>The configuration `jailhouse enable` takes on this board (a file under configs/&lt;board&gt;/).</summary>
     public string? SystemConfig { get; set; }
     public QemuMachine? Qemu { get; set; }
+    /// <summary>RAM banks as the firmware reports them (start, size).</summary>
+    public List<(ulong Start, ulong Size)> RamBanks { get; } = [];
+    /// <summary>Ranges inside RAM the firmware keeps for itself (OP-TEE, ACPI, mailboxes...).</summary>
+    public List<(ulong Start, ulong Size)> FirmwareReserved { get; } = [];
+    public JailhouseMemory? Jailhouse { get; set; }
+    /// <summary>Interrupt controller and debug UART: the hypervisor's build parameters.</summary>
+    public GicDescription? Gic { get; set; }
+    public UartDescription? Uart { get; set; }
     public SourceLocation Origin { get; set; }
 }
+
+/// <summary>How much memory Jailhouse needs and how Linux is kept away from it.</summary>
+public sealed class JailhouseMemory
+{
+    public ulong Hypervisor { get; set; }
+    public ulong Inmates { get; set; }
+    public ulong SharedMemory { get; set; }
+    public ReservationMethod Method { get; set; }
+    /// <summary>A fixed reservation start (else: the top of the highest RAM bank that fits).</summary>
+    public ulong? Base { get; set; }
+    public SourceLocation Origin { get; set; }
+
+    public ulong Total => Hypervisor + Inmates + SharedMemory;
+}
+
+public enum ReservationMethod
+{
+    /// <summary>x86: memmap=SIZE$ADDRESS on the kernel command line.</summary>
+    Memmap,
+    /// <summary>ARM: mem=SIZE, counting RAM from the bottom (only works for the top of memory).</summary>
+    Mem,
+    /// <summary>ARM: a /reserved-memory child with no-map in the device tree.</summary>
+    ReservedMemory,
+}
+
+public sealed record GicDescription(int Version, ulong GicdBase, ulong GiccBase, ulong GichBase, ulong GicvBase, ulong GicrBase, int MaintenanceIrq);
+
+public sealed record UartDescription(string Type, ulong Address);
 
 /// <summary>How to boot the board's disk image in QEMU (TCG).</summary>
 public sealed class QemuMachine

@@ -35,8 +35,76 @@ public static class BoardDescriptionReader
             board.SystemConfig = nodes.Scalar(system, "system-config");
         if (f.Optional("qemu") is { } qemu)
             board.Qemu = ReadQemu(nodes, qemu);
+        if (f.Optional("ram") is { } ram)
+            foreach (var item in nodes.List(ram, "ram"))
+                board.RamBanks.Add(Range(nodes, item, "a RAM bank"));
+        if (f.Optional("firmware-reserved") is { } reserved)
+            foreach (var item in nodes.List(reserved, "firmware-reserved"))
+                board.FirmwareReserved.Add(Range(nodes, item, "a firmware-reserved range"));
+        if (f.Optional("jailhouse") is { } jailhouse)
+            board.Jailhouse = ReadJailhouse(nodes, jailhouse);
+        if (f.Optional("gic") is { } gic)
+            board.Gic = ReadGic(nodes, gic);
+        if (f.Optional("uart") is { } uart)
+        {
+            var u = nodes.Map(uart, "uart");
+            board.Uart = new UartDescription(
+                Config.Text.Names.ConsoleType.FormatValue(nodes.Named(u.Required("type"), Config.Text.Names.ConsoleType, "uart type")),
+                nodes.Number(u.Required("address"), "uart address"));
+            u.Done();
+        }
+        if (board.Jailhouse is not null && board.RamBanks.Count == 0)
+            throw nodes.Error(root, "\"jailhouse\" needs the board's \"ram\" banks to place the reservation");
         f.Done();
         return board;
+    }
+
+    private static (ulong Start, ulong Size) Range(YamlNodes nodes, YamlNode node, string what)
+    {
+        var f = nodes.Map(node, what);
+        var range = (nodes.Number(f.Required("start"), $"{what} start"), nodes.Size(f.Required("size"), $"{what} size"));
+        f.Done();
+        if (range.Item2 == 0 || range.Item1 + range.Item2 < range.Item1)
+            throw nodes.Error(node, $"{what}: expected a non-empty range inside the 64-bit address space");
+        return range;
+    }
+
+    private static JailhouseMemory ReadJailhouse(YamlNodes nodes, YamlNode node)
+    {
+        var f = nodes.Map(node, "jailhouse");
+        var memory = new JailhouseMemory
+        {
+            Hypervisor = nodes.Size(f.Required("hypervisor"), "hypervisor size"),
+            Inmates = nodes.Size(f.Required("inmates"), "inmates size"),
+            Origin = nodes.Where(node),
+        };
+        if (f.Optional("shmem") is { } shmem)
+            memory.SharedMemory = nodes.Size(shmem, "shmem size");
+        var method = f.Required("method");
+        memory.Method = nodes.Scalar(method, "method") switch
+        {
+            "memmap" => ReservationMethod.Memmap,
+            "mem" => ReservationMethod.Mem,
+            "reserved-memory" => ReservationMethod.ReservedMemory,
+            var other => throw nodes.Error(method, $"method: expected memmap, mem or reserved-memory, found \"{other}\""),
+        };
+        if (f.Optional("base") is { } baseNode)
+            memory.Base = nodes.Number(baseNode, "reservation base");
+        f.Done();
+        return memory;
+    }
+
+    private static GicDescription ReadGic(YamlNodes nodes, YamlNode node)
+    {
+        var f = nodes.Map(node, "gic");
+        ulong Optional(string key) => f.Optional(key) is { } n ? nodes.Number(n, key) : 0;
+        var gic = new GicDescription(
+            (int)nodes.Number(f.Required("version"), "gic version", 4),
+            nodes.Number(f.Required("gicd"), "gicd"),
+            Optional("gicc"), Optional("gich"), Optional("gicv"), Optional("gicr"),
+            (int)nodes.Number(f.Required("maintenance-irq"), "maintenance-irq", 1019));
+        f.Done();
+        return gic;
     }
 
     private static string KernelArgument(YamlNodes nodes, YamlNode node)

@@ -22,6 +22,7 @@ public static class Program
         root.Subcommands.Add(BoardCommands.Create());
         root.Subcommands.Add(ReleaseCommands.Create());
         root.Subcommands.Add(DtCommands.Create());
+        root.Subcommands.Add(BootCommands.Create());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -9,6 +9,14 @@ internal static class Tool
         return (result.ExitCode, result.Output);
     }
 
+    /// <summary>Runs the tool, fails the test unless it exits 0, and returns its standard output alone.</summary>
+    public static string Stdout(string program, params string[] arguments)
+    {
+        var result = ExternalTool.Run(program, arguments);
+        Assert.True(result.ExitCode == 0, $"{program} {string.Join(' ', arguments)} exited {result.ExitCode}:\n{result.Output}");
+        return result.StandardOutput;
+    }
+
     /// <summary>Runs the tool and fails the test with its output unless it exits 0.</summary>
     public static string Ok(string program, params string[] arguments)
     {

@@ -31,7 +31,7 @@ public sealed class HikeyImageTests : IDisposable
             stream.SetLength(15_269_888L * 512);
             stream.Write(File.ReadAllBytes(Image("ptable.img")));
         }
-        var table = JsonDocument.Parse(Tool.Ok("sfdisk", "--json", disk)).RootElement.GetProperty("partitiontable");
+        var table = JsonDocument.Parse(Tool.Stdout("sfdisk", "--json", disk)).RootElement.GetProperty("partitiontable");
         var parts = table.GetProperty("partitions").EnumerateArray()
             .Select(p => (Name: p.GetProperty("name").GetString(), Start: p.GetProperty("start").GetInt64() * 512 >> 20, Size: p.GetProperty("size").GetInt64() * 512 >> 20))
             .ToList();

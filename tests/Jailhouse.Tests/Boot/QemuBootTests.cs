@@ -52,7 +52,7 @@ public partial class QemuBootTests
     {
         var result = Boot("qemu-x86");
         // GRUB would expand an unescaped $0: the argument must arrive intact.
-        Assert.Equal("BOOT_IMAGE=/vmlinuz console=ttyS0 memmap=82M$0x3a000000 intel_iommu=off intremap=on", Cmdline(result.Console));
+        Assert.Equal("BOOT_IMAGE=/vmlinuz console=ttyS0 intel_iommu=off intremap=on memmap=82M$0x3a000000", Cmdline(result.Console));
         var ram = SystemRam(result.Console);
         Assert.NotEmpty(ram);
         Assert.DoesNotContain(ram, r => r.Start <= 0x3f1fffff && r.End >= 0x3a000000);
@@ -64,7 +64,7 @@ public partial class QemuBootTests
     public void XeonDUsbDiskBootsInQ35WithOvmf()
     {
         var result = Boot("xeon-d");
-        Assert.Equal("BOOT_IMAGE=/vmlinuz console=ttyS0,115200 memmap=66M$0x3b000000 intel_iommu=off intremap=on", Cmdline(result.Console));
+        Assert.Equal("BOOT_IMAGE=/vmlinuz console=ttyS0,115200 intel_iommu=off intremap=on memmap=66M$0x3b000000", Cmdline(result.Console));
         var ram = SystemRam(result.Console);
         Assert.DoesNotContain(ram, r => r.Start <= 0x3f1fffff && r.End >= 0x3b000000);
         Assert.Contains(ram, r => r.End == 0x3affffff);

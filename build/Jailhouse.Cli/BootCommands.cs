@@ -1,0 +1,99 @@
+using System.CommandLine;
+using System.Text;
+using Jailhouse.Boot;
+using Jailhouse.Config;
+
+namespace Jailhouse.Cli;
+
+/// <summary>`jailhouse boot plan|cmdline|params`: the reservation, the kernel command line for each consumer, the hypervisor's board parameters.</summary>
+internal static class BootCommands
+{
+    public static Command Create()
+    {
+        var boot = new Command("boot", "Boot integration: memory reservation, kernel command lines, hypervisor board parameters.");
+        boot.Subcommands.Add(Plan());
+        boot.Subcommands.Add(Cmdline());
+        boot.Subcommands.Add(Params());
+        return boot;
+    }
+
+    private static Option<string> BoardOption() => new("--board") { Description = "The board description, e.g. bsp/qemu-arm64/board.yaml.", Required = true };
+
+    private static Command Plan()
+    {
+        var board = BoardOption();
+        var config = new Option<string?>("--config") { Description = "The system configuration to check against the plan." };
+        var cells = new Option<string[]>("--cell") { Description = "Non-root cell configurations to check (repeatable)." };
+        var command = new Command("plan", "Place the hypervisor, shared memory and inmates in one reservation and derive the Linux side; check configurations against it.")
+            { board, config, cells };
+        command.SetAction(parse =>
+        {
+            var description = BoardDescriptionReader.ReadFile(parse.GetRequiredValue(board));
+            var plan = ReservationPlanner.Plan(description);
+            Console.WriteLine($"reservation  0x{plan.Start:x}-0x{plan.End - 1:x} ({plan.Size >> 20} MiB, {plan.Method})");
+            Console.WriteLine($"hypervisor   0x{plan.HypervisorBase:x}-0x{plan.HypervisorBase + plan.HypervisorSize - 1:x}");
+            if (plan.SharedMemorySize > 0)
+                Console.WriteLine($"shared mem   0x{plan.SharedMemoryBase:x}-0x{plan.SharedMemoryBase + plan.SharedMemorySize - 1:x}");
+            Console.WriteLine($"inmates      0x{plan.InmatesBase:x}-0x{plan.InmatesBase + plan.InmatesSize - 1:x}");
+            Console.WriteLine(plan.KernelArgument is { } argument
+                ? $"linux        {argument}"
+                : $"linux        /reserved-memory node: jailhouse dt edit BOARD.dtb --reserve 0x{plan.Start:x}+0x{plan.Size:x}");
+            var system = parse.GetValue(config) is { } path ? ConfigFiles.Load(path, out _) : null;
+            var cellConfigs = (parse.GetValue(cells) ?? []).Select(c => (c, ConfigFiles.Load(c, out _))).ToList();
+            var errors = ReservationPlanner.Check(plan, system, cellConfigs);
+            foreach (string error in errors)
+                Console.Error.WriteLine($"error: {error}");
+            return errors.Count == 0 ? Program.Success : Program.InvalidInput;
+        });
+        return command;
+    }
+
+    private static Command Cmdline()
+    {
+        var board = BoardOption();
+        var consumer = new Option<string>("--for") { Description = "raw, grub-cfg, default-grub, u-boot or extlinux.", DefaultValueFactory = _ => "raw" };
+        var command = new Command("cmdline", "Print the board's kernel command line quoted for one consumer.") { board, consumer };
+        command.SetAction(parse =>
+        {
+            var description = BoardDescriptionReader.ReadFile(parse.GetRequiredValue(board));
+            var arguments = description.Jailhouse is null ? description.KernelArguments : ReservationPlanner.KernelArguments(description, ReservationPlanner.Plan(description));
+            var kind = parse.GetRequiredValue(consumer) switch
+            {
+                "raw" => CmdlineConsumer.Raw,
+                "grub-cfg" => CmdlineConsumer.GrubCfg,
+                "default-grub" => CmdlineConsumer.DefaultGrub,
+                "u-boot" => CmdlineConsumer.UBoot,
+                "extlinux" => CmdlineConsumer.Extlinux,
+                var other => throw new ConfigException(new SourceLocation("--for", 0, 0), $"expected raw, grub-cfg, default-grub, u-boot or extlinux, found \"{other}\""),
+            };
+            Console.WriteLine(CmdlineEmitters.Emit(kind, arguments));
+            return Program.Success;
+        });
+        return command;
+    }
+
+    private static Command Params()
+    {
+        var board = BoardOption();
+        var format = new Option<string>("--format") { Description = "c (a config.h) or csharp.", DefaultValueFactory = _ => "c" };
+        var output = new Option<string?>("--output", "-o") { Description = "File to write (default: standard output)." };
+        var command = new Command("params", "Write the hypervisor's board parameters (GIC, UART, hypervisor base) from board.yaml.") { board, format, output };
+        command.SetAction(parse =>
+        {
+            var description = BoardDescriptionReader.ReadFile(parse.GetRequiredValue(board));
+            var plan = ReservationPlanner.Plan(description);
+            string text = parse.GetRequiredValue(format) switch
+            {
+                "c" => BoardParameters.CHeader(description, plan),
+                "csharp" => BoardParameters.CSharp(description, plan),
+                var other => throw new ConfigException(new SourceLocation("--format", 0, 0), $"expected c or csharp, found \"{other}\""),
+            };
+            if (parse.GetValue(output) is { } path)
+                ConfigFiles.WriteAtomically(path, Encoding.UTF8.GetBytes(text));
+            else
+                Console.Out.Write(text);
+            return Program.Success;
+        });
+        return command;
+    }
+}
