@@ -39,6 +39,11 @@ void BuildImages(string name) =>
         "--artifacts", BoardArtifacts(name).FullPath,
         "-o", BoardArtifacts(name).Combine("images").FullPath);
 
+Task("Boot")
+    .Description("Write --board's boot files (plan, command lines for every consumer, grub.cfg, board parameters) to artifacts/<board>/boot/.")
+    .IsDependentOn("Cli")
+    .Does(() => Jailhouse("boot", "files", "--board", BoardFile(board).FullPath, "-o", BoardArtifacts(board).Combine("boot").FullPath));
+
 Task("Assemble")
     .Description("Kernel, initramfs (busybox, glibc, the NativeAOT CLI, the cells) and GRUB for --board.")
     .IsDependentOn("Configs")

@@ -88,6 +88,13 @@ public sealed class BoardAssembler(BoardDescription board, string repositoryRoot
         if (Directory.Exists(configs))
             foreach (string cell in Directory.EnumerateFiles(configs, "*.cell").Order(StringComparer.Ordinal))
                 CopyFile(cell, Path.Combine(rootfs, "etc", "jailhouse", Path.GetFileName(cell)));
+        // The demo inmates, ready for `jailhouse cell load`.
+        string inmates = Path.Combine(rootfs, "usr", "lib", "jailhouse", "inmates");
+        foreach (string inmate in InmateBuilder.Build(repositoryRoot, board.DebianArch, Artifact("inmates")))
+        {
+            Directory.CreateDirectory(inmates);
+            CopyFile(inmate, Path.Combine(inmates, Path.GetFileName(inmate)));
+        }
         string init = Path.Combine(repositoryRoot, "bsp", "common", "init");
         CopyFile(init, Path.Combine(rootfs, "init"), executable: true);
         File.WriteAllText(Path.Combine(rootfs, "etc", "jailhouse", "board"), board.Name + "\n");

@@ -14,6 +14,7 @@ internal static class BootCommands
         boot.Subcommands.Add(Plan());
         boot.Subcommands.Add(Cmdline());
         boot.Subcommands.Add(Params());
+        boot.Subcommands.Add(Files());
         return boot;
     }
 
@@ -67,6 +68,44 @@ internal static class BootCommands
                 var other => throw new ConfigException(new SourceLocation("--for", 0, 0), $"expected raw, grub-cfg, default-grub, u-boot or extlinux, found \"{other}\""),
             };
             Console.WriteLine(CmdlineEmitters.Emit(kind, arguments));
+            return Program.Success;
+        });
+        return command;
+    }
+
+    private static Command Files()
+    {
+        var board = BoardOption();
+        var output = new Option<string>("--output", "-o") { Description = "Directory for the files (artifacts/<board>/boot).", Required = true };
+        var dtb = new Option<string?>("--dtb") { Description = "The board's device tree to edit (reserved-memory boards)." };
+        var command = new Command("files", "Write a board's boot files: plan, command line for every consumer, grub.cfg, board parameters, and the edited DTB.")
+            { board, output, dtb };
+        command.SetAction(parse =>
+        {
+            var description = BoardDescriptionReader.ReadFile(parse.GetRequiredValue(board));
+            var plan = description.Jailhouse is null ? null : ReservationPlanner.Plan(description);
+            var arguments = ReservationPlanner.KernelArguments(description, plan);
+            string directory = parse.GetRequiredValue(output);
+            void Write(string name, string text) => ConfigFiles.WriteAtomically(Path.Combine(directory, name), Encoding.UTF8.GetBytes(text));
+            Write("cmdline.txt", CmdlineEmitters.Emit(CmdlineConsumer.Raw, arguments) + "\n");
+            Write("default-grub", CmdlineEmitters.Emit(CmdlineConsumer.DefaultGrub, arguments) + "\n");
+            Write("u-boot.txt", CmdlineEmitters.Emit(CmdlineConsumer.UBoot, arguments) + "\n");
+            Write("extlinux.conf", "DEFAULT jailhouse\nLABEL jailhouse\n    KERNEL /" + (description.DebianArch == "arm64" ? "Image" : "vmlinuz")
+                + "\n    INITRD /initrd.img\n" + CmdlineEmitters.Emit(CmdlineConsumer.Extlinux, arguments) + "\n");
+            Write("grub.cfg", GrubConfigWriter.Write($"Jailhouse {description.Name}", description.DebianArch == "arm64" ? "/Image" : "/vmlinuz", "/initrd.img",
+                description.DeviceTree is null ? null : "/" + Path.GetFileName(description.DeviceTree), arguments));
+            if (plan is not null)
+            {
+                Write("board-params.h", BoardParameters.CHeader(description, plan));
+                if (plan.Method == ReservationMethod.ReservedMemory)
+                {
+                    string source = parse.GetValue(dtb) ?? throw new ConfigException(description.Origin, "a reserved-memory board needs --dtb");
+                    var fdt = DeviceTree.FdtReader.ReadFile(source);
+                    DeviceTree.FdtEdits.Reserve(fdt, plan.Start, plan.Size);
+                    ConfigFiles.WriteAtomically(Path.Combine(directory, Path.GetFileName(source)), DeviceTree.FdtWriter.Write(fdt));
+                }
+            }
+            Console.WriteLine($"{description.Name}: boot files written to {directory}");
             return Program.Success;
         });
         return command;

@@ -92,15 +92,9 @@ void FatBenchmark()
 
 void Run(string program, params string[] arguments)
 {
-    var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-    foreach (string a in arguments)
-        info.ArgumentList.Add(a);
-    using var process = Process.Start(info)!;
-    process.StandardOutput.ReadToEnd();
-    process.StandardError.ReadToEnd();
-    process.WaitForExit();
-    if (process.ExitCode != 0)
-        throw new InvalidOperationException($"{program} exited with {process.ExitCode}");
+    var result = Jailhouse.Config.ExternalTool.Run(program, arguments);
+    if (result.ExitCode != 0)
+        throw new InvalidOperationException($"{program} exited with {result.ExitCode}: {result.Output}");
 }
 
 void Measure(string what, Action pass)
@@ -122,16 +116,8 @@ void StartUp(string what, string program, string[] arguments)
     var times = new List<double>();
     for (int i = 0; i < 21; i++)
     {
-        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in arguments)
-            info.ArgumentList.Add(a);
         var watch = Stopwatch.StartNew();
-        using var process = Process.Start(info)!;
-        process.StandardOutput.ReadToEnd();
-        process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{program} exited with {process.ExitCode}");
+        Run(program, arguments);
         if (i > 0) // the first run warms the page cache
             times.Add(watch.Elapsed.TotalMilliseconds);
     }

@@ -54,7 +54,7 @@ public sealed class HikeyImageTests : IDisposable
         Tool.Ok("mcopy", "-n", "-i", boot, "::/EFI/BOOT/grub.cfg", grub);
         Assert.Contains("devicetree /hi6220-hikey.dtb", File.ReadAllText(grub));
         Assert.Contains("console=ttyAMA3,115200", File.ReadAllText(grub));
-        Assert.Contains("BOOTAA64.EFI", Tool.Ok("mdir", "-i", boot, "::/EFI/BOOT"));
+        Assert.Contains("::/EFI/BOOT/BOOTAA64.EFI", Tool.Ok("mdir", "-i", boot, "-b", "::/EFI/BOOT"));
         string dtb = Path.Combine(temp, "board.dtb");
         Tool.Ok("mcopy", "-n", "-i", boot, "::/hi6220-hikey.dtb", dtb);
         Assert.Equal("hisilicon,hi6220-hikey\nhisilicon,hi6220", Tool.Ok("fdtget", "-t", "s", dtb, "/", "compatible").Trim().Replace(' ', '\n'));

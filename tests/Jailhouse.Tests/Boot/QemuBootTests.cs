@@ -45,6 +45,7 @@ public partial class QemuBootTests
         // The NativeAOT CLI ran on the target and read every cell.
         Assert.Contains("jailhouse-image: config /etc/jailhouse/qemu-arm64.cell: system configuration, arm64, revision 14", result.Console);
         Assert.Contains("jailhouse-image: config /etc/jailhouse/qemu-arm64-inmate-demo.cell: cell configuration, arm64, revision 14", result.Console);
+        Assert.Contains("jailhouse-image: inmate /usr/lib/jailhouse/inmates/uart-hello.bin", result.Console);
     }
 
     [Fact]
@@ -58,6 +59,7 @@ public partial class QemuBootTests
         Assert.DoesNotContain(ram, r => r.Start <= 0x3f1fffff && r.End >= 0x3a000000);
         Assert.Contains(ram, r => r.End == 0x39ffffff);
         Assert.Contains("jailhouse-image: config /etc/jailhouse/qemu-x86.cell: system configuration, x86, revision 14", result.Console);
+        Assert.Contains("jailhouse-image: inmate /usr/lib/jailhouse/inmates/uart-hello.bin", result.Console);
     }
 
     [Fact]

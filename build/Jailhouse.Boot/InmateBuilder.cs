@@ -1,0 +1,45 @@
+using Jailhouse.Config;
+
+namespace Jailhouse.Boot;
+
+/// <summary>
+/// Builds the bare-metal demo inmates (inmates/&lt;arch&gt;/*.S) into flat binaries with binutils:
+/// the cross assembler for arm64, the host one in 32-bit mode for x86's 16-bit code.
+/// </summary>
+public static class InmateBuilder
+{
+    private sealed record Toolchain(string Folder, string[] Assemble, string[] Link, string ObjCopy);
+
+    private static Toolchain For(string debianArch) => debianArch switch
+    {
+        "arm64" => new("arm64", ["aarch64-linux-gnu-as"], ["aarch64-linux-gnu-ld", "-Ttext=0"], "aarch64-linux-gnu-objcopy"),
+        "amd64" => new("x86", ["as", "--32"], ["ld", "-m", "elf_i386", "-Ttext=0", "-e", "_start"], "objcopy"),
+        _ => throw new ArgumentException($"no inmates for {debianArch}"),
+    };
+
+    /// <summary>Builds every inmate of the architecture into <paramref name="outputDirectory"/>; returns the .bin files.</summary>
+    public static List<string> Build(string repositoryRoot, string debianArch, string outputDirectory)
+    {
+        var tools = For(debianArch);
+        string sources = Path.Combine(repositoryRoot, "inmates", tools.Folder);
+        Directory.CreateDirectory(outputDirectory);
+        var built = new List<string>();
+        foreach (string source in Directory.EnumerateFiles(sources, "*.S").Order(StringComparer.Ordinal))
+        {
+            string stem = Path.Combine(outputDirectory, Path.GetFileNameWithoutExtension(source));
+            Run([.. tools.Assemble, "-o", stem + ".o", source]);
+            Run([.. tools.Link, "-o", stem + ".elf", stem + ".o"]);
+            Run([tools.ObjCopy, "-O", "binary", stem + ".elf", stem + ".bin"]);
+            File.Delete(stem + ".o");
+            built.Add(stem + ".bin");
+        }
+        return built;
+    }
+
+    private static void Run(string[] command)
+    {
+        var result = ExternalTool.Run(command[0], command[1..]);
+        if (result.ExitCode != 0)
+            throw new ConfigException(new SourceLocation(command[^1], 0, 0), $"{command[0]} failed (exit {result.ExitCode}): {result.Output.Trim()}");
+    }
+}
