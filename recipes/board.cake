@@ -40,9 +40,18 @@ void BuildImages(string name) =>
         "-o", BoardArtifacts(name).Combine("images").FullPath);
 
 Task("Boot")
-    .Description("Write --board's boot files (plan, command lines for every consumer, grub.cfg, board parameters) to artifacts/<board>/boot/.")
-    .IsDependentOn("Cli")
-    .Does(() => Jailhouse("boot", "files", "--board", BoardFile(board).FullPath, "-o", BoardArtifacts(board).Combine("boot").FullPath));
+    .Description("Write --board's boot files (plan, command lines for every consumer, grub.cfg, board parameters) and its patched kernel .config to artifacts/<board>/boot/.")
+    .IsDependentOn("Assemble")
+    .Does(() =>
+    {
+        var boot = BoardArtifacts(board).Combine("boot");
+        Jailhouse("boot", "files", "--board", BoardFile(board).FullPath, "-o", boot.FullPath);
+        Jailhouse("kconfig", "patch", BoardArtifacts(board).CombineWithFilePath("kernel/config").FullPath,
+            RepositoryRoot.CombineWithFilePath("bsp/common/jailhouse.fragment").FullPath,
+            RepositoryRoot.CombineWithFilePath($"bsp/{board}/kernel.fragment").FullPath,
+            "-o", boot.CombineWithFilePath("kernel.config").FullPath,
+            "--repository", RepositoryRoot.FullPath);
+    });
 
 Task("Assemble")
     .Description("Kernel, initramfs (busybox, glibc, the NativeAOT CLI, the cells) and GRUB for --board.")

@@ -23,6 +23,7 @@ public static class Program
         root.Subcommands.Add(ReleaseCommands.Create());
         root.Subcommands.Add(DtCommands.Create());
         root.Subcommands.Add(BootCommands.Create());
+        root.Subcommands.Add(KconfigCommands.Create());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
