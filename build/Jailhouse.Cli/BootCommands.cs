@@ -25,11 +25,23 @@ internal static class BootCommands
         var board = BoardOption();
         var config = new Option<string?>("--config") { Description = "The system configuration to check against the plan." };
         var cells = new Option<string[]>("--cell") { Description = "Non-root cell configurations to check (repeatable)." };
+        var dtb = new Option<string?>("--dtb") { Description = "Take RAM banks and reserved ranges from this device tree instead of board.yaml." };
         var command = new Command("plan", "Place the hypervisor, shared memory and inmates in one reservation and derive the Linux side; check configurations against it.")
-            { board, config, cells };
+            { board, config, cells, dtb };
         command.SetAction(parse =>
         {
             var description = BoardDescriptionReader.ReadFile(parse.GetRequiredValue(board));
+            if (parse.GetValue(dtb) is { } dtbPath)
+            {
+                try
+                {
+                    DeviceTreeMemory.Apply(description, DeviceTree.FdtReader.ReadFile(dtbPath));
+                }
+                catch (ArgumentException e)
+                {
+                    throw new ConfigException(new SourceLocation(dtbPath, 0, 0), e.Message);
+                }
+            }
             var plan = ReservationPlanner.Plan(description);
             Console.WriteLine($"reservation  0x{plan.Start:x}-0x{plan.End - 1:x} ({plan.Size >> 20} MiB, {plan.Method})");
             Console.WriteLine($"hypervisor   0x{plan.HypervisorBase:x}-0x{plan.HypervisorBase + plan.HypervisorSize - 1:x}");

@@ -91,4 +91,18 @@ public class ReservationPlannerTests
         }
         Assert.Contains("public const ulong GicdBase = 0xf6801000;", BoardParameters.CSharp(board, ReservationPlanner.Plan(board)));
     }
+
+    [Fact]
+    public void HikeyDeviceTreeGivesBanksHolesAndReservations()
+    {
+        // Debian's hi6220-hikey.dtb describes the 1 GiB board: /memory with holes, ramoops and OP-TEE reserved.
+        var board = BoardDescriptionReader.Read("name: t\narch: arm64\nram: [{ start: 0, size: 1G }]\njailhouse: { hypervisor: 4M, inmates: 60M, method: reserved-memory }\n", "board.yaml");
+        DeviceTreeMemory.Apply(board, Jailhouse.DeviceTree.FdtReader.ReadFile(Path.Combine(DebianKernel.DtbDirectory, "hisilicon", "hi6220-hikey.dtb")));
+        Assert.Equal((0x22000000UL, 0x1c000000UL), board.RamBanks[^1]);
+        Assert.Contains(board.FirmwareReserved, r => r.Start == 0x21f00000);
+        var plan = ReservationPlanner.Plan(board);
+        // The top of the last bank (0x3e000000) minus 64 MiB, clear of every reserved range.
+        Assert.Equal(0x3a000000UL, plan.Start);
+        Assert.DoesNotContain(board.FirmwareReserved, r => r.Start < plan.End && plan.Start < r.Start + r.Size);
+    }
 }
