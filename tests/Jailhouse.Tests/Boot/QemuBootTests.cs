@@ -58,6 +58,8 @@ public partial class QemuBootTests
         Assert.NotEmpty(ram);
         Assert.DoesNotContain(ram, r => r.Start <= 0x3f1fffff && r.End >= 0x3a000000);
         Assert.Contains(ram, r => r.End == 0x39ffffff);
+        // The kernel lists the memmap= range as reserved: exactly the planned reservation.
+        Assert.Contains("jailhouse-image: iomem 3a000000-3f1fffff : Reserved", result.Console);
         Assert.Contains("jailhouse-image: config /etc/jailhouse/qemu-x86.cell: system configuration, x86, revision 14", result.Console);
         Assert.Contains("jailhouse-image: inmate /usr/lib/jailhouse/inmates/uart-hello.bin", result.Console);
     }
@@ -70,5 +72,6 @@ public partial class QemuBootTests
         var ram = SystemRam(result.Console);
         Assert.DoesNotContain(ram, r => r.Start <= 0x3f1fffff && r.End >= 0x3b000000);
         Assert.Contains(ram, r => r.End == 0x3affffff);
+        Assert.Contains("jailhouse-image: iomem 3b000000-3f1fffff : Reserved", result.Console);
     }
 }
