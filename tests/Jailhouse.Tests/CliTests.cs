@@ -7,11 +7,8 @@ public class ConsoleCollection;
 
 /// <summary>The `jailhouse config` commands, run in-process with captured output.</summary>
 [Collection("console")]
-public sealed class CliTests : IDisposable
+public sealed class CliTests : TempDirectoryTest
 {
-    private readonly string temp = Directory.CreateTempSubdirectory("jailhouse-cli-").FullName;
-
-    public void Dispose() => Directory.Delete(temp, recursive: true);
 
     internal static (int Exit, string Out, string Err) RunCli(params string[] args) => Run(args);
 

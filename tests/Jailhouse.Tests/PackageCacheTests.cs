@@ -3,11 +3,8 @@ using Jailhouse.Debian;
 
 namespace Jailhouse.Tests;
 
-public sealed class PackageCacheTests : IDisposable
+public sealed class PackageCacheTests : TempDirectoryTest
 {
-    private readonly string temp = Directory.CreateTempSubdirectory("jailhouse-debs-").FullName;
-
-    public void Dispose() => Directory.Delete(temp, recursive: true);
 
     private static PinnedPackage Pinned(string name, string arch) =>
         PackageLock.ReadFile(Path.Combine(Paths.RepositoryRoot, "recipes", "target-packages.lock"))

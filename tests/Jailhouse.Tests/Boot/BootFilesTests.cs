@@ -1,11 +1,8 @@
 namespace Jailhouse.Tests.Boot;
 
 [Collection("console")]
-public sealed class BootFilesTests : IDisposable
+public sealed class BootFilesTests : TempDirectoryTest
 {
-    private readonly string temp = Directory.CreateTempSubdirectory("jailhouse-bootfiles-").FullName;
-
-    public void Dispose() => Directory.Delete(temp, recursive: true);
 
     [Fact]
     public void BootFilesCarryThePlannedCommandLineForEveryConsumer()

@@ -4,12 +4,9 @@ using Jailhouse.Images;
 namespace Jailhouse.Tests.Boot;
 
 /// <summary>Each command-line emitter held against its real consumer.</summary>
-public sealed class CmdlineConsumerTests : IDisposable
+public sealed class CmdlineConsumerTests : TempDirectoryTest
 {
-    private readonly string temp = Directory.CreateTempSubdirectory("jailhouse-cmdline-").FullName;
     private static readonly string[] Arguments = ["console=ttyS0,115200", "memmap=66M$0x3b000000", "intel_iommu=off"];
-
-    public void Dispose() => Directory.Delete(temp, recursive: true);
 
     [Fact]
     public void RawIsTheArgumentsJoined() =>

@@ -6,12 +6,9 @@ namespace Jailhouse.Tests.Boot;
 /// The HiKey's flashable set (built by `dotnet cake --target=Images --board=hikey`, which
 /// ./test.sh runs first), checked with the tools since there is no board here to flash.
 /// </summary>
-public sealed class HikeyImageTests : IDisposable
+public sealed class HikeyImageTests : TempDirectoryTest
 {
-    private readonly string temp = Directory.CreateTempSubdirectory("jailhouse-hikey-").FullName;
     private static readonly string Images = Path.Combine(Paths.RepositoryRoot, "artifacts", "hikey", "images");
-
-    public void Dispose() => Directory.Delete(temp, recursive: true);
 
     private static string Image(string name)
     {

@@ -3,11 +3,8 @@ using Jailhouse.Boot;
 namespace Jailhouse.Tests.Boot;
 
 /// <summary>The demo inmates build, and run bare-metal in QEMU (no hypervisor here yet).</summary>
-public sealed class InmateTests : IDisposable
+public sealed class InmateTests : TempDirectoryTest
 {
-    private readonly string temp = Directory.CreateTempSubdirectory("jailhouse-inmates-").FullName;
-
-    public void Dispose() => Directory.Delete(temp, recursive: true);
 
     [Fact]
     public void Arm64InmatePrintsOnThePl011()

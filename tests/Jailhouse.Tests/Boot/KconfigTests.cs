@@ -4,16 +4,13 @@ using Jailhouse.Debian;
 namespace Jailhouse.Tests.Boot;
 
 /// <summary>Fragments through the kernel's own Kconfig (Debian's linux-source 6.1 and linux-kbuild).</summary>
-public sealed class KconfigTests : IDisposable
+public sealed class KconfigTests : TempDirectoryTest
 {
-    private readonly string temp = Directory.CreateTempSubdirectory("jailhouse-kconfig-").FullName;
     private static readonly Lazy<KconfigPatcher> Patcher = new(() =>
     {
         var cache = PackageCache.Default();
         return KconfigPatcher.FromPackages(Paths.RepositoryRoot, Path.Combine(Path.GetDirectoryName(cache.Directory)!, "kconfig"), cache);
     });
-
-    public void Dispose() => Directory.Delete(temp, recursive: true);
 
     private static string BaseConfig(string board)
     {

@@ -3,11 +3,8 @@ using Jailhouse.DeviceTree;
 namespace Jailhouse.Tests.DeviceTree;
 
 [Collection("console")]
-public sealed class FdtTests : IDisposable
+public sealed class FdtTests : TempDirectoryTest
 {
-    private readonly string temp = Directory.CreateTempSubdirectory("jailhouse-fdt-").FullName;
-
-    public void Dispose() => Directory.Delete(temp, recursive: true);
 
     private static string Hikey => Path.Combine(DebianKernel.DtbDirectory, "hisilicon", "hi6220-hikey.dtb");
 

@@ -2,11 +2,8 @@ using Jailhouse.Images;
 
 namespace Jailhouse.Tests.Images;
 
-public sealed class ArchiveFormatTests : IDisposable
+public sealed class ArchiveFormatTests : TempDirectoryTest
 {
-    private readonly string temp = Directory.CreateTempSubdirectory("jailhouse-archives-").FullName;
-
-    public void Dispose() => Directory.Delete(temp, recursive: true);
 
     private string WriteRaw(string name)
     {

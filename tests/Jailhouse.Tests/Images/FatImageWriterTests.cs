@@ -3,11 +3,8 @@ using Jailhouse.Images;
 
 namespace Jailhouse.Tests.Images;
 
-public sealed class FatImageWriterTests : IDisposable
+public sealed class FatImageWriterTests : TempDirectoryTest
 {
-    private readonly string temp = Directory.CreateTempSubdirectory("jailhouse-fat-").FullName;
-
-    public void Dispose() => Directory.Delete(temp, recursive: true);
 
     private static byte[] Bytes(int length, int seed)
     {

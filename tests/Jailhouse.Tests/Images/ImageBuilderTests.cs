@@ -3,11 +3,8 @@ using Jailhouse.Images;
 
 namespace Jailhouse.Tests.Images;
 
-public sealed class ImageBuilderTests : IDisposable
+public sealed class ImageBuilderTests : TempDirectoryTest
 {
-    private readonly string temp = Directory.CreateTempSubdirectory("jailhouse-imagebuild-").FullName;
-
-    public void Dispose() => Directory.Delete(temp, recursive: true);
 
     private const string Description = """
         images:

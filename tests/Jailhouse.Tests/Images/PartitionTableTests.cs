@@ -3,11 +3,8 @@ using Jailhouse.Images;
 
 namespace Jailhouse.Tests.Images;
 
-public sealed class PartitionTableTests : IDisposable
+public sealed class PartitionTableTests : TempDirectoryTest
 {
-    private readonly string temp = Directory.CreateTempSubdirectory("jailhouse-gpt-").FullName;
-
-    public void Dispose() => Directory.Delete(temp, recursive: true);
 
     [Fact]
     public void GptDiskPassesSgdiskAndSfdisk()
