@@ -45,7 +45,12 @@ Task("Boot")
     .Does(() =>
     {
         var boot = BoardArtifacts(board).Combine("boot");
-        Jailhouse("boot", "files", "--board", BoardFile(board).FullPath, "-o", boot.FullPath);
+        // Assemble copied the board's own device tree (if it has one) next to the kernel.
+        var dtbs = GetFiles(BoardArtifacts(board).FullPath + "/kernel/*.dtb").Select(f => f.FullPath).ToList();
+        var files = new List<string> { "boot", "files", "--board", BoardFile(board).FullPath, "-o", boot.FullPath };
+        if (dtbs.Count == 1)
+            files.AddRange(new[] { "--dtb", dtbs[0] });
+        Jailhouse(files.ToArray());
         Jailhouse("kconfig", "patch", BoardArtifacts(board).CombineWithFilePath("kernel/config").FullPath,
             RepositoryRoot.CombineWithFilePath("bsp/common/jailhouse.fragment").FullPath,
             RepositoryRoot.CombineWithFilePath($"bsp/{board}/kernel.fragment").FullPath,

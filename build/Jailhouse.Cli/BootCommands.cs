@@ -89,7 +89,7 @@ internal static class BootCommands
     {
         var board = BoardOption();
         var output = new Option<string>("--output", "-o") { Description = "Directory for the files (artifacts/<board>/boot).", Required = true };
-        var dtb = new Option<string?>("--dtb") { Description = "The board's device tree to edit (reserved-memory boards)." };
+        var dtb = new Option<string?>("--dtb") { Description = "The board's device tree to edit (arm64 boards; QEMU boards without one get QEMU's)." };
         var command = new Command("files", "Write a board's boot files: plan, command line for every consumer, grub.cfg, board parameters, and the edited DTB.")
             { board, output, dtb };
         command.SetAction(parse =>
@@ -109,13 +109,17 @@ internal static class BootCommands
             if (plan is not null)
             {
                 Write("board-params.h", BoardParameters.CHeader(description, plan));
-                if (plan.Method == ReservationMethod.ReservedMemory)
-                {
-                    string source = parse.GetValue(dtb) ?? throw new ConfigException(description.Origin, "a reserved-memory board needs --dtb");
-                    var fdt = DeviceTree.FdtReader.ReadFile(source);
-                    DeviceTree.FdtEdits.Reserve(fdt, plan.Start, plan.Size);
-                    ConfigFiles.WriteAtomically(Path.Combine(directory, Path.GetFileName(source)), DeviceTree.FdtWriter.Write(fdt));
-                }
+            }
+            if (description.DebianArch == "arm64")
+            {
+                // ARM boards boot with a device tree: the board's own (from the kernel package) or,
+                // on QEMU, the one QEMU generates for the machine.
+                var fdt = parse.GetValue(dtb) is { } source ? DeviceTree.FdtReader.ReadFile(source)
+                    : description.DeviceTree is null ? BootDeviceTree.DumpFromQemu(description)
+                    : throw new ConfigException(description.Origin, $"board {description.Name} boots with {description.DeviceTree}: pass it with --dtb");
+                BootDeviceTree.Edit(fdt, description, plan, arguments);
+                string name = description.DeviceTree is null ? description.Name + ".dtb" : Path.GetFileName(description.DeviceTree);
+                ConfigFiles.WriteAtomically(Path.Combine(directory, name), DeviceTree.FdtWriter.Write(fdt));
             }
             Console.WriteLine($"{description.Name}: boot files written to {directory}");
             return Program.Success;
