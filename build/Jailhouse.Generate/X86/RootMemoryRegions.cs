@@ -112,6 +112,25 @@ public static class RootMemoryRegions
             yield return range with { Start = at };
     }
 
+    /// <summary>The ranges minus [<paramref name="start"/>, <paramref name="end"/>): memory that must stay out of the root cell.</summary>
+    public static List<MemoryRange> Without(IEnumerable<MemoryRange> ranges, ulong start, ulong end)
+    {
+        var result = new List<MemoryRange>();
+        foreach (var range in ranges)
+        {
+            if (range.End < start || range.Start >= end)
+            {
+                result.Add(range);
+                continue;
+            }
+            if (range.Start < start)
+                result.Add(range with { End = start - 1 });
+            if (range.End >= end)
+                result.Add(range with { Start = end });
+        }
+        return result;
+    }
+
     /// <summary>Region names as the YAML shows them: lower case, words joined by '-'.</summary>
     public static string Slug(string owner)
     {
