@@ -119,7 +119,7 @@ public sealed class Diagnoser(SystemSnapshot? snapshot, JailhouseConfig? config)
     {
         var findings = new List<string>();
         if (dump.AddressPort is { } a)
-            findings.Add($"address port 0x{a:08x}: enable bit {(dump.Enabled == true ? 1 : 0)}, bus 0x{(a >> 16) & 0xff:x2}, device 0x{(a >> 11) & 0x1f:x2}, function {(a >> 8) & 7}, register 0x{a & 0xfc:x2}" +
+            findings.Add($"address port 0x{a:x8}: enable bit {(dump.Enabled == true ? 1 : 0)}, bus 0x{(a >> 16) & 0xff:x2}, device 0x{(a >> 11) & 0x1f:x2}, function {(a >> 8) & 7}, register 0x{a & 0xfc:x2}" +
                 (dump.Port is { } p ? $" + {p - PciConfigDump.DataPort} (data port 0x{p:x})" : ""));
         if (dump.ExtendedRegisterBits != 0)
             findings.Add($"bits 27:24 (0x{dump.ExtendedRegisterBits:x}) select AMD extended config space, which Jailhouse does not support through 0xcf8");

@@ -54,25 +54,25 @@ public static partial class FatalDumpParser
 {
     private const string Hex = "(?:0x)?([0-9a-fA-F]+)";
 
-    [GeneratedRegex(@"Invalid MMIO/RAM (read|write), addr: " + Hex + @"(?: size: (\d+))?")]
+    [GeneratedRegex(@"(?:FATAL: )?Invalid MMIO/RAM (read|write), addr: " + Hex + @"(?: size: (\d+))?")]
     private static partial Regex X86Memory();
 
-    [GeneratedRegex(@"Invalid MMIO (read|write), address: " + Hex + @"(?:, size: (?:0x)?([0-9a-fA-F]+))?")]
+    [GeneratedRegex(@"(?:FATAL: )?Invalid MMIO (read|write), address: " + Hex + @"(?:, size: (?:0x)?([0-9a-fA-F]+))?")]
     private static partial Regex Mmio();
 
     [GeneratedRegex(@"Unhandled data (read|write) at " + Hex + @"(?:\((\d+)\))?")]
     private static partial Regex ArmData();
 
-    [GeneratedRegex(@"Invalid PIO (read|write), port: " + Hex + @"(?:,? size:? (\d+))?")]
+    [GeneratedRegex(@"(?:FATAL: )?Invalid PIO (read|write), port: " + Hex + @"(?:,? size:? (\d+))?")]
     private static partial Regex Pio();
 
-    [GeneratedRegex(@"Invalid PCI config (read|write), port: " + Hex + @",? size:? (\d+)(?:, address port: " + Hex + ")?")]
+    [GeneratedRegex(@"(?:FATAL: )?Invalid PCI config (read|write), port: " + Hex + @",? size:? (\d+)(?:, address port: " + Hex + ")?")]
     private static partial Regex PciPort();
 
     [GeneratedRegex(@"PCI address port: " + Hex)]
     private static partial Regex PciAddressPortLine();
 
-    [GeneratedRegex(@"Invalid PCI (config|MMCONFIG) (read|write), device ([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})\.([0-7]), reg: " + Hex + @", size: (\d+)")]
+    [GeneratedRegex(@"(?:FATAL: )?Invalid PCI (config|MMCONFIG) (read|write), device ([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})\.([0-7]), reg: " + Hex + @", size: (\d+)")]
     private static partial Regex PciDevice();
 
     [GeneratedRegex(@"FATAL: (unhandled trap|forbidden access) \(exception class 0x([0-9a-fA-F]+)\)")]
