@@ -125,9 +125,13 @@ public static class X86RootCellGenerator
     {
         string vendor = CpuVendor(snapshot);
         IommuAssignment? result = null;
-        if (AcpiTable.TryRead(snapshot, "DMAR") is { } dmar && vendor != "AuthenticAMD")
+        var dmar = AcpiTable.TryRead(snapshot, "DMAR");
+        var ivrs = AcpiTable.TryRead(snapshot, "IVRS");
+        // The table the firmware provides decides; the CPU vendor only breaks a tie (an emulated
+        // CPU may claim either vendor: QEMU's default model says AuthenticAMD on a VT-d machine).
+        if (dmar is not null && (ivrs is null || vendor != "AuthenticAMD"))
             result = IommuAssignment.FromDmar(dmar, functions, iomem);
-        else if (AcpiTable.TryRead(snapshot, "IVRS") is { } ivrs)
+        else if (ivrs is not null)
             result = IommuAssignment.FromIvrs(ivrs, functions);
         if (result is null)
         {

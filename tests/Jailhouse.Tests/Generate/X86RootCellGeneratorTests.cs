@@ -83,6 +83,33 @@ public sealed class X86RootCellGeneratorTests
     }
 
     [Fact]
+    public void QemuQ35SnapshotAgreesWithTheHandWrittenQemuX86Config()
+    {
+        string q35 = Path.Combine(Paths.RepositoryRoot, "tests", "Jailhouse.Tests", "fixtures", "snapshots", "qemu-q35-intel-iommu");
+        var generated = X86RootCellGenerator.Generate(SnapshotCollector.Collect(q35, out _), new X86GeneratorOptions { InmateSize = 74UL << 20 });
+        var config = RoundTrip(generated);
+        var reference = ConfigFiles.Load(Path.Combine(Paths.RepositoryRoot, "configs", "qemu-x86", "qemu-x86.yaml"), out _);
+        var (platform, expected) = (config.System!.Platform, reference.System!.Platform);
+        Assert.Equal((expected.PciMmconfigBase, expected.PciMmconfigEndBus), (platform.PciMmconfigBase, platform.PciMmconfigEndBus));
+        Assert.Equal(expected.IommuUnits.Select(u => (u.Type, u.Base, u.Size)), platform.IommuUnits.Select(u => (u.Type, u.Base, u.Size)));
+        Assert.Equal(expected.X86!.PmTimerAddress, platform.X86!.PmTimerAddress);
+        Assert.Equal(reference.System.HypervisorMemory.PhysStart, config.System.HypervisorMemory.PhysStart);
+        // The IOAPIC's id: QEMU's DMAR puts it at ff:00.0, as upstream's hand-written config says.
+        Assert.Equal(reference.Cell.Irqchips.Select(c => (c.Address, c.Id)), config.Cell.Irqchips.Select(c => (c.Address, c.Id)));
+        var inmates = config.Cell.MemoryRegions.Single(r => r.Name == "inmates");
+        var referenceInmates = reference.Cell.MemoryRegions.Single(r => r.Name == "inmates");
+        Assert.Equal((referenceInmates.PhysStart, referenceInmates.Size), (inmates.PhysStart, inmates.Size));
+        // The e1000e's MSI-X table page (BAR 3) is left out, the rest of BAR 3 mapped, like the reference does.
+        var e1000e = config.Cell.PciDevices.Single(d => d.Bdf == 0x0010);
+        Assert.Equal((5, (ushort)0x1000), ((int)e1000e.NumMsixVectors, e1000e.MsixRegionSize));
+        Assert.Null(RegionAt(config, e1000e.MsixAddress));
+        Assert.Equal(e1000e.MsixAddress + 0x1000, RegionAt(config, e1000e.MsixAddress + 0x1000)!.PhysStart);
+        Assert.Equal(["pm", "msi", "exp", "msix", "ext-aer", "ext-dsn"], e1000e.Capabilities.Select(c => Names.PciCapabilityId.FormatValue(c.Id)));
+        Assert.Equal("Standard PC (Q35 + ICH9, 2009)", config.Cell.Name);
+        Assert.Empty(generated.Warnings);
+    }
+
+    [Fact]
     public void IntelMachineGetsVtdUnitsRmrrAndIoapicIds()
     {
         var generated = X86RootCellGenerator.Generate(SyntheticMachine.Intel().Snapshot(), new X86GeneratorOptions());
