@@ -76,7 +76,8 @@ public static class X86RootCellGenerator
         cell.CpuSetSize = CellConfig.MinimumCpuSetSize(cell.Cpus);
 
         var ranges = RootMemoryRegions.FromIomem(iomem, functions, mmconfig);
-        ranges.AddRange(iommu.ExtraMemory);
+        // RMRR/IVMD ranges are often already mapped (as RAM or a named leaf); list only the others.
+        ranges.AddRange(iommu.ExtraMemory.Where(extra => !ranges.Any(r => r.Start <= extra.Start && r.End >= extra.End)));
         // Normally /proc/iomem already shows the reservation as a hole; if the kernel ignored it, the
         // config must still keep Linux out (and the warning above says the boot is wrong).
         ranges = RootMemoryRegions.Without(ranges, reservation.Start, reservation.End);
