@@ -189,6 +189,8 @@ public sealed class PciFunction
             {
                 ReadMsix(at, control);
             }
+            // A standard capability cannot reach into extended config space, however its version reads.
+            length = (ushort)Math.Min(length, 0x100 - at);
             caps.Add(new PciCapabilityEntry(id, (ushort)at, length, writable));
         }
         if (express && Config.Length > 0x100)

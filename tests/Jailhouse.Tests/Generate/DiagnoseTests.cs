@@ -124,4 +124,52 @@ public sealed class DiagnoseTests : TempDirectoryTest
         Assert.Contains("console.log:4: ", stdout);
         Assert.Contains("flags: [write] }", stdout);
     }
+
+    [Fact]
+    public void DeviceMissingFromTheConfigGetsAPciDevicesEntry()
+    {
+        var config = TalkConfig();
+        config.Cell.PciDevices.RemoveAll(d => d.Bdf == 0x0601);
+        var d = Explain("FATAL: Invalid PCI config write, device 06:00.1, reg: 0x54, size: 2", config);
+        Assert.Contains("06:00.1 is not among the cell's pci-devices, so the hypervisor refuses every access to it", d.Findings);
+        Assert.Equal("- name: \"device-06:00.1\"\n  type: device\n  bdf: \"06:00.1\"", d.Fix);
+    }
+
+    [Fact]
+    public void MmconfigWriteToAnExtendedCapabilityNamesIt()
+    {
+        var d = Explain("FATAL: Invalid PCI MMCONFIG write, device 00:02.0, reg: 0x108, size: 4");
+        Assert.Contains("a config space write of 4 bytes to device 00:02.0, register 0x108 (through MMCONFIG)", d.Findings);
+        Assert.Contains("register 0x108 is at offset 0x8 of its AER (extended) capability at 0x100", d.Findings);
+        Assert.Equal("- { name: \"device-00:02.0-ext-aer\", id: ext-aer, start: 0x100, length: 64, flags: [write] }", d.Fix);
+    }
+
+    [Fact]
+    public void RegisterOutsideEveryCapabilityGetsARawRange()
+    {
+        var d = Explain("FATAL: Invalid PCI config write, device 06:00.1, reg: 0xf2, size: 2");
+        Assert.Contains("no capability of 06:00.1 covers register 0xf2 (device-specific registers)", d.Findings);
+        Assert.Equal("- { name: \"device-06:00.1-regs-f0\", id: 0, start: 0xf0, length: 4, flags: [write] }", d.Fix);
+    }
+
+    [Fact]
+    public void WriteToAReadOnlyRegionTurnsOnWrite()
+    {
+        var config = TalkConfig();
+        var acpi = config.Cell.MemoryRegions.Single(r => r.Name == "acpi-tables");
+        acpi.Flags = MemoryFlags.Read;
+        var d = Explain("FATAL: Invalid MMIO/RAM write, addr: 0x00000000798ac004 size: 4", config);
+        Assert.Equal("root-cell: memory (change the flags of this entry)", d.FixSection);
+        Assert.Equal("- name: \"acpi-tables\"\n  phys: 0x798ac000\n  size: 4K\n  flags: [read, write]", d.Fix);
+    }
+
+    [Fact]
+    public void LogWithoutDumpsSaysSo()
+    {
+        string log = Path.Combine(temp, "quiet.log");
+        File.WriteAllText(log, "Initializing Jailhouse hypervisor v0.12\nActivating hypervisor\n");
+        var (exit, stdout, _) = CliTests.RunCli("diagnose", log);
+        Assert.Equal(0, exit);
+        Assert.Equal($"{log}: no hypervisor FATAL dump found\n", stdout);
+    }
 }

@@ -112,13 +112,13 @@ internal sealed class SyntheticMachine
         return machine;
     }
 
-    /// <summary>An e1000e-like function: PM, 64-bit MSI, PCI Express v2, MSI-X (5 vectors, table at BAR 3), AER and DSN.</summary>
+    /// <summary>An e1000e-like function: PM, 64-bit MSI, PCI Express v1, MSI-X (5 vectors, table at BAR 3), AER and DSN.</summary>
     public static byte[] E1000e() => PciConfig(0x8086, 0x10d3, 0x0200, size: 4096,
         caps:
         [
             (0x01, 0xc8, Le16(0x0002)),
             (0x05, 0xd0, Le16(0x0080)),
-            (0x10, 0xe0, Le16(0x0002)),
+            (0x10, 0xe0, Le16(0x0001)),   // version 1, as QEMU's e1000e: 20 bytes
             (0x11, 0xa0, [.. Le16(4), .. Le32(0x00000003), .. Le32(0x00002003)]),
         ],
         extended: [(0x0001, 0x100, []), (0x0003, 0x140, Le32(0x12345678))],

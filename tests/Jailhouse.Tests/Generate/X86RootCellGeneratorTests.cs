@@ -143,7 +143,7 @@ public sealed class X86RootCellGeneratorTests
         Assert.Equal(0xc0021000UL, RegionAt(config, 0xc0021000)!.PhysStart);
         Assert.Equal(new uint[] { 0xfffe0000, 0, 0xffffffe0, 0xffffc000, 0, 0 }, e1000e.BarMask);
         Assert.Equal(
-            [(0x01, 0xc8, 8, true), (0x05, 0xd0, 14, true), (0x10, 0xe0, 60, false), (0x11, 0xa0, 12, true),
+            [(0x01, 0xc8, 8, true), (0x05, 0xd0, 14, true), (0x10, 0xe0, 20, false), (0x11, 0xa0, 12, true),
              (0x8001, 0x100, 64, false), (0x8003, 0x140, 12, false)],
             e1000e.Capabilities.Select(c => ((int)c.Id, (int)c.Start, (int)c.Length, c.Flags.HasFlag(PciCapabilityFlags.Write))));
         Assert.Contains(config.Cell.PioRanges, p => p.Base == 0xe000 && p.Length == 0x20);
