@@ -51,9 +51,9 @@ internal static class GenerateCommands
     {
         var options = new CreateOptions(
             new Option<string?>("--snapshot") { Description = "x86: a tar from `jailhouse config collect` on the target." },
-            new Option<string>("--mem-hv") { Description = "Hypervisor memory (x86, default 6M).", DefaultValueFactory = _ => "6M" },
-            new Option<string>("--mem-inmates") { Description = "RAM for non-root cells inside the reservation (x86, default 59M).", DefaultValueFactory = _ => "59M" },
-            new Option<string>("--console") { Description = "UART the hypervisor prints to (x86, e.g. ttyS0, or none).", DefaultValueFactory = _ => "ttyS0" });
+            new Option<string>("--mem-hv") { Description = "Hypervisor memory (x86).", DefaultValueFactory = _ => "6M" },
+            new Option<string>("--mem-inmates") { Description = "RAM for non-root cells, after the hypervisor in the memmap= reservation (x86).", DefaultValueFactory = _ => "59M" },
+            new Option<string>("--console") { Description = "UART the hypervisor prints to (x86: ttyS0, ttyS1, ... or none).", DefaultValueFactory = _ => "ttyS0" });
         command.Options.Add(options.Snapshot);
         command.Options.Add(options.HypervisorMemory);
         command.Options.Add(options.InmateMemory);

@@ -212,17 +212,24 @@ internal sealed class SyntheticMachine
         [.. new byte[] { 38, 1 }, .. new byte[10], .. structures.SelectMany(s => s)];
 
     /// <summary>An IVHD block of type 0x10 with its device entries (4 or 8 bytes each).</summary>
-    public static byte[] Ivhd(ushort iommuBdf, ushort capOffset, ulong baseAddress, uint features, params byte[][] entries)
+    public static byte[] Ivhd(ushort iommuBdf, ushort capOffset, ulong baseAddress, uint features, params byte[][] entries) =>
+        Ivhd(0x10, iommuBdf, capOffset, baseAddress, features, entries);
+
+    /// <summary>An IVHD block; types 0x11 and 0x40 have a 40-byte header (with the EFR image) before the entries.</summary>
+    public static byte[] Ivhd(byte type, ushort iommuBdf, ushort capOffset, ulong baseAddress, uint features, params byte[][] entries)
     {
         var entryBytes = entries.SelectMany(e => e).ToArray();
-        var block = new byte[24 + entryBytes.Length];
-        block[0] = 0x10;
+        int header = type == 0x10 ? 24 : 40;
+        var block = new byte[header + entryBytes.Length];
+        block[0] = type;
         BinaryPrimitives.WriteUInt16LittleEndian(block.AsSpan(2), (ushort)block.Length);
         BinaryPrimitives.WriteUInt16LittleEndian(block.AsSpan(4), iommuBdf);
         BinaryPrimitives.WriteUInt16LittleEndian(block.AsSpan(6), capOffset);
         BinaryPrimitives.WriteUInt64LittleEndian(block.AsSpan(8), baseAddress);
         BinaryPrimitives.WriteUInt32LittleEndian(block.AsSpan(20), features);
-        entryBytes.CopyTo(block, 24);
+        if (type != 0x10)
+            BinaryPrimitives.WriteUInt64LittleEndian(block.AsSpan(24), 0x246577efa2254afaUL);   // an EFR image
+        entryBytes.CopyTo(block, header);
         return block;
     }
 

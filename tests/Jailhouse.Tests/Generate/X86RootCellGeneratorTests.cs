@@ -167,6 +167,21 @@ public sealed class X86RootCellGeneratorTests
     }
 
     [Fact]
+    public void IvhdType11EntriesStartAfterItsLongerHeaderAndTakeTheHardwareFeatures()
+    {
+        var machine = SyntheticMachine.Amd();
+        machine.Table("IVRS", SyntheticMachine.Ivrs(
+            SyntheticMachine.Ivhd(0x11, 0x0002, 0x40, 0xfeb80000, 0,
+                SyntheticMachine.IvhdRangeStart(0x0000), SyntheticMachine.IvhdRangeEnd(0x06ff), SyntheticMachine.IvhdIoApic(0x21, 0x00a0))));
+        var generated = X86RootCellGenerator.Generate(machine.Snapshot(), new X86GeneratorOptions());
+        var unit = Assert.Single(RoundTrip(generated).System!.Platform.IommuUnits);
+        Assert.Equal((16u << 10, 0u), (unit.Size, unit.AmdFeatures));
+        // Every function is in the range, so nothing is reported outside the IOMMU's scope; the second IOAPIC is not listed.
+        Assert.DoesNotContain(generated.Warnings, w => w.Contains("outside the scope"));
+        Assert.Contains(generated.Warnings, w => w.Contains("IOAPIC 34"));
+    }
+
+    [Fact]
     public void TooSmallReservationNamesTheOneThatFits()
     {
         var snapshot = SyntheticMachine.Intel("memmap=32M$0x3a000000").Snapshot();
