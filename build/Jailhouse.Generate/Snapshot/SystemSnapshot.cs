@@ -26,7 +26,8 @@ public sealed class SystemSnapshot
 
     public IEnumerable<string> Paths => files.Keys;
 
-    private static string Normalise(string path) => path.TrimStart('/');
+    /// <summary>"proc/iomem" for "/proc/iomem" and "./proc/iomem" (archives made with tar by hand).</summary>
+    private static string Normalise(string path) => (path.StartsWith("./", StringComparison.Ordinal) ? path[2..] : path).TrimStart('/');
 
     public bool Contains(string path) => files.ContainsKey(Normalise(path));
 

@@ -158,6 +158,12 @@ public static class X86RootCellGenerator
         var reservations = KernelCommandLine.Reservations(cmdline);
         if (reservations.Count == 0)
         {
+            // GRUB expands an unescaped "$0" in grub.cfg to nothing: memmap=82M$0x3a000000 arrives as memmap=82Mx3a000000.
+            if (cmdline.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(a => a.StartsWith("memmap=", StringComparison.Ordinal)
+                    && a.Contains("x", StringComparison.Ordinal) && !a.Contains('$', StringComparison.Ordinal) && !a.Contains('@', StringComparison.Ordinal)
+                    && !a.Contains('#', StringComparison.Ordinal) && !a.Contains('!', StringComparison.Ordinal)) is { } mangled)
+                throw new ConfigException(snapshot.At("proc/cmdline", 1, cmdline.IndexOf(mangled, StringComparison.Ordinal) + 1),
+                    $"\"{mangled}\" lost its \"$0\": GRUB expanded it. Write memmap=SIZE\\$START in grub.cfg (see `jailhouse boot cmdline --for grub-cfg`)");
             string hint = SuggestReservation(iomem, total) is { } start
                 ? $"add {KernelCommandLine.Format(start, total)} to the kernel command line (in grub.cfg write the $ as \\$), reboot and collect again"
                 : $"no System RAM range can hold {NumberSyntax.Size(total)}; reserve that much with memmap=SIZE$START";

@@ -192,6 +192,15 @@ public sealed class X86RootCellGeneratorTests
     }
 
     [Fact]
+    public void ReservationMangledByGrubIsRecognised()
+    {
+        var snapshot = SyntheticMachine.Intel("BOOT_IMAGE=/vmlinuz memmap=82Mx3a000000 quiet").Snapshot();
+        var error = Assert.Throws<ConfigException>(() => X86RootCellGenerator.Generate(snapshot, new X86GeneratorOptions()));
+        Assert.Contains("\"memmap=82Mx3a000000\" lost its \"$0\": GRUB expanded it", error.Message);
+        Assert.Equal(21, error.Location.Column);   // after "BOOT_IMAGE=/vmlinuz "
+    }
+
+    [Fact]
     public void MissingMcfgIsAnErrorNamingTheTable()
     {
         var machine = SyntheticMachine.Intel();
