@@ -55,7 +55,8 @@ public sealed class Ivrs
         {
             byte kind = table.U8(entry);
             ushort deviceId = table.U16(entry + 1);
-            int size = kind < 0x40 ? 4 : kind < 0x80 ? 8 : table.U8(entry) == 0xf0 ? 22 + table.U8(entry + 21) : 4;
+            // Entry sizes by type range: 4 bytes below 0x40, 8 below 0x80, and the variable ACPI HID entry (0xf0).
+            int size = kind < 0x40 ? 4 : kind < 0x80 ? 8 : kind == 0xf0 ? 22 + table.U8(entry + 21) : 4;
             switch (kind)
             {
                 case 0x01:
