@@ -1,0 +1,117 @@
+using System.CommandLine;
+using System.Text;
+using Jailhouse.Config;
+using Jailhouse.Config.Binary;
+using Jailhouse.Config.Text;
+using Jailhouse.Config.Yaml;
+using Jailhouse.Generate.Snapshot;
+using Jailhouse.Generate.X86;
+
+namespace Jailhouse.Cli;
+
+/// <summary>
+/// `jailhouse config collect` (on the target: snapshot /proc and /sys into a tar) and
+/// `jailhouse config create --snapshot` (anywhere: an x86 root-cell configuration from it).
+/// </summary>
+internal static class GenerateCommands
+{
+    public static void AddTo(Command config)
+    {
+        config.Subcommands.Add(Collect());
+        config.Subcommands.Add(Create());
+    }
+
+    private static Command Collect()
+    {
+        var output = new Argument<string>("OUT") { Description = "The tar file to write (e.g. machine.tar)." };
+        var root = new Option<string>("--root") { Description = "Read proc/ and sys/ below this directory instead of / (for tests and copies).", DefaultValueFactory = _ => "/" };
+        var command = new Command("collect",
+            "On the target, as root: snapshot the files of /proc and /sys that `config create` and `diagnose` read (memory and I/O maps, PCI config spaces, ACPI tables, CPUs) into a tar.")
+        { output, root };
+        command.SetAction(parse =>
+        {
+            string outPath = parse.GetRequiredValue(output);
+            var snapshot = SnapshotCollector.Collect(parse.GetValue(root) ?? "/", out var warnings);
+            foreach (string warning in warnings)
+                Console.Error.WriteLine($"jailhouse: warning: {warning}");
+            ConfigFiles.WriteAtomically(outPath, snapshot.ToTar());
+            Console.Out.WriteLine($"{outPath}: {snapshot.Paths.Count()} files");
+            return Program.Success;
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// Options of `config create --snapshot`. The command is built here so the snapshot mode stays in
+    /// this file; other modes (e.g. --dtb) add their options and dispatch on which one is given.
+    /// </summary>
+    internal sealed record CreateOptions(Option<string?> Snapshot, Option<string> HypervisorMemory, Option<string> InmateMemory, Option<string> Console);
+
+    internal static CreateOptions AddCreateOptions(Command command)
+    {
+        var options = new CreateOptions(
+            new Option<string?>("--snapshot") { Description = "x86: a tar from `jailhouse config collect` on the target." },
+            new Option<string>("--mem-hv") { Description = "Hypervisor memory (x86).", DefaultValueFactory = _ => "6M" },
+            new Option<string>("--mem-inmates") { Description = "RAM for non-root cells, after the hypervisor in the memmap= reservation (x86).", DefaultValueFactory = _ => "59M" },
+            new Option<string>("--console") { Description = "UART the hypervisor prints to (x86: ttyS0, ttyS1, ... or none).", DefaultValueFactory = _ => "ttyS0" });
+        command.Options.Add(options.Snapshot);
+        command.Options.Add(options.HypervisorMemory);
+        command.Options.Add(options.InmateMemory);
+        command.Options.Add(options.Console);
+        return options;
+    }
+
+    private static Command Create()
+    {
+        var output = new Option<string?>("--output", "-o") { Description = "The YAML system configuration to write (default: standard output)." };
+        var command = new Command("create", "Generate a root-cell (system) configuration from a snapshot of the target.") { output };
+        var options = AddCreateOptions(command);
+        command.SetAction(parse =>
+        {
+            if (parse.GetValue(options.Snapshot) is not { } snapshotPath)
+            {
+                Console.Error.WriteLine("jailhouse: config create: give --snapshot S.tar (from `jailhouse config collect` on the target)");
+                return Program.UsageError;
+            }
+            return RunSnapshot(parse, options, snapshotPath, parse.GetValue(output));
+        });
+        return command;
+    }
+
+    internal static int RunSnapshot(ParseResult parse, CreateOptions options, string snapshotPath, string? outPath)
+    {
+        if (!TryParseSize(parse.GetValue(options.HypervisorMemory), "--mem-hv", out ulong hv)
+            || !TryParseSize(parse.GetValue(options.InmateMemory), "--mem-inmates", out ulong inmates))
+            return Program.UsageError;
+        var snapshot = SystemSnapshot.ReadTar(snapshotPath);
+        var generated = X86RootCellGenerator.Generate(snapshot, new X86GeneratorOptions
+        {
+            HypervisorSize = hv,
+            InmateSize = inmates,
+            Console = parse.GetValue(options.Console) ?? "ttyS0",
+        });
+        foreach (string warning in generated.Warnings)
+            Console.Error.WriteLine($"jailhouse: warning: {warning}");
+        var reservation = generated.Reservation;
+        string header =
+            $"Root cell of \"{generated.Config.Cell.Name}\", generated by `jailhouse config create` from {Path.GetFileName(snapshotPath)}.\n" +
+            $"Linux must not use 0x{reservation.Start:x}-0x{reservation.End - 1:x}: the kernel command line has {reservation.Argument}.\n" +
+            $"Hypervisor {NumberSyntax.Size(hv)} at its start, then {NumberSyntax.Size(inmates)} of RAM for non-root cells (\"inmates\").";
+        string yaml = YamlConfigWriter.Write(generated.Config, header);
+        // What we write must compile: check it the way `config compile` will read it.
+        ConfigBinaryWriter.Write(YamlConfigReader.Read(yaml, outPath ?? "<generated>"), outPath ?? "<generated>");
+        if (outPath is not null)
+            ConfigFiles.WriteAtomically(outPath, Encoding.UTF8.GetBytes(yaml));
+        else
+            Console.Out.Write(yaml);
+        return Program.Success;
+    }
+
+    private static bool TryParseSize(string? text, string option, out ulong value)
+    {
+        if (NumberSyntax.TryParseSize(text ?? "", out value, out string error) && value > 0 && value % 0x1000 == 0)
+            return true;
+        Console.Error.WriteLine($"jailhouse: {option}: {(error.Length > 0 ? error : "expected a non-zero multiple of 4K")}");
+        return false;
+    }
+}
