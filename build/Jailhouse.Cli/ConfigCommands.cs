@@ -15,6 +15,7 @@ internal static class ConfigCommands
         config.Subcommands.Add(Compile());
         config.Subcommands.Add(Decompile());
         config.Subcommands.Add(Show());
+        CellGenerateCommands.AddTo(config);
         return config;
     }
 

@@ -1,0 +1,116 @@
+using System.CommandLine;
+using System.Text;
+using Jailhouse.Config;
+using Jailhouse.Config.Model;
+using Jailhouse.Config.Text;
+using Jailhouse.DeviceTree;
+using Jailhouse.Generate;
+
+namespace Jailhouse.Cli;
+
+/// <summary>`jailhouse config create --dtb` (ARM root cell from a device tree) and `jailhouse config cell` (a non-root cell carved from a root cell).</summary>
+internal static class CellGenerateCommands
+{
+    public static void AddTo(Command config)
+    {
+        config.Subcommands.Add(Create());
+        config.Subcommands.Add(Cell());
+    }
+
+    private static ConfigException OptionError(string option, string message) => new(new SourceLocation(option, 0, 0), message);
+
+    private static ulong Size(string text, string option) =>
+        NumberSyntax.TryParseSize(text, out ulong value, out string error) ? value : throw OptionError(option, error);
+
+    private static Command Create()
+    {
+        var dtb = new Option<string>("--dtb") { Description = "The board's device tree blob (ARM/ARM64).", Required = true };
+        var hypervisor = new Option<string>("--mem-hv") { Description = "Hypervisor memory, e.g. 64M.", Required = true };
+        var inmates = new Option<string>("--mem-inmates") { Description = "Memory reserved for non-root cells, e.g. 128M (0 for none).", Required = true };
+        var arch = new Option<string?>("--arch") { Description = "arm64 or arm (default: arm for ARMv7 CPUs, else arm64)." };
+        var name = new Option<string?>("--name") { Description = "Root cell name (default: the tree's model, cut to 31 bytes)." };
+        var output = new Option<string>("--output", "-o") { Description = "The YAML system configuration to write.", Required = true };
+        var command = new Command("create", "Generate a root cell (system) configuration from a device tree: RAM, reserved holes, GIC, debug console, devices, SPIs, CPUs.")
+            { dtb, hypervisor, inmates, arch, name, output };
+        command.SetAction(parse =>
+        {
+            string dtbPath = parse.GetRequiredValue(dtb);
+            Architecture? architecture = parse.GetValue(arch) switch
+            {
+                null => null,
+                "arm64" => Architecture.Arm64,
+                "arm" => Architecture.Arm,
+                var other => throw OptionError("--arch", $"expected arm64 or arm, found \"{other}\""),
+            };
+            var options = new DeviceTreeRootOptions(Size(parse.GetRequiredValue(hypervisor), "--mem-hv"), Size(parse.GetRequiredValue(inmates), "--mem-inmates"),
+                architecture, parse.GetValue(name));
+            var result = DeviceTreeRootGenerator.Generate(FdtReader.ReadFile(dtbPath), dtbPath, options);
+            string outPath = parse.GetRequiredValue(output);
+            string yaml = GeneratedYaml.Write(result.Config, result.Header, outPath);
+            ConfigFiles.WriteAtomically(outPath, Encoding.UTF8.GetBytes(yaml));
+            foreach (string line in result.LinuxSide)
+                Console.Error.WriteLine(line);
+            return Program.Success;
+        });
+        return command;
+    }
+
+    private static Command Cell()
+    {
+        var root = new Option<string>("--root") { Description = "The root cell's system configuration (.yaml or .cell).", Required = true };
+        var name = new Option<string>("--name") { Description = "Name of the new cell (at most 31 bytes).", Required = true };
+        var cpus = new Option<string>("--cpus") { Description = "CPUs of the new cell, e.g. 2-3 (from the root cell's, never CPU 0).", Required = true };
+        var memory = new Option<string>("--mem") { Description = "RAM of the new cell, e.g. 16M.", Required = true };
+        var memoryBase = new Option<string?>("--mem-base") { Description = "Physical address of the RAM (default: carved from the root's inmate memory)." };
+        var console = new Option<string?>("--console") { Description = "pl011@ADDRESS, 8250@ADDRESS (x86: a port below 0x10000) or virtual." };
+        var pci = new Option<string[]>("--pci") { Description = "A PCI device of the root cell to pass through, BUS:DEV.FN (repeatable)." };
+        var irq = new Option<string[]>("--irq") { Description = "An interrupt the root cell owns (GIC interrupt ID or IOAPIC pin; repeatable)." };
+        var mmio = new Option<string[]>("--mmio") { Description = "A device window to pass through, ADDRESS+SIZE (repeatable)." };
+        var others = new Option<string[]>("--other-cell") { Description = "Another non-root cell whose CPUs and memory the new one must not take (repeatable)." };
+        var output = new Option<string>("--output", "-o") { Description = "The YAML cell configuration to write.", Required = true };
+        var command = new Command("cell", "Generate a non-root cell configuration carved from a root cell: RAM from the inmate memory, comm region, console, PCI devices, interrupts.")
+            { root, name, cpus, memory, memoryBase, console, pci, irq, mmio, others, output };
+        command.SetAction(parse =>
+        {
+            string rootPath = parse.GetRequiredValue(root);
+            var rootConfig = ConfigFiles.Load(rootPath, out _);
+            if (!RangeListSyntax.TryParse(parse.GetRequiredValue(cpus), out var cpuSet, out string cpuError) || cpuSet.Any(c => c > int.MaxValue))
+                throw OptionError("--cpus", cpuError);
+            ulong? fixedBase = null;
+            if (parse.GetValue(memoryBase) is { } baseText)
+                fixedBase = NumberSyntax.TryParse(baseText, out ulong value, out string baseError) ? value : throw OptionError("--mem-base", baseError);
+            var devices = new List<(ushort, ushort)>();
+            foreach (string text in parse.GetValue(pci) ?? [])
+                devices.Add(BdfSyntax.TryParse(text, out ushort domain, out ushort bdf, out string error) ? (domain, bdf) : throw OptionError("--pci", error));
+            var interrupts = new List<long>();
+            foreach (string text in parse.GetValue(irq) ?? [])
+                interrupts.Add(NumberSyntax.TryParse(text, out ulong value, out string error) && value <= uint.MaxValue ? (long)value : throw OptionError("--irq", error.Length > 0 ? error : $"interrupt {text} is out of range"));
+            var windows = new List<AddressRange>();
+            foreach (string text in parse.GetValue(mmio) ?? [])
+            {
+                int plus = text.IndexOf('+', StringComparison.Ordinal);
+                if (plus < 0 || !NumberSyntax.TryParse(text[..plus], out ulong address, out _) || !NumberSyntax.TryParseSize(text[(plus + 1)..], out ulong size, out _) || size == 0)
+                    throw OptionError("--mmio", $"expected ADDRESS+SIZE like 0x09010000+4K, found \"{text}\"");
+                windows.Add(AddressRange.OfSize(address, size));
+            }
+            var otherCells = (parse.GetValue(others) ?? []).Select(f => (f, ConfigFiles.Load(f, out _))).ToList();
+            var request = new CellRequest(parse.GetRequiredValue(name), cpuSet.Select(c => (int)c).ToList(), Size(parse.GetRequiredValue(memory), "--mem"))
+            {
+                MemoryBase = fixedBase,
+                Console = parse.GetValue(console),
+                PciDevices = devices,
+                Interrupts = interrupts,
+                Mmio = windows,
+                OtherCells = otherCells,
+            };
+            var result = CellGenerator.Generate(rootConfig, rootPath, request);
+            string outPath = parse.GetRequiredValue(output);
+            string yaml = GeneratedYaml.Write(result.Config, result.Header, outPath);
+            ConfigFiles.WriteAtomically(outPath, Encoding.UTF8.GetBytes(yaml));
+            foreach (string line in result.Notes)
+                Console.Error.WriteLine(line);
+            return Program.Success;
+        });
+        return command;
+    }
+}
