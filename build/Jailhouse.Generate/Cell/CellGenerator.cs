@@ -135,10 +135,10 @@ public static class CellGenerator
         return new CellResult(new JailhouseConfig { Architecture = arch, Cell = cell }, ram, area, notes);
     }
 
-    /// <summary>First fit (or last fit from the top), 2 MiB aligned when possible, else 4K aligned.</summary>
+    /// <summary>First fit (or last fit from the top); sizes in whole 2 MiB pages 2 MiB aligned when possible (huge pages), else 4K aligned.</summary>
     private static AddressRange? Place(List<AddressRange> free, ulong size, bool fromTop)
     {
-        foreach (ulong alignment in new[] { HugePage, AddressRange.PageSize })
+        foreach (ulong alignment in size % HugePage == 0 ? new[] { HugePage, AddressRange.PageSize } : [AddressRange.PageSize])
         {
             foreach (var span in fromTop ? free.OrderByDescending(f => f.End) : free.OrderBy(f => f.Start))
             {

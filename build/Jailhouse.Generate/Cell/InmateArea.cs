@@ -11,12 +11,13 @@ namespace Jailhouse.Generate;
 /// <item>x86: the root RAM region that starts where the hypervisor memory ends (upstream's memmap= layout), from its bottom;</item>
 /// <item>ARM: the highest root RAM region below the hypervisor memory, from its top (upstream's mem= layout: Linux uses the bottom).</item>
 /// </list>
-/// Root RAM regions are readable, writable, not I/O, not the comm region and not shared (rootshared).
+/// Root RAM regions are readable, writable and executable, not I/O, not the comm region and not shared
+/// (so neither device BARs nor ivshmem memory count).
 /// </summary>
 public sealed record InmateArea(AddressRange Range, bool FromTop, string Rule)
 {
     public static bool IsRam(MemoryRegion region) =>
-        region.Size > 0 && region.Flags.HasFlag(MemoryFlags.Read) && region.Flags.HasFlag(MemoryFlags.Write)
+        region.Size > 0 && region.Flags.HasFlag(MemoryFlags.Read | MemoryFlags.Write | MemoryFlags.Execute)
         && (region.Flags & (MemoryFlags.Io | MemoryFlags.CommRegion | MemoryFlags.RootShared)) == 0;
 
     private static AddressRange RangeOf(MemoryRegion region) => AddressRange.OfSize(region.PhysStart, region.Size);
@@ -25,7 +26,8 @@ public sealed record InmateArea(AddressRange Range, bool FromTop, string Rule)
     {
         var origin = new SourceLocation(rootFile, 0, 0);
         var system = root.System ?? throw new ConfigException(origin, "expected a system configuration (with a root cell), found a non-root cell configuration");
-        var ram = root.Cell.MemoryRegions.Where(IsRam).ToList();
+        var shared = root.Cell.PciDevices.SelectMany(d => d.ShmemRegions).ToHashSet(ReferenceEqualityComparer.Instance);
+        var ram = root.Cell.MemoryRegions.Where(r => IsRam(r) && !shared.Contains(r)).ToList();
         if (memoryBase is { } fixedBase)
         {
             var wanted = AddressRange.OfSize(fixedBase, size);
