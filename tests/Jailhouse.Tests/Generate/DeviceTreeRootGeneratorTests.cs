@@ -146,18 +146,18 @@ public sealed class DeviceTreeRootGeneratorTests : TempDirectoryTest
     public void ReservedMemoryBelowTheTopMovesJailhouseDownAndNeedsAReservedMemoryNode()
     {
         var fdt = FdtReader.ReadFile(QemuVirt(3));
-        FdtEdits.Reserve(fdt, 0x7f000000, 16 * MiB, "firmware");
+        FdtEdits.Reserve(fdt, 0x7f100000, 15 * MiB, "firmware");
         string dtb = Path.Combine(temp, "reserved.dtb");
         File.WriteAllBytes(dtb, FdtWriter.Write(fdt));
         var result = Generate(dtb);
-        Assert.Equal(0x7a000000UL, result.Config.System!.HypervisorMemory.PhysStart);
-        Assert.Equal(0x72000000UL, result.Plan.Start);
+        Assert.Equal(0x7b000000UL, result.Config.System!.HypervisorMemory.PhysStart);
+        Assert.Equal(0x73000000UL, result.Plan.Start);
         // RAM continues above the reservation, so mem= cannot work: only a /reserved-memory node can.
         Assert.DoesNotContain(result.LinuxSide, l => l.Contains("mem=", StringComparison.Ordinal));
-        Assert.Contains(result.LinuxSide, l => l.Contains("--reserve 0x72000000+192M", StringComparison.Ordinal));
-        AssertNothingMaps(result.Config, AddressRange.OfSize(0x7f000000, 16 * MiB));
+        Assert.Contains(result.LinuxSide, l => l.Contains("--reserve 0x73000000+192M", StringComparison.Ordinal));
+        AssertNothingMaps(result.Config, AddressRange.OfSize(0x7f100000, 15 * MiB));
         // Linux keeps the RAM between Jailhouse's memory and the firmware's.
-        Assert.Contains(result.Config.Cell.MemoryRegions, r => r.PhysStart == 0x7e000000 && r.PhysEnd == 0x7f000000 && r.Flags.HasFlag(MemoryFlags.Execute));
+        Assert.Contains(result.Config.Cell.MemoryRegions, r => r.PhysStart == 0x7f000000 && r.PhysEnd == 0x7f100000 && r.Flags.HasFlag(MemoryFlags.Execute));
     }
 
     [Fact]
