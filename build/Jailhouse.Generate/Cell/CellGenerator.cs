@@ -100,10 +100,12 @@ public static class CellGenerator
             cell.MemoryRegions.Add(new MemoryRegion { Name = "ram", PhysStart = ram.Start, VirtStart = 0, Size = ram.Size, Flags = ramFlags });
         }
 
+        // Device windows (console, --mmio) must be the root's devices: a cell can only take what the root cell has.
+        var rootDevices = rootCell.MemoryRegions.Where(r => r.Size > 0 && !InmateArea.IsRam(r) && !r.Flags.HasFlag(MemoryFlags.CommRegion)).Select(r => AddressRange.OfSize(r.PhysStart, r.Size)).ToList();
         void RequireRootMaps(AddressRange range, string what)
         {
-            if (AddressRanges.Subtract([range], rootCell.MemoryRegions.Where(r => r.Size > 0).Select(r => AddressRange.OfSize(r.PhysStart, r.Size))).Count > 0)
-                throw Error($"{what} {range} is not mapped by the root cell \"{rootCell.Name}\": a cell can only take what the root cell has");
+            if (AddressRanges.Subtract([range], rootDevices).Count > 0)
+                throw Error($"{what} {range} is no device the root cell \"{rootCell.Name}\" maps (its regions other than RAM)");
         }
 
         if (request.Console is { } consoleText)
