@@ -119,6 +119,21 @@ public sealed class DeviceTreeRootGeneratorTests : TempDirectoryTest
     }
 
     [Fact]
+    public void Armv7TreeGivesAnArmRootCellUnlessTheArchitectureIsGiven()
+    {
+        string dtb = Path.Combine(temp, "arm32.dtb");
+        Tool.Ok("timeout", "60", "qemu-system-arm", "-machine", $"virt,virtualization=on,dumpdtb={dtb}", "-cpu", "cortex-a15", "-smp", "2", "-m", "512M", "-nographic");
+        var result = Generate(dtb, 16 * MiB, 32 * MiB);
+        Assert.Equal(Architecture.Arm, result.Config.Architecture);
+        Assert.Equal(2, result.Config.System!.Platform.Arm!.GicVersion);
+        Assert.Equal(0x5f000000UL, result.Config.System.HypervisorMemory.PhysStart);
+        Assert.Contains(result.LinuxSide, l => l.Contains("mem=464M", StringComparison.Ordinal));
+        var forced = DeviceTreeRootGenerator.Generate(FdtReader.ReadFile(dtb), dtb, new DeviceTreeRootOptions(16 * MiB, 0, Architecture.Arm64, "forced"));
+        Assert.Equal((Architecture.Arm64, "forced"), (forced.Config.Architecture, forced.Config.Cell.Name));
+        Assert.DoesNotContain(forced.Config.Cell.MemoryRegions, r => r.Name == "inmates");
+    }
+
+    [Fact]
     public void CliWritesARootCellThatCompilesAndSaysWhatLinuxMustReserve()
     {
         string yaml = Path.Combine(temp, "virt.yaml");
