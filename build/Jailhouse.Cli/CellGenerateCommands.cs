@@ -22,6 +22,16 @@ internal static class CellGenerateCommands
     private static ulong Size(string text, string option) =>
         NumberSyntax.TryParseSize(text, out ulong value, out string error) ? value : throw OptionError(option, error);
 
+    /// <summary>"ADDRESS+SIZE" with sizes in the configuration syntax.</summary>
+    private static AddressRange Window(string text, string option, string example)
+    {
+        int plus = text.IndexOf('+', StringComparison.Ordinal);
+        if (plus < 0 || !NumberSyntax.TryParse(text[..plus], out ulong address, out _) || !NumberSyntax.TryParseSize(text[(plus + 1)..], out ulong size, out _)
+            || size == 0 || address + size < address)
+            throw OptionError(option, $"expected ADDRESS+SIZE like {example}, found \"{text}\"");
+        return AddressRange.OfSize(address, size);
+    }
+
     private static Command Create()
     {
         var dtb = new Option<string>("--dtb") { Description = "The board's device tree blob (ARM/ARM64).", Required = true };
@@ -29,9 +39,10 @@ internal static class CellGenerateCommands
         var inmates = new Option<string>("--mem-inmates") { Description = "Memory reserved for non-root cells, e.g. 128M (0 for none).", Required = true };
         var arch = new Option<string?>("--arch") { Description = "arm64 or arm (default: arm for ARMv7 CPUs, else arm64)." };
         var name = new Option<string?>("--name") { Description = "Root cell name (default: the tree's model, cut to 31 bytes)." };
+        var ram = new Option<string[]>("--ram") { Description = "A RAM bank START+SIZE instead of the tree's /memory (repeatable; for firmware that fills /memory at boot)." };
         var output = new Option<string>("--output", "-o") { Description = "The YAML system configuration to write.", Required = true };
         var command = new Command("create", "Generate a root cell (system) configuration from a device tree: RAM, reserved holes, GIC, debug console, devices, SPIs, CPUs.")
-            { dtb, hypervisor, inmates, arch, name, output };
+            { dtb, hypervisor, inmates, arch, name, ram, output };
         command.SetAction(parse =>
         {
             string dtbPath = parse.GetRequiredValue(dtb);
@@ -43,7 +54,7 @@ internal static class CellGenerateCommands
                 var other => throw OptionError("--arch", $"expected arm64 or arm, found \"{other}\""),
             };
             var options = new DeviceTreeRootOptions(Size(parse.GetRequiredValue(hypervisor), "--mem-hv"), Size(parse.GetRequiredValue(inmates), "--mem-inmates"),
-                architecture, parse.GetValue(name));
+                architecture, parse.GetValue(name)) { Ram = (parse.GetValue(ram) ?? []).Select(r => Window(r, "--ram", "0x40000000+1G")).ToList() };
             var result = DeviceTreeRootGenerator.Generate(FdtReader.ReadFile(dtbPath), dtbPath, options);
             string outPath = parse.GetRequiredValue(output);
             string yaml = GeneratedYaml.Write(result.Config, result.Header, outPath);
@@ -85,14 +96,7 @@ internal static class CellGenerateCommands
             var interrupts = new List<long>();
             foreach (string text in parse.GetValue(irq) ?? [])
                 interrupts.Add(NumberSyntax.TryParse(text, out ulong value, out string error) && value <= uint.MaxValue ? (long)value : throw OptionError("--irq", error.Length > 0 ? error : $"interrupt {text} is out of range"));
-            var windows = new List<AddressRange>();
-            foreach (string text in parse.GetValue(mmio) ?? [])
-            {
-                int plus = text.IndexOf('+', StringComparison.Ordinal);
-                if (plus < 0 || !NumberSyntax.TryParse(text[..plus], out ulong address, out _) || !NumberSyntax.TryParseSize(text[(plus + 1)..], out ulong size, out _) || size == 0)
-                    throw OptionError("--mmio", $"expected ADDRESS+SIZE like 0x09010000+4K, found \"{text}\"");
-                windows.Add(AddressRange.OfSize(address, size));
-            }
+            var windows = (parse.GetValue(mmio) ?? []).Select(w => Window(w, "--mmio", "0x09010000+4K")).ToList();
             var otherCells = (parse.GetValue(others) ?? []).Select(f => (f, ConfigFiles.Load(f, out _))).ToList();
             var request = new CellRequest(parse.GetRequiredValue(name), cpuSet.Select(c => (int)c).ToList(), Size(parse.GetRequiredValue(memory), "--mem"))
             {

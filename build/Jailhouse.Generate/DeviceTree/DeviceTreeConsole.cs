@@ -3,7 +3,10 @@ using Jailhouse.DeviceTree;
 
 namespace Jailhouse.Generate;
 
-/// <summary>The hypervisor's debug console from /chosen stdout-path: which UART driver and how its registers are spaced.</summary>
+/// <summary>
+/// The hypervisor's debug console from /chosen stdout-path: which UART driver and how its registers
+/// are spaced. The baud rate is left to the firmware (divider 0), as upstream's ARM configurations do.
+/// </summary>
 public static class DeviceTreeConsole
 {
     /// <summary>The console, or null with the reason when the tree names none Jailhouse can drive.</summary>
@@ -24,20 +27,17 @@ public static class DeviceTreeConsole
         if (type is null)
             return (null, node, $"no debug console: {node.Path} ({string.Join(", ", compatible)}) is no UART type Jailhouse drives");
 
-        var flags = ConsoleFlags.Mmio;
-        uint divider = 0;
+        // Jailhouse's drivers access every MMIO UART but the 8250 with 32-bit words 4 bytes apart (regdist-4,
+        // as all upstream ARM configurations say); an 8250 is word-spaced when the tree or its binding says so.
+        var flags = ConsoleFlags.Mmio | ConsoleFlags.RegDist4;
         if (type == ConsoleType.Uart8250)
         {
-            // 8250s come with bytes or words between registers: reg-shift 2 (or 32-bit reg-io-width) is Jailhouse's regdist-4.
             uint shift = node.Property("reg-shift")?.AsU32() ?? 0;
             uint width = node.Property("reg-io-width")?.AsU32() ?? 1;
-            if (shift == 2 || (shift == 0 && width == 4))
-                flags |= ConsoleFlags.RegDist4;
-            divider = Divider(node, stdoutPath);
-        }
-        else if (type == ConsoleType.Pl011)
-        {
-            flags |= ConsoleFlags.RegDist4;
+            if (shift != 2 && width != 4 && !compatible.Any(c => WordSpaced8250.Contains(c)))
+                flags &= ~ConsoleFlags.RegDist4;
+            if (compatible.Contains("ti,am654-uart"))
+                flags |= ConsoleFlags.MdrQuirk;
         }
         var console = new ConsoleConfig
         {
@@ -45,10 +45,12 @@ public static class DeviceTreeConsole
             Address = reg[0].Start,
             Size = (uint)AddressRange.PageSize,
             Flags = flags,
-            Divider = divider,
         };
         return (console, node, $"debug console: {node.Path} ({compatible[0]}) at 0x{console.Address:x}");
     }
+
+    /// <summary>8250s whose bindings fix 4-byte register spacing without a reg-shift property.</summary>
+    private static readonly string[] WordSpaced8250 = ["ti,am654-uart", "brcm,bcm2835-aux-uart"];
 
     private static ConsoleType? TypeOf(string[] compatible)
     {
@@ -75,17 +77,5 @@ public static class DeviceTreeConsole
                 return ConsoleType.Imx;
         }
         return null;
-    }
-
-    /// <summary>8250 divisor latch for the stdout-path baud rate (clock / 16 / baud); 0 keeps the firmware's setting.</summary>
-    private static uint Divider(FdtNode node, string stdoutPath)
-    {
-        int colon = stdoutPath.IndexOf(':', StringComparison.Ordinal);
-        uint clock = node.Property("clock-frequency") is { Value.Length: 4 } c ? c.AsU32() : 0;
-        if (colon < 0 || clock == 0)
-            return 0;
-        string options = stdoutPath[(colon + 1)..];
-        string digits = new(options.TakeWhile(char.IsAsciiDigit).ToArray());
-        return uint.TryParse(digits, out uint baud) && baud > 0 ? (uint)Math.Round(clock / (16.0 * baud)) : 0;
     }
 }

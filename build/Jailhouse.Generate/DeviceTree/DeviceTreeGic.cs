@@ -22,6 +22,12 @@ public sealed record DeviceTreeGic(FdtNode Node, int Version, ulong Gicd, ulong 
         return null;
     }
 
+    /// <summary>
+    /// A GIC-400 wired with 64K-aligned frames shows its 8K CPU interface (and virtual CPU interface)
+    /// as a 128K window in which each 4K page is repeated; the contiguous 8K start at offset 0xf000.
+    /// </summary>
+    private static ulong CpuInterface(AddressRange reg) => reg.Size == 0x20000 ? reg.Start + 0xf000 : reg.Start;
+
     /// <summary>The root's interrupt parent if it is a GIC, else the first enabled GIC node.</summary>
     public static DeviceTreeGic Find(Fdt fdt, string file)
     {
@@ -46,8 +52,15 @@ public sealed record DeviceTreeGic(FdtNode Node, int Version, ulong Gicd, ulong 
             throw new ConfigException(new SourceLocation(file, 0, 0),
                 $"{where}: expected the maintenance interrupt as a PPI in its interrupts property (e.g. <1 9 4>), found {(own.Length == 0 ? "none" : "<" + string.Join(' ', own) + ">")}");
         int maintenance = (int)own[1] + 16;
-        return version == 2
-            ? new DeviceTreeGic(node, 2, reg[0].Start, reg[1].Start, reg[2].Start, reg[3].Start, 0, maintenance)
-            : new DeviceTreeGic(node, 3, reg[0].Start, 0, 0, 0, reg[1].Start, maintenance);
+        if (version == 2)
+        {
+            ulong gicc = CpuInterface(reg[1]), gicv = CpuInterface(reg[3]);
+            // Some trees give the CPU interface at its aliased offset but the virtual one at the frame
+            // start (AMD Seattle): the two frames are wired alike, so the virtual one moves the same way.
+            if ((gicc & 0xffff) == 0xf000 && (gicv & 0xffff) == 0)
+                gicv += 0xf000;
+            return new DeviceTreeGic(node, 2, reg[0].Start, gicc, reg[2].Start, gicv, 0, maintenance);
+        }
+        return new DeviceTreeGic(node, 3, reg[0].Start, 0, 0, 0, reg[1].Start, maintenance);
     }
 }

@@ -7,7 +7,11 @@ using Jailhouse.DeviceTree;
 namespace Jailhouse.Generate;
 
 /// <summary>What `jailhouse config create --dtb` asks for.</summary>
-public sealed record DeviceTreeRootOptions(ulong HypervisorSize, ulong InmatesSize, Architecture? Architecture = null, string? Name = null);
+public sealed record DeviceTreeRootOptions(ulong HypervisorSize, ulong InmatesSize, Architecture? Architecture = null, string? Name = null)
+{
+    /// <summary>RAM banks instead of /memory, for trees whose firmware fills /memory at boot (Raspberry Pi, UEFI machines).</summary>
+    public IReadOnlyList<AddressRange> Ram { get; init; } = [];
+}
 
 /// <summary>A generated root cell and what Linux must be told so it keeps off Jailhouse's memory.</summary>
 public sealed record DeviceTreeRootResult(JailhouseConfig Config, ReservationPlan Plan, IReadOnlyList<string> LinuxSide, IReadOnlyList<string> Notes)
@@ -60,13 +64,26 @@ public static class DeviceTreeRootGenerator
             Origin = origin,
             Jailhouse = new JailhouseMemory { Hypervisor = options.HypervisorSize, Inmates = options.InmatesSize, Method = ReservationMethod.Mem, Origin = origin },
         };
-        try
+        var reservedNodes = (fdt.Find("/reserved-memory")?.Children ?? []).Where(n => n.IsEnabled)
+            .Select(n => (Node: n, Ranges: DeviceTreeAddresses.Reg(n))).Where(r => r.Ranges.Count > 0).ToList();
+        var holes = reservedNodes.SelectMany(r => r.Ranges)
+            .Concat(fdt.MemoryReservations.Where(r => r.Size > 0).Select(r => AddressRange.OfSize(r.Address, r.Size))).ToList();
+        if (options.Ram.Count > 0)
         {
-            DeviceTreeMemory.Apply(board, fdt);
+            board.RamBanks.AddRange(AddressRanges.Merge(options.Ram).Select(r => (r.Start, r.Size)));
+            board.FirmwareReserved.AddRange(holes.Select(h => (h.Start, h.Size)));
+            notes.Add($"RAM as given: {string.Join(", ", AddressRanges.Merge(options.Ram))} (not the tree's /memory).");
         }
-        catch (ArgumentException e)
+        else
         {
-            throw Error(e.Message);
+            try
+            {
+                DeviceTreeMemory.Apply(board, fdt);
+            }
+            catch (ArgumentException e)
+            {
+                throw Error($"{e.Message} (firmware that fills /memory at boot leaves it empty): give the RAM with --ram START+SIZE");
+            }
         }
         ReservationPlan plan;
         try
@@ -82,10 +99,6 @@ public static class DeviceTreeRootGenerator
         var reservation = new AddressRange(plan.Start, plan.End);
 
         var ram = board.RamBanks.Select(b => AddressRange.OfSize(b.Start, b.Size)).ToList();
-        var reservedNodes = (fdt.Find("/reserved-memory")?.Children ?? []).Where(n => n.IsEnabled)
-            .Select(n => (Node: n, Ranges: DeviceTreeAddresses.Reg(n))).Where(r => r.Ranges.Count > 0).ToList();
-        var holes = reservedNodes.SelectMany(r => r.Ranges)
-            .Concat(fdt.MemoryReservations.Where(r => r.Size > 0).Select(r => AddressRange.OfSize(r.Address, r.Size))).ToList();
         foreach (var (node, ranges) in reservedNodes)
             notes.Add($"Reserved for firmware or Linux's own use: {node.Name} {string.Join(", ", ranges)}{(node.Property("no-map") is null ? "" : " (no-map)")}.");
         foreach (var (address, size) in fdt.MemoryReservations.Where(r => r.Size > 0))

@@ -133,6 +133,40 @@ public sealed class DeviceTreeRootGeneratorTests : TempDirectoryTest
         Assert.DoesNotContain(forced.Config.Cell.MemoryRegions, r => r.Name == "inmates");
     }
 
+    /// <summary>
+    /// Upstream's root cells for boards whose device tree Debian ships: the generator must find the
+    /// same GIC, debug console and CPUs. RAM is given where the firmware fills /memory at boot.
+    /// </summary>
+    [Theory]
+    [InlineData("zynqmp-zcu102", "xilinx/zynqmp-zcu102-rev1.0.dtb", null)]
+    [InlineData("rpi4", "broadcom/bcm2711-rpi-4-b.dtb", "0+1G")]
+    [InlineData("espressobin", "marvell/armada-3720-espressobin.dtb", null)]
+    [InlineData("imx8mq", "freescale/imx8mq-evk.dtb", null)]
+    [InlineData("k3-j721e-evm", "ti/k3-j721e-common-proc-board.dtb", null)]
+    [InlineData("amd-seattle", "amd/amd-overdrive-rev-b1.dtb", "0x8000000000+16G")]
+    public void UpstreamRootCellsAgreeOnGicConsoleAndCpus(string reference, string dtb, string? ram)
+    {
+        var upstream = ConfigFiles.Load(Path.Combine(Paths.ReferenceCells, "arm64", reference + ".cell"), out _);
+        string path = Path.Combine(DebianKernel.DtbDirectory, dtb);
+        var options = new DeviceTreeRootOptions(16 * MiB, 0);
+        if (ram is not null)
+        {
+            int plus = ram.IndexOf('+', StringComparison.Ordinal);
+            Assert.True(NumberSyntax.TryParse(ram[..plus], out ulong start, out _));
+            Assert.True(NumberSyntax.TryParseSize(ram[(plus + 1)..], out ulong size, out _));
+            options = options with { Ram = [AddressRange.OfSize(start, size)] };
+        }
+        var generated = DeviceTreeRootGenerator.Generate(FdtReader.ReadFile(path), path, options).Config;
+        Assert.Equal(upstream.System!.Platform.Arm, generated.System!.Platform.Arm);
+        var (want, got) = (upstream.System.DebugConsole, generated.System.DebugConsole);
+        Assert.Equal((want.Type, want.Address, want.Flags), (got.Type, got.Address, got.Flags));
+        Assert.Equal(upstream.Cell.Cpus, generated.Cell.Cpus);
+        Assert.Equal(upstream.Architecture, generated.Architecture);
+        // Both give the root cell the console's registers.
+        Assert.Contains(generated.Cell.MemoryRegions, r => r.Flags.HasFlag(MemoryFlags.Io) && Range(r).Contains(AddressRange.OfSize(got.Address, 1)));
+        AssertNoOverlap(generated.Cell.MemoryRegions);
+    }
+
     [Fact]
     public void CliWritesARootCellThatCompilesAndSaysWhatLinuxMustReserve()
     {
@@ -200,7 +234,8 @@ public sealed class DeviceTreeRootGeneratorTests : TempDirectoryTest
 
         var config = Generate(dtb).Config;
         var console = config.System!.DebugConsole;
-        Assert.Equal((ConsoleType.Uart8250, 0x0c010000UL, ConsoleFlags.Mmio | ConsoleFlags.RegDist4, 26u), (console.Type, console.Address, console.Flags, console.Divider));
+        // reg-shift 2: registers 4 bytes apart; the baud rate stays the firmware's (divider 0).
+        Assert.Equal((ConsoleType.Uart8250, 0x0c010000UL, ConsoleFlags.Mmio | ConsoleFlags.RegDist4, 0u), (console.Type, console.Address, console.Flags, console.Divider));
         Assert.Contains(config.Cell.MemoryRegions, r => r.PhysStart == 0x0c010000 && r.Size == 0x1000);
         AssertNothingMaps(config, AddressRange.OfSize(0x0c020000, 0x1000));
         // SPI 200 is interrupt 232: the root cell needs a second 128-pin chip.
