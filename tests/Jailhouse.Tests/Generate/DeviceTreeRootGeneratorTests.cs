@@ -256,6 +256,16 @@ public sealed class DeviceTreeRootGeneratorTests : TempDirectoryTest
         var badArch = CliTests.RunCli("config", "create", "--dtb", Hikey, "--mem-hv", "64M", "--mem-inmates", "0", "--arch", "x86", "-o", yaml);
         Assert.Equal(1, badArch.Exit);
 
+        string rpi4 = Path.Combine(DebianKernel.DtbDirectory, "broadcom", "bcm2711-rpi-4-b.dtb");
+        var noRam = CliTests.RunCli("config", "create", "--dtb", rpi4, "--mem-hv", "16M", "--mem-inmates", "0", "-o", yaml);
+        Assert.Equal(1, noRam.Exit);
+        Assert.Contains("give the RAM with --ram START+SIZE", noRam.Err);
+        var badRam = CliTests.RunCli("config", "create", "--dtb", rpi4, "--mem-hv", "16M", "--mem-inmates", "0", "--ram", "1G", "-o", yaml);
+        Assert.Equal(1, badRam.Exit);
+        Assert.StartsWith("--ram: error: expected ADDRESS+SIZE", badRam.Err);
+        Assert.Equal(0, CliTests.RunCli("config", "create", "--dtb", rpi4, "--mem-hv", "16M", "--mem-inmates", "0", "--ram", "0+1G", "-o", yaml).Exit);
+        File.Delete(yaml);
+
         var fdt = FdtReader.ReadFile(Hikey);
         fdt.Root.Children.RemoveAll(n => n.Name.StartsWith("interrupt-controller@", StringComparison.Ordinal));
         string noGic = Path.Combine(temp, "nogic.dtb");
