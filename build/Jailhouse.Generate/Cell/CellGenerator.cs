@@ -51,7 +51,7 @@ public static class CellGenerator
         if (request.MemorySize == 0 || request.MemorySize % AddressRange.PageSize != 0)
             throw Error($"--mem: expected a non-zero multiple of 4K, found {NumberSyntax.Size(request.MemorySize)}");
 
-        // CPUs: the root's, never all of them, never CPU 0 (Linux's boot CPU), none another cell has.
+        // CPUs: the root's, never CPU 0 (Linux's boot CPU, so the root keeps one), none another cell has.
         if (request.Cpus.Count == 0)
             throw Error("--cpus: expected at least one CPU");
         var foreign = request.Cpus.Where(c => !rootCell.Cpus.Contains(c)).ToList();
