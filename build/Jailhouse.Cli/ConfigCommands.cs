@@ -16,6 +16,8 @@ internal static class ConfigCommands
         config.Subcommands.Add(Decompile());
         config.Subcommands.Add(Show());
         GenerateCommands.AddTo(config);
+        config.Subcommands.Add(ConfigCreateCommand.Create());
+        CellGenerateCommands.AddTo(config);
         return config;
     }
 

@@ -10,15 +10,14 @@ using Jailhouse.Generate.X86;
 namespace Jailhouse.Cli;
 
 /// <summary>
-/// `jailhouse config collect` (on the target: snapshot /proc and /sys into a tar) and
-/// `jailhouse config create --snapshot` (anywhere: an x86 root-cell configuration from it).
+/// `jailhouse config collect` (on the target: snapshot /proc and /sys into a tar) and the
+/// snapshot mode of `jailhouse config create` (anywhere: an x86 root-cell configuration from it).
 /// </summary>
 internal static class GenerateCommands
 {
     public static void AddTo(Command config)
     {
         config.Subcommands.Add(Collect());
-        config.Subcommands.Add(Create());
     }
 
     private static Command Collect()
@@ -41,47 +40,13 @@ internal static class GenerateCommands
         return command;
     }
 
-    /// <summary>
-    /// Options of `config create --snapshot`. The command is built here so the snapshot mode stays in
-    /// this file; other modes (e.g. --dtb) add their options and dispatch on which one is given.
-    /// </summary>
-    internal sealed record CreateOptions(Option<string?> Snapshot, Option<string> HypervisorMemory, Option<string> InmateMemory, Option<string> Console);
+    /// <summary>The options of `config create` the snapshot mode reads (see <see cref="ConfigCreateCommand"/>).</summary>
+    internal sealed record SnapshotOptions(Option<string?> HypervisorMemory, Option<string?> InmateMemory, Option<string> Console);
 
-    internal static CreateOptions AddCreateOptions(Command command)
+    internal static int RunSnapshot(ParseResult parse, SnapshotOptions options, string snapshotPath, string? outPath)
     {
-        var options = new CreateOptions(
-            new Option<string?>("--snapshot") { Description = "x86: a tar from `jailhouse config collect` on the target." },
-            new Option<string>("--mem-hv") { Description = "Hypervisor memory (x86).", DefaultValueFactory = _ => "6M" },
-            new Option<string>("--mem-inmates") { Description = "RAM for non-root cells, after the hypervisor in the memmap= reservation (x86).", DefaultValueFactory = _ => "59M" },
-            new Option<string>("--console") { Description = "UART the hypervisor prints to (x86: ttyS0, ttyS1, ... or none).", DefaultValueFactory = _ => "ttyS0" });
-        command.Options.Add(options.Snapshot);
-        command.Options.Add(options.HypervisorMemory);
-        command.Options.Add(options.InmateMemory);
-        command.Options.Add(options.Console);
-        return options;
-    }
-
-    private static Command Create()
-    {
-        var output = new Option<string?>("--output", "-o") { Description = "The YAML system configuration to write (default: standard output)." };
-        var command = new Command("create", "Generate a root-cell (system) configuration from a snapshot of the target.") { output };
-        var options = AddCreateOptions(command);
-        command.SetAction(parse =>
-        {
-            if (parse.GetValue(options.Snapshot) is not { } snapshotPath)
-            {
-                Console.Error.WriteLine("jailhouse: config create: give --snapshot S.tar (from `jailhouse config collect` on the target)");
-                return Program.UsageError;
-            }
-            return RunSnapshot(parse, options, snapshotPath, parse.GetValue(output));
-        });
-        return command;
-    }
-
-    internal static int RunSnapshot(ParseResult parse, CreateOptions options, string snapshotPath, string? outPath)
-    {
-        if (!TryParseSize(parse.GetValue(options.HypervisorMemory), "--mem-hv", out ulong hv)
-            || !TryParseSize(parse.GetValue(options.InmateMemory), "--mem-inmates", out ulong inmates))
+        if (!TryParseSize(parse.GetValue(options.HypervisorMemory) ?? "6M", "--mem-hv", out ulong hv)
+            || !TryParseSize(parse.GetValue(options.InmateMemory) ?? "59M", "--mem-inmates", out ulong inmates))
             return Program.UsageError;
         var snapshot = SystemSnapshot.ReadTar(snapshotPath);
         var generated = X86RootCellGenerator.Generate(snapshot, new X86GeneratorOptions

@@ -77,4 +77,22 @@ public sealed class GenerateCliTests : TempDirectoryTest
         Assert.Equal(2, exit);
         Assert.Contains("--mem-hv", err);
     }
+
+    [Fact]
+    public void CreateTakesExactlyOneSourceAndADeviceTreeHasNoMemoryDefaults()
+    {
+        string tar = Path.Combine(temp, "intel.tar");
+        File.WriteAllBytes(tar, SyntheticMachine.Intel().Snapshot().ToTar());
+        var neither = Run("config", "create", "-o", Path.Combine(temp, "x.yaml"));
+        Assert.Equal(2, neither.Exit);
+        Assert.Contains("give exactly one of --snapshot", neither.Err);
+        var both = Run("config", "create", "--snapshot", tar, "--dtb", tar, "-o", Path.Combine(temp, "x.yaml"));
+        Assert.Equal(2, both.Exit);
+        // The x86 defaults (6M, 59M) make no sense on an arbitrary ARM board: the device-tree mode asks.
+        string dtb = Path.Combine(DebianKernel.DtbDirectory, "hisilicon", "hi6220-hikey.dtb");
+        var noMemory = Run("config", "create", "--dtb", dtb, "-o", Path.Combine(temp, "x.yaml"));
+        Assert.Equal(1, noMemory.Exit);
+        Assert.Contains("--mem-hv", noMemory.Err);
+        Assert.False(File.Exists(Path.Combine(temp, "x.yaml")));
+    }
 }
