@@ -13,6 +13,13 @@ public sealed record CheckOptions
     /// hypervisor's memory and the non-root cells' RAM must lie inside it.
     /// </summary>
     public (ulong Start, ulong Size)? Reservation { get; init; }
+
+    /// <summary>
+    /// The board's RAM banks, if known: then exactly the regions in RAM are held to the
+    /// reservation. Without them a region counts as RAM if it is not io and is executable,
+    /// loadable, DMA-capable or shared (device BARs are usually none of these).
+    /// </summary>
+    public IReadOnlyList<(ulong Start, ulong Size)>? RamBanks { get; init; }
 }
 
 /// <summary>A cell under check: the root cell of the system configuration or a non-root cell.</summary>

@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -27,8 +28,16 @@ public static class CheckReportJson
                 f.Location is { IsText: false, ByteOffset: >= 0 } b ? b.ByteOffset : null,
                 f.Message,
                 f.Fix)).ToList());
-        return JsonSerializer.Serialize(document, CheckReportJsonContext.Default.CheckReportDocument) + "\n";
+        return JsonSerializer.Serialize(document, Context.CheckReportDocument) + "\n";
     }
+
+    // Messages quote names; keep the quotes readable (the output is not embedded in HTML).
+    private static readonly CheckReportJsonContext Context = new(new JsonSerializerOptions
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+    });
 }
 
 public sealed record CheckReportDocument(
@@ -38,6 +47,5 @@ public sealed record FindingDocument(
     string Severity, string Rule, string File, string Cell, string Entry,
     int? Line, int? Column, long? ByteOffset, string Message, string Fix);
 
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(CheckReportDocument))]
 internal sealed partial class CheckReportJsonContext : JsonSerializerContext;
