@@ -2,7 +2,7 @@ using Jailhouse.Config.Text;
 
 namespace Jailhouse.Config.Check;
 
-/// <summary>Rules on the files themselves: bytes after the declared contents, one architecture for all files.</summary>
+/// <summary>Rules on the files themselves: bytes after the declared contents or in padding, one architecture for all files.</summary>
 internal static class FileRules
 {
     public static void Run(CheckContext context)
@@ -12,6 +12,10 @@ internal static class FileRules
             foreach (var warning in cell.ReaderWarnings.Where(w => w.Kind == ReaderWarningKind.TrailingBytes))
                 context.Warning("trailing-bytes", cell, "(end of file)", warning.Location, warning.Message,
                     "remove the extra bytes (decompile and compile the file again), or fix the header's counts if an array was cut short");
+            // Non-zero padding and the like: the binary carries bytes no field holds.
+            foreach (var warning in cell.ReaderWarnings.Where(w => w.Kind == ReaderWarningKind.Other))
+                context.Warning("ignored-bytes", cell, "(binary)", warning.Location, warning.Message,
+                    "decompile and compile the file again to write those bytes as zero");
             if (cell.Config.Architecture != context.Architecture)
             {
                 var reference = context.Root ?? context.Cells[0];

@@ -98,6 +98,13 @@ public sealed class ConfigCheckCliTests : TempDirectoryTest
         Assert.Equal(0, exit);
         Assert.Contains($"{tail}: byte offset 0xe4: warning: (end of file): 3 bytes beyond the declared contents", stdout);
 
+        // A non-zero padding byte (tiny-demo's cache region after header, CPU set, 2 memory regions).
+        byte[] padded = File.ReadAllBytes(Reference("x86/tiny-demo.cell"));
+        padded[132 + 8 + 2 * 32 + 9] = 0x5a;
+        (exit, stdout, _) = Run("config", "check", WriteBytes("padded.cell", padded));
+        Assert.Equal(0, exit);
+        Assert.Contains($"padded.cell: byte offset 0xd5: warning: (binary): non-zero cache region padding ignored", stdout);
+
         // caps_start beyond the cell's capabilities (pci-demo's one device after header, CPU set,
         // 3 memory regions and 3 PIO ranges): an error, and the rest of the file is still checked.
         byte[] caps = File.ReadAllBytes(Reference("x86/pci-demo.cell"));

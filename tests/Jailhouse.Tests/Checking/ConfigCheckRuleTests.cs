@@ -96,7 +96,9 @@ public sealed class ConfigCheckRuleTests
     {
         string v2 = "{ gic-version: 2, maintenance-irq: 25, gicd-base: 0x08000000, gicc-base: 0x08010000, gich-base: 0x08030000, gicv-base: 0x08040000 }";
         string bad = ArmSystem("    - { name: gicc, phys: 0x08011000, size: 4K, flags: [read, write, io] }", platformArm: v2);
-        Assert.Equal("0x8011000-0x8011fff overlaps the GICC 0x8010000-0x8011fff", Single(Check(("sys.yaml", bad)), "gic-overlap").Message);
+        var finding = Single(Check(("sys.yaml", bad)), "gic-overlap");
+        Assert.Equal("0x8011000-0x8011fff overlaps the GICC 0x8010000-0x8011fff", finding.Message);
+        Assert.Equal(("root-cell.memory[gicc]", At("sys.yaml", bad, "name: gicc", 7)), (finding.Entry, finding.Location));
         Assert.Empty(Check(("sys.yaml", ArmSystem("    - { name: gicc, phys: 0x08020000, size: 4K, flags: [read, write, io] }", platformArm: v2))).Findings);
         var unknown = Single(Check(("sys.yaml", ArmSystem(platformArm: "{ gic-version: 4, gicd-base: 0x08000000 }"))), "gic-version");
         Assert.Equal("system.platform.arm.gic-version", unknown.Entry);
@@ -118,6 +120,7 @@ public sealed class ConfigCheckRuleTests
     {
         string bad = X86System("    - { name: chipset, phys: 0xfec00000, size: 1M, flags: [read, write] }");
         var finding = Single(Check(("sys.yaml", bad)), "ioapic-overlap");
+        Assert.Equal(("root-cell.memory[chipset]", At("sys.yaml", bad, "name: chipset", 7)), (finding.Entry, finding.Location));
         Assert.Equal("0xfec00000-0xfecfffff overlaps an IOAPIC 0xfec00000-0xfec00fff", finding.Message);
         Assert.Empty(Check(("sys.yaml", X86System("    - { name: chipset, phys: 0xfec01000, size: 0xff000, flags: [read, write] }"))).Findings);
     }
@@ -278,6 +281,9 @@ public sealed class ConfigCheckRuleTests
         Assert.Equal("root-cell.memory[odd]", finding.Entry);
         Assert.Equal("phys 0x60000800 is not page-aligned while virt 0x60000000 and size 0x1000 are: the page tables would map the wrong bytes", finding.Message);
         Assert.Empty(Check(("sys.yaml", ArmSystem("    - { name: odd, phys: 0x60000000, size: 4K, flags: [read, write] }"))).Findings);
+        string hv = ArmSystem().Replace("phys: 0x7fc00000, size: 4M", "phys: 0x7fc00000, size: 0x3ff800");
+        var hvFinding = Single(Check(("sys.yaml", hv)), "unaligned");
+        Assert.Equal(("system.hypervisor-memory", At("sys.yaml", hv, "hypervisor-memory:", 22)), (hvFinding.Entry, hvFinding.Location));
     }
 
     [Fact]
@@ -288,7 +294,9 @@ public sealed class ConfigCheckRuleTests
         Assert.Equal(At("demo.yaml", ram, "name: gpio", 7), finding.Location);
         Assert.StartsWith("virt 0x9030000 or size 0x40 is not a multiple of 4 KiB", finding.Message);
         string noWidths = ArmCell(memory: "    - { name: gpio, phys: 0x09030000, size: 0x40, flags: [read, write, io] }");
-        Assert.Equal("a sub-page io region without access widths: the hypervisor refuses every access to it", Single(Check(("demo.yaml", noWidths)), "subpage").Message);
+        var widths = Single(Check(("demo.yaml", noWidths)), "subpage");
+        Assert.Equal("a sub-page io region without access widths: the hypervisor refuses every access to it", widths.Message);
+        Assert.Equal(("cell.memory[gpio]", At("demo.yaml", noWidths, "name: gpio", 7)), (widths.Entry, widths.Location));
         Assert.Empty(Check(("demo.yaml", ArmCell(memory: "    - { name: gpio, phys: 0x09030000, size: 0x40, flags: [read, write, io, io-32] }"))).Findings);
     }
 
@@ -303,7 +311,11 @@ public sealed class ConfigCheckRuleTests
         var duplicate = Single(Check(("demo.yaml", two)), "comm-region-duplicate");
         Assert.Equal(("cell.memory[comm2]", At("demo.yaml", two, "name: comm2", 7)), (duplicate.Entry, duplicate.Location));
         string big = ArmCell(comm: "    - { name: comm, virt: 0x80000000, size: 8K, flags: [read, write, comm-region] }");
-        Assert.Equal("cell.memory[comm]", Single(Check(("demo.yaml", big)), "comm-region-layout").Entry);
+        var layout = Single(Check(("demo.yaml", big)), "comm-region-layout");
+        Assert.Equal(("cell.memory[comm]", At("demo.yaml", big, "name: comm", 7)), (layout.Entry, layout.Location));
+        Assert.Equal("the comm region at 0x80000000 with size 0x2000 is not one page-aligned 4 KiB page; the hypervisor backs it with exactly one page", layout.Message);
+        Assert.Equal("the cell has no comm region: it cannot see its state or answer shutdown requests, so only a forced destroy stops it", missing.Message);
+        Assert.Equal("a second comm region (the first is cell.memory[comm]): the cell has one comm page", duplicate.Message);
     }
 
     [Fact]
@@ -314,8 +326,12 @@ public sealed class ConfigCheckRuleTests
         Assert.Equal("cell.console", finding.Entry);
         Assert.Equal(At("demo.yaml", mmio, "console:", 12), finding.Location);
         Assert.Equal("the console's registers at 0x9010000-0x9010fff are not mapped by any memory region of the cell", finding.Message);
-        var pio = Single(Check(("inmate.yaml", X86Cell(pio: "    - { base: 0x2f8, length: 8 }"))), "console-unmapped");
+        string noPort = X86Cell(pio: "    - { base: 0x2f8, length: 8 }");
+        var pio = Single(Check(("inmate.yaml", noPort)), "console-unmapped");
+        Assert.Equal(At("inmate.yaml", noPort, "console:", 12), pio.Location);
         Assert.Equal("the console's I/O ports 0x3f8-0x3ff are not in any PIO range of the cell", pio.Message);
+        Assert.Empty(Check(("demo.yaml", ArmCell())).Findings);
+        Assert.Empty(Check(("inmate.yaml", X86Cell(pio: "    - { base: 0x3f8, length: 8 }"))).Findings);
     }
 
     [Fact]
@@ -324,6 +340,8 @@ public sealed class ConfigCheckRuleTests
         var finding = Single(Check(("sys.yaml", X86System()), ("demo.yaml", ArmCell(cpus: "1"))), "arch-mismatch");
         Assert.Equal("demo.yaml", finding.File);
         Assert.Equal("architecture arm64 differs from x86 of sys.yaml: Jailhouse refuses the cell", finding.Message);
+        Assert.Equal("arch", finding.Entry);
+        Assert.Empty(Check(("sys.yaml", ArmSystem()), ("demo.yaml", ArmCell(cpus: "1"))).Findings);
     }
 
     [Fact]
