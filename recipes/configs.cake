@@ -1,6 +1,7 @@
-// Compiles every YAML configuration under configs/<board>/ into artifacts/<board>/configs/*.cell.
+// Compiles every YAML configuration under configs/<board>/ into artifacts/<board>/configs/*.cell
+// and checks each board's system configuration with each of its cells (and the board's reservation).
 Task("Configs")
-    .Description("Compile configs/<board>/*.yaml for every board.")
+    .Description("Compile configs/<board>/*.yaml for every board and check them (jailhouse config check).")
     .IsDependentOn("Cli")
     .Does(() =>
     {
@@ -12,5 +13,19 @@ Task("Configs")
             foreach (var yaml in files)
                 Jailhouse("config", "compile", yaml.FullPath, "-o", output.CombineWithFilePath(yaml.GetFilenameWithoutExtension() + ".cell").FullPath);
             Information($"{name}: {files.Count} configuration(s) -> {output}");
+            CheckBoardConfigs(name, files);
         }
     });
+
+/// The system configuration is configs/<board>/<board>.yaml; the other files are its cells,
+/// checked one at a time with it (upstream's demos are alternatives, not one set).
+void CheckBoardConfigs(string name, List<FilePath> files)
+{
+    var system = files.FirstOrDefault(f => f.GetFilenameWithoutExtension().ToString() == name);
+    if (system is null)
+        return;
+    var board = MakeAbsolute(new FilePath($"bsp/{name}/board.yaml"));
+    var reservation = FileExists(board) ? new[] { "--board", board.FullPath } : new string[0];
+    foreach (var cell in files.Where(f => f.FullPath != system.FullPath).Select(f => new[] { f.FullPath }).Prepend(new string[0]))
+        Jailhouse(new[] { "config", "check", system.FullPath }.Concat(cell).Concat(reservation).ToArray());
+}

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Jailhouse.Config.Binary;
+using Jailhouse.Config.Check;
 using Jailhouse.Config.Yaml;
 
 // Benchmarks print numbers; they assert nothing. Usage:
@@ -33,6 +34,7 @@ Measure("compile (YAML -> binary)", () =>
     foreach (var (path, text) in yamlTexts)
         ConfigBinaryWriter.Write(YamlConfigReader.Read(text, path));
 });
+CheckAll();
 
 string sample = files.First(f => f.Path.EndsWith("qemu-x86.cell", StringComparison.Ordinal)).Path;
 if (args.Contains("--fat"))
@@ -95,6 +97,35 @@ void Run(string program, params string[] arguments)
     var result = Jailhouse.Config.ExternalTool.Run(program, arguments);
     if (result.ExitCode != 0)
         throw new InvalidOperationException($"{program} exited with {result.ExitCode}: {result.Output}");
+}
+
+// config check over every reference file alone plus each system with all cells of its folder
+// (read from disk each time, as the command does): ms per file and for the whole set.
+void CheckAll()
+{
+    var alone = files.Select(f => new[] { f.Path }).ToList();
+    var sets = files.GroupBy(f => Path.GetDirectoryName(f.Path)).SelectMany(folder =>
+    {
+        var all = folder.Select(f => f.Path).ToList();
+        var systems = folder.Where(f => ConfigBinaryReader.Read(f.Bytes, f.Path, out _).IsSystem).Select(f => f.Path).ToList();
+        return systems.Select(s => all.Where(p => p == s || !systems.Contains(p)).ToArray());
+    }).ToList();
+    int checkedFiles = alone.Count + sets.Sum(s => s.Length);
+    void Pass()
+    {
+        foreach (var set in alone.Concat(sets))
+            ConfigChecker.CheckFiles(set);
+    }
+    Pass(); // warm-up
+    var watch = Stopwatch.StartNew();
+    int passes = 0;
+    while (watch.Elapsed < TimeSpan.FromSeconds(2))
+    {
+        Pass();
+        passes++;
+    }
+    double ms = watch.Elapsed.TotalMilliseconds / passes;
+    Console.WriteLine($"{"config check (all references)",-30} {ms / checkedFiles,12:N3} ms/file  ({ms:N2} ms for {alone.Count} files alone + {sets.Count} system sets, {checkedFiles} file loads)");
 }
 
 void Measure(string what, Action pass)

@@ -23,5 +23,8 @@ public class ReadmeExampleTests
         Assert.Equal((0UL, 0x80000000UL), (comm.PhysStart, comm.VirtStart));
         // header + 8-byte CPU set + 3 regions + 1 irqchip
         Assert.Equal(132 + 8 + 3 * 32 + 32, ConfigBinaryWriter.Write(config).Length);
+        // ... and passes `jailhouse config check` with the qemu-arm64 system it is written for.
+        var system = YamlConfigReader.ReadFile(Path.Combine(Paths.RepositoryRoot, "configs", "qemu-arm64", "qemu-arm64.yaml"));
+        Assert.Empty(Jailhouse.Config.Check.ConfigChecker.Check([new("qemu-arm64.yaml", system), new("README.md", config)]).Findings);
     }
 }

@@ -15,16 +15,26 @@ public sealed class ConfigBinaryReader
     private readonly byte[] data;
     private readonly string file;
     private readonly List<ConfigWarning> warnings = [];
+    private readonly bool tolerateBadIndices;
 
-    private ConfigBinaryReader(byte[] data, string file)
+    private ConfigBinaryReader(byte[] data, string file, bool tolerateBadIndices)
     {
         this.data = data;
         this.file = file;
+        this.tolerateBadIndices = tolerateBadIndices;
     }
 
-    public static JailhouseConfig Read(byte[] data, string file, out IReadOnlyList<ConfigWarning> warnings)
+    public static JailhouseConfig Read(byte[] data, string file, out IReadOnlyList<ConfigWarning> warnings) =>
+        Read(data, file, out warnings, tolerateBadIndices: false);
+
+    /// <summary>
+    /// With <paramref name="tolerateBadIndices"/>, PCI capability and shared-memory index ranges
+    /// beyond the cell's arrays become warnings (the device keeps the part in range) instead of
+    /// errors, so the configuration checker can report them next to everything else.
+    /// </summary>
+    public static JailhouseConfig Read(byte[] data, string file, out IReadOnlyList<ConfigWarning> warnings, bool tolerateBadIndices)
     {
-        var reader = new ConfigBinaryReader(data, file);
+        var reader = new ConfigBinaryReader(data, file, tolerateBadIndices);
         var config = reader.ReadConfig();
         warnings = reader.warnings;
         return config;
@@ -40,7 +50,8 @@ public sealed class ConfigBinaryReader
 
     private ConfigException Error(long offset, string message) => new(SourceLocation.AtByte(file, offset), message);
 
-    private void Warn(long offset, string message) => warnings.Add(new ConfigWarning(SourceLocation.AtByte(file, offset), message));
+    private void Warn(long offset, string message, ReaderWarningKind kind = ReaderWarningKind.Other) =>
+        warnings.Add(new ConfigWarning(SourceLocation.AtByte(file, offset), message, kind));
 
     private ReadOnlySpan<byte> At(int offset, int length) => data.AsSpan(offset, length);
     private byte U8(int offset) => data[offset];
@@ -98,7 +109,7 @@ public sealed class ConfigBinaryReader
 
         int end = ReadCell(config.Cell, cellOffset);
         if (end < data.Length)
-            Warn(end, $"{data.Length - end} bytes beyond the declared contents (the header's counts end at 0x{end:x})");
+            Warn(end, $"{data.Length - end} bytes beyond the declared contents (the header's counts end at 0x{end:x})", ReaderWarningKind.TrailingBytes);
         return config;
     }
 
@@ -193,6 +204,7 @@ public sealed class ConfigBinaryReader
         Divider = U32(offset + 16),
         GateNr = U32(offset + 20),
         ClockReg = U64(offset + 24),
+        Origin = SourceLocation.AtByte(file, offset),
     };
 
     private MemoryRegion ReadMemory(int offset) => new()
@@ -258,6 +270,7 @@ public sealed class ConfigBinaryReader
         var streamIds = Array(CellNumStreamIds, StreamIdSize, "stream ID");
 
         cell.Cpus = [];
+        cell.CpusOrigin = SourceLocation.AtByte(file, cpuSet.Start);
         for (int i = 0; i < cpuSet.Count; i++)
         {
             byte b = U8((int)cpuSet.Start + i);
@@ -349,8 +362,15 @@ public sealed class ConfigBinaryReader
         ushort capsStart = U16(o + PciCapsStart);
         ushort numCaps = U16(o + PciNumCaps);
         if (capsStart + numCaps > cell.PciCapabilities.Count)
-            throw Error(o + PciCapsStart,
-                $"PCI device {index}: capabilities {capsStart}..{capsStart + numCaps - 1} are out of range: the cell has {cell.PciCapabilities.Count}");
+        {
+            string message = $"PCI device {index}: capabilities {capsStart}..{capsStart + numCaps - 1} are out of range: the cell has {cell.PciCapabilities.Count}";
+            if (!tolerateBadIndices)
+                throw Error(o + PciCapsStart, message);
+            Warn(o + PciCapsStart, message, ReaderWarningKind.CapabilitiesOutOfRange);
+            int inRange = Math.Max(0, cell.PciCapabilities.Count - capsStart);
+            numCaps = (ushort)Math.Min(numCaps, inRange);
+            capsStart = (ushort)Math.Min(capsStart, cell.PciCapabilities.Count);
+        }
         if (numCaps == 0 && capsStart != 0)
             Warn(o + PciCapsStart, $"PCI device {index}: caps_start {capsStart} with no capabilities ignored");
         device.Capabilities = cell.PciCapabilities.GetRange(capsStart, numCaps);
@@ -360,8 +380,15 @@ public sealed class ConfigBinaryReader
         {
             long count = PciDevice.IvshmemRegionCount(device.ShmemPeers);
             if (shmemStart + count > cell.MemoryRegions.Count)
-                throw Error(o + PciShmemRegionsStart,
-                    $"PCI device {index}: an ivshmem device with {device.ShmemPeers} peers needs memory regions {shmemStart}..{shmemStart + count - 1}, the cell has {cell.MemoryRegions.Count}");
+            {
+                string message = $"PCI device {index}: an ivshmem device with {device.ShmemPeers} peers needs memory regions {shmemStart}..{shmemStart + count - 1}, the cell has {cell.MemoryRegions.Count}";
+                if (!tolerateBadIndices)
+                    throw Error(o + PciShmemRegionsStart, message);
+                Warn(o + PciShmemRegionsStart, message, ReaderWarningKind.ShmemRegionsOutOfRange);
+                long start = Math.Min(shmemStart, cell.MemoryRegions.Count);
+                count = Math.Min(count, cell.MemoryRegions.Count - start);
+                shmemStart = (uint)start;
+            }
             device.ShmemRegions = cell.MemoryRegions.GetRange((int)shmemStart, (int)count);
         }
         else if (shmemStart != 0 || device.ShmemDevId != 0 || device.ShmemPeers != 0 || device.ShmemProtocol != 0)

@@ -10,6 +10,8 @@ public sealed class CellConfig
     public uint Id { get; set; }
     public CellFlags Flags { get; set; }
     public SortedSet<int> Cpus { get; set; } = [];
+    /// <summary>Where the CPU set was written (YAML "cpus" or the bitmap's byte offset).</summary>
+    public SourceLocation? CpusOrigin { get; set; }
     /// <summary>Bytes of the CPU bitmap (a multiple of 8 in upstream configs: an array of unsigned long).</summary>
     public uint CpuSetSize { get; set; } = 8;
     public uint VpciIrqBase { get; set; }

@@ -227,6 +227,7 @@ public sealed class YamlConfigReader
         var console = new ConsoleConfig
         {
             Type = (ConsoleType)nodes.Named(f.Required("type"), Names.ConsoleType, $"{context} type"),
+            Origin = nodes.Where(node),
         };
         if (f.Optional("address") is { } address)
             console.Address = nodes.Number(address, $"{context} address");
@@ -261,6 +262,7 @@ public sealed class YamlConfigReader
         if (cpus.Count > 0 && cpus.Max > MaxCpu)
             throw nodes.Error(cpusNode, $"cpus: CPU {cpus.Max} is beyond the largest supported CPU number {MaxCpu}");
         cell.Cpus = new SortedSet<int>(cpus.Select(c => (int)c));
+        cell.CpusOrigin = nodes.Where(cpusNode);
         if (f.Optional("cpu-set-size") is { } setSize)
         {
             cell.CpuSetSize = (uint)nodes.Size(setSize, "cpu-set-size", uint.MaxValue);

@@ -125,6 +125,10 @@ public static class CellGenerator
         {
             var chip = rootCell.Irqchips.FirstOrDefault(c => c.Pins().Contains(pin))
                 ?? throw Error($"interrupt {pin} belongs to no irqchip of the root cell (its chips own {string.Join("; ", rootCell.Irqchips.Select(c => $"0x{c.Address:x}: {RangeListSyntax.Format(c.Pins())}"))})");
+            // An interrupt is delivered to one non-root cell only (the checker refuses shared pins).
+            foreach (var (file, other) in request.OtherCells)
+                if (other.Cell.Irqchips.Any(c => c.Address == chip.Address && c.Pins().Contains(pin)))
+                    throw Error($"interrupt {pin} already belongs to cell \"{other.Cell.Name}\" ({Path.GetFileName(file)})");
             var mine = cell.Irqchips.FirstOrDefault(c => c.Address == chip.Address && c.Id == chip.Id && c.PinBase == chip.PinBase);
             if (mine is null)
                 cell.Irqchips.Add(mine = new Irqchip { Address = chip.Address, Id = chip.Id, PinBase = chip.PinBase });

@@ -1,4 +1,5 @@
 using Jailhouse.Config.Binary;
+using Jailhouse.Config.Check;
 using Jailhouse.Config.Model;
 using Jailhouse.Generate;
 
@@ -13,9 +14,16 @@ internal static class CellConfigValidity
         var model = ConfigFiles.Load(yamlPath, out var warnings);
         Assert.Empty(warnings);
         Assert.NotEmpty(ConfigBinaryWriter.Write(model, yamlPath));
-        // When Jailhouse.Config.Check lands (`jailhouse config check`), add its call here, e.g.
-        // Assert.Empty(ConfigChecker.Check(model, yamlPath).Where(f => f.IsError));
+        AssertPassesCheck((yamlPath, model));
         return model;
+    }
+
+    /// <summary>`config check` finds no error in these configurations checked together (a system and its cells).</summary>
+    public static CheckReport AssertPassesCheck(params (string File, JailhouseConfig Config)[] configs)
+    {
+        var report = ConfigChecker.Check(configs.Select(c => new CheckInput(c.File, c.Config)).ToList());
+        Assert.False(report.HasErrors, string.Join('\n', report.Findings.Where(f => f.IsError)));
+        return report;
     }
 
     public static AddressRange Range(MemoryRegion region) => AddressRange.OfSize(region.PhysStart, region.Size);

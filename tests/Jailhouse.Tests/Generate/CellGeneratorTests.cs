@@ -43,6 +43,8 @@ public sealed class CellGeneratorTests : TempDirectoryTest
         var comm = Assert.Single(cell.Cell.MemoryRegions, r => r.Flags.HasFlag(MemoryFlags.CommRegion));
         Assert.Equal((CellGenerator.CommRegionAddress(root.Architecture), 0UL), (comm.VirtStart, comm.PhysStart));
         AssertNoOverlap(cell.Cell.MemoryRegions);
+        // The root, the new cell and the cells it was carved beside pass `config check` together.
+        AssertPassesCheck([("root", root), ("cell", cell), .. others.Select((o, i) => ($"other{i}", o))]);
     }
 
     [Fact]
@@ -50,7 +52,7 @@ public sealed class CellGeneratorTests : TempDirectoryTest
     {
         string root = Config("qemu-arm64", "qemu-arm64.yaml");
         string[] others = [Config("qemu-arm64", "qemu-arm64-inmate-demo.yaml"), Config("qemu-arm64", "qemu-arm64-linux-demo.yaml")];
-        var cell = Cell("arm64.yaml", "--root", root, "--name", "generated", "--cpus", "4-5", "--mem", "16M", "--console", "pl011@0x09000000", "--irq", "33",
+        var cell = Cell("arm64.yaml", "--root", root, "--name", "generated", "--cpus", "4-5", "--mem", "16M", "--console", "pl011@0x09000000", "--irq", "34",
             "--other-cell", others[0], "--other-cell", others[1]);
         var rootConfig = ConfigFiles.Load(root, out _);
         AssertCarved(rootConfig, cell, [.. others.Select(o => ConfigFiles.Load(o, out _))]);
@@ -64,7 +66,14 @@ public sealed class CellGeneratorTests : TempDirectoryTest
         Assert.Equal((0x09000000UL, 0x1000UL, MemoryFlags.Read | MemoryFlags.Write | MemoryFlags.Io | MemoryFlags.RootShared), (uart.PhysStart, uart.Size, uart.Flags));
         var chip = Assert.Single(cell.Cell.Irqchips);
         Assert.Equal((0x08000000UL, 32u), (chip.Address, chip.PinBase));
-        Assert.Equal([33L], chip.Pins());
+        Assert.Equal([34L], chip.Pins());
+
+        // SPI 1 (pin 33) is the linux-demo's UART interrupt: a second cell cannot have it.
+        var taken = CliTests.RunCli("config", "cell", "--root", root, "--name", "generated", "--cpus", "4-5", "--mem", "16M", "--irq", "33",
+            "--other-cell", others[0], "--other-cell", others[1], "-o", Path.Combine(temp, "taken.yaml"));
+        Assert.Equal(1, taken.Exit);
+        Assert.Contains("interrupt 33 already belongs to cell \"qemu-arm64-linux-demo\"", taken.Err);
+        Assert.False(File.Exists(Path.Combine(temp, "taken.yaml")));
     }
 
     [Fact]

@@ -22,8 +22,13 @@ public sealed class DeviceTreeRootGeneratorTests : TempDirectoryTest
         return dtb;
     }
 
-    private static DeviceTreeRootResult Generate(string dtb, ulong hypervisor = 64 * MiB, ulong inmates = 128 * MiB) =>
-        DeviceTreeRootGenerator.Generate(FdtReader.ReadFile(dtb), dtb, new DeviceTreeRootOptions(hypervisor, inmates));
+    /// <summary>Generates a root cell, which must pass `config check`.</summary>
+    private static DeviceTreeRootResult Generate(string dtb, ulong hypervisor = 64 * MiB, ulong inmates = 128 * MiB)
+    {
+        var result = DeviceTreeRootGenerator.Generate(FdtReader.ReadFile(dtb), dtb, new DeviceTreeRootOptions(hypervisor, inmates));
+        CellConfigValidity.AssertPassesCheck((dtb, result.Config));
+        return result;
+    }
 
     private static List<MemoryRegion> Named(JailhouseConfig config, string prefix) =>
         config.Cell.MemoryRegions.Where(r => r.Name!.StartsWith(prefix, StringComparison.Ordinal)).ToList();

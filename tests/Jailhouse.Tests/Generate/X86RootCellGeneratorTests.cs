@@ -26,6 +26,7 @@ public sealed class X86RootCellGeneratorTests
         string yaml = YamlConfigWriter.Write(generated.Config);
         var model = YamlConfigReader.Read(yaml, "generated.yaml");
         Assert.NotEmpty(ConfigBinaryWriter.Write(model, "generated.yaml"));
+        CellConfigValidity.AssertPassesCheck(("generated.yaml", model));
         return model;
     }
 

@@ -1,0 +1,40 @@
+using Jailhouse.Config.Model;
+
+namespace Jailhouse.Config.Check;
+
+/// <summary>ARM: the GIC's distributor, CPU and hypervisor interfaces (v2) or redistributors (v3) belong to the hypervisor.</summary>
+internal static class ArmRules
+{
+    /// <summary>Each GICv3 redistributor is two 64 KiB frames (RD_base and SGI_base), one per CPU.</summary>
+    public const ulong GicrStride = 0x20000;
+
+    public static void Run(CheckContext context)
+    {
+        if (context.Architecture == Architecture.X86 || context.System?.Platform.Arm is not { } arm || context.Root is not { } root)
+            return;
+        var frames = new List<(string Name, ulong Base, ulong Size)>();
+        switch (arm.GicVersion)
+        {
+            case 2:
+                frames.Add(("GICD", arm.GicdBase, 0x1000));
+                frames.Add(("GICC", arm.GiccBase, 0x2000));
+                frames.Add(("GICH", arm.GichBase, 0x2000));
+                frames.Add(("GICV", arm.GicvBase, 0x2000));
+                break;
+            case 3:
+                frames.Add(("GICD", arm.GicdBase, 0x10000));
+                // One redistributor per CPU the system has (the root cell starts with all of them).
+                int cpus = root.Cell.Cpus.Count == 0 ? 1 : root.Cell.Cpus.Max + 1;
+                frames.Add(("GICR", arm.GicrBase, GicrStride * (ulong)cpus));
+                break;
+            default:
+                context.Error("gic-version", root, "system.platform.arm.gic-version", root.Cell.Origin,
+                    $"GIC version {arm.GicVersion}: Jailhouse supports GICv2 and GICv3", "set gic-version to 2 or 3");
+                return;
+        }
+        foreach (var (name, start, size) in frames)
+            if (start != 0)
+                PlatformRules.Intercepted(context, "gic-overlap", $"the {name}", start, size,
+                    $"leave the {name} unmapped (the hypervisor emulates or owns it): split the region around it");
+    }
+}
