@@ -116,7 +116,8 @@ public sealed class FdtNode(string name)
         return entries;
     }
 
-    private static ulong Combine(ReadOnlySpan<uint> cells)
+    /// <summary>A number of one or more big-endian cells (#address-cells/#size-cells of them), most significant first.</summary>
+    public static ulong Combine(ReadOnlySpan<uint> cells)
     {
         ulong value = 0;
         foreach (uint cell in cells)

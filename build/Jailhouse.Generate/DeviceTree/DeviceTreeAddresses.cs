@@ -77,20 +77,12 @@ public static class DeviceTreeAddresses
         for (int i = 0; stride > 0 && i + stride <= cells.Length; i += stride)
         {
             // PCI child addresses carry a space code in their first cell: the low 64 bits are the address.
-            ulong child = Combine(cells.AsSpan(i, childAddress));
-            ulong parent = Combine(cells.AsSpan(i + childAddress, parentAddress));
-            ulong size = Combine(cells.AsSpan(i + childAddress + parentAddress, childSize));
+            ulong child = FdtNode.Combine(cells.AsSpan(i, childAddress));
+            ulong parent = FdtNode.Combine(cells.AsSpan(i + childAddress, parentAddress));
+            ulong size = FdtNode.Combine(cells.AsSpan(i + childAddress + parentAddress, childSize));
             entries.Add(new RangesEntry(child, parent, size));
         }
         return entries;
-    }
-
-    internal static ulong Combine(ReadOnlySpan<uint> cells)
-    {
-        ulong value = 0;
-        foreach (uint cell in cells)
-            value = (value << 32) | cell;
-        return value;
     }
 
     /// <summary>Enabled itself and every ancestor enabled (a disabled bus hides its children).</summary>
