@@ -32,7 +32,8 @@ public sealed class BoardAssembler(BoardDescription board, string repositoryRoot
 
     private string Artifact(params string[] parts) => Path.Combine([artifactsDirectory, .. parts]);
 
-    public void Assemble(string nativeCli, DateTimeOffset timestamp)
+    /// <param name="kernelModule">jailhouse.ko built for the pinned kernel (`jailhouse kmod build`), or null for none.</param>
+    public void Assemble(string nativeCli, DateTimeOffset timestamp, string? kernelModule = null)
     {
         var packages = Packages();
         var extracted = packages.ToDictionary(p => p.Key, p => cache.Extract(p.Value, Artifact("packages", p.Value.Name)));
@@ -46,6 +47,13 @@ public sealed class BoardAssembler(BoardDescription board, string repositoryRoot
             CopyFile(Path.Combine(extracted["kernel"], "usr", "lib", $"linux-image-{kernelVersion}", dtb), Artifact("kernel", Path.GetFileName(dtb)));
 
         AssembleRootfs(extracted, nativeCli);
+        if (kernelModule is not null)
+        {
+            // Where modprobe looks for out-of-tree modules of this kernel.
+            string extra = Artifact("rootfs", "lib", "modules", kernelVersion, "extra");
+            Directory.CreateDirectory(extra);
+            CopyFile(kernelModule, Path.Combine(extra, "jailhouse.ko"));
+        }
         using (var initrd = new MemoryStream())
         {
             InitramfsBuilder.Write(Artifact("rootfs"), initrd, timestamp);
@@ -95,6 +103,14 @@ public sealed class BoardAssembler(BoardDescription board, string repositoryRoot
             Directory.CreateDirectory(inmates);
             CopyFile(inmate, Path.Combine(inmates, Path.GetFileName(inmate)));
         }
+        // Scripts /init runs for `jailhouse.test=NAME` on the kernel command line (the boot tests).
+        string tests = Path.Combine(repositoryRoot, "bsp", "common", "tests");
+        if (Directory.Exists(tests))
+            foreach (string script in Directory.EnumerateFiles(tests, "*.sh").Order(StringComparer.Ordinal))
+            {
+                Directory.CreateDirectory(Path.Combine(rootfs, "usr", "lib", "jailhouse", "tests"));
+                CopyFile(script, Path.Combine(rootfs, "usr", "lib", "jailhouse", "tests", Path.GetFileName(script)), executable: true);
+            }
         string init = Path.Combine(repositoryRoot, "bsp", "common", "init");
         CopyFile(init, Path.Combine(rootfs, "init"), executable: true);
         File.WriteAllText(Path.Combine(rootfs, "etc", "jailhouse", "board"), board.Name + "\n");
