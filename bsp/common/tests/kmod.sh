@@ -1,0 +1,63 @@
+#!/bin/sh
+# The driver on a target without a hypervisor image: it loads, shows /dev/jailhouse and
+# /sys/devices/jailhouse, refuses `enable` cleanly (no firmware: ENOENT; a file that is not a
+# hypervisor image: EINVAL), says that a disabled system has no cells, and unloads.
+# Each step prints "jailhouse-test: ok STEP" or "jailhouse-test: FAIL STEP ..." and stops.
+ok() { echo "jailhouse-test: ok $*"; }
+fail() { echo "jailhouse-test: FAIL $*"; exit 1; }
+show() { sed 's/^/jailhouse-test: | /'; }
+
+kver=$(uname -r)
+insmod "/lib/modules/$kver/extra/jailhouse.ko" || fail "insmod"
+ok "insmod"
+[ -c /dev/jailhouse ] || fail "/dev/jailhouse is not a character device"
+ok "/dev/jailhouse"
+[ "$(cat /sys/devices/jailhouse/enabled)" = 0 ] || fail "enabled is not 0"
+ok "enabled 0"
+for entry in mem_pool_size mem_pool_used remap_pool_size remap_pool_used console cells; do
+    [ -e "/sys/devices/jailhouse/$entry" ] || fail "/sys/devices/jailhouse/$entry missing"
+done
+ok "sysfs tree"
+
+system=/etc/jailhouse/$(cat /etc/jailhouse/board).cell
+jailhouse enable "$system" >/tmp/out 2>&1 && fail "enable without firmware succeeded"
+show </tmp/out
+grep -q ENOENT /tmp/out || fail "enable without firmware: no ENOENT"
+dmesg | grep -q "jailhouse: enable: hypervisor firmware jailhouse.bin not found" ||
+    fail "no kernel log line for the missing firmware"
+ok "enable without firmware"
+
+mkdir -p /lib/firmware
+# 128 bytes that are not a hypervisor image: no "JAILHOUS" signature.
+head -c 128 /dev/zero | tr '\0' 'x' >/lib/firmware/jailhouse.bin
+jailhouse enable "$system" >/tmp/out 2>&1 && fail "enable with a bad image succeeded"
+show </tmp/out
+grep -q EINVAL /tmp/out || fail "enable with a bad image: no EINVAL"
+dmesg | grep -q "jailhouse: enable: jailhouse.bin is not a hypervisor image" ||
+    fail "no kernel log line for the bad image"
+rm /lib/firmware/jailhouse.bin
+ok "enable with a bad image"
+
+[ "$(cat /sys/devices/jailhouse/enabled)" = 0 ] || fail "enabled after failed enables"
+jailhouse cell list >/tmp/out 2>&1 && fail "cell list on a disabled system succeeded"
+show </tmp/out
+grep -q "not enabled" /tmp/out || fail "cell list does not say Jailhouse is not enabled"
+ok "cell list disabled"
+
+for cell in /etc/jailhouse/*.cell; do
+    [ "$cell" = "$system" ] && continue
+    jailhouse cell create "$cell" >/tmp/out 2>&1 && fail "cell create on a disabled system succeeded"
+    show </tmp/out
+    dmesg | grep -q "jailhouse: cell create: not enabled" || fail "no kernel log line for cell create"
+    ok "cell create disabled"
+    break
+done
+
+rmmod jailhouse || fail "rmmod"
+[ -e /dev/jailhouse ] && fail "/dev/jailhouse still there after rmmod"
+[ -e /sys/devices/jailhouse ] && fail "/sys/devices/jailhouse still there after rmmod"
+ok "rmmod"
+
+dmesg | grep -w -e Oops -e BUG -e WARNING | show
+dmesg | grep -q -w -e Oops -e BUG -e WARNING && fail "the kernel log has an Oops, BUG or WARNING"
+ok "kernel log clean"
