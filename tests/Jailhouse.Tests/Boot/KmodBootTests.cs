@@ -1,0 +1,42 @@
+using System.Text.RegularExpressions;
+using Jailhouse.Boot;
+
+namespace Jailhouse.Tests.Boot;
+
+/// <summary>
+/// The driver in the qemu-arm64 image (built by `dotnet cake --target=Images`, which ./test.sh
+/// runs first), booted directly (-kernel/-initrd) with `jailhouse.test=kmod`: /init runs
+/// bsp/common/tests/kmod.sh, which loads jailhouse.ko, checks /dev/jailhouse and the sysfs tree,
+/// lets `jailhouse enable` fail without a hypervisor image and with a bad one, and unloads it.
+/// </summary>
+public partial class KmodBootTests
+{
+    [GeneratedRegex(@"\b(Oops|BUG|WARNING)\b")]
+    private static partial Regex KernelTrouble();
+
+    [Fact]
+    public void DriverLoadsRefusesEnableWithoutAHypervisorAndUnloads()
+    {
+        string artifacts = Path.Combine(Paths.RepositoryRoot, "artifacts", "qemu-arm64");
+        var board = BoardDescriptionReader.ReadFile(Path.Combine(Paths.RepositoryRoot, "bsp", "qemu-arm64", "board.yaml"));
+        string kernel = Path.Combine(artifacts, "kernel", "Image");
+        string initrd = Path.Combine(artifacts, "initrd.img");
+        Assert.True(File.Exists(initrd), $"{initrd} is missing: run `dotnet cake --target=Images --board=qemu-arm64` (./test.sh does)");
+
+        var result = QemuBoot.RunKernel(board, kernel, initrd, ["jailhouse.test=kmod"], TimeSpan.FromMinutes(3));
+        string console = result.Console;
+        Assert.True(result.PoweredOff, $"qemu-arm64 did not power off:\n{console}");
+        Assert.DoesNotContain("jailhouse-test: FAIL", console);
+        foreach (string step in new[] { "insmod", "/dev/jailhouse", "enabled 0", "sysfs tree", "enable without firmware",
+            "enable with a bad image", "cell list disabled", "cell create disabled", "rmmod", "kernel log clean" })
+            Assert.Contains($"jailhouse-test: ok {step}\n", console);
+        Assert.Contains("jailhouse-image: test kmod passed", console);
+
+        // What the user sees: the CLI's errno with its meaning, the driver's reason in the kernel log.
+        Assert.Contains("jailhouse enable: JAILHOUSE_ENABLE: No such file or directory (ENOENT): the hypervisor firmware /lib/firmware/jailhouse.bin is missing", console);
+        Assert.Contains("jailhouse: enable: hypervisor firmware jailhouse.bin not found", console);
+        Assert.Contains("jailhouse enable: JAILHOUSE_ENABLE: Invalid argument (EINVAL)", console);
+        Assert.Contains("jailhouse: Jailhouse is not enabled", console);
+        Assert.DoesNotMatch(KernelTrouble(), console);
+    }
+}
