@@ -104,13 +104,22 @@ public sealed class BoardAssembler(BoardDescription board, string repositoryRoot
             CopyFile(inmate, Path.Combine(inmates, Path.GetFileName(inmate)));
         }
         // Scripts /init runs for `jailhouse.test=NAME` on the kernel command line (the boot tests).
+        // Bare-metal fixtures they use (tests/<arch>/*.S) are built like the inmates.
         string tests = Path.Combine(repositoryRoot, "bsp", "common", "tests");
+        string installedTests = Path.Combine(rootfs, "usr", "lib", "jailhouse", "tests");
         if (Directory.Exists(tests))
+        {
             foreach (string script in Directory.EnumerateFiles(tests, "*.sh").Order(StringComparer.Ordinal))
             {
-                Directory.CreateDirectory(Path.Combine(rootfs, "usr", "lib", "jailhouse", "tests"));
-                CopyFile(script, Path.Combine(rootfs, "usr", "lib", "jailhouse", "tests", Path.GetFileName(script)), executable: true);
+                Directory.CreateDirectory(installedTests);
+                CopyFile(script, Path.Combine(installedTests, Path.GetFileName(script)), executable: true);
             }
+            foreach (string fixture in InmateBuilder.BuildArchFolder(tests, board.DebianArch, Artifact("test-fixtures")))
+            {
+                Directory.CreateDirectory(installedTests);
+                CopyFile(fixture, Path.Combine(installedTests, Path.GetFileName(fixture)));
+            }
+        }
         string init = Path.Combine(repositoryRoot, "bsp", "common", "init");
         CopyFile(init, Path.Combine(rootfs, "init"), executable: true);
         File.WriteAllText(Path.Combine(rootfs, "etc", "jailhouse", "board"), board.Name + "\n");

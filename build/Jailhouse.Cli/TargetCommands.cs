@@ -292,6 +292,7 @@ internal static class TargetCommands
         LinuxErrno.EINVAL => "the configuration or the hypervisor image was rejected",
         LinuxErrno.EBUSY => "already enabled, or the hypervisor memory is in use by Linux",
         LinuxErrno.ENODEV => "this CPU or kernel cannot run the hypervisor (EL2/VT-x)",
+        LinuxErrno.EIO => "the hypervisor refused to start",
         _ => null,
     };
 

@@ -16,6 +16,7 @@ public static class LinuxErrno
 {
     public const int ENOENT = 2;
     public const int EINTR = 4;
+    public const int EIO = 5;
     public const int ENOMEM = 12;
     public const int EFAULT = 14;
     public const int EBUSY = 16;
@@ -29,6 +30,7 @@ public static class LinuxErrno
     {
         ENOENT => "ENOENT",
         EINTR => "EINTR",
+        EIO => "EIO",
         ENOMEM => "ENOMEM",
         EACCES => "EACCES",
         EFAULT => "EFAULT",

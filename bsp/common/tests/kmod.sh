@@ -38,6 +38,23 @@ dmesg | grep -q "jailhouse: enable: jailhouse.bin is not a hypervisor image" ||
 rm /lib/firmware/jailhouse.bin
 ok "enable with a bad image"
 
+# arm64: a fixture image that reports its EL2 entry on the UART and refuses (-EIO). Twice: the
+# first attempt must give back the hypervisor memory (else the second fails with EBUSY).
+fixture=/usr/lib/jailhouse/tests/refusing-hypervisor.bin
+if [ -f "$fixture" ]; then
+    cp "$fixture" /lib/firmware/jailhouse.bin
+    for attempt in 1 2; do
+        jailhouse enable "$system" >/tmp/out 2>&1 && fail "enable with a refusing hypervisor succeeded"
+        show </tmp/out
+        grep -q EIO /tmp/out || fail "enable with a refusing hypervisor: no EIO (attempt $attempt)"
+    done
+    rm /lib/firmware/jailhouse.bin
+    dmesg | grep -q "jailhouse: enable: the hypervisor refused to start (error -5)" ||
+        fail "no kernel log line for the refusing hypervisor"
+    grep -q "Jailhouse hypervisor" /proc/iomem && fail "hypervisor memory still claimed"
+    ok "enable with a refusing hypervisor"
+fi
+
 [ "$(cat /sys/devices/jailhouse/enabled)" = 0 ] || fail "enabled after failed enables"
 jailhouse cell list >/tmp/out 2>&1 && fail "cell list on a disabled system succeeded"
 show </tmp/out

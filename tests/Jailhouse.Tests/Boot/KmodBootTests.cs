@@ -7,7 +7,8 @@ namespace Jailhouse.Tests.Boot;
 /// The driver in the qemu-arm64 image (built by `dotnet cake --target=Images`, which ./test.sh
 /// runs first), booted directly (-kernel/-initrd) with `jailhouse.test=kmod`: /init runs
 /// bsp/common/tests/kmod.sh, which loads jailhouse.ko, checks /dev/jailhouse and the sysfs tree,
-/// lets `jailhouse enable` fail without a hypervisor image and with a bad one, and unloads it.
+/// lets `jailhouse enable` fail without a hypervisor image, with a bad one and with a fixture image
+/// that is entered at EL2 and refuses (bsp/common/tests/arm64/), and unloads it.
 /// </summary>
 public partial class KmodBootTests
 {
@@ -28,7 +29,7 @@ public partial class KmodBootTests
         Assert.True(result.PoweredOff, $"qemu-arm64 did not power off:\n{console}");
         Assert.DoesNotContain("jailhouse-test: FAIL", console);
         foreach (string step in new[] { "insmod", "/dev/jailhouse", "enabled 0", "sysfs tree", "enable without firmware",
-            "enable with a bad image", "cell list disabled", "cell create disabled", "rmmod", "kernel log clean" })
+            "enable with a bad image", "enable with a refusing hypervisor", "cell list disabled", "cell create disabled", "rmmod", "kernel log clean" })
             Assert.Contains($"jailhouse-test: ok {step}\n", console);
         Assert.Contains("jailhouse-image: test kmod passed", console);
 
@@ -37,6 +38,12 @@ public partial class KmodBootTests
         Assert.Contains("jailhouse: enable: hypervisor firmware jailhouse.bin not found", console);
         Assert.Contains("jailhouse enable: JAILHOUSE_ENABLE: Invalid argument (EINVAL)", console);
         Assert.Contains("jailhouse: Jailhouse is not enabled", console);
+        // The entry path for real: through the hyp stub, every CPU reached the fixture at EL2
+        // with x1 pointing at the header (once per attempt), and came back with its -EIO.
+        foreach (int cpu in new[] { 0, 1 })
+            Assert.Equal(2, Regex.Count(console, $"jailhouse-test-hv: CPU {cpu} entered at EL2, x1 is the header"));
+        Assert.Contains("jailhouse: enable: the hypervisor refused to start (error -5)", console);
+        Assert.Contains("jailhouse enable: JAILHOUSE_ENABLE: Input/output error (EIO): the hypervisor refused to start", console);
         Assert.DoesNotMatch(KernelTrouble(), console);
     }
 }
