@@ -70,6 +70,60 @@ for cell in /etc/jailhouse/*.cell; do
     break
 done
 
+# arm64: the whole life cycle with a fixture that accepts every hypercall (it partitions
+# nothing): enable, the root cell, a cell created (its CPU leaves Linux), loaded (the image
+# lands in the cell's RAM), started, shut down and destroyed (the CPU returns), disable.
+accepting=/usr/lib/jailhouse/tests/accepting-hypervisor.bin
+sysfs=/sys/devices/jailhouse
+if [ -f "$accepting" ]; then
+    cp "$accepting" /lib/firmware/jailhouse.bin
+    jailhouse enable "$system" >/tmp/out 2>&1 || { show </tmp/out; fail "enable with the accepting fixture"; }
+    rm /lib/firmware/jailhouse.bin
+    [ "$(cat $sysfs/enabled)" = 1 ] || fail "enabled is not 1"
+    [ "$(cat $sysfs/mem_pool_size)" = 100 ] || fail "mem_pool_size is not the hypervisor's answer"
+    [ "$(cat $sysfs/remap_pool_used)" = 103 ] || fail "remap_pool_used is not the hypervisor's answer"
+    grep -q "Jailhouse hypervisor" /proc/iomem || fail "hypervisor memory not claimed"
+    jailhouse cell list >/tmp/out 2>&1 || fail "cell list"
+    show </tmp/out
+    grep -q "^0 *qemu-arm64 *running *0-1 *$" /tmp/out || fail "cell list: no root cell on CPUs 0-1"
+    ok "enable"
+
+    jailhouse cell create /etc/jailhouse/qemu-arm64-inmate-demo.cell >/tmp/out 2>&1 ||
+        { show </tmp/out; fail "cell create"; }
+    [ "$(cat /sys/devices/system/cpu/cpu1/online)" = 0 ] || fail "CPU 1 still online in Linux"
+    [ "$(cat $sysfs/cells/1/name)" = inmate-demo ] || fail "cells/1/name"
+    [ "$(cat $sysfs/cells/1/cpus_assigned_list)" = 1 ] || fail "cells/1/cpus_assigned_list"
+    [ "$(cat $sysfs/cells/0/cpus_assigned_list)" = 0 ] || fail "the root cell kept CPU 1"
+    ok "cell create"
+
+    image=/usr/lib/jailhouse/inmates/uart-hello.bin
+    jailhouse cell load inmate-demo "$image" -a 0 >/tmp/out 2>&1 || { show </tmp/out; fail "cell load"; }
+    # The cell's RAM at guest address 0 is physical 0x7fa00000.
+    [ "$(devmem 0x7fa00000 32)" = "$(hexdump -n 4 -e '1/4 "0x%08X"' "$image")" ] ||
+        fail "the image is not in the cell's RAM"
+    ok "cell load"
+    jailhouse cell start 1 >/tmp/out 2>&1 || { show </tmp/out; fail "cell start"; }
+    jailhouse cell list | show
+    jailhouse cell stats inmate-demo >/tmp/out 2>&1 || fail "cell stats"
+    show </tmp/out
+    grep -q "^vmexits_total  *0$" /tmp/out || fail "cell stats: no vmexits_total"
+    jailhouse cell shutdown inmate-demo >/tmp/out 2>&1 || { show </tmp/out; fail "cell shutdown"; }
+    ok "cell start, stats, shutdown"
+
+    jailhouse cell destroy inmate-demo >/tmp/out 2>&1 || { show </tmp/out; fail "cell destroy"; }
+    [ "$(cat /sys/devices/system/cpu/cpu1/online)" = 1 ] || fail "CPU 1 did not come back"
+    [ -e $sysfs/cells/1 ] && fail "cells/1 still there"
+    [ "$(cat $sysfs/cells/0/cpus_assigned_list)" = 0-1 ] || fail "the root cell did not get CPU 1 back"
+    ok "cell destroy"
+
+    jailhouse console >/dev/null || fail "console"
+    jailhouse disable >/tmp/out 2>&1 || { show </tmp/out; fail "disable"; }
+    [ "$(cat $sysfs/enabled)" = 0 ] || fail "enabled after disable"
+    [ -e $sysfs/cells/0 ] && fail "cells/0 still there after disable"
+    grep -q "Jailhouse hypervisor" /proc/iomem && fail "hypervisor memory still claimed after disable"
+    ok "disable"
+fi
+
 rmmod jailhouse || fail "rmmod"
 [ -e /dev/jailhouse ] && fail "/dev/jailhouse still there after rmmod"
 [ -e /sys/devices/jailhouse ] && fail "/sys/devices/jailhouse still there after rmmod"

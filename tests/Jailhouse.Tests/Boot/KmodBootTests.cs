@@ -8,7 +8,8 @@ namespace Jailhouse.Tests.Boot;
 /// runs first), booted directly (-kernel/-initrd) with `jailhouse.test=kmod`: /init runs
 /// bsp/common/tests/kmod.sh, which loads jailhouse.ko, checks /dev/jailhouse and the sysfs tree,
 /// lets `jailhouse enable` fail without a hypervisor image, with a bad one and with a fixture image
-/// that is entered at EL2 and refuses (bsp/common/tests/arm64/), and unloads it.
+/// that is entered at EL2 and refuses, runs enable, cell create/load/start/shutdown/destroy and
+/// disable against a fixture that accepts every hypercall (bsp/common/tests/arm64/), and unloads it.
 /// </summary>
 public partial class KmodBootTests
 {
@@ -29,7 +30,8 @@ public partial class KmodBootTests
         Assert.True(result.PoweredOff, $"qemu-arm64 did not power off:\n{console}");
         Assert.DoesNotContain("jailhouse-test: FAIL", console);
         foreach (string step in new[] { "insmod", "/dev/jailhouse", "enabled 0", "sysfs tree", "enable without firmware",
-            "enable with a bad image", "enable with a refusing hypervisor", "cell list disabled", "cell create disabled", "rmmod", "kernel log clean" })
+            "enable with a bad image", "enable with a refusing hypervisor", "cell list disabled", "cell create disabled",
+            "enable", "cell create", "cell load", "cell start, stats, shutdown", "cell destroy", "disable", "rmmod", "kernel log clean" })
             Assert.Contains($"jailhouse-test: ok {step}\n", console);
         Assert.Contains("jailhouse-image: test kmod passed", console);
 
