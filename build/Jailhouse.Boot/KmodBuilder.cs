@@ -62,7 +62,10 @@ public sealed class KmodBuilder(string repositoryRoot, PackageCache cache)
             Directory.Delete(sources, recursive: true);
         CopyTree(Path.Combine(repositoryRoot, "kmod"), sources);
 
+        // The build-id hashes the debug information before stripping: map the build folder's
+        // path away so that the module is the same bytes wherever it is built.
         string[] make = ["-C", Path.Combine(tree, "usr", "src", $"linux-headers-{release}"), $"M={sources}", $"ARCH={tools.KernelArch}",
+            $"KCFLAGS=-ffile-prefix-map={Path.GetFullPath(workDirectory)}=/kmod-build",
             .. tools.CrossCompile is null ? Array.Empty<string>() : [$"CROSS_COMPILE={tools.CrossCompile}"], "modules"];
         var result = ExternalTool.Run("make", make, sources,
             [("KBUILD_BUILD_TIMESTAMP", "0"), ("KBUILD_BUILD_USER", "jailhouse"), ("KBUILD_BUILD_HOST", "jailhouse"), ("LC_ALL", "C")]);
