@@ -79,8 +79,11 @@ static int jh_on_every_cpu(smp_call_func_t fn, struct jh_cpu_call *call)
 	cpus_read_lock();
 	preempt_disable();
 	cpus = num_online_cpus();
-	if (call->header)
+	if (call->header) {
+		/* Known only now; the hypervisor reads it with caches off. */
 		call->header->online_cpus = cpus;
+		jailhouse_arch_flush(call->header, sizeof(*call->header));
+	}
 	on_each_cpu(fn, call, 0);
 	while (atomic_read(&call->done) != cpus)
 		cpu_relax();

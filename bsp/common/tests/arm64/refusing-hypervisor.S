@@ -2,8 +2,9 @@
  * Test fixture for the driver's arm64 entry path (bsp/common/tests/kmod.sh): a
  * "hypervisor" image with a valid Jailhouse header whose entry, reached at EL2
  * with the MMU off through Linux's hyp stub, reports on the PL011 at
- * 0x09000000 (QEMU virt) which CPU came in, at which exception level, and
- * whether x1 points at the header, then returns to EL1 refusing to start
+ * 0x09000000 (QEMU virt) which CPU came in, at which exception level,
+ * whether x1 points at the header and the header's online_cpus as it is in
+ * memory (single digit), then returns to EL1 refusing to start
  * (x0 = -EIO). It never takes over EL2, so Linux runs on unchanged.
  *
  * CPUs print in turn (CPU n waits until the turn word is n): with the MMU off
@@ -18,6 +19,7 @@
 	.equ	UARTFR, 0x18
 	.equ	UARTFR_TXFF, 5
 	.equ	EIO, 5
+	.equ	ONLINE_CPUS, 52		/* header offset, filled by the driver */
 
 	.text
 	.globl	_start
@@ -65,6 +67,11 @@ wait_turn:
 	b.eq	1f
 	adr	x2, text_header_bad
 1:	bl	print
+	ldr	w3, [x10, #ONLINE_CPUS]
+	add	x3, x3, #'0'
+	bl	putc
+	adr	x2, text_online
+	bl	print
 
 	add	x12, x12, #1
 	str	x12, [x11]
@@ -96,8 +103,10 @@ text_cpu:
 text_el:
 	.asciz	" entered at EL"
 text_header_ok:
-	.asciz	", x1 is the header\r\n"
+	.asciz	", x1 is the header, online_cpus "
 text_header_bad:
-	.asciz	", x1 is NOT the header\r\n"
+	.asciz	", x1 is NOT the header, online_cpus "
+text_online:
+	.asciz	"\r\n"
 	.balign	8
 	.ltorg
