@@ -269,8 +269,7 @@ static int jh_load_image(struct jh_cell *cell,
 			memunmap(target);
 			return -EFAULT;
 		}
-		/* The cell starts with its MMU off: the image must be in
-		 * memory, not only in the cache. */
+		/* The cell starts with its MMU off: into memory, not cache */
 		jailhouse_arch_flush(target, image->size);
 		memunmap(target);
 		return 0;

@@ -23,6 +23,7 @@
 
 #define JH_FIRMWARE_NAME	"jailhouse.bin"
 
+/* Serializes enable, disable, cell management and pool queries. */
 DEFINE_MUTEX(jailhouse_lock);
 bool jailhouse_enabled;
 struct device *jailhouse_dev;
@@ -256,8 +257,7 @@ static int jh_cmd_enable(const void __user *arg)
 		goto out_release_memory;
 	}
 
-	/* Image at the start, zeros up to the configuration after the
-	 * per-CPU areas. */
+	/* Image at the start, zeros, the configuration after the per-CPU areas */
 	memcpy(hypervisor_mem, image->data, image->size);
 	memset(hypervisor_mem + image->size, 0, hv_mem->size - image->size);
 	memcpy(hypervisor_mem + core_and_percpu, config, config_size);
