@@ -100,47 +100,46 @@ internal static class TargetCommands
     }
 
     /// <summary>
-    /// `cell load NAME|ID IMAGE [-a ADDRESS] [IMAGE [-a ADDRESS]]...`: each -a belongs to the image
-    /// before it (default address 0), so the command line is read in order.
+    /// `cell load NAME|ID {IMAGE | -s STRING} [-a ADDRESS] ...`: each -a belongs to the image or
+    /// string before it (default address 0), so the command line is read in order. A string is
+    /// loaded with its terminating NUL, as upstream's tool does.
     /// </summary>
     private static Command Load()
     {
         var target = CellArgument();
-        var images = new Argument<string[]>("IMAGE") { Description = "Images to load, each optionally followed by -a ADDRESS.", Arity = ArgumentArity.OneOrMore };
-        var address = new Option<string[]>("--address", "-a") { Description = "Load address (in the cell) of the image before it; default 0." };
-        var command = new Command("load", "Shut the cell down and copy images into its loadable memory.") { target, images, address };
+        var images = new Argument<string[]>("IMAGE") { Description = "Image files to load, each optionally followed by -a ADDRESS.", Arity = ArgumentArity.ZeroOrMore };
+        var text = new Option<string[]>("--string", "-s") { Description = "Load this string (NUL-terminated) instead of a file." };
+        var address = new Option<string[]>("--address", "-a") { Description = "Load address (in the cell) of the image or string before it; default 0." };
+        var command = new Command("load", "Shut the cell down and copy images into its loadable memory.") { target, images, text, address };
         command.SetAction(parse =>
         {
             if (!TryCellId(parse.GetRequiredValue(target), out var id))
                 return Program.UsageError;
-            var loads = new List<(byte[] Data, ulong Address)>();
-            var pairs = ImagesWithAddresses(parse, images, address);
-            if (pairs is null)
+            var loads = LoadList(parse.Tokens, text, address);
+            if (loads is null)
                 return Program.UsageError;
-            foreach (var (image, at) in pairs)
-            {
-                if (!File.Exists(image))
-                    throw new ConfigException(new SourceLocation(image, 0, 0), "no such image file");
-                loads.Add((File.ReadAllBytes(image), at));
-            }
             return OnDevice("cell load", device => device.LoadCell(id, loads), HintForCell);
         });
         return command;
     }
 
-    private static List<(string Image, ulong Address)>? ImagesWithAddresses(ParseResult parse, Argument<string[]> images, Option<string[]> address)
+    private static List<(byte[] Data, ulong Address)>? LoadList(IReadOnlyList<Token> tokens, Option<string[]> text, Option<string[]> address)
     {
-        var pairs = new List<(string Image, ulong Address)>();
-        var tokens = parse.Tokens;
-        var imageNames = new Queue<string>(parse.GetValue(images)!);
-        for (int i = 0; i < tokens.Count; i++)
+        static bool Is(Token token, Option option) =>
+            token.Type == TokenType.Option && (token.Value == option.Name || option.Aliases.Contains(token.Value));
+
+        var loads = new List<(byte[] Data, ulong Address)>();
+        // After "load" the first argument is the cell; every further argument is an image file.
+        int i = tokens.ToList().FindIndex(t => t.Type == TokenType.Command && t.Value == "load") + 1;
+        bool cellSeen = false;
+        for (; i < tokens.Count; i++)
         {
             var token = tokens[i];
-            if (token.Type == TokenType.Argument && imageNames.Count > 0 && token.Value == imageNames.Peek() && IsImageToken(tokens, i))
-                pairs.Add((imageNames.Dequeue(), 0));
-            else if (token.Type == TokenType.Option && address.Aliases.Append(address.Name).Contains(token.Value) && i + 1 < tokens.Count)
+            if (Is(token, text) && i + 1 < tokens.Count)
+                loads.Add((System.Text.Encoding.UTF8.GetBytes(tokens[++i].Value + "\0"), 0));
+            else if (Is(token, address) && i + 1 < tokens.Count)
             {
-                if (pairs.Count == 0)
+                if (loads.Count == 0)
                 {
                     Console.Error.WriteLine("jailhouse: error: -a ADDRESS must follow the image it belongs to");
                     return null;
@@ -150,20 +149,23 @@ internal static class TargetCommands
                     Console.Error.WriteLine($"jailhouse: error: \"{tokens[i].Value}\" is not an address (decimal or 0x hexadecimal)");
                     return null;
                 }
-                pairs[^1] = (pairs[^1].Image, at);
+                loads[^1] = (loads[^1].Data, at);
+            }
+            else if (token.Type == TokenType.Argument && !cellSeen)
+                cellSeen = true;
+            else if (token.Type == TokenType.Argument)
+            {
+                if (!File.Exists(token.Value))
+                    throw new ConfigException(new SourceLocation(token.Value, 0, 0), "no such image file");
+                loads.Add((File.ReadAllBytes(token.Value), 0));
             }
         }
-        return pairs;
-    }
-
-    /// <summary>An argument token after the cell argument (the first two argument tokens are "load" and the cell).</summary>
-    private static bool IsImageToken(IReadOnlyList<Token> tokens, int index)
-    {
-        int arguments = 0;
-        for (int i = 0; i < index; i++)
-            if (tokens[i].Type == TokenType.Argument)
-                arguments++;
-        return arguments >= 1;
+        if (loads.Count == 0)
+        {
+            Console.Error.WriteLine("jailhouse: error: cell load needs an IMAGE or -s STRING (cell shutdown stops a cell)");
+            return null;
+        }
+        return loads;
     }
 
     private static bool TryParseAddress(string text, out ulong value) =>

@@ -108,10 +108,12 @@ if [ -f "$accepting" ]; then
     ok "cell create"
 
     image=/usr/lib/jailhouse/inmates/uart-hello.bin
-    jailhouse cell load inmate-demo "$image" -a 0 >/tmp/out 2>&1 || { show </tmp/out; fail "cell load"; }
+    jailhouse cell load inmate-demo "$image" -a 0 -s hello -a 0x1000 >/tmp/out 2>&1 ||
+        { show </tmp/out; fail "cell load"; }
     # The cell's RAM at guest address 0 is physical 0x7fa00000.
     [ "$(devmem 0x7fa00000 32)" = "$(hexdump -n 4 -e '1/4 "0x%08X"' "$image")" ] ||
         fail "the image is not in the cell's RAM"
+    [ "$(devmem 0x7fa01000 32)" = 0x6C6C6568 ] || fail "the string is not in the cell's RAM"
     ok "cell load"
     jailhouse cell start 1 >/tmp/out 2>&1 || { show </tmp/out; fail "cell start"; }
     jailhouse cell list | show

@@ -40,5 +40,15 @@ public sealed class TargetCommandTests : TempDirectoryTest
         (exit, _, err) = CliTests.RunCli("cell", "load", new string('n', 32), Path.Combine(temp, "image.bin"));
         Assert.Equal(2, exit);
         Assert.Contains("longer than 31 bytes", err);
+        (exit, _, err) = CliTests.RunCli("cell", "load", "demo");
+        Assert.Equal(2, exit);
+        Assert.Contains("cell load needs an IMAGE or -s STRING", err);
+        // Well-formed: the device is the first thing missing.
+        (exit, _, err) = CliTests.RunCli("cell", "load", "demo", Path.Combine(temp, "image.bin"), "-a", "0x1000", "-s", "console=ttyAMA0", "-a", "4096");
+        Assert.Equal(1, exit);
+        Assert.Contains("open /dev/jailhouse", err);
+        (exit, _, err) = CliTests.RunCli("cell", "load", "demo", Path.Combine(temp, "nothere.bin"));
+        Assert.Equal(1, exit);
+        Assert.Contains("nothere.bin: error: no such image file", err);
     }
 }
