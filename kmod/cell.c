@@ -25,6 +25,7 @@ struct jh_cell *jh_cell_new(const struct jh_cell_desc *desc, size_t size)
 		return ERR_PTR(-ENOMEM);
 	kobject_init(&cell->kobj, &jh_cell_ktype);
 	INIT_LIST_HEAD(&cell->entry);
+	INIT_LIST_HEAD(&cell->cpu_stats);
 	memcpy(cell->name, desc->name, sizeof(cell->name));
 	cell->name[sizeof(cell->name) - 1] = 0;
 	jh_cell_cpus(desc, &cell->cpus_assigned);
@@ -67,6 +68,8 @@ static void jh_cell_return_cpus(struct jh_cell *cell)
 		else if (jailhouse_root_cell)
 			cpumask_set_cpu(cpu, &jailhouse_root_cell->cpus_assigned);
 	}
+	if (jailhouse_root_cell)
+		jh_sysfs_cell_cpus_changed(jailhouse_root_cell);
 }
 
 void jh_cells_remove_all(void)
@@ -218,6 +221,7 @@ int jh_cmd_cell_create(struct jailhouse_cell_create __user *arg)
 		goto out_return_cpus;
 	}
 	cell->id = created;
+	jh_sysfs_cell_cpus_changed(jailhouse_root_cell);
 	err = jh_cell_register(cell);
 	if (err)
 		pr_err("cell create: \"%s\" missing from sysfs (error %d)\n",

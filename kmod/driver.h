@@ -164,6 +164,7 @@ long jailhouse_arch_call(unsigned long code, unsigned long arg1,
 struct jh_cell {
 	struct kobject kobj;
 	struct kobject *statistics;
+	struct list_head cpu_stats;
 	struct list_head entry;
 	unsigned int id;
 	char name[JH_CELL_NAME_LEN];
@@ -201,6 +202,7 @@ extern struct kobj_type jh_cell_ktype;
 int jh_sysfs_init(struct device *dev);
 void jh_sysfs_exit(struct device *dev);
 int jh_sysfs_cell_add(struct jh_cell *cell);
+int jh_sysfs_cell_cpus_changed(struct jh_cell *cell);
 void jh_sysfs_cell_remove(struct jh_cell *cell);
 
 #endif /* _JAILHOUSE_DRIVER_H */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /sys/devices/jailhouse: enabled, the hypervisor's memory pools, its
- * console, and cells/<id>/{name,state,cpus_*,statistics/} for every cell
+ * console, and cells/<id>/{name,state,cpus_*,statistics/[cpu<n>/]} for every cell
  * while the hypervisor runs (the names of upstream's
  * Documentation/sysfs-entries.txt).
  */
@@ -211,28 +211,49 @@ struct kobj_type jh_cell_ktype = {
 	.default_groups = jh_cell_groups,
 };
 
-/* statistics/vmexits_<reason>: summed over the cell's CPUs. */
+/*
+ * statistics/vmexits_<reason> sums over the cell's CPUs,
+ * statistics/cpu<n>/vmexits_<reason> is one CPU's count; both show the same
+ * attributes, told apart by the kobject's type.
+ */
 struct jh_stat_attr {
 	struct kobj_attribute attr;
 	unsigned int code;
 };
+
+struct jh_cpu_stats {
+	struct kobject kobj;
+	struct list_head entry;
+	unsigned int cpu;
+};
+
+static struct kobj_type jh_cpu_stats_ktype;
+
+static long jh_cpu_stat(unsigned int cpu, unsigned int code)
+{
+	long value = jailhouse_arch_call(JH_HC_CPU_GET_INFO, cpu,
+					 JH_CPU_INFO_STAT_BASE + code);
+
+	return value > 0 ? value : 0;
+}
 
 static ssize_t jh_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
 {
 	struct jh_stat_attr *stat = container_of(attr, struct jh_stat_attr,
 						 attr);
-	struct jh_cell *cell = to_cell(kobj->parent);
+	struct jh_cpu_stats *one;
+	struct jh_cell *cell;
 	unsigned long sum = 0;
 	unsigned int cpu;
-	long value;
 
-	for_each_cpu(cpu, &cell->cpus_assigned) {
-		value = jailhouse_arch_call(JH_HC_CPU_GET_INFO, cpu,
-					    JH_CPU_INFO_STAT_BASE + stat->code);
-		if (value > 0)
-			sum += value;
+	if (kobj->ktype == &jh_cpu_stats_ktype) {
+		one = container_of(kobj, struct jh_cpu_stats, kobj);
+		return sysfs_emit(buf, "%ld\n", jh_cpu_stat(one->cpu, stat->code));
 	}
+	cell = to_cell(kobj->parent);
+	for_each_cpu(cpu, &cell->cpus_assigned)
+		sum += jh_cpu_stat(cpu, stat->code);
 	return sysfs_emit(buf, "%lu\n", sum);
 }
 
@@ -259,6 +280,59 @@ static const struct attribute_group jh_stat_group = {
 	.attrs = jh_stat_attrs,
 };
 
+static const struct attribute_group *jh_cpu_stats_groups[] = {
+	&jh_stat_group,
+	NULL,
+};
+
+static void jh_cpu_stats_release(struct kobject *kobj)
+{
+	kfree(container_of(kobj, struct jh_cpu_stats, kobj));
+}
+
+static struct kobj_type jh_cpu_stats_ktype = {
+	.release = jh_cpu_stats_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = jh_cpu_stats_groups,
+};
+
+static void jh_sysfs_cpu_stats_remove(struct jh_cell *cell)
+{
+	struct jh_cpu_stats *one, *next;
+
+	list_for_each_entry_safe(one, next, &cell->cpu_stats, entry) {
+		list_del(&one->entry);
+		kobject_del(&one->kobj);
+		kobject_put(&one->kobj);
+	}
+}
+
+/* (Re)creates statistics/cpu<n>/ for the CPUs the cell has now. */
+int jh_sysfs_cell_cpus_changed(struct jh_cell *cell)
+{
+	struct jh_cpu_stats *one;
+	unsigned int cpu;
+	int err;
+
+	jh_sysfs_cpu_stats_remove(cell);
+	if (!cell->statistics)
+		return 0;
+	for_each_cpu(cpu, &cell->cpus_assigned) {
+		one = kzalloc(sizeof(*one), GFP_KERNEL);
+		if (!one)
+			return -ENOMEM;
+		one->cpu = cpu;
+		err = kobject_init_and_add(&one->kobj, &jh_cpu_stats_ktype,
+					   cell->statistics, "cpu%u", cpu);
+		if (err) {
+			kobject_put(&one->kobj);
+			return err;
+		}
+		list_add_tail(&one->entry, &cell->cpu_stats);
+	}
+	return 0;
+}
+
 int jh_sysfs_cell_add(struct jh_cell *cell)
 {
 	int err;
@@ -272,12 +346,16 @@ int jh_sysfs_cell_add(struct jh_cell *cell)
 	err = sysfs_create_group(cell->statistics, &jh_stat_group);
 	if (err)
 		return err;
+	err = jh_sysfs_cell_cpus_changed(cell);
+	if (err)
+		return err;
 	kobject_uevent(&cell->kobj, KOBJ_ADD);
 	return 0;
 }
 
 void jh_sysfs_cell_remove(struct jh_cell *cell)
 {
+	jh_sysfs_cpu_stats_remove(cell);
 	if (cell->statistics) {
 		sysfs_remove_group(cell->statistics, &jh_stat_group);
 		kobject_put(cell->statistics);

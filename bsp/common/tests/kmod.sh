@@ -105,6 +105,9 @@ if [ -f "$accepting" ]; then
     [ "$(cat $sysfs/cells/1/name)" = inmate-demo ] || fail "cells/1/name"
     [ "$(cat $sysfs/cells/1/cpus_assigned_list)" = 1 ] || fail "cells/1/cpus_assigned_list"
     [ "$(cat $sysfs/cells/0/cpus_assigned_list)" = 0 ] || fail "the root cell kept CPU 1"
+    [ "$(cat $sysfs/cells/1/statistics/cpu1/vmexits_total)" = 0 ] || fail "cells/1/statistics/cpu1"
+    [ -e $sysfs/cells/0/statistics/cpu1 ] && fail "the root cell still has statistics/cpu1"
+    [ -e $sysfs/cells/0/statistics/cpu0 ] || fail "the root cell lost statistics/cpu0"
     ok "cell create"
 
     image=/usr/lib/jailhouse/inmates/uart-hello.bin
@@ -127,6 +130,7 @@ if [ -f "$accepting" ]; then
     [ "$(cat /sys/devices/system/cpu/cpu1/online)" = 1 ] || fail "CPU 1 did not come back"
     [ -e $sysfs/cells/1 ] && fail "cells/1 still there"
     [ "$(cat $sysfs/cells/0/cpus_assigned_list)" = 0-1 ] || fail "the root cell did not get CPU 1 back"
+    [ -e $sysfs/cells/0/statistics/cpu1 ] || fail "the root cell has no statistics/cpu1 again"
     ok "cell destroy"
 
     jailhouse console >/dev/null || fail "console"
