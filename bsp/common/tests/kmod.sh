@@ -83,7 +83,8 @@ done
 
 # arm64: the whole life cycle with a fixture that accepts every hypercall (it partitions
 # nothing): enable, the root cell, a cell created (its CPU leaves Linux), loaded (the image
-# lands in the cell's RAM), started, shut down and destroyed (the CPU returns), disable.
+# lands in the cell's RAM), started, shut down and destroyed (the CPU returns), created again,
+# disable (the CPU returns again).
 accepting=/usr/lib/jailhouse/tests/accepting-hypervisor.bin
 sysfs=/sys/devices/jailhouse
 if [ -f "$accepting" ]; then
@@ -133,9 +134,15 @@ if [ -f "$accepting" ]; then
     [ -e $sysfs/cells/0/statistics/cpu1 ] || fail "the root cell has no statistics/cpu1 again"
     ok "cell destroy"
 
+    # Disable with a cell in place gives its CPU back too (and, as CPU 1 is offline then, the
+    # fixture's DISABLE reaches every CPU that entered it).
+    jailhouse cell create /etc/jailhouse/qemu-arm64-inmate-demo.cell >/tmp/out 2>&1 ||
+        { show </tmp/out; fail "cell create again"; }
+    [ "$(cat /sys/devices/system/cpu/cpu1/online)" = 0 ] || fail "CPU 1 online with a cell again"
     jailhouse console >/dev/null || fail "console"
     jailhouse disable >/tmp/out 2>&1 || { show </tmp/out; fail "disable"; }
     [ "$(cat $sysfs/enabled)" = 0 ] || fail "enabled after disable"
+    [ "$(cat /sys/devices/system/cpu/cpu1/online)" = 1 ] || fail "disable did not return CPU 1"
     [ -e $sysfs/cells/0 ] && fail "cells/0 still there after disable"
     grep -q "Jailhouse hypervisor" /proc/iomem && fail "hypervisor memory still claimed after disable"
     ok "disable"

@@ -11,9 +11,10 @@
  *
  * It does not partition anything: no stage-2 tables, no PSCI. A CPU that
  * leaves a cell is switched back on by Linux through PSCI and comes up under
- * Linux's stub again, which then receives that CPU's DISABLE call (it
- * answers 0, as HVC_SET_VECTORS with x1 = 0); nothing calls EL2 on it later
- * in the test. Only x0-x2 are changed, as the driver's hypercall expects.
+ * Linux's stub again, not under these vectors; a DISABLE on such a CPU would
+ * reach the stub as HVC_SET_VECTORS, so the test disables while that CPU is
+ * in a cell (offline). Only x0-x2 are changed, as the driver's hypercall
+ * expects.
  */
 	.text
 	.globl	_start
