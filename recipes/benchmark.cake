@@ -1,18 +1,30 @@
 // Benchmarks print numbers; nothing is asserted.
 Task("Benchmark")
-    .Description("Config codec throughput and CLI start-up (NativeAOT vs dotnet jailhouse.dll).")
+    .Description("Config codec throughput, CLI start-up (NativeAOT vs dotnet jailhouse.dll) and native sizes, kmod and image build times.")
     .IsDependentOn("Cli")
     .Does(() =>
     {
         PublishNativeCli("linux-x64");
+        PublishNativeCli("linux-arm64");
         var reference = RepositoryRoot.Combine("../shared/reference/jailhouse-cells").FullPath;
         DotNetRun("tests/Jailhouse.Benchmarks/Jailhouse.Benchmarks.csproj",
             new ProcessArgumentBuilder()
                 .AppendQuoted(reference)
                 .Append("--aot").AppendQuoted(NativeCli("linux-x64").FullPath)
                 .Append("--dll").AppendQuoted(JailhouseDll.FullPath)
-                .Append("--fat"),
+                .Append("--fat")
+                .Append("--native-cli").AppendQuoted($"linux-x64={NativeCli("linux-x64").FullPath}")
+                .Append("--native-cli").AppendQuoted($"linux-arm64={NativeCli("linux-arm64").FullPath}"),
             new DotNetRunSettings { Configuration = configuration });
+
+        // The kernel module per architecture, headers already extracted (second build of the run).
+        foreach (var arch in new[] { "arm64", "amd64" })
+        {
+            BuildKernelModule(arch);
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            Jailhouse("kmod", "build", "--arch", arch, "--repository", RepositoryRoot.FullPath, "-o", KernelModule(arch).FullPath);
+            Information($"kmod build {arch}: {watch.Elapsed.TotalSeconds:F2} s, jailhouse.ko {new System.IO.FileInfo(KernelModule(arch).FullPath).Length} bytes");
+        }
 
         // Image builds from a warm cache: the boards' artifacts are assembled once, then only
         // `jailhouse image build` is timed.

@@ -24,12 +24,15 @@ var publishedClis = new HashSet<string>();
 
 void AssembleBoard(string name)
 {
-    string rid = BoardInfo(name)["runtime-id"];
+    var info = BoardInfo(name);
+    string rid = info["runtime-id"];
     if (publishedClis.Add(rid))
         PublishNativeCli(rid);
+    BuildKernelModule(info["debian-arch"]);
     Jailhouse("board", "assemble", BoardFile(name).FullPath,
         "--artifacts", BoardArtifacts(name).FullPath,
         "--cli", NativeCli(rid).FullPath,
+        "--kmod", KernelModule(info["debian-arch"]).FullPath,
         "--repository", RepositoryRoot.FullPath);
 }
 
@@ -59,7 +62,7 @@ Task("Boot")
     });
 
 Task("Assemble")
-    .Description("Kernel, initramfs (busybox, glibc, the NativeAOT CLI, the cells) and GRUB for --board.")
+    .Description("Kernel, initramfs (busybox, glibc, the NativeAOT CLI, jailhouse.ko, the cells) and GRUB for --board.")
     .IsDependentOn("Configs")
     .Does(() => AssembleBoard(board));
 

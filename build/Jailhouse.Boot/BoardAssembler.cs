@@ -32,7 +32,8 @@ public sealed class BoardAssembler(BoardDescription board, string repositoryRoot
 
     private string Artifact(params string[] parts) => Path.Combine([artifactsDirectory, .. parts]);
 
-    public void Assemble(string nativeCli, DateTimeOffset timestamp)
+    /// <param name="kernelModule">jailhouse.ko built for the pinned kernel (`jailhouse kmod build`), or null for none.</param>
+    public void Assemble(string nativeCli, DateTimeOffset timestamp, string? kernelModule = null)
     {
         var packages = Packages();
         var extracted = packages.ToDictionary(p => p.Key, p => cache.Extract(p.Value, Artifact("packages", p.Value.Name)));
@@ -46,6 +47,13 @@ public sealed class BoardAssembler(BoardDescription board, string repositoryRoot
             CopyFile(Path.Combine(extracted["kernel"], "usr", "lib", $"linux-image-{kernelVersion}", dtb), Artifact("kernel", Path.GetFileName(dtb)));
 
         AssembleRootfs(extracted, nativeCli);
+        if (kernelModule is not null)
+        {
+            // Where modprobe looks for out-of-tree modules of this kernel.
+            string extra = Artifact("rootfs", "lib", "modules", kernelVersion, "extra");
+            Directory.CreateDirectory(extra);
+            CopyFile(kernelModule, Path.Combine(extra, "jailhouse.ko"));
+        }
         using (var initrd = new MemoryStream())
         {
             InitramfsBuilder.Write(Artifact("rootfs"), initrd, timestamp);
@@ -94,6 +102,23 @@ public sealed class BoardAssembler(BoardDescription board, string repositoryRoot
         {
             Directory.CreateDirectory(inmates);
             CopyFile(inmate, Path.Combine(inmates, Path.GetFileName(inmate)));
+        }
+        // Scripts /init runs for `jailhouse.test=NAME` on the kernel command line (the boot tests).
+        // Bare-metal fixtures they use (tests/<arch>/*.S) are built like the inmates.
+        string tests = Path.Combine(repositoryRoot, "bsp", "common", "tests");
+        string installedTests = Path.Combine(rootfs, "usr", "lib", "jailhouse", "tests");
+        if (Directory.Exists(tests))
+        {
+            foreach (string script in Directory.EnumerateFiles(tests, "*.sh").Order(StringComparer.Ordinal))
+            {
+                Directory.CreateDirectory(installedTests);
+                CopyFile(script, Path.Combine(installedTests, Path.GetFileName(script)), executable: true);
+            }
+            foreach (string fixture in InmateBuilder.BuildArchFolder(tests, board.DebianArch, Artifact("test-fixtures")))
+            {
+                Directory.CreateDirectory(installedTests);
+                CopyFile(fixture, Path.Combine(installedTests, Path.GetFileName(fixture)));
+            }
         }
         string init = Path.Combine(repositoryRoot, "bsp", "common", "init");
         CopyFile(init, Path.Combine(rootfs, "init"), executable: true);

@@ -18,10 +18,22 @@ public static class InmateBuilder
     };
 
     /// <summary>Builds every inmate of the architecture into <paramref name="outputDirectory"/>; returns the .bin files.</summary>
-    public static List<string> Build(string repositoryRoot, string debianArch, string outputDirectory)
+    public static List<string> Build(string repositoryRoot, string debianArch, string outputDirectory) =>
+        BuildFolder(Path.Combine(repositoryRoot, "inmates", For(debianArch).Folder), debianArch, outputDirectory);
+
+    /// <summary>
+    /// The same for the &lt;arch&gt; subfolder of <paramref name="parent"/> (e.g. bsp/common/tests/arm64/),
+    /// if there is one: bare-metal test fixtures built like the inmates.
+    /// </summary>
+    public static List<string> BuildArchFolder(string parent, string debianArch, string outputDirectory)
+    {
+        string sources = Path.Combine(parent, For(debianArch).Folder);
+        return Directory.Exists(sources) ? BuildFolder(sources, debianArch, outputDirectory) : [];
+    }
+
+    private static List<string> BuildFolder(string sources, string debianArch, string outputDirectory)
     {
         var tools = For(debianArch);
-        string sources = Path.Combine(repositoryRoot, "inmates", tools.Folder);
         Directory.CreateDirectory(outputDirectory);
         var built = new List<string>();
         foreach (string source in Directory.EnumerateFiles(sources, "*.S").Order(StringComparer.Ordinal))

@@ -44,16 +44,20 @@ internal static class BoardCommands
         var artifacts = ArtifactsOption();
         var cli = new Option<string>("--cli") { Description = "The NativeAOT jailhouse binary for the board's architecture.", Required = true };
         var repository = new Option<string>("--repository") { Description = "Repository root (recipes/, bsp/common/).", DefaultValueFactory = _ => "." };
+        var kmod = new Option<string?>("--kmod") { Description = "jailhouse.ko for the board's kernel (jailhouse kmod build), installed under /lib/modules/KVER/extra/." };
         var command = new Command("assemble", "Extract the pinned kernel, busybox, glibc and GRUB for the board and write kernel/, rootfs/, initrd.img and grub/ into its artifacts.")
-            { boardFile, artifacts, cli, repository };
+            { boardFile, artifacts, cli, repository, kmod };
         command.SetAction(parse =>
         {
             var board = BoardDescriptionReader.ReadFile(parse.GetRequiredValue(boardFile));
             string cliPath = parse.GetRequiredValue(cli);
             if (!File.Exists(cliPath))
                 throw new ConfigException(new SourceLocation(cliPath, 0, 0), $"no {board.RuntimeId} jailhouse binary here: publish it first (dotnet cake --target=CliNative)");
+            string? modulePath = parse.GetValue(kmod);
+            if (modulePath is not null && !File.Exists(modulePath))
+                throw new ConfigException(new SourceLocation(modulePath, 0, 0), "no kernel module here: build it first (jailhouse kmod build, Cake target Kmod)");
             new BoardAssembler(board, parse.GetRequiredValue(repository), parse.GetRequiredValue(artifacts), PackageCache.Default())
-                .Assemble(cliPath, Reproducible.Timestamp());
+                .Assemble(cliPath, Reproducible.Timestamp(), modulePath);
             Console.WriteLine($"{board.Name}: kernel, initrd.img and GRUB written to {parse.GetRequiredValue(artifacts)}");
             return Program.Success;
         });

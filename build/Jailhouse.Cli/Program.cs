@@ -25,6 +25,9 @@ public static class Program
         root.Subcommands.Add(BootCommands.Create());
         root.Subcommands.Add(KconfigCommands.Create());
         root.Subcommands.Add(DiagnoseCommands.Create());
+        root.Subcommands.Add(KmodCommands.Create());
+        foreach (var command in TargetCommands.Create())
+            root.Subcommands.Add(command);
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -4,10 +4,10 @@ using Jailhouse.Config.Check;
 using Jailhouse.Config.Yaml;
 
 // Benchmarks print numbers; they assert nothing. Usage:
-//   Jailhouse.Benchmarks REFERENCE_DIR [--aot PATH_TO_NATIVE_jailhouse] [--dll PATH_TO_jailhouse.dll]
+//   Jailhouse.Benchmarks REFERENCE_DIR [--aot PATH_TO_NATIVE_jailhouse] [--dll PATH_TO_jailhouse.dll] [--native-cli RID=PATH]...
 if (args.Length < 1 || !Directory.Exists(args[0]))
 {
-    Console.Error.WriteLine("usage: Jailhouse.Benchmarks REFERENCE_DIR [--aot NATIVE_CLI] [--dll CLI_DLL]");
+    Console.Error.WriteLine("usage: Jailhouse.Benchmarks REFERENCE_DIR [--aot NATIVE_CLI] [--dll CLI_DLL] [--fat] [--native-cli RID=PATH]...");
     return 2;
 }
 string referenceDir = args[0];
@@ -41,6 +41,15 @@ if (args.Contains("--fat"))
     FatBenchmark();
 if (aot is not null)
     StartUp("NativeAOT jailhouse config show", aot, ["config", "show", sample]);
+// --native-cli RID=PATH (repeatable): the size of each published NativeAOT CLI.
+for (int i = 0; i + 1 < args.Length; i++)
+{
+    if (args[i] != "--native-cli" || !args[i + 1].Contains('='))
+        continue;
+    string rid = args[i + 1][..args[i + 1].IndexOf('=')];
+    string path = args[i + 1][(rid.Length + 1)..];
+    Console.WriteLine($"{"NativeAOT jailhouse size " + rid,-36} {new FileInfo(path).Length,12:N0} bytes");
+}
 if (dll is not null)
     StartUp("dotnet jailhouse.dll config show", "dotnet", [dll, "config", "show", sample]);
 return 0;

@@ -1,0 +1,34 @@
+using System.CommandLine;
+using Jailhouse.Boot;
+using Jailhouse.Debian;
+
+namespace Jailhouse.Cli;
+
+/// <summary>`jailhouse kmod build`: the driver (kmod/) against the pinned kernel's Debian headers.</summary>
+internal static class KmodCommands
+{
+    public static Command Create()
+    {
+        var kmod = new Command("kmod", "Build the Jailhouse kernel module (kmod/).");
+        var arch = new Option<string>("--arch") { Description = "Debian architecture: arm64 (cross) or amd64.", Required = true };
+        arch.AcceptOnlyFromAmong("arm64", "amd64");
+        var repository = new Option<string>("--repository") { Description = "Repository root (kmod/, recipes/).", DefaultValueFactory = _ => "." };
+        var work = new Option<string?>("--work") { Description = "Build directory (default: beside the output, kmod-build-ARCH/)." };
+        var output = new Option<string>("--output", "-o") { Description = "Where the stripped jailhouse.ko goes.", Required = true };
+        var build = new Command("build", "Extract the pinned linux-headers/linux-kbuild packages and build jailhouse.ko with Kbuild.")
+            { arch, repository, work, output };
+        build.SetAction(parse =>
+        {
+            string debianArch = parse.GetRequiredValue(arch);
+            string outputPath = Path.GetFullPath(parse.GetRequiredValue(output));
+            string workDirectory = parse.GetValue(work) ?? Path.Combine(Path.GetDirectoryName(outputPath)!, $"kmod-build-{debianArch}");
+            var builder = new KmodBuilder(Path.GetFullPath(parse.GetRequiredValue(repository)), PackageCache.Default());
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            builder.Build(debianArch, Path.GetFullPath(workDirectory), outputPath);
+            Console.WriteLine($"{outputPath}: jailhouse.ko for {builder.KernelRelease(debianArch)}, {new FileInfo(outputPath).Length} bytes ({watch.Elapsed.TotalSeconds:F1} s)");
+            return Program.Success;
+        });
+        kmod.Subcommands.Add(build);
+        return kmod;
+    }
+}

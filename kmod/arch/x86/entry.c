@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * x86-64 (VT-x): the driver calls the image's entry on every CPU, mapped
+ * executable in the kernel's address space, as
+ * int entry(unsigned int cpu, struct jh_header *header), returning 0 or
+ * -errno in the CPU's new guest mode. The entry must start with endbr64
+ * (kernels built with IBT check indirect call targets). Hypercalls are
+ * vmcall with rax = code, rdi/rsi = arguments and the result in rax, as in
+ * upstream Jailhouse.
+ */
+#define pr_fmt(fmt) "jailhouse: " fmt
+
+#include <linux/io.h>
+#include <linux/printk.h>
+#include <asm/cpufeature.h>
+#include <asm/msr.h>
+#include <asm/pgtable.h>
+
+#include "../../driver.h"
+
+const char *const jailhouse_arch_name = "x86";
+const __u8 jailhouse_arch_config_id;	/* 0: x86 */
+
+typedef int (*jh_entry_fn)(unsigned int cpu, struct jh_header *header);
+
+int jailhouse_arch_check(void)
+{
+	u64 control;
+
+	if (!boot_cpu_has(X86_FEATURE_VMX)) {
+		pr_err("enable: this CPU has no VT-x\n");
+		return -ENODEV;
+	}
+	rdmsrl(MSR_IA32_FEAT_CTL, control);
+	if (!(control & FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX)) {
+		pr_err("enable: VT-x is disabled by the firmware\n");
+		return -ENODEV;
+	}
+	return 0;
+}
+
+void jailhouse_arch_prepare(struct jh_header *header)
+{
+}
+
+void *jailhouse_arch_map(phys_addr_t phys, size_t size)
+{
+	return (void __force *)ioremap_prot(phys, size,
+					    pgprot_val(PAGE_KERNEL_EXEC));
+}
+
+void jailhouse_arch_unmap(void *virt)
+{
+	iounmap((void __iomem __force *)virt);
+}
+
+/* Caches are coherent with memory and instruction fetch on x86. */
+void jailhouse_arch_flush(void *virt, size_t size)
+{
+}
+
+int jailhouse_arch_enter(struct jh_header *header, phys_addr_t header_phys,
+			 unsigned int cpu)
+{
+	jh_entry_fn entry = (jh_entry_fn)((u8 *)header + header->entry);
+
+	return entry(cpu, header);
+}
+
+long jailhouse_arch_call(unsigned long code, unsigned long arg1,
+			 unsigned long arg2)
+{
+	long result;
+
+	asm volatile("vmcall"
+		     : "=a" (result)
+		     : "a" (code), "D" (arg1), "S" (arg2)
+		     : "memory");
+	return result;
+}

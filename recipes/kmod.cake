@@ -1,0 +1,20 @@
+// The driver (kmod/): jailhouse.ko built against the pinned kernel's Debian headers, per
+// Debian architecture, by `jailhouse kmod build`; board assembly installs it into the initramfs.
+FilePath KernelModule(string debianArch) => ArtifactsRoot.CombineWithFilePath($"kmod/{debianArch}/jailhouse.ko");
+
+var builtKernelModules = new HashSet<string>();
+
+void BuildKernelModule(string debianArch)
+{
+    if (builtKernelModules.Add(debianArch))
+        Jailhouse("kmod", "build", "--arch", debianArch, "--repository", RepositoryRoot.FullPath, "-o", KernelModule(debianArch).FullPath);
+}
+
+Task("Kmod")
+    .Description("Build jailhouse.ko for arm64 (cross) and amd64 against the pinned kernel headers.")
+    .IsDependentOn("Cli")
+    .Does(() =>
+    {
+        BuildKernelModule("arm64");
+        BuildKernelModule("amd64");
+    });

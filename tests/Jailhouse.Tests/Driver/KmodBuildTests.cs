@@ -1,0 +1,57 @@
+using System.Text;
+using Jailhouse.Boot;
+using Jailhouse.Debian;
+
+namespace Jailhouse.Tests.Driver;
+
+/// <summary>`jailhouse kmod build`'s engine against the pinned Debian headers: the module fits the pinned kernels and is the same bytes wherever it is built.</summary>
+public sealed class KmodBuildTests : TempDirectoryTest
+{
+    private static KmodBuilder Builder() => new(Paths.RepositoryRoot, PackageCache.Default());
+
+    private static string Modinfo(string module, string field) =>
+        Tool.Stdout("modinfo", "-F", field, module).Trim();
+
+    [Fact]
+    public void HeaderPackagesMatchThePinnedKernels()
+    {
+        foreach (string arch in new[] { "arm64", "amd64" })
+        {
+            var packages = Builder().HeaderPackages(arch);
+            string release = Builder().KernelRelease(arch);
+            Assert.Equal($"linux-headers-{release}", packages[0].Name);
+            Assert.Equal("linux-headers-6.1.0-56-common", packages[1].Name);
+            Assert.Equal(("linux-kbuild-6.1", "amd64"), (packages[2].Name, packages[2].Architecture));
+            // Headers and kernel come from the same source upload.
+            var kernel = PackageLock.ReadFile(Path.Combine(Paths.RepositoryRoot, "recipes", "target-packages.lock"))
+                .Single(p => p.Name == $"linux-image-{release}");
+            Assert.All(packages, p => Assert.Equal(kernel.Version, p.Version));
+        }
+    }
+
+    [Fact]
+    public void Arm64ModuleFitsThePinnedKernelAndIsReproducible()
+    {
+        string first = Path.Combine(temp, "a", "jailhouse.ko");
+        string second = Path.Combine(temp, "elsewhere", "b", "jailhouse.ko");
+        Builder().Build("arm64", Path.Combine(temp, "a", "work"), first);
+        Builder().Build("arm64", Path.Combine(temp, "elsewhere", "b", "work"), second);
+
+        Assert.Equal("6.1.0-56-arm64 SMP mod_unload modversions aarch64", Modinfo(first, "vermagic"));
+        Assert.Equal("GPL", Modinfo(first, "license"));
+        Assert.Equal("jailhouse.bin", Modinfo(first, "firmware"));
+        Assert.Equal(File.ReadAllBytes(first), File.ReadAllBytes(second));
+        // Stripped: no DWARF, and no build path of either build inside.
+        string sections = Tool.Stdout("aarch64-linux-gnu-objdump", "-h", first);
+        Assert.DoesNotContain(".debug_info", sections);
+        Assert.DoesNotContain(temp, Encoding.Latin1.GetString(File.ReadAllBytes(first)));
+    }
+
+    [Fact]
+    public void Amd64ModuleFitsThePinnedKernel()
+    {
+        string module = Path.Combine(temp, "jailhouse.ko");
+        Builder().Build("amd64", Path.Combine(temp, "work"), module);
+        Assert.Equal("6.1.0-56-amd64 SMP preempt mod_unload modversions", Modinfo(module, "vermagic"));
+    }
+}
