@@ -3,6 +3,7 @@
 #load "recipes/common.cake"
 #load "recipes/cli.cake"
 #load "recipes/configs.cake"
+#load "recipes/hypervisor.cake"
 #load "recipes/board.cake"
 #load "recipes/release.cake"
 #load "recipes/tests.cake"

@@ -24,6 +24,7 @@ public static class Program
         root.Subcommands.Add(DtCommands.Create());
         root.Subcommands.Add(BootCommands.Create());
         root.Subcommands.Add(KconfigCommands.Create());
+        root.Subcommands.Add(HypervisorCommands.Create());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
