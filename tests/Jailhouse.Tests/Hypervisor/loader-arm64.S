@@ -58,7 +58,7 @@ el1_main:
 	adr	x0, msg_returned
 	mov	x1, x19
 	bl	put_result
-	cbnz	x19, done
+	cbnz	x19, after_failure
 
 .ifdef PROBE_HYPERVISOR_MEMORY
 	adr	x0, msg_probe
@@ -142,9 +142,22 @@ el1_main:
 	adr	x0, msg_after
 	bl	put_result
 
+	b	done
+
+	/* After a failed entry EL2 must belong to the stub again. */
+after_failure:
+	mov	x0, #6
+	mov	x1, #0
+	hvc	#0x4a48
+	mov	x1, x0
+	adr	x0, msg_after_failure
+	bl	put_result
+
 done:
 	adr	x0, msg_done
 	bl	puts
+	ldr	w0, =0x84000008			/* PSCI SYSTEM_OFF: QEMU exits */
+	smc	#0
 3:	wfi
 	b	3b
 
@@ -217,6 +230,7 @@ msg_hypercalls:		.asciz	"loader: hypercalls "
 msg_unknown:		.asciz	"loader: unknown hypercall "
 msg_disable:		.asciz	"loader: disable "
 msg_after:		.asciz	"loader: after disable "
+msg_after_failure:	.asciz	"loader: after failure "
 msg_done:		.asciz	"loader: done\n"
 msg_newline:		.asciz	"\n"
 
