@@ -11,3 +11,12 @@ internal unsafe struct Mmio32
     public static uint Read(byte* address) => ((Mmio32*)address)->value;
     public static void Write(byte* address, uint newValue) => ((Mmio32*)address)->value = newValue;
 }
+
+/// <summary>Byte-wide device registers (e.g. an 8250 with registers one byte apart).</summary>
+internal unsafe struct Mmio8
+{
+    private volatile byte value;
+
+    public static byte Read(byte* address) => ((Mmio8*)address)->value;
+    public static void Write(byte* address, byte newValue) => ((Mmio8*)address)->value = newValue;
+}

@@ -18,6 +18,11 @@ internal unsafe struct PerCpu
 
     public const int StatsOffset = 64;
     public const int StatCount = 8;
+    public const int ArchDataOffset = 128;
+    public const int ArchDataCount = 16;
+    public const int GuestRegistersOffset = 256;
+    public const int FpuStateOffset = 512;
+    public const int FpuStateSize = 512;
 
     // Indices into Stats, as Jailhouse's JAILHOUSE_CPU_STAT_* (hypercall.h).
     public const int StatVmexitsTotal = 0;
@@ -31,4 +36,10 @@ internal unsafe struct PerCpu
     /// <summary>The caller's stack pointer (x86; on arm64 SP_EL1 is untouched).</summary>
     [FieldOffset(CallerStackOffset)] public ulong CallerStack;
     [FieldOffset(StatsOffset)] public fixed ulong Stats[StatCount];
+    /// <summary>Architecture state of this CPU (x86: VMXON region and VMCS addresses).</summary>
+    [FieldOffset(ArchDataOffset)] public fixed ulong ArchData[ArchDataCount];
+    /// <summary>x86: the guest's general registers rax..r15 while the hypervisor runs (vmx.S).</summary>
+    [FieldOffset(GuestRegistersOffset)] public fixed ulong GuestRegisters[16];
+    /// <summary>x86: FXSAVE area for the caller's, later the guest's, FPU/SSE state.</summary>
+    [FieldOffset(FpuStateOffset)] public fixed byte FpuState[FpuStateSize];
 }

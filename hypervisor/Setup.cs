@@ -39,12 +39,12 @@ internal static unsafe class Setup
         DebugConsole.Write("CPU ");
         DebugConsole.WriteDecimal(cpuId);
         DebugConsole.Write(" activated\n");
-        return 0;
+        return ArchSetup.Activate(cpu);
     }
 
     private static int InitGlobal()
     {
-        Uart.Attach(header->DebugConsoleBase);
+        ArchSetup.AttachConsole(header, config);
         DebugConsole.Write("\nJailhouse hypervisor in C# (");
         DebugConsole.Write(Arch.Name);
         DebugConsole.Write(", board ");

@@ -36,4 +36,5 @@ Task("Hypervisor")
     .Does(() =>
     {
         BuildHypervisor("arm64", "linux-arm64");
+        BuildHypervisor("x86", "linux-x64");
     });

@@ -14,6 +14,9 @@ internal static unsafe class ArchSetup
     private static ulong vttbr;
     internal static HypercallContext Hypercalls;
 
+    /// <summary>The PL011 appears where arch_entry mapped it (debug_console_base in the header).</summary>
+    public static void AttachConsole(HypervisorHeader* header, SystemConfig config) => Uart.Attach(header->DebugConsoleBase);
+
     public static int InitGlobal(HypervisorHeader* header, SystemConfig config)
     {
         byte* hypervisorBase = (byte*)header;
@@ -55,6 +58,9 @@ internal static unsafe class ArchSetup
         };
         return 0;
     }
+
+    /// <summary>Nothing left to do: entry.S returns to the root cell through eret with stage 2 on.</summary>
+    public static int Activate(PerCpu* cpu) => 0;
 
     public static int InitCpu(uint cpuId, PerCpu* cpu, SystemConfig config)
     {

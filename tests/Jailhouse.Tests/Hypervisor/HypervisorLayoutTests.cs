@@ -47,6 +47,18 @@ public sealed partial class HypervisorLayoutTests
     }
 
     [Fact]
+    public void X86_assembly_constants_match_the_csharp_layouts()
+    {
+        var d = Defines("x86");
+        Assert.Equal((ulong)PerCpu.AreaSize, d["PERCPU_SIZE"]);
+        Assert.Equal((ulong)PerCpu.CallerStackOffset, d["PERCPU_CALLER_STACK"]);
+        Assert.Equal((ulong)PerCpu.GuestRegistersOffset, d["PERCPU_GUEST_REGS"]);
+        Assert.Equal((ulong)PerCpu.FpuStateOffset, d["PERCPU_FXSAVE"]);
+        Assert.Equal(0, PerCpu.FpuStateOffset % 16); // FXSAVE needs 16-byte alignment
+        Assert.Equal((ulong)HypervisorHeader.MaxCpusOffset, d["HEADER_MAX_CPUS"]);
+    }
+
+    [Fact]
     public unsafe void Csharp_layouts_match_upstreams_structures()
     {
         Assert.Equal(HypervisorHeader.Size, sizeof(HypervisorHeader));
