@@ -6,6 +6,13 @@ namespace Jailhouse.Hypervisor;
 /// </summary>
 internal static unsafe class DebugConsole
 {
+    private static SpinLock lineLock;
+
+    /// <summary>Keeps one CPU's line together: other CPUs wait in <see cref="BeginLine"/>.</summary>
+    public static void BeginLine() => lineLock.Acquire();
+
+    public static void EndLine() => lineLock.Release();
+
     public static void Put(byte c)
     {
         if (c == (byte)'\n')

@@ -36,9 +36,11 @@ internal static unsafe class Setup
         if (result != 0)
             return result;
         Sync.WaitForAll(header->OnlineCpus);
+        DebugConsole.BeginLine();
         DebugConsole.Write("CPU ");
         DebugConsole.WriteDecimal(cpuId);
         DebugConsole.Write(" activated\n");
+        DebugConsole.EndLine();
         return ArchSetup.Activate(cpu);
     }
 

@@ -42,6 +42,7 @@ internal static unsafe class Traps
             }
             return Resume;
         }
+        DebugConsole.BeginLine();
         Report("Unhandled trap", esr, frame->Elr);
         if (exceptionClass == ClassDataAbortLower || exceptionClass == ClassInstructionAbortLower)
         {
@@ -52,6 +53,7 @@ internal static unsafe class Traps
         DebugConsole.Write("\nCPU ");
         DebugConsole.WriteDecimal(cpu->CpuId);
         DebugConsole.Write(" stopped\n");
+        DebugConsole.EndLine();
         Arch.Park();
         return Resume;
     }

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 using Jailhouse.Boot;
 using Jailhouse.Config.Model;
@@ -80,7 +81,7 @@ public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixt
         };
         foreach (string argument in new[]
         {
-            "-M", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a57", "-m", "1G", "-nographic",
+            "-M", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a57", "-smp", onlineCpus.ToString(CultureInfo.InvariantCulture), "-m", "1G", "-nographic",
             "-kernel", loader,
             "-device", $"loader,file={imagePath},addr=0x{HypervisorBase:x},force-raw=on",
             "-device", $"loader,file={configPath},addr=0x{configAddress:x},force-raw=on",
@@ -147,6 +148,21 @@ public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixt
             position = found + line.Length;
         }
         Assert.Contains("Root cell stage 2: root table at 0x7fc", output);
+    }
+
+    [Fact]
+    public void Two_cpus_meet_in_entry_and_both_return_as_root_cell_cpus()
+    {
+        string output = Run(Loader("smp", "SECOND_CPU"), RootCell(), "loader: done", onlineCpus: 2);
+        Assert.Contains("online CPUs 2\n", output);
+        Assert.Contains("CPU 0 activated\n", output);
+        Assert.Contains("CPU 1 activated\n", output);
+        Assert.Contains("loader: entry returned 0000000000000000\n", output);
+        Assert.Contains("loader: cpu 1 entry returned 0000000000000000\n", output);
+        Assert.Contains("loader: cpu 1 state 0000000000000000\n", output);
+        // Global setup ran once: one banner, one stage-2 build.
+        Assert.Single(output.Split('\n'), line => line.StartsWith("Root cell stage 2:", StringComparison.Ordinal));
+        Assert.Contains("loader: after disable 000000000badca11\n", output);
     }
 
     [Fact]

@@ -21,6 +21,18 @@
 	.text
 	.globl	_start
 _start:
+	mrs	x19, mpidr_el1
+	and	x19, x19, #0xff			/* CPU number (Aff0) */
+.ifdef SECOND_CPU
+	cbnz	x19, 1f
+	/* PSCI CPU_ON from EL2: CPU 1 starts here too, at EL2 */
+	ldr	w0, =0xc4000003
+	mov	x1, #1
+	adr	x2, _start
+	mov	x3, #0
+	smc	#0
+1:
+.endif
 	ldr	x0, =stub_vectors
 	msr	vbar_el2, x0
 	ldr	x1, =HV_BASE
@@ -45,20 +57,49 @@ _start:
 
 el1_main:
 	ldr	x0, =stack_top
+	sub	x0, x0, x19, lsl #12		/* 4 KiB of stack per CPU */
 	mov	sp, x0
+	cbnz	x19, 1f
 	adr	x0, msg_enter
 	bl	puts
-
+1:
 	ldr	x9, =HV_BASE
 	ldr	x10, [x9, #HEADER_ENTRY]
 	add	x10, x9, x10
-	mov	x0, #0				/* cpu_id */
+	mov	x0, x19				/* cpu_id */
 	blr	x10
-	mov	x19, x0
+	cbz	x19, 2f
+	/* CPU 1: report the result to CPU 0 and idle as a root-cell CPU */
+	adr	x1, cpu1_result
+	str	x0, [x1]
+	dsb	sy
+	sev
+3:	wfe
+	b	3b
+2:	mov	x20, x0
 	adr	x0, msg_returned
-	mov	x1, x19
+	mov	x1, x20
 	bl	put_result
-	cbnz	x19, after_failure
+.ifdef SECOND_CPU
+	adr	x1, cpu1_result
+4:	ldr	x0, [x1]
+	cmn	x0, #1				/* still the initial -1? */
+	b.ne	5f
+	wfe
+	b	4b
+5:	mov	x1, x0
+	adr	x0, msg_cpu1_returned
+	bl	put_result
+	/* CPU get info (7): state of CPU 1 */
+	mov	x0, #7
+	mov	x1, #1
+	mov	x2, #0
+	hvc	#0x4a48
+	mov	x1, x0
+	adr	x0, msg_cpu1_state
+	bl	put_result
+.endif
+	cbnz	x20, after_failure
 
 .ifdef PROBE_HYPERVISOR_MEMORY
 	adr	x0, msg_probe
@@ -231,8 +272,15 @@ msg_unknown:		.asciz	"loader: unknown hypercall "
 msg_disable:		.asciz	"loader: disable "
 msg_after:		.asciz	"loader: after disable "
 msg_after_failure:	.asciz	"loader: after failure "
+msg_cpu1_returned:	.asciz	"loader: cpu 1 entry returned "
+msg_cpu1_state:		.asciz	"loader: cpu 1 state "
 msg_done:		.asciz	"loader: done\n"
 msg_newline:		.asciz	"\n"
+
+	.data
+	.balign	8
+cpu1_result:
+	.quad	-1
 
 	.bss
 	.balign	16
