@@ -1,6 +1,6 @@
 // Benchmarks print numbers; nothing is asserted.
 Task("Benchmark")
-    .Description("Config codec throughput and CLI start-up (NativeAOT vs dotnet jailhouse.dll).")
+    .Description("Config codec throughput, CLI start-up (NativeAOT vs dotnet jailhouse.dll), hypervisor and image build times.")
     .IsDependentOn("Cli")
     .Does(() =>
     {
@@ -13,6 +13,10 @@ Task("Benchmark")
                 .Append("--dll").AppendQuoted(JailhouseDll.FullPath)
                 .Append("--fat"),
             new DotNetRunSettings { Configuration = configuration });
+
+        // The hypervisor images: ILCompiler + link per architecture (BuildHypervisor prints the time).
+        BuildHypervisor("arm64", "linux-arm64");
+        BuildHypervisor("x86", "linux-x64");
 
         // Image builds from a warm cache: the boards' artifacts are assembled once, then only
         // `jailhouse image build` is timed.
