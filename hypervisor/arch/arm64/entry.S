@@ -50,6 +50,11 @@ arch_entry:
 	ldp	w14, w9, [x1, #SYS_DEBUG_CONSOLE]
 	orr	x14, x14, x9, lsl #32
 
+	/* The bootstrap tables map hypervisor memory in 2 MiB blocks: refuse anything else. */
+	ldr	x9, =0x1fffff
+	tst	x12, x9
+	b.ne	1f
+
 	/* debug_console_base: where the UART will appear in our address space */
 	and	x9, x14, #0x1fffff
 	ldr	x10, =UART_VIRT_BASE
@@ -69,11 +74,14 @@ arch_entry:
 
 	ldr	w9, [x0, #HEADER_HYP_ABI]
 	mov	x0, #LINUX_HVC_SET_VECTORS
-	cbnz	w9, 1f
+	cbnz	w9, 2f
 	mov	x0, #LINUX_HVC_SET_VECTORS_LEGACY
-1:	hvc	#0
+2:	hvc	#0
 	hvc	#0		/* enters el2_entry through bootstrap_vectors */
 	b	.
+
+1:	mov	x0, #-22	/* -EINVAL, without having touched EL2 */
+	ret
 
 /* x1 = start, x2 = size; clobbers x1-x4 */
 dcache_clean_invalidate:

@@ -39,12 +39,14 @@ public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixt
     private const ulong HypervisorBase = 0x7fc00000;
     private static int runs;
 
-    private string Loader(string name, params string[] symbols)
+    private string Loader(string name, params string[] symbols) => Loader(name, HypervisorBase, symbols);
+
+    private string Loader(string name, ulong hypervisorBase, params string[] symbols)
     {
         string source = Path.Combine(Paths.RepositoryRoot, "tests", "Jailhouse.Tests", "Hypervisor", "loader-arm64.S");
         string obj = Path.Combine(build.Directory, name + ".o");
         string elf = Path.Combine(build.Directory, name + ".elf");
-        var arguments = new List<string> { "--defsym", $"HV_BASE=0x{HypervisorBase:x}" };
+        var arguments = new List<string> { "--defsym", $"HV_BASE=0x{hypervisorBase:x}" };
         foreach (string symbol in symbols)
             arguments.AddRange(["--defsym", symbol + "=1"]);
         Tool.Ok("aarch64-linux-gnu-as", [.. arguments, "-o", obj, source]);
@@ -61,7 +63,7 @@ public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixt
     }
 
     /// <summary>Runs QEMU until <paramref name="until"/> appears in the output (or 20 s pass); returns the output.</summary>
-    private string Run(string loader, byte[] config, string until, uint onlineCpus = 1)
+    private string Run(string loader, byte[] config, string until, uint onlineCpus = 1, ulong hypervisorBase = HypervisorBase)
     {
         byte[] image = File.ReadAllBytes(build.Image.BinPath);
         uint maxCpus = 16; // the root cell's CPU set 0-15, as the driver derives it
@@ -71,7 +73,7 @@ public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixt
         string configPath = imagePath + ".cell";
         File.WriteAllBytes(imagePath, image);
         File.WriteAllBytes(configPath, config);
-        ulong configAddress = HypervisorBase + build.Image.CoreSize + maxCpus * build.Image.PerCpuSize;
+        ulong configAddress = hypervisorBase + build.Image.CoreSize + maxCpus * build.Image.PerCpuSize;
 
         var info = new ProcessStartInfo("qemu-system-aarch64")
         {
@@ -83,7 +85,7 @@ public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixt
         {
             "-M", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a57", "-smp", onlineCpus.ToString(CultureInfo.InvariantCulture), "-m", "1G", "-nographic",
             "-kernel", loader,
-            "-device", $"loader,file={imagePath},addr=0x{HypervisorBase:x},force-raw=on",
+            "-device", $"loader,file={imagePath},addr=0x{hypervisorBase:x},force-raw=on",
             "-device", $"loader,file={configPath},addr=0x{configAddress:x},force-raw=on",
         })
             info.ArgumentList.Add(argument);
@@ -192,6 +194,18 @@ public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixt
         Assert.Contains("invalid system configuration\n", output);
         Assert.Contains("loader: entry returned ffffffffffffffea\n", output); // -EINVAL
         Assert.Contains("loader: after failure 000000000badca11\n", output);
+    }
+
+    [Fact]
+    public void Hypervisor_memory_off_a_2_MiB_boundary_is_refused_before_el2_is_touched()
+    {
+        var model = HypervisorTestMemory.LoadYaml("configs/qemu-arm64/qemu-arm64.yaml");
+        model.System!.HypervisorMemory.PhysStart = 0x7fd00000;
+        model.System.HypervisorMemory.Size = 0x300000;
+        string output = Run(Loader("loader-7fd", 0x7fd00000), HypervisorTestMemory.Compile(model), "loader: done", hypervisorBase: 0x7fd00000);
+        Assert.Contains("loader: entry returned ffffffffffffffea\n", output);
+        Assert.Contains("loader: after failure 000000000badca11\n", output);
+        Assert.DoesNotContain("Jailhouse hypervisor in C#", output);
     }
 
     [Fact]
