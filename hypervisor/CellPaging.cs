@@ -38,4 +38,24 @@ internal static unsafe class CellPaging
         }
         return 0;
     }
+
+    /// <summary>
+    /// What the root cell sees of hypervisor memory (as upstream): every page read-only and
+    /// backed by one empty page, so that Linux's own mapping of that memory stays harmless,
+    /// except the console page, mapped read-only to the real one when
+    /// <paramref name="consolePagePhys"/> is not 0. Writes fault.
+    /// </summary>
+    public static int MapHypervisorShadow(in SystemConfig config, ulong* root, ref PagePool pool, in PagingFormat format,
+        ulong readOnlyFlags, ulong emptyPagePhys, ulong consolePagePhys)
+    {
+        ulong start = config.HypervisorPhys;
+        for (ulong page = start; page < start + config.HypervisorSize; page += PagePool.PageSize)
+        {
+            ulong backing = page == consolePagePhys ? consolePagePhys : emptyPagePhys;
+            int result = PageTable.Map(root, ref pool, format, page, backing, PagePool.PageSize, readOnlyFlags);
+            if (result != 0)
+                return result;
+        }
+        return 0;
+    }
 }

@@ -15,6 +15,7 @@ internal static unsafe class DebugConsole
 
     public static void Put(byte c)
     {
+        VirtualConsole.Put(c);
         if (c == (byte)'\n')
             Uart.Put((byte)'\r');
         Uart.Put(c);

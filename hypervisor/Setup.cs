@@ -47,6 +47,8 @@ internal static unsafe class Setup
     private static int InitGlobal()
     {
         ArchSetup.AttachConsole(header, config);
+        if ((config.Flags & VirtualConsole.SystemFlagVirtualDebugConsole) != 0)
+            VirtualConsole.Attach((byte*)header + header->ConsolePage);
         DebugConsole.Write("\nJailhouse hypervisor in C# (");
         DebugConsole.Write(Arch.Name);
         DebugConsole.Write(", board ");

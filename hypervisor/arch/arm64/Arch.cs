@@ -24,6 +24,11 @@ internal static unsafe class Arch
     [MethodImpl(MethodImplOptions.InternalCall)]
     public static extern void StoreRelease(ref uint value, uint newValue);
 
+    /// <summary>dmb ish: orders all memory accesses before and after among the CPUs.</summary>
+    [RuntimeImport("arm64_memory_barrier")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern void MemoryBarrier();
+
     [RuntimeImport("arm64_park")]
     [MethodImpl(MethodImplOptions.InternalCall)]
     public static extern void Park();

@@ -25,10 +25,18 @@ internal static unsafe class ArchSetup
 
         ulong* root = (ulong*)pool.Allocate();
         void* commPage = pool.Allocate();
-        if (root == null || commPage == null)
+        void* emptyPage = pool.Allocate();
+        if (root == null || commPage == null || emptyPage == null)
             return Errno.ENOMEM;
         PagingFormat format = Arm64Stage2.Format;
         int result = CellPaging.MapRegions(config, root, ref pool, format, &Arm64Stage2.RegionFlags, pool.ToPhys(commPage));
+        if (result == 0)
+        {
+            ulong consolePhys = (config.Flags & VirtualConsole.SystemFlagVirtualDebugConsole) != 0
+                ? pool.ToPhys(hypervisorBase + header->ConsolePage) : 0;
+            result = CellPaging.MapHypervisorShadow(config, root, ref pool, format, Arm64Stage2.RegionFlags(MemoryRegion.Read),
+                pool.ToPhys(emptyPage), consolePhys);
+        }
         if (result != 0)
         {
             DebugConsole.Write("root cell stage 2 failed: ");

@@ -59,6 +59,12 @@ arm64_store_release:
 	sev
 	ret
 
+	.globl	arm64_memory_barrier
+	.type	arm64_memory_barrier, %function
+arm64_memory_barrier:
+	dmb	ish
+	ret
+
 /* void arm64_park(void): stop this CPU for good */
 	.globl	arm64_park
 	.type	arm64_park, %function

@@ -14,6 +14,7 @@ internal static unsafe class Arch
     [RuntimeImport("x86_atomic_increment")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern uint AtomicIncrement(ref uint value);
     [RuntimeImport("x86_load_acquire")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern uint LoadAcquire(ref uint value);
     [RuntimeImport("x86_store_release")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern void StoreRelease(ref uint value, uint newValue);
+    [RuntimeImport("x86_memory_barrier")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern void MemoryBarrier();
     [RuntimeImport("x86_park")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern void Park();
 
     [RuntimeImport("x86_outb")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern void OutByte(ushort port, byte value);

@@ -33,10 +33,18 @@ internal static unsafe class ArchSetup
         pool = new PagePool(config.Address + config.Size, hypervisorBase + config.HypervisorSize, config.HypervisorPhys - (ulong)hypervisorBase);
         ulong* pml4 = (ulong*)pool.Allocate();
         void* commPage = pool.Allocate();
-        if (pml4 == null || commPage == null)
+        void* emptyPage = pool.Allocate();
+        if (pml4 == null || commPage == null || emptyPage == null)
             return Errno.ENOMEM;
         PagingFormat format = X86Ept.Format;
         int result = CellPaging.MapRegions(config, pml4, ref pool, format, &X86Ept.RegionFlags, pool.ToPhys(commPage));
+        if (result == 0)
+        {
+            ulong consolePhys = (config.Flags & VirtualConsole.SystemFlagVirtualDebugConsole) != 0
+                ? pool.ToPhys(hypervisorBase + header->ConsolePage) : 0;
+            result = CellPaging.MapHypervisorShadow(config, pml4, ref pool, format, X86Ept.RegionFlags(MemoryRegion.Read),
+                pool.ToPhys(emptyPage), consolePhys);
+        }
         if (result != 0)
             return result;
         eptPointer = X86Ept.Pointer(pool.ToPhys(pml4));

@@ -130,6 +130,10 @@ function x86_store_release		/* (u32 *value, u32 new_value) */
 	mov	%esi, (%rdi)
 	ret
 
+function x86_memory_barrier
+	mfence
+	ret
+
 function x86_park
 	cli
 1:	hlt

@@ -110,6 +110,28 @@ public sealed unsafe class Stage2PagingTests
     }
 
     [Fact]
+    public void Hypervisor_memory_is_shadowed_read_only_by_an_empty_page_except_the_console()
+    {
+        using var memory = new HypervisorTestMemory(HypervisorTestMemory.CompileYaml("configs/qemu-arm64/qemu-arm64.yaml"), 16);
+        var pool = memory.NewPool();
+        ulong* root = (ulong*)pool.Allocate();
+        var format = Arm64Stage2.Format;
+        const ulong empty = 0x7fc3e000, console = 0x7fc06000;
+        Assert.Equal(0, CellPaging.MapHypervisorShadow(memory.View, root, ref pool, format, Arm64Stage2.RegionFlags(HvMemoryRegion.Read), empty, console));
+        ulong rootPhys = pool.ToPhys(root);
+        for (ulong page = 0x7fc0_0000; page < 0x8000_0000; page += 0x1000)
+        {
+            var translation = Walk(memory, rootPhys, page + 8);
+            Assert.NotNull(translation);
+            Assert.Equal((page == console ? console : empty) + 8, translation.Value.Phys);
+            Assert.Equal(Arm64Stage2.AccessRead, translation.Value.Descriptor & (3UL << 6));
+            Assert.NotEqual(0UL, translation.Value.Descriptor & Arm64Stage2.ExecuteNever);
+        }
+        Assert.Null(Walk(memory, rootPhys, 0x7fbf_f000));
+        Assert.Null(Walk(memory, rootPhys, 0x8000_0000));
+    }
+
+    [Fact]
     public void A_region_overlapping_hypervisor_memory_is_refused()
     {
         var model = HypervisorTestMemory.LoadYaml("configs/qemu-arm64/qemu-arm64.yaml");

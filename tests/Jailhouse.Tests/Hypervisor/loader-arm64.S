@@ -14,6 +14,7 @@
  */
 	.equ	UART, 0x09000000
 	.equ	HEADER_ENTRY, 24
+	.equ	HEADER_CONSOLE_PAGE, 32
 	.equ	HEADER_HYP_VECTORS, 64
 	.equ	HEADER_HYP_ABI, 72
 	.equ	HVC_STUB_ERR, 0xbadca11
@@ -39,6 +40,11 @@ _start:
 	str	x0, [x1, #HEADER_HYP_VECTORS]
 	mov	w0, #1				/* HYP_STUB_ABI_OPCODE: Linux >= 4.12 */
 	str	w0, [x1, #HEADER_HYP_ABI]
+	/* the console page's physical address, for reading it as the root cell later */
+	ldr	x2, [x1, #HEADER_CONSOLE_PAGE]
+	add	x2, x2, x1
+	adr	x3, console_page
+	str	x2, [x3]
 
 	mov	x0, #(1 << 31)			/* EL1 is AArch64, no traps */
 	msr	hcr_el2, x0
@@ -102,11 +108,13 @@ el1_main:
 	cbnz	x20, after_failure
 
 .ifdef PROBE_HYPERVISOR_MEMORY
-	adr	x0, msg_probe
-	bl	puts
 	ldr	x9, =HV_BASE
-	ldr	x0, [x9]			/* must trap: stage 2 does not map hypervisor memory */
+	ldr	x1, [x9]			/* reads the empty page, not the header */
 	adr	x0, msg_probe_read
+	bl	put_result
+	ldr	x9, =HV_BASE
+	str	xzr, [x9]			/* must trap: read-only to the root cell */
+	adr	x0, msg_probe_written
 	bl	puts
 	b	done
 .endif
@@ -153,6 +161,26 @@ el1_main:
 2:	adr	x0, msg_putc
 	mov	x1, x21
 	bl	put_result
+
+	/* The hypervisor's console page: tail, then the first line after the leading newline */
+	adr	x0, console_page
+	ldr	x20, [x0]
+	ldr	w1, [x20, #4]
+	adr	x0, msg_console_tail
+	bl	put_result
+	adr	x0, msg_console
+	bl	puts
+	add	x20, x20, #9			/* busy, tail, the leading '\n' */
+	ldr	x1, =UART
+6:	ldrb	w2, [x20], #1
+	cmp	w2, #'\n'
+	b.eq	8f
+7:	ldr	w3, [x1, #0x18]
+	tbnz	w3, #5, 7b
+	str	w2, [x1]
+	b	6b
+8:	adr	x0, msg_newline
+	bl	puts
 
 	/* CPU get info: hypercall statistic (1000 + 3) */
 	mov	x0, #7
@@ -259,8 +287,10 @@ stub_hvc:
 	.ltorg
 msg_enter:		.asciz	"loader: calling the hypervisor entry\n"
 msg_returned:		.asciz	"loader: entry returned "
-msg_probe:		.asciz	"loader: reading hypervisor memory\n"
-msg_probe_read:		.asciz	"loader: hypervisor memory was readable\n"
+msg_probe_read:		.asciz	"loader: hypervisor memory reads "
+msg_probe_written:	.asciz	"loader: hypervisor memory was writable\n"
+msg_console_tail:	.asciz	"loader: console tail "
+msg_console:		.asciz	"loader: console "
 msg_cpu_state:		.asciz	"loader: cpu 0 state "
 msg_cell_state:		.asciz	"loader: cell 0 state "
 msg_cell5_state:	.asciz	"loader: cell 5 state "
@@ -281,6 +311,8 @@ msg_newline:		.asciz	"\n"
 	.balign	8
 cpu1_result:
 	.quad	-1
+console_page:
+	.quad	0
 
 	.bss
 	.balign	16
