@@ -26,6 +26,7 @@ internal readonly unsafe struct SystemConfig
     private const int FlagsField = 8;
     public const int HypervisorMemoryField = 12;
     public const int DebugConsoleField = 44;
+    public const int PlatformField = 312;
     // struct jailhouse_cell_desc, relative to the root cell
     private const int CellNameField = 8;
     private const int CellFlagsField = 44;
@@ -76,6 +77,12 @@ internal readonly unsafe struct SystemConfig
     public uint DebugConsoleSize => *(uint*)(data + DebugConsoleField + 8);
     public ushort DebugConsoleType => *(ushort*)(data + DebugConsoleField + 12);
     public ushort DebugConsoleFlags => *(ushort*)(data + DebugConsoleField + 14);
+
+    /// <summary>ARM platform information: GIC generation and register bases.</summary>
+    public byte ArmGicVersion => data[PlatformField + 1];
+    public ulong ArmGicdBase => *(ulong*)(data + PlatformField + 4);
+    public ulong ArmGiccBase => *(ulong*)(data + PlatformField + 12);
+    public ulong ArmGicrBase => *(ulong*)(data + PlatformField + 36);
 
     private byte* RootCell => data + SystemHeaderSize;
     private uint Field(int offset) => *(uint*)(RootCell + offset);

@@ -37,6 +37,8 @@ internal static unsafe class ArchSetup
             result = CellPaging.MapHypervisorShadow(config, root, ref pool, format, Arm64Stage2.RegionFlags(MemoryRegion.Read),
                 pool.ToPhys(emptyPage), consolePhys);
         }
+        if (result == 0)
+            result = GicPassthrough.Map(config, header->MaxCpus, root, ref pool, format);
         if (result != 0)
         {
             DebugConsole.Write("root cell stage 2 failed: ");

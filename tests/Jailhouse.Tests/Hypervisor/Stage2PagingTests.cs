@@ -132,6 +132,27 @@ public sealed unsafe class Stage2PagingTests
     }
 
     [Fact]
+    public void The_gicv3_of_the_platform_section_is_passed_through_for_every_cpu()
+    {
+        using var memory = new HypervisorTestMemory(HypervisorTestMemory.CompileYaml("configs/qemu-arm64/qemu-arm64.yaml"), 16);
+        var pool = memory.NewPool();
+        ulong* root = (ulong*)pool.Allocate();
+        var format = Arm64Stage2.Format;
+        Assert.Equal(0, GicPassthrough.Map(memory.View, 16, root, ref pool, format));
+        ulong rootPhys = pool.ToPhys(root);
+        foreach (ulong address in new ulong[] { 0x0800_0000, 0x0800_fffc, 0x080a_0000, 0x080a_0000 + 16 * 0x20000 - 4 })
+        {
+            var translation = Walk(memory, rootPhys, address);
+            Assert.NotNull(translation);
+            Assert.Equal(address, translation.Value.Phys);
+            Assert.Equal(1UL, (translation.Value.Descriptor >> 2) & 0xf); // device
+            Assert.Equal(Arm64Stage2.AccessRead | Arm64Stage2.AccessWrite, translation.Value.Descriptor & (3UL << 6));
+        }
+        Assert.Null(Walk(memory, rootPhys, 0x0801_0000));                  // past the distributor
+        Assert.Null(Walk(memory, rootPhys, 0x080a_0000 + 16 * 0x20000));   // past CPU 15's redistributor
+    }
+
+    [Fact]
     public void A_region_overlapping_hypervisor_memory_is_refused()
     {
         var model = HypervisorTestMemory.LoadYaml("configs/qemu-arm64/qemu-arm64.yaml");

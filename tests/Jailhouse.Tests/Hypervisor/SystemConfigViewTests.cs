@@ -1,4 +1,5 @@
 using Jailhouse.Config.Binary;
+using Jailhouse.Config.Model;
 using HvSystemConfig = Jailhouse.Hypervisor.SystemConfig;
 
 namespace Jailhouse.Tests.Hypervisor;
@@ -36,6 +37,11 @@ public sealed unsafe class SystemConfigViewTests
         Assert.Equal((uint)(model.Cell.Cpus.Max + 1), view.MaxCpuId);
         Assert.Equal((uint)model.Cell.Flags, view.RootCellFlags);
         Assert.Equal((uint)model.Cell.MemoryRegions.Count, view.MemoryRegionCount);
+        if (model.Architecture != Architecture.X86)
+        {
+            var arm = model.System.Platform.Arm!;
+            Assert.Equal((arm.GicVersion, arm.GicdBase, arm.GiccBase, arm.GicrBase), (view.ArmGicVersion, view.ArmGicdBase, view.ArmGiccBase, view.ArmGicrBase));
+        }
         for (int i = 0; i < model.Cell.MemoryRegions.Count; i++)
         {
             var expected = model.Cell.MemoryRegions[i];
