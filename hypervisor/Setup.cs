@@ -14,6 +14,7 @@ internal static unsafe class Setup
     private static HypervisorHeader* header;
     private static SystemConfig config;
     private static int globalResult;
+    private static uint cpuFailure;
 
     [RuntimeExport("hypervisor_init")]
     public static int Init(uint cpuId, PerCpu* cpu, HypervisorHeader* hypervisorHeader, byte* systemConfig)
@@ -34,8 +35,16 @@ internal static unsafe class Setup
             return globalResult;
         int result = ArchSetup.InitCpu(cpuId, cpu, config);
         if (result != 0)
-            return result;
+            Arch.StoreRelease(ref cpuFailure, (uint)result);
         Sync.WaitForAll(header->OnlineCpus);
+        // One CPU's failure is every CPU's: the driver's entry() calls all return the same code.
+        int failure = (int)Arch.LoadAcquire(ref cpuFailure);
+        if (failure != 0)
+        {
+            if (result == 0)
+                ArchSetup.AbortCpu(cpu);
+            return failure;
+        }
         DebugConsole.BeginLine();
         DebugConsole.Write("CPU ");
         DebugConsole.WriteDecimal(cpuId);

@@ -69,6 +69,11 @@ internal static unsafe class ArchSetup
         return 0;
     }
 
+    /// <summary>Another CPU failed: el2_leave switches stage 2 off again on the way out.</summary>
+    public static void AbortCpu(PerCpu* cpu)
+    {
+    }
+
     /// <summary>Nothing left to do: entry.S returns to the root cell through eret with stage 2 on.</summary>
     public static int Activate(PerCpu* cpu) => 0;
 

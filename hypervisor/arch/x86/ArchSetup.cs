@@ -13,6 +13,7 @@ internal static unsafe class ArchSetup
     private const ushort ConsoleFlagRegDist4 = 2;
 
     private static PagePool pool;
+    private static SpinLock poolLock;
     private static ulong eptPointer;
     internal static HypercallContext Hypercalls;
 
@@ -46,8 +47,20 @@ internal static unsafe class ArchSetup
                 pool.ToPhys(emptyPage), consolePhys);
         }
         if (result != 0)
+        {
+            DebugConsole.Write("root cell EPT failed: ");
+            DebugConsole.WriteDecimal(result);
+            DebugConsole.Write("\n");
             return result;
+        }
         eptPointer = X86Ept.Pointer(pool.ToPhys(pml4));
+        DebugConsole.Write("Root cell EPT: PML4 at ");
+        DebugConsole.WriteHex(pool.ToPhys(pml4));
+        DebugConsole.Write(", page pool ");
+        DebugConsole.WriteDecimal((long)pool.UsedPages);
+        DebugConsole.Write("/");
+        DebugConsole.WriteDecimal((long)pool.Pages);
+        DebugConsole.Write(" pages used\n");
         Hypercalls = new HypercallContext
         {
             Config = config,
@@ -63,7 +76,11 @@ internal static unsafe class ArchSetup
 
     public static int InitCpu(uint cpuId, PerCpu* cpu, SystemConfig config)
     {
+        poolLock.Acquire(); // the CPUs take their VMXON and VMCS pages from one pool
         int result = Vmx.Enable(cpu, ref pool);
+        poolLock.Release();
+        if (result == Errno.ENODEV)
+            DebugConsole.Write("VT-x is not available (CPUID or IA32_FEATURE_CONTROL)\n");
         if (result != 0)
             return result;
         result = Vmx.SetupVmcs(cpu, eptPointer, (ulong*)cpu->CallerStack);
@@ -71,6 +88,9 @@ internal static unsafe class ArchSetup
             Arch.VmxOff();
         return result;
     }
+
+    /// <summary>Another CPU failed: leave VMX operation again.</summary>
+    public static void AbortCpu(PerCpu* cpu) => Arch.VmxOff();
 
     /// <summary>After every CPU's setup: enter the guest. Returns only on failure.</summary>
     public static int Activate(PerCpu* cpu)

@@ -8,25 +8,38 @@ using Jailhouse.Config.Model;
 namespace Jailhouse.Tests.Hypervisor;
 
 /// <summary>
-/// Builds the arm64 hypervisor image once per test run: `dotnet publish` of hypervisor/ for
-/// linux-arm64 (ILCompiler) and <see cref="HypervisorLinker.Link"/>.
+/// Builds one architecture's hypervisor image once per test class: `dotnet publish` of
+/// hypervisor/ (ILCompiler) and <see cref="HypervisorLinker.Link"/>.
 /// </summary>
-public sealed class Arm64HypervisorBuild : IDisposable
+public abstract class HypervisorBuild : IDisposable
 {
     public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("jailhouse-hv-").FullName;
     public HypervisorImage Image { get; }
     public string HypervisorSource { get; } = Path.Combine(Paths.RepositoryRoot, "hypervisor");
     public string IlcObject { get; }
 
-    public Arm64HypervisorBuild()
+    protected HypervisorBuild(string arch)
     {
-        Tool.Ok("dotnet", "publish", Path.Combine(HypervisorSource, "Jailhouse.Hypervisor.csproj"), "-c", "Release", "-r", "linux-arm64", "--nologo", "-v", "q");
-        IlcObject = HypervisorLinker.IlcObject(HypervisorSource, "Release", "arm64");
-        Image = HypervisorLinker.Link(HypervisorSource, "arm64", IlcObject, Path.Combine(Directory, "arm64"));
+        Tool.Ok("dotnet", "publish", Path.Combine(HypervisorSource, "Jailhouse.Hypervisor.csproj"), "-c", "Release",
+            "-r", HypervisorLinker.RuntimeIdentifier(arch), "--nologo", "-v", "q");
+        IlcObject = HypervisorLinker.IlcObject(HypervisorSource, "Release", arch);
+        Image = HypervisorLinker.Link(HypervisorSource, arch, IlcObject, Path.Combine(Directory, arch));
     }
 
-    public void Dispose() => System.IO.Directory.Delete(Directory, true);
+    public void Dispose()
+    {
+        System.IO.Directory.Delete(Directory, true);
+        GC.SuppressFinalize(this);
+    }
 }
+
+public sealed class Arm64HypervisorBuild() : HypervisorBuild("arm64");
+
+public sealed class X86HypervisorBuild() : HypervisorBuild("x86");
+
+/// <summary>The QEMU test classes publish the same project: one at a time.</summary>
+[CollectionDefinition("hypervisor-build")]
+public sealed class HypervisorBuildCollection;
 
 /// <summary>
 /// The arm64 image in bare-metal QEMU (virt, virtualization=on, GICv3, Cortex-A57): the test
@@ -34,6 +47,7 @@ public sealed class Arm64HypervisorBuild : IDisposable
 /// max_cpus and online_cpus filled in, the system configuration behind the per-CPU areas),
 /// loader-arm64.S plays Linux's (hyp stub, entry call at EL1) and then acts as the root cell.
 /// </summary>
+[Collection("hypervisor-build")]
 public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixture<Arm64HypervisorBuild>
 {
     private const ulong HypervisorBase = 0x7fc00000;
