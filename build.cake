@@ -4,6 +4,7 @@
 #load "recipes/cli.cake"
 #load "recipes/configs.cake"
 #load "recipes/kmod.cake"
+#load "recipes/hypervisor.cake"
 #load "recipes/board.cake"
 #load "recipes/release.cake"
 #load "recipes/tests.cake"

@@ -1,6 +1,6 @@
 // Benchmarks print numbers; nothing is asserted.
 Task("Benchmark")
-    .Description("Config codec throughput, CLI start-up (NativeAOT vs dotnet jailhouse.dll) and native sizes, kmod and image build times.")
+    .Description("Config codec throughput, CLI start-up (NativeAOT vs dotnet jailhouse.dll) and native sizes, kmod, hypervisor and image build times.")
     .IsDependentOn("Cli")
     .Does(() =>
     {
@@ -25,6 +25,9 @@ Task("Benchmark")
             Jailhouse("kmod", "build", "--arch", arch, "--repository", RepositoryRoot.FullPath, "-o", KernelModule(arch).FullPath);
             Information($"kmod build {arch}: {watch.Elapsed.TotalSeconds:F2} s, jailhouse.ko {new System.IO.FileInfo(KernelModule(arch).FullPath).Length} bytes");
         }
+        // The hypervisor images: ILCompiler + link per architecture (BuildHypervisor prints the time).
+        BuildHypervisor("arm64", "linux-arm64");
+        BuildHypervisor("x86", "linux-x64");
 
         // Image builds from a warm cache: the boards' artifacts are assembled once, then only
         // `jailhouse image build` is timed.

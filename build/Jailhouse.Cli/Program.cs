@@ -28,6 +28,7 @@ public static class Program
         root.Subcommands.Add(KmodCommands.Create());
         foreach (var command in TargetCommands.Create())
             root.Subcommands.Add(command);
+        root.Subcommands.Add(HypervisorCommands.Create());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

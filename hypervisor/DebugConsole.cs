@@ -1,0 +1,68 @@
+namespace Jailhouse.Hypervisor;
+
+/// <summary>
+/// The hypervisor's text output (upstream's printk): strings, hexadecimal and decimal numbers on
+/// the architecture's debug UART. Single characters go through <see cref="Uart.Put"/>.
+/// </summary>
+internal static unsafe class DebugConsole
+{
+    private static SpinLock lineLock;
+
+    /// <summary>Keeps one CPU's line together: other CPUs wait in <see cref="BeginLine"/>.</summary>
+    public static void BeginLine() => lineLock.Acquire();
+
+    public static void EndLine() => lineLock.Release();
+
+    public static void Put(byte c)
+    {
+        VirtualConsole.Put(c);
+        if (c == (byte)'\n')
+            Uart.Put((byte)'\r');
+        Uart.Put(c);
+    }
+
+    public static void Write(string text)
+    {
+        for (int i = 0; i < text.Length; i++)
+            Put((byte)text[i]);
+    }
+
+    /// <summary>Writes a NUL-terminated byte string of at most <paramref name="max"/> bytes.</summary>
+    public static void WriteBytes(byte* text, int max)
+    {
+        for (int i = 0; i < max && text[i] != 0; i++)
+            Put(text[i]);
+    }
+
+    public static void WriteHex(ulong value)
+    {
+        Put((byte)'0');
+        Put((byte)'x');
+        int shift = 60;
+        while (shift > 0 && (value >> shift) == 0)
+            shift -= 4;
+        for (; shift >= 0; shift -= 4)
+        {
+            uint digit = (uint)(value >> shift) & 0xf;
+            Put((byte)(digit < 10 ? '0' + digit : 'a' + digit - 10));
+        }
+    }
+
+    public static void WriteDecimal(long value)
+    {
+        if (value < 0)
+        {
+            Put((byte)'-');
+            value = -value;
+        }
+        byte* digits = stackalloc byte[20];
+        int count = 0;
+        do
+        {
+            digits[count++] = (byte)('0' + (int)(value % 10));
+            value /= 10;
+        } while (value != 0);
+        while (count > 0)
+            Put(digits[--count]);
+    }
+}

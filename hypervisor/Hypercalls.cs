@@ -1,0 +1,107 @@
+namespace Jailhouse.Hypervisor;
+
+/// <summary>
+/// What a hypercall may see and change: the root cell's configuration, the per-CPU areas
+/// (statistics, failure state) and the debug console. The architecture fills one of these;
+/// host tests fill one with test memory.
+/// </summary>
+internal unsafe struct HypercallContext
+{
+    public SystemConfig Config;
+    /// <summary>Per-CPU area of CPU 0; CPU n's is <see cref="PerCpuStride"/> bytes further.</summary>
+    public byte* PerCpuBase;
+    public ulong PerCpuStride;
+    public uint MaxCpus;
+    public ulong PoolPages;
+    public ulong PoolUsedPages;
+    public delegate*<byte, void> ConsolePut;
+    /// <summary>Set by <see cref="Hypercalls.Disable"/>: the architecture leaves the hypervisor on return.</summary>
+    public bool DisableRequested;
+
+    public PerCpu* Cpu(uint id) => (PerCpu*)(PerCpuBase + id * PerCpuStride);
+}
+
+/// <summary>
+/// Jailhouse's hypercall ABI (include/jailhouse/hypercall.h; on arm64 `hvc #0x4a48` with the
+/// code in x0, arguments in x1 and x2, result in x0; on x86 `vmcall` with RAX, RDI, RSI). The
+/// caller is always the root cell while cell management is not implemented: cell create,
+/// start, set-loadable and destroy answer -ENOSYS like an unknown code.
+/// </summary>
+internal static unsafe class Hypercalls
+{
+    public const ushort ArmHvcImmediate = 0x4a48;
+
+    public const ulong Disable = 0;
+    public const ulong CellCreate = 1;
+    public const ulong CellStart = 2;
+    public const ulong CellSetLoadable = 3;
+    public const ulong CellDestroy = 4;
+    public const ulong HypervisorGetInfo = 5;
+    public const ulong CellGetState = 6;
+    public const ulong CpuGetInfo = 7;
+    public const ulong DebugConsolePutc = 8;
+
+    public const ulong InfoMemPoolSize = 0;
+    public const ulong InfoMemPoolUsed = 1;
+    public const ulong InfoRemapPoolSize = 2;
+    public const ulong InfoRemapPoolUsed = 3;
+    public const ulong InfoNumCells = 4;
+
+    public const ulong CpuInfoState = 0;
+    public const ulong CpuInfoStatBase = 1000;
+    public const long CpuRunning = 0;
+    public const long CellRunning = 0;
+
+    /// <summary>Statistics a CPU keeps (JAILHOUSE_GENERIC_CPU_STATS).</summary>
+    public const ulong GenericCpuStats = 4;
+
+    /// <summary>Root cell flag: the cell may print through the debug-console hypercall.</summary>
+    public const uint CellVirtualConsolePermitted = 0x4000_0000;
+
+    /// <summary>Runs hypercall <paramref name="code"/> issued on CPU <paramref name="callerCpu"/>; returns x0/RAX.</summary>
+    public static long Dispatch(ref HypercallContext context, uint callerCpu, ulong code, ulong arg1, ulong arg2)
+    {
+        context.Cpu(callerCpu)->Stats[PerCpu.StatVmexitsHypercall]++;
+        switch (code)
+        {
+            case Disable:
+                context.DisableRequested = true;
+                return 0;
+            case HypervisorGetInfo:
+                return GetInfo(ref context, arg1);
+            case CellGetState:
+                // The root cell has ID 0 and no comm region: it is running while we run.
+                return arg1 == 0 ? CellRunning : Errno.ENOENT;
+            case CpuGetInfo:
+                return GetCpuInfo(ref context, arg1, arg2);
+            case DebugConsolePutc:
+                if ((context.Config.RootCellFlags & CellVirtualConsolePermitted) == 0)
+                    return Errno.EPERM;
+                context.ConsolePut((byte)arg1);
+                return 0;
+            default:
+                return Errno.ENOSYS;
+        }
+    }
+
+    private static long GetInfo(ref HypercallContext context, ulong type) => type switch
+    {
+        InfoMemPoolSize => (long)context.PoolPages,
+        InfoMemPoolUsed => (long)context.PoolUsedPages,
+        InfoRemapPoolSize => 0,
+        InfoRemapPoolUsed => 0,
+        InfoNumCells => 1,
+        _ => Errno.EINVAL,
+    };
+
+    private static long GetCpuInfo(ref HypercallContext context, ulong cpu, ulong type)
+    {
+        if (cpu >= context.MaxCpus || !context.Config.HasCpu((uint)cpu))
+            return Errno.EINVAL;
+        if (type == CpuInfoState)
+            return CpuRunning;
+        if (type >= CpuInfoStatBase && type - CpuInfoStatBase < GenericCpuStats)
+            return (long)(context.Cpu((uint)cpu)->Stats[(int)(type - CpuInfoStatBase)] & 0x7fff_ffff);
+        return Errno.EINVAL;
+    }
+}

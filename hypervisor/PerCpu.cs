@@ -1,0 +1,45 @@
+using System.Runtime.InteropServices;
+
+namespace Jailhouse.Hypervisor;
+
+/// <summary>
+/// The per-CPU area: <see cref="HypervisorHeader.PerCpuSize"/> bytes for each CPU at the start
+/// of the page pool (CPU n at pool + n * size). This struct is its first page; the CPU's
+/// hypervisor stack fills the rest and ends at the end of the area. The assembly in
+/// arch/*/entry.S uses the offsets below (asm-defines.h repeats them; a test compares).
+/// </summary>
+[StructLayout(LayoutKind.Explicit, Size = 4096)]
+internal unsafe struct PerCpu
+{
+    public const int AreaSize = 16384;
+    public const int CpuIdOffset = 0;
+    public const int CallerReturnOffset = 8;
+    public const int CallerStackOffset = 16;
+
+    public const int StatsOffset = 64;
+    public const int StatCount = 8;
+    public const int ArchDataOffset = 128;
+    public const int ArchDataCount = 16;
+    public const int GuestRegistersOffset = 256;
+    public const int FpuStateOffset = 512;
+    public const int FpuStateSize = 512;
+
+    // Indices into Stats, as Jailhouse's JAILHOUSE_CPU_STAT_* (hypercall.h).
+    public const int StatVmexitsTotal = 0;
+    public const int StatVmexitsMmio = 1;
+    public const int StatVmexitsManagement = 2;
+    public const int StatVmexitsHypercall = 3;
+
+    [FieldOffset(CpuIdOffset)] public uint CpuId;
+    /// <summary>Where the root cell continues after the entry call (its link register / return address).</summary>
+    [FieldOffset(CallerReturnOffset)] public ulong CallerReturn;
+    /// <summary>The caller's stack pointer (x86; on arm64 SP_EL1 is untouched).</summary>
+    [FieldOffset(CallerStackOffset)] public ulong CallerStack;
+    [FieldOffset(StatsOffset)] public fixed ulong Stats[StatCount];
+    /// <summary>Architecture state of this CPU (x86: VMXON region and VMCS addresses).</summary>
+    [FieldOffset(ArchDataOffset)] public fixed ulong ArchData[ArchDataCount];
+    /// <summary>x86: the guest's general registers rax..r15 while the hypervisor runs (vmx.S).</summary>
+    [FieldOffset(GuestRegistersOffset)] public fixed ulong GuestRegisters[16];
+    /// <summary>x86: FXSAVE area for the caller's, later the guest's, FPU/SSE state.</summary>
+    [FieldOffset(FpuStateOffset)] public fixed byte FpuState[FpuStateSize];
+}

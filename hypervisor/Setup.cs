@@ -1,0 +1,103 @@
+using System.Runtime;
+
+namespace Jailhouse.Hypervisor;
+
+/// <summary>
+/// The C# side of hypervisor entry. arch_entry (arch/*/entry.S) has switched to the hypervisor's
+/// own page tables, stack and trap vectors and enabled FP/SIMD; it calls <see cref="Init"/> once
+/// per online CPU with the header and the system configuration mapped at their hypervisor
+/// addresses. The result goes back to the driver's entry() call: 0, or a negative errno that
+/// every CPU returns alike (bootstrap-interface.txt).
+/// </summary>
+internal static unsafe class Setup
+{
+    private static HypervisorHeader* header;
+    private static SystemConfig config;
+    private static int globalResult;
+    private static uint cpuFailure;
+
+    [RuntimeExport("hypervisor_init")]
+    public static int Init(uint cpuId, PerCpu* cpu, HypervisorHeader* hypervisorHeader, byte* systemConfig)
+    {
+        cpu->CpuId = cpuId;
+        if (Sync.ArriveFirst())
+        {
+            header = hypervisorHeader;
+            config = new SystemConfig(systemConfig);
+            globalResult = InitGlobal();
+            Sync.ReleaseGlobal();
+        }
+        else
+        {
+            Sync.WaitForGlobal();
+        }
+        if (globalResult != 0)
+            return globalResult;
+        int result = ArchSetup.InitCpu(cpuId, cpu, config);
+        if (result != 0)
+            Arch.StoreRelease(ref cpuFailure, (uint)result);
+        Sync.WaitForAll(header->OnlineCpus);
+        // One CPU's failure is every CPU's: the driver's entry() calls all return the same code.
+        int failure = (int)Arch.LoadAcquire(ref cpuFailure);
+        if (failure != 0)
+        {
+            if (result == 0)
+                ArchSetup.AbortCpu(cpu);
+            return failure;
+        }
+        DebugConsole.BeginLine();
+        DebugConsole.Write("CPU ");
+        DebugConsole.WriteDecimal(cpuId);
+        DebugConsole.Write(" activated\n");
+        DebugConsole.EndLine();
+        return ArchSetup.Activate(cpu);
+    }
+
+    private static int InitGlobal()
+    {
+        ArchSetup.AttachConsole(header, config);
+        if ((config.Flags & VirtualConsole.SystemFlagVirtualDebugConsole) != 0)
+            VirtualConsole.Attach((byte*)header + header->ConsolePage);
+        DebugConsole.Write("\nJailhouse hypervisor in C# (");
+        DebugConsole.Write(Arch.Name);
+        DebugConsole.Write(", board ");
+        DebugConsole.Write(BoardParameters.BoardName);
+        DebugConsole.Write(") initializing\n");
+
+        // The driver copied the configuration behind the per-CPU areas; it may use the rest of
+        // hypervisor memory. Its true size is only known once the counts are read, so the
+        // check bounds it by what lies between it and the end of hypervisor memory.
+        ulong coreAndPerCpu = header->CoreSize + header->MaxCpus * header->PerCpuSize;
+        ulong available = config.HypervisorSize > coreAndPerCpu ? config.HypervisorSize - coreAndPerCpu : 0;
+        int check = config.Check(ArchSetup.ConfigArchitecture, available);
+        if (check != 0)
+        {
+            DebugConsole.Write("invalid system configuration\n");
+            return check;
+        }
+        if (header->MaxCpus == 0 || header->MaxCpus > config.MaxCpuId)
+        {
+            DebugConsole.Write("max_cpus does not match the root cell's CPU set\n");
+            return Errno.EINVAL;
+        }
+
+        DebugConsole.Write("System configuration: root cell \"");
+        DebugConsole.WriteBytes(config.RootCellName, SystemConfig.CellNameSize);
+        DebugConsole.Write("\", ");
+        DebugConsole.WriteDecimal(config.CpuCount);
+        DebugConsole.Write(" CPUs, ");
+        DebugConsole.WriteDecimal(config.MemoryRegionCount);
+        DebugConsole.Write(" memory regions\n");
+        DebugConsole.Write("Hypervisor memory: ");
+        DebugConsole.WriteHex(config.HypervisorPhys);
+        DebugConsole.Write(" + ");
+        DebugConsole.WriteHex(config.HypervisorSize);
+        DebugConsole.Write(", core ");
+        DebugConsole.WriteHex(header->CoreSize);
+        DebugConsole.Write(", online CPUs ");
+        DebugConsole.WriteDecimal(header->OnlineCpus);
+        DebugConsole.Write("\n");
+
+        return ArchSetup.InitGlobal(header, config);
+    }
+}

@@ -1,0 +1,64 @@
+using System.Runtime;
+using System.Runtime.CompilerServices;
+
+namespace Jailhouse.Hypervisor;
+
+/// <summary>
+/// The AArch64 instructions C# cannot express (system registers, barriers, halting), as calls
+/// into arch/arm64/sysregs.S. Each helper is a leaf function that touches only x0/x1.
+/// </summary>
+internal static unsafe class Arch
+{
+    public const string Name = "arm64";
+
+    /// <summary>Adds one to <paramref name="value"/> atomically (ldaxr/stlxr); returns the new value.</summary>
+    [RuntimeImport("arm64_atomic_increment")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern uint AtomicIncrement(ref uint value);
+
+    [RuntimeImport("arm64_load_acquire")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern uint LoadAcquire(ref uint value);
+
+    [RuntimeImport("arm64_store_release")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern void StoreRelease(ref uint value, uint newValue);
+
+    /// <summary>dmb ish: orders all memory accesses before and after among the CPUs.</summary>
+    [RuntimeImport("arm64_memory_barrier")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern void MemoryBarrier();
+
+    [RuntimeImport("arm64_park")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern void Park();
+
+    [RuntimeImport("arm64_read_esr_el2")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern ulong ReadEsr();
+
+    [RuntimeImport("arm64_read_far_el2")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern ulong ReadFar();
+
+    [RuntimeImport("arm64_read_hpfar_el2")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern ulong ReadHpfar();
+
+    [RuntimeImport("arm64_read_id_aa64mmfr0")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern ulong ReadIdAa64Mmfr0();
+
+    [RuntimeImport("arm64_read_current_el")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern ulong ReadCurrentEl();
+
+    [RuntimeImport("arm64_read_sctlr_el2")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern ulong ReadSctlr();
+
+    /// <summary>Installs the stage-2 tables: VTCR_EL2, VTTBR_EL2, then HCR_EL2, and invalidates stage-2 TLBs.</summary>
+    [RuntimeImport("arm64_enable_stage2")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern void EnableStage2(ulong vtcr, ulong vttbr, ulong hcr);
+}

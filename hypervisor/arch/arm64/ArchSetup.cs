@@ -1,0 +1,85 @@
+namespace Jailhouse.Hypervisor;
+
+/// <summary>
+/// arm64 setup after the MMU is on: the page pool behind the system configuration, the root
+/// cell's stage-2 tables from its memory regions (hypervisor memory stays unmapped), and per
+/// CPU the switch to stage-2 translation with HVC trapping to <see cref="Traps"/>.
+/// </summary>
+internal static unsafe class ArchSetup
+{
+    public const byte ConfigArchitecture = SystemConfig.ArchArm64;
+
+    private static PagePool pool;
+    private static ulong vtcr;
+    private static ulong vttbr;
+    internal static HypercallContext Hypercalls;
+
+    /// <summary>The PL011 appears where arch_entry mapped it (debug_console_base in the header).</summary>
+    public static void AttachConsole(HypervisorHeader* header, SystemConfig config) => Uart.Attach(header->DebugConsoleBase);
+
+    public static int InitGlobal(HypervisorHeader* header, SystemConfig config)
+    {
+        byte* hypervisorBase = (byte*)header;
+        ulong physMinusVirt = config.HypervisorPhys - (ulong)hypervisorBase;
+        pool = new PagePool(config.Address + config.Size, hypervisorBase + config.HypervisorSize, physMinusVirt);
+
+        ulong* root = (ulong*)pool.Allocate();
+        void* commPage = pool.Allocate();
+        void* emptyPage = pool.Allocate();
+        if (root == null || commPage == null || emptyPage == null)
+            return Errno.ENOMEM;
+        PagingFormat format = Arm64Stage2.Format;
+        int result = CellPaging.MapRegions(config, root, ref pool, format, &Arm64Stage2.RegionFlags, pool.ToPhys(commPage));
+        if (result == 0)
+        {
+            ulong consolePhys = (config.Flags & VirtualConsole.SystemFlagVirtualDebugConsole) != 0
+                ? pool.ToPhys(hypervisorBase + header->ConsolePage) : 0;
+            result = CellPaging.MapHypervisorShadow(config, root, ref pool, format, Arm64Stage2.RegionFlags(MemoryRegion.Read),
+                pool.ToPhys(emptyPage), consolePhys);
+        }
+        if (result == 0)
+            result = GicPassthrough.Map(config, header->MaxCpus, root, ref pool, format);
+        if (result != 0)
+        {
+            DebugConsole.Write("root cell stage 2 failed: ");
+            DebugConsole.WriteDecimal(result);
+            DebugConsole.Write("\n");
+            return result;
+        }
+        vtcr = Arm64Stage2.Vtcr(Arch.ReadIdAa64Mmfr0());
+        vttbr = Arm64Stage2.Vttbr(pool.ToPhys(root), 0);
+        DebugConsole.Write("Root cell stage 2: root table at ");
+        DebugConsole.WriteHex(pool.ToPhys(root));
+        DebugConsole.Write(", page pool ");
+        DebugConsole.WriteDecimal((long)pool.UsedPages);
+        DebugConsole.Write("/");
+        DebugConsole.WriteDecimal((long)pool.Pages);
+        DebugConsole.Write(" pages used\n");
+
+        Hypercalls = new HypercallContext
+        {
+            Config = config,
+            PerCpuBase = hypervisorBase + header->CoreSize,
+            PerCpuStride = header->PerCpuSize,
+            MaxCpus = header->MaxCpus,
+            PoolPages = pool.Pages,
+            PoolUsedPages = pool.UsedPages,
+            ConsolePut = &DebugConsole.Put,
+        };
+        return 0;
+    }
+
+    /// <summary>Another CPU failed: el2_leave switches stage 2 off again on the way out.</summary>
+    public static void AbortCpu(PerCpu* cpu)
+    {
+    }
+
+    /// <summary>Nothing left to do: entry.S returns to the root cell through eret with stage 2 on.</summary>
+    public static int Activate(PerCpu* cpu) => 0;
+
+    public static int InitCpu(uint cpuId, PerCpu* cpu, SystemConfig config)
+    {
+        Arch.EnableStage2(vtcr, vttbr, Arm64Stage2.HcrVm | Arm64Stage2.HcrRw);
+        return 0;
+    }
+}

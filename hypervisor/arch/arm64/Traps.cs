@@ -1,0 +1,89 @@
+using System.Runtime;
+
+namespace Jailhouse.Hypervisor;
+
+/// <summary>
+/// What a trap to EL2 means (ESR_EL2's exception class) and what to do about it. HVCs with
+/// Jailhouse's immediate are hypercalls; every other trap of a cell is not handled yet and
+/// stops the CPU with a report on the console (the cell's state is left as it was).
+/// </summary>
+internal static unsafe class Traps
+{
+    public const uint ClassHvc64 = 0x16;
+    public const uint ClassSmc64 = 0x17;
+    public const uint ClassDataAbortLower = 0x24;
+    public const uint ClassInstructionAbortLower = 0x20;
+
+    public const int Resume = 0;
+    public const int LeaveHypervisor = 1;
+
+    /// <summary>Called from el1_sync; returns <see cref="Resume"/> or <see cref="LeaveHypervisor"/>.</summary>
+    [RuntimeExport("arch_handle_trap")]
+    public static int Handle(TrapFrame* frame, PerCpu* cpu)
+    {
+        cpu->Stats[PerCpu.StatVmexitsTotal]++;
+        ulong esr = Arch.ReadEsr();
+        uint exceptionClass = (uint)(esr >> 26) & 0x3f;
+        if (exceptionClass == ClassHvc64)
+        {
+            if ((esr & 0xffff) != Hypercalls.ArmHvcImmediate)
+            {
+                frame->X[0] = unchecked((ulong)(long)Errno.ENOSYS);
+                return Resume;
+            }
+            ref HypercallContext context = ref ArchSetup.Hypercalls;
+            frame->X[0] = unchecked((ulong)Hypercalls.Dispatch(ref context, cpu->CpuId, frame->X[0], frame->X[1], frame->X[2]));
+            if (context.DisableRequested)
+            {
+                DebugConsole.Write("Hypervisor disabled on CPU ");
+                DebugConsole.WriteDecimal(cpu->CpuId);
+                DebugConsole.Write("\n");
+                return LeaveHypervisor;
+            }
+            return Resume;
+        }
+        DebugConsole.BeginLine();
+        Report("Unhandled trap", esr, frame->Elr);
+        if (exceptionClass == ClassDataAbortLower || exceptionClass == ClassInstructionAbortLower)
+        {
+            // HPFAR_EL2 holds bits 47:12 of the faulting guest-physical address in bits 43:4.
+            DebugConsole.Write(" guest-physical ");
+            DebugConsole.WriteHex(((Arch.ReadHpfar() >> 4) << 12) | (Arch.ReadFar() & 0xfff));
+        }
+        DebugConsole.Write("\nCPU ");
+        DebugConsole.WriteDecimal(cpu->CpuId);
+        DebugConsole.Write(" stopped\n");
+        DebugConsole.EndLine();
+        Arch.Park();
+        return Resume;
+    }
+
+    [RuntimeExport("arch_unexpected_exception")]
+    public static void Unexpected(TrapFrame* frame)
+    {
+        Report("Unexpected exception from a cell", Arch.ReadEsr(), 0);
+        DebugConsole.Write("\n");
+        Arch.Park();
+    }
+
+    [RuntimeExport("arch_hypervisor_fault")]
+    public static void HypervisorFault(ulong stackPointer)
+    {
+        Report("Hypervisor fault", Arch.ReadEsr(), 0);
+        DebugConsole.Write(" FAR ");
+        DebugConsole.WriteHex(Arch.ReadFar());
+        DebugConsole.Write("\n");
+        Arch.Park();
+    }
+
+    private static void Report(string what, ulong esr, ulong elr)
+    {
+        DebugConsole.Write(what);
+        DebugConsole.Write(": EC ");
+        DebugConsole.WriteHex((esr >> 26) & 0x3f);
+        DebugConsole.Write(" ESR ");
+        DebugConsole.WriteHex(esr);
+        DebugConsole.Write(" ELR ");
+        DebugConsole.WriteHex(elr);
+    }
+}

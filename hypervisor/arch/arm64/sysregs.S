@@ -1,0 +1,98 @@
+/*
+ * Leaf helpers for what C# cannot express: system registers, atomics, barriers, halting.
+ * Each follows the C calling convention and touches only x0-x3.
+ */
+	.text
+
+.macro reader name, register
+	.globl	\name
+	.type	\name, %function
+\name:
+	mrs	x0, \register
+	ret
+.endm
+
+	reader	arm64_read_esr_el2, esr_el2
+	reader	arm64_read_far_el2, far_el2
+	reader	arm64_read_hpfar_el2, hpfar_el2
+	reader	arm64_read_id_aa64mmfr0, id_aa64mmfr0_el1
+	reader	arm64_read_current_el, currentel
+	reader	arm64_read_sctlr_el2, sctlr_el2
+
+/* void arm64_enable_stage2(u64 vtcr, u64 vttbr, u64 hcr) */
+	.globl	arm64_enable_stage2
+	.type	arm64_enable_stage2, %function
+arm64_enable_stage2:
+	dsb	ishst			/* page tables visible to the walker */
+	msr	vtcr_el2, x0
+	msr	vttbr_el2, x1
+	isb
+	tlbi	alle1
+	dsb	nsh
+	msr	hcr_el2, x2
+	isb
+	ret
+
+/* u32 arm64_atomic_increment(u32 *value) */
+	.globl	arm64_atomic_increment
+	.type	arm64_atomic_increment, %function
+arm64_atomic_increment:
+1:	ldaxr	w1, [x0]
+	add	w1, w1, #1
+	stlxr	w2, w1, [x0]
+	cbnz	w2, 1b
+	mov	w0, w1
+	ret
+
+/* u32 arm64_load_acquire(u32 *value) */
+	.globl	arm64_load_acquire
+	.type	arm64_load_acquire, %function
+arm64_load_acquire:
+	ldar	w0, [x0]
+	ret
+
+/* void arm64_store_release(u32 *value, u32 new_value) */
+	.globl	arm64_store_release
+	.type	arm64_store_release, %function
+arm64_store_release:
+	stlr	w1, [x0]
+	sev
+	ret
+
+	.globl	arm64_memory_barrier
+	.type	arm64_memory_barrier, %function
+arm64_memory_barrier:
+	dmb	ish
+	ret
+
+/* void arm64_park(void): stop this CPU for good */
+	.globl	arm64_park
+	.type	arm64_park, %function
+arm64_park:
+	msr	daifset, #0xf
+1:	wfi
+	b	1b
+
+/* Symbols the compiled C# refers to but the freestanding subset never needs at run time. */
+	.data
+	.balign	8
+	.globl	__security_cookie
+__security_cookie:
+	.quad	0x2f8a6c1e5b3d4970
+
+	.text
+/* ILCompiler brackets every RuntimeExport method with these for the runtime's thread
+   bookkeeping; there is no runtime (and no GC) to tell. */
+	.globl	RhpReversePInvoke
+	.type	RhpReversePInvoke, %function
+RhpReversePInvoke:
+	ret
+	.globl	RhpReversePInvokeReturn
+	.type	RhpReversePInvokeReturn, %function
+RhpReversePInvokeReturn:
+	ret
+/* The compiled code's last resort (e.g. a failed stack-cookie check). */
+	.globl	RhpFallbackFailFast
+	.type	RhpFallbackFailFast, %function
+RhpFallbackFailFast:
+	b	arm64_park

@@ -1,0 +1,147 @@
+namespace Jailhouse.Hypervisor;
+
+/// <summary>
+/// VMX on one CPU: capability checks, VMXON, and a VMCS that runs the calling Linux as the
+/// root cell's guest: host state = this CPU's hypervisor context, guest state = the state the
+/// driver called us in (segments from its GDT, control registers, the return address and
+/// stack of the entry call), EPT = the root cell's tables. Not run here: QEMU's TCG has no VT-x.
+/// </summary>
+internal static unsafe class Vmx
+{
+    private const uint CpuidVmx = 1 << 5;
+    private const ulong Cr4Vmxe = 1 << 13;
+    private const int VmxonRegion = 0;
+    private const int VmcsRegion = 1;
+
+    public static int Enable(PerCpu* cpu, ref PagePool pool)
+    {
+        uint* registers = stackalloc uint[4];
+        Arch.Cpuid(1, 0, registers);
+        if ((registers[2] & CpuidVmx) == 0)
+            return Errno.ENODEV;
+
+        ulong featureControl = Arch.ReadMsr(Msr.FeatureControl);
+        if ((featureControl & Msr.FeatureControlLocked) == 0)
+            Arch.WriteMsr(Msr.FeatureControl, featureControl | Msr.FeatureControlLocked | Msr.FeatureControlVmxOutsideSmx);
+        else if ((featureControl & Msr.FeatureControlVmxOutsideSmx) == 0)
+            return Errno.ENODEV; // the firmware locked VMX off
+
+        ulong cr0 = Arch.ReadCr0();
+        if ((cr0 & Arch.ReadMsr(Msr.VmxCr0Fixed0)) != Arch.ReadMsr(Msr.VmxCr0Fixed0) || (cr0 & ~Arch.ReadMsr(Msr.VmxCr0Fixed1)) != 0)
+            return Errno.EIO;
+        Arch.WriteCr4((Arch.ReadCr4() | Cr4Vmxe | Arch.ReadMsr(Msr.VmxCr4Fixed0)) & Arch.ReadMsr(Msr.VmxCr4Fixed1));
+
+        uint revision = (uint)Arch.ReadMsr(Msr.VmxBasic) & 0x7fff_ffff;
+        void* vmxon = pool.Allocate();
+        void* vmcs = pool.Allocate();
+        if (vmxon == null || vmcs == null)
+            return Errno.ENOMEM;
+        *(uint*)vmxon = revision;
+        *(uint*)vmcs = revision;
+        cpu->ArchData[VmxonRegion] = pool.ToPhys(vmxon);
+        cpu->ArchData[VmcsRegion] = pool.ToPhys(vmcs);
+        if (Arch.VmxOn(&cpu->ArchData[VmxonRegion]) != 0)
+            return Errno.EIO;
+        if (Arch.VmClear(&cpu->ArchData[VmcsRegion]) != 0 || Arch.VmPtrLoad(&cpu->ArchData[VmcsRegion]) != 0)
+        {
+            Arch.VmxOff();
+            return Errno.EIO;
+        }
+        return 0;
+    }
+
+    /// <summary>Fills the loaded VMCS; <paramref name="callerStack"/> is Linux's stack pointer
+    /// after arch_entry pushed rbp, rbx, r12-r15 (the return address is above them).</summary>
+    public static int SetupVmcs(PerCpu* cpu, ulong eptPointer, ulong* callerStack)
+    {
+        int errors = 0;
+        errors |= Arch.VmWrite(Vmcs.PinBasedControls, Vmcs.AdjustControls(0, Arch.ReadMsr(Msr.VmxTruePinBased)));
+        errors |= Arch.VmWrite(Vmcs.ProcessorBasedControls, Vmcs.AdjustControls(Vmcs.ProcessorSecondaryControls, Arch.ReadMsr(Msr.VmxTrueProcBased)));
+        errors |= Arch.VmWrite(Vmcs.SecondaryControls, Vmcs.AdjustControls(Vmcs.SecondaryEnableEpt | Vmcs.SecondaryUnrestrictedGuest, Arch.ReadMsr(Msr.VmxProcBased2)));
+        errors |= Arch.VmWrite(Vmcs.ExitControls, Vmcs.AdjustControls(Vmcs.ExitHostAddressSpaceSize | Vmcs.ExitSaveEfer | Vmcs.ExitLoadEfer, Arch.ReadMsr(Msr.VmxTrueExit)));
+        errors |= Arch.VmWrite(Vmcs.EntryControls, Vmcs.AdjustControls(Vmcs.EntryIa32eMode | Vmcs.EntryLoadEfer, Arch.ReadMsr(Msr.VmxTrueEntry)));
+        errors |= Arch.VmWrite(Vmcs.ExceptionBitmap, 0);
+        errors |= Arch.VmWrite(Vmcs.EptPointer, eptPointer);
+        errors |= Arch.VmWrite(Vmcs.VmcsLinkPointer, ~0UL);
+
+        // Host: this CPU as it is now, entering x86_vmx_exit on the per-CPU stack.
+        ushort* selectors = stackalloc ushort[8];
+        Arch.ReadSelectors(selectors);
+        byte* gdtr = stackalloc byte[10];
+        byte* idtr = stackalloc byte[10];
+        Arch.StoreGdt(gdtr);
+        Arch.StoreIdt(idtr);
+        byte* gdt = *(byte**)(gdtr + 2);
+        ulong efer = Arch.ReadMsr(Msr.Efer);
+        errors |= Arch.VmWrite(Vmcs.HostCr0, Arch.ReadCr0());
+        errors |= Arch.VmWrite(Vmcs.HostCr3, Arch.ReadCr3());
+        errors |= Arch.VmWrite(Vmcs.HostCr4, Arch.ReadCr4());
+        errors |= Arch.VmWrite(Vmcs.HostEsSelector + 0, (ulong)(selectors[0] & ~7));
+        errors |= Arch.VmWrite(Vmcs.HostEsSelector + 2, (ulong)(selectors[1] & ~7));
+        errors |= Arch.VmWrite(Vmcs.HostEsSelector + 4, (ulong)(selectors[2] & ~7));
+        errors |= Arch.VmWrite(Vmcs.HostEsSelector + 6, (ulong)(selectors[3] & ~7));
+        errors |= Arch.VmWrite(Vmcs.HostEsSelector + 8, (ulong)(selectors[4] & ~7));
+        errors |= Arch.VmWrite(Vmcs.HostEsSelector + 10, (ulong)(selectors[5] & ~7));
+        errors |= Arch.VmWrite(Vmcs.HostEsSelector + 12, (ulong)(selectors[7] & ~7));
+        errors |= Arch.VmWrite(Vmcs.HostFsBase, Arch.ReadMsr(Msr.FsBase));
+        errors |= Arch.VmWrite(Vmcs.HostGsBase, Arch.ReadMsr(Msr.GsBase));
+        errors |= Arch.VmWrite(Vmcs.HostTrBase, X86Segment.FromGdt(gdt, selectors[7]).Base);
+        errors |= Arch.VmWrite(Vmcs.HostGdtrBase, (ulong)gdt);
+        errors |= Arch.VmWrite(Vmcs.HostIdtrBase, *(ulong*)(idtr + 2));
+        errors |= Arch.VmWrite(Vmcs.HostSysenterCs, Arch.ReadMsr(Msr.SysenterCs));
+        errors |= Arch.VmWrite(Vmcs.HostSysenterEsp, Arch.ReadMsr(Msr.SysenterEsp));
+        errors |= Arch.VmWrite(Vmcs.HostSysenterEip, Arch.ReadMsr(Msr.SysenterEip));
+        errors |= Arch.VmWrite(Vmcs.HostIa32Efer, efer);
+        errors |= Arch.VmWrite(Vmcs.HostRsp, (ulong)cpu + PerCpu.AreaSize);
+        errors |= Arch.VmWrite(Vmcs.HostRip, Arch.VmxExitAddress());
+
+        // Guest: Linux continuing after its entry() call returned 0.
+        for (int i = 0; i < 8; i++)
+        {
+            X86Segment segment = X86Segment.FromGdt(gdt, selectors[i]);
+            errors |= Arch.VmWrite(Vmcs.GuestEsSelector + (ulong)(2 * i), segment.Selector);
+            errors |= Arch.VmWrite(Vmcs.GuestEsLimit + (ulong)(2 * i), segment.Limit);
+            errors |= Arch.VmWrite(Vmcs.GuestEsAccessRights + (ulong)(2 * i), segment.AccessRights);
+            ulong baseAddress = i == 4 ? Arch.ReadMsr(Msr.FsBase) : i == 5 ? Arch.ReadMsr(Msr.GsBase) : segment.Base;
+            errors |= Arch.VmWrite(Vmcs.GuestEsBase + (ulong)(2 * i), baseAddress);
+        }
+        errors |= Arch.VmWrite(Vmcs.GuestGdtrBase, (ulong)gdt);
+        errors |= Arch.VmWrite(Vmcs.GuestGdtrLimit, *(ushort*)gdtr);
+        errors |= Arch.VmWrite(Vmcs.GuestIdtrBase, *(ulong*)(idtr + 2));
+        errors |= Arch.VmWrite(Vmcs.GuestIdtrLimit, *(ushort*)idtr);
+        errors |= Arch.VmWrite(Vmcs.GuestCr0, Arch.ReadCr0());
+        errors |= Arch.VmWrite(Vmcs.GuestCr3, Arch.ReadCr3());
+        errors |= Arch.VmWrite(Vmcs.GuestCr4, Arch.ReadCr4());
+        errors |= Arch.VmWrite(Vmcs.Cr4GuestHostMask, Cr4Vmxe);
+        errors |= Arch.VmWrite(Vmcs.Cr4ReadShadow, Arch.ReadCr4() & ~Cr4Vmxe);
+        errors |= Arch.VmWrite(Vmcs.GuestIa32Efer, efer);
+        errors |= Arch.VmWrite(Vmcs.GuestSysenterCs, Arch.ReadMsr(Msr.SysenterCs));
+        errors |= Arch.VmWrite(Vmcs.GuestSysenterEsp, Arch.ReadMsr(Msr.SysenterEsp));
+        errors |= Arch.VmWrite(Vmcs.GuestSysenterEip, Arch.ReadMsr(Msr.SysenterEip));
+        errors |= Arch.VmWrite(Vmcs.GuestDr7, 0x400);
+        errors |= Arch.VmWrite(Vmcs.GuestRflags, 0x2); // interrupts stay off until Linux's own sti
+        errors |= Arch.VmWrite(Vmcs.GuestRip, callerStack[6]);
+        errors |= Arch.VmWrite(Vmcs.GuestRsp, (ulong)(callerStack + 7));
+        errors |= Arch.VmWrite(Vmcs.GuestActivityState, 0);
+        errors |= Arch.VmWrite(Vmcs.GuestInterruptibility, 0);
+
+        // The registers Linux expects back: entry() returns 0, callee-saved as pushed.
+        ulong* guest = cpu->GuestRegisters;
+        for (int i = 0; i < 16; i++)
+            guest[i] = 0;
+        guest[X86Registers.R15] = callerStack[0];
+        guest[X86Registers.R14] = callerStack[1];
+        guest[X86Registers.R13] = callerStack[2];
+        guest[X86Registers.R12] = callerStack[3];
+        guest[X86Registers.Rbx] = callerStack[4];
+        guest[X86Registers.Rbp] = callerStack[5];
+        return errors == 0 ? 0 : Errno.EIO;
+    }
+}
+
+/// <summary>Indices of the guest registers in <see cref="PerCpu.GuestRegisters"/> (vmx.S order).</summary>
+internal static class X86Registers
+{
+    public const int Rax = 0, Rcx = 1, Rdx = 2, Rbx = 3, Rsp = 4, Rbp = 5, Rsi = 6, Rdi = 7;
+    public const int R8 = 8, R9 = 9, R10 = 10, R11 = 11, R12 = 12, R13 = 13, R14 = 14, R15 = 15;
+}

@@ -1,0 +1,62 @@
+namespace Jailhouse.Tests.Hypervisor;
+
+/// <summary>`jailhouse hypervisor link` on bad input: a clear message, exit 1, nothing left behind; and the header check.</summary>
+[Collection("console")]
+public sealed class HypervisorLinkCliTests : TempDirectoryTest
+{
+    private static string Source => Path.Combine(Paths.RepositoryRoot, "hypervisor");
+
+    [Fact]
+    public void A_missing_object_names_the_publish_command()
+    {
+        string output = Path.Combine(temp, "out");
+        var (exit, _, stderr) = CliTests.RunCli("hypervisor", "link", "--arch", "arm64", "--source", Source,
+            "--object", Path.Combine(temp, "none.o"), "-o", output);
+        Assert.Equal(1, exit);
+        Assert.Contains("none.o", stderr);
+        Assert.Contains("dotnet publish", stderr);
+        Assert.False(Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any());
+    }
+
+    [Fact]
+    public void An_unknown_architecture_is_an_error()
+    {
+        var (exit, _, stderr) = CliTests.RunCli("hypervisor", "link", "--arch", "riscv", "--source", Source, "-o", Path.Combine(temp, "out"));
+        Assert.Equal(1, exit);
+        Assert.Contains("expected arm64 or x86, found \"riscv\"", stderr);
+    }
+
+    [Fact]
+    public void A_bad_object_fails_in_the_linker_without_output_files()
+    {
+        string bogus = Path.Combine(temp, "bogus.o");
+        File.WriteAllText(bogus, "not an object");
+        string output = Path.Combine(temp, "out");
+        var (exit, _, stderr) = CliTests.RunCli("hypervisor", "link", "--arch", "arm64", "--source", Source, "--object", bogus, "-o", output);
+        Assert.Equal(1, exit);
+        Assert.Contains("ld.lld failed", stderr);
+        Assert.False(File.Exists(Path.Combine(output, "jailhouse.bin")));
+        Assert.False(Directory.Exists(Path.Combine(output, ".link-tmp")));
+    }
+
+    [Fact]
+    public void The_header_check_names_the_field_at_fault()
+    {
+        byte[] image = new byte[8192];
+        "JAILHOUS"u8.CopyTo(image);
+        BitConverter.TryWriteBytes(image.AsSpan(8), 0x3000UL);  // core_size
+        BitConverter.TryWriteBytes(image.AsSpan(16), 0x4000UL); // percpu_size
+        BitConverter.TryWriteBytes(image.AsSpan(24), 0x800UL);  // entry
+        BitConverter.TryWriteBytes(image.AsSpan(32), 0x2000UL); // console page
+        Assert.Equal(0x800UL, Jailhouse.Boot.HypervisorLinker.Check("ok.bin", image).EntryOffset);
+
+        BitConverter.TryWriteBytes(image.AsSpan(24), 0x9000UL);
+        var error = Assert.Throws<ConfigException>(() => Jailhouse.Boot.HypervisorLinker.Check("bad.bin", image));
+        Assert.Contains("entry offset inside the image", error.Message);
+        BitConverter.TryWriteBytes(image.AsSpan(24), 0x800UL);
+        image[48] = 16; // max_cpus must be left to the driver
+        Assert.Throws<ConfigException>(() => Jailhouse.Boot.HypervisorLinker.Check("bad.bin", image));
+        image[0] = (byte)'X';
+        Assert.Contains("JAILHOUS", Assert.Throws<ConfigException>(() => Jailhouse.Boot.HypervisorLinker.Check("bad.bin", image)).Message);
+    }
+}

@@ -1,0 +1,251 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Jailhouse.Boot;
+using Jailhouse.Config.Model;
+
+namespace Jailhouse.Tests.Hypervisor;
+
+/// <summary>
+/// Builds one architecture's hypervisor image once per test class: `dotnet publish` of
+/// hypervisor/ (ILCompiler) and <see cref="HypervisorLinker.Link"/>.
+/// </summary>
+public abstract class HypervisorBuild : IDisposable
+{
+    public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("jailhouse-hv-").FullName;
+    public HypervisorImage Image { get; }
+    public string HypervisorSource { get; } = Path.Combine(Paths.RepositoryRoot, "hypervisor");
+    public string IlcObject { get; }
+
+    protected HypervisorBuild(string arch)
+    {
+        Tool.Ok("dotnet", "publish", Path.Combine(HypervisorSource, "Jailhouse.Hypervisor.csproj"), "-c", "Release",
+            "-r", HypervisorLinker.RuntimeIdentifier(arch), "--nologo", "-v", "q");
+        IlcObject = HypervisorLinker.IlcObject(HypervisorSource, "Release", arch);
+        Image = HypervisorLinker.Link(HypervisorSource, arch, IlcObject, Path.Combine(Directory, arch));
+    }
+
+    public void Dispose()
+    {
+        System.IO.Directory.Delete(Directory, true);
+        GC.SuppressFinalize(this);
+    }
+}
+
+public sealed class Arm64HypervisorBuild() : HypervisorBuild("arm64");
+
+public sealed class X86HypervisorBuild() : HypervisorBuild("x86");
+
+/// <summary>The QEMU test classes publish the same project: one at a time.</summary>
+[CollectionDefinition("hypervisor-build")]
+public sealed class HypervisorBuildCollection;
+
+/// <summary>
+/// The arm64 image in bare-metal QEMU (virt, virtualization=on, GICv3, Cortex-A57): the test
+/// plays the driver's part of the layout (image at the configuration's hypervisor address with
+/// max_cpus and online_cpus filled in, the system configuration behind the per-CPU areas),
+/// loader-arm64.S plays Linux's (hyp stub, entry call at EL1) and then acts as the root cell.
+/// </summary>
+[Collection("hypervisor-build")]
+public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixture<Arm64HypervisorBuild>
+{
+    private const ulong HypervisorBase = 0x7fc00000;
+    private static int runs;
+
+    private string Loader(string name, params string[] symbols) => Loader(name, HypervisorBase, symbols);
+
+    private string Loader(string name, ulong hypervisorBase, params string[] symbols)
+    {
+        string source = Path.Combine(Paths.RepositoryRoot, "tests", "Jailhouse.Tests", "Hypervisor", "loader-arm64.S");
+        string obj = Path.Combine(build.Directory, name + ".o");
+        string elf = Path.Combine(build.Directory, name + ".elf");
+        var arguments = new List<string> { "--defsym", $"HV_BASE=0x{hypervisorBase:x}" };
+        foreach (string symbol in symbols)
+            arguments.AddRange(["--defsym", symbol + "=1"]);
+        Tool.Ok("aarch64-linux-gnu-as", [.. arguments, "-o", obj, source]);
+        Tool.Ok("aarch64-linux-gnu-ld", "-Ttext=0x40000000", "-e", "_start", "-o", elf, obj);
+        return elf;
+    }
+
+    private static byte[] RootCell(bool consolePermitted = true)
+    {
+        var model = HypervisorTestMemory.LoadYaml("configs/qemu-arm64/qemu-arm64.yaml");
+        if (consolePermitted)
+            model.Cell.Flags |= CellFlags.VirtualConsolePermitted;
+        return HypervisorTestMemory.Compile(model);
+    }
+
+    /// <summary>Runs QEMU until <paramref name="until"/> appears in the output (or 20 s pass); returns the output.</summary>
+    private string Run(string loader, byte[] config, string until, uint onlineCpus = 1, ulong hypervisorBase = HypervisorBase)
+    {
+        byte[] image = File.ReadAllBytes(build.Image.BinPath);
+        uint maxCpus = 16; // the root cell's CPU set 0-15, as the driver derives it
+        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(48), maxCpus);
+        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(52), onlineCpus);
+        string imagePath = Path.Combine(build.Directory, $"loaded-{Interlocked.Increment(ref runs)}.bin");
+        string configPath = imagePath + ".cell";
+        File.WriteAllBytes(imagePath, image);
+        File.WriteAllBytes(configPath, config);
+        ulong configAddress = hypervisorBase + build.Image.CoreSize + maxCpus * build.Image.PerCpuSize;
+
+        var info = new ProcessStartInfo("qemu-system-aarch64")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        foreach (string argument in new[]
+        {
+            "-M", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a57", "-smp", onlineCpus.ToString(CultureInfo.InvariantCulture), "-m", "1G", "-nographic",
+            "-kernel", loader,
+            "-device", $"loader,file={imagePath},addr=0x{hypervisorBase:x},force-raw=on",
+            "-device", $"loader,file={configPath},addr=0x{configAddress:x},force-raw=on",
+        })
+            info.ArgumentList.Add(argument);
+        using var qemu = Process.Start(info)!;
+        var output = new StringBuilder();
+        var seen = new ManualResetEventSlim();
+        qemu.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                seen.Set();
+                return;
+            }
+            lock (output)
+                output.Append(e.Data.TrimEnd('\r')).Append('\n');
+            if (e.Data.Contains(until, StringComparison.Ordinal))
+                seen.Set();
+        };
+        qemu.BeginOutputReadLine();
+        bool finished = seen.Wait(TimeSpan.FromSeconds(20));
+        if (!qemu.HasExited)
+            qemu.Kill();
+        qemu.WaitForExit();
+        lock (output)
+        {
+            string text = output.ToString();
+            Assert.True(finished && text.Contains(until, StringComparison.Ordinal), $"QEMU did not print \"{until}\":\n{text}");
+            return text;
+        }
+    }
+
+    [Fact]
+    public void Enable_runs_csharp_at_el2_and_the_root_cell_continues_under_stage_2()
+    {
+        string output = Run(Loader("loader"), RootCell(), "loader: done");
+        string[] expected =
+        [
+            "loader: calling the hypervisor entry",
+            "Jailhouse hypervisor in C# (arm64, board qemu-arm64) initializing",
+            "System configuration: root cell \"qemu-arm64\", 16 CPUs, 12 memory regions",
+            $"Hypervisor memory: 0x7fc00000 + 0x400000, core 0x{build.Image.CoreSize:x}, online CPUs 1",
+            "CPU 0 activated",
+            "loader: entry returned 0000000000000000",
+            "loader: cpu 0 state 0000000000000000",
+            "loader: cell 0 state 0000000000000000",
+            "loader: cell 5 state fffffffffffffffe",           // -ENOENT
+            "loader: cells 0000000000000001",
+            "hello from the root cell via hypercall",           // printed by the hypervisor, one putc each
+            "loader: putc 0000000000000000",
+            "loader: console Jailhouse hypervisor in C# (arm64, board qemu-arm64) initializing", // the console page, read by the root cell
+            "loader: hypercalls 000000000000002c",              // 5 + 39 characters, this query is the 45th
+            "loader: unknown hypercall ffffffffffffffda",       // -ENOSYS
+            "Hypervisor disabled on CPU 0",
+            "loader: disable 0000000000000000",
+            "loader: after disable 000000000badca11",           // Linux's stub owns EL2 again
+            "loader: done",
+        ];
+        int position = 0;
+        foreach (string line in expected)
+        {
+            int found = output.IndexOf(line + "\n", position, StringComparison.Ordinal);
+            Assert.True(found >= 0, $"expected \"{line}\" after position {position} in:\n{output}");
+            position = found + line.Length;
+        }
+        Assert.Contains("Root cell stage 2: root table at 0x7fc", output);
+        // Everything printed up to the tail query went to the console page too (without the UART's CRs).
+        int printed = output[output.IndexOf("\nJailhouse hypervisor", StringComparison.Ordinal)..output.IndexOf("loader: console tail", StringComparison.Ordinal)]
+            .Split('\n').Where(line => !line.StartsWith("loader:", StringComparison.Ordinal)).Sum(line => line.Length + 1) - 1;
+        Assert.Contains($"loader: console tail {printed:x16}\n", output);
+    }
+
+    [Fact]
+    public void Two_cpus_meet_in_entry_and_both_return_as_root_cell_cpus()
+    {
+        string output = Run(Loader("smp", "SECOND_CPU"), RootCell(), "loader: done", onlineCpus: 2);
+        Assert.Contains("online CPUs 2\n", output);
+        Assert.Contains("CPU 0 activated\n", output);
+        Assert.Contains("CPU 1 activated\n", output);
+        Assert.Contains("loader: entry returned 0000000000000000\n", output);
+        Assert.Contains("loader: cpu 1 entry returned 0000000000000000\n", output);
+        Assert.Contains("loader: cpu 1 state 0000000000000000\n", output);
+        // Global setup ran once: one banner, one stage-2 build.
+        Assert.Single(output.Split('\n'), line => line.StartsWith("Root cell stage 2:", StringComparison.Ordinal));
+        Assert.Contains("loader: after disable 000000000badca11\n", output);
+    }
+
+    [Fact]
+    public void The_root_cell_sees_an_empty_read_only_shadow_of_hypervisor_memory()
+    {
+        string output = Run(Loader("probe", "PROBE_HYPERVISOR_MEMORY"), RootCell(), "stopped");
+        // The header starts with "JAILHOUS"; the root cell reads the empty page instead.
+        Assert.Contains("loader: hypervisor memory reads 0000000000000000\n", output);
+        Assert.Contains("Unhandled trap: EC 0x24", output);                  // data abort from EL1 on the write
+        Assert.Contains("guest-physical 0x7fc00000\n", output);
+        Assert.DoesNotContain("hypervisor memory was writable", output);
+    }
+
+    [Fact]
+    public void Putc_without_the_cells_permission_is_refused()
+    {
+        string output = Run(Loader("loader"), RootCell(consolePermitted: false), "loader: done");
+        Assert.Contains("loader: putc ffffffffffffffff\n", output);          // -EPERM
+        Assert.DoesNotContain("hello from the root cell", output);
+    }
+
+    [Fact]
+    public void A_broken_configuration_fails_entry_and_hands_el2_back()
+    {
+        byte[] config = RootCell();
+        config[6] = 13; // revision
+        string output = Run(Loader("loader"), config, "loader: done");
+        Assert.Contains("invalid system configuration\n", output);
+        Assert.Contains("loader: entry returned ffffffffffffffea\n", output); // -EINVAL
+        Assert.Contains("loader: after failure 000000000badca11\n", output);
+    }
+
+    [Fact]
+    public void Hypervisor_memory_off_a_2_MiB_boundary_is_refused_before_el2_is_touched()
+    {
+        var model = HypervisorTestMemory.LoadYaml("configs/qemu-arm64/qemu-arm64.yaml");
+        model.System!.HypervisorMemory.PhysStart = 0x7fd00000;
+        model.System.HypervisorMemory.Size = 0x300000;
+        string output = Run(Loader("loader-7fd", 0x7fd00000), HypervisorTestMemory.Compile(model), "loader: done", hypervisorBase: 0x7fd00000);
+        Assert.Contains("loader: entry returned ffffffffffffffea\n", output);
+        Assert.Contains("loader: after failure 000000000badca11\n", output);
+        Assert.DoesNotContain("Jailhouse hypervisor in C#", output);
+    }
+
+    [Fact]
+    public void Linking_again_gives_the_same_bytes_and_the_header_matches_the_symbols()
+    {
+        var again = HypervisorLinker.Link(build.HypervisorSource, "arm64", build.IlcObject, Path.Combine(build.Directory, "again"));
+        Assert.Equal(File.ReadAllBytes(build.Image.BinPath), File.ReadAllBytes(again.BinPath));
+        Assert.Equal(File.ReadAllBytes(build.Image.ElfPath), File.ReadAllBytes(again.ElfPath));
+
+        var symbols = Tool.Stdout("aarch64-linux-gnu-nm", build.Image.ElfPath)
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(' '))
+            .Where(parts => parts.Length == 3)
+            .ToDictionary(parts => parts[2], parts => Convert.ToUInt64(parts[0], 16));
+        ulong start = symbols["hypervisor_header"];
+        Assert.Equal(0xffffc0200000UL, start);
+        Assert.Equal(symbols["arch_entry"] - start, build.Image.EntryOffset);
+        Assert.Equal(symbols["__page_pool"] - start, build.Image.CoreSize);
+        Assert.Equal(symbols["__console_page"] - start, build.Image.ConsolePageOffset);
+        Assert.Equal(0UL, symbols["hyp_vectors"] & 0x7ff);                    // VBAR_EL2 needs 2 KiB alignment
+        Assert.True(build.Image.Size < 64 * 1024, $"image {build.Image.Size} bytes");
+    }
+}

@@ -1,0 +1,74 @@
+using Jailhouse.Config.Binary;
+using Jailhouse.Config.Model;
+using HvSystemConfig = Jailhouse.Hypervisor.SystemConfig;
+
+namespace Jailhouse.Tests.Hypervisor;
+
+/// <summary>The hypervisor's in-place view of a system configuration against the build's own reader, on every upstream system configuration.</summary>
+public sealed unsafe class SystemConfigViewTests
+{
+    public static TheoryData<string> SystemConfigurations()
+    {
+        var data = new TheoryData<string>();
+        foreach (string file in Paths.ReferenceFiles())
+            if (File.ReadAllBytes(file).AsSpan().StartsWith("JHSYS"u8))
+                data.Add(Path.GetRelativePath(Paths.ReferenceCells, file));
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(SystemConfigurations))]
+    public void View_agrees_with_the_configuration_reader(string name)
+    {
+        byte[] bytes = File.ReadAllBytes(Path.Combine(Paths.ReferenceCells, name));
+        var model = ConfigBinaryReader.Read(bytes, name, out _);
+        using var memory = new HypervisorTestMemory(bytes, 1);
+        var view = memory.View;
+        byte arch = (byte)model.Architecture;
+
+        Assert.Equal(0, view.Check(arch, (ulong)bytes.Length));
+        Assert.Equal((ulong)bytes.Length, view.Size);
+        Assert.Equal(model.System!.HypervisorMemory.PhysStart, view.HypervisorPhys);
+        Assert.Equal(model.System.HypervisorMemory.Size, view.HypervisorSize);
+        Assert.Equal(model.System.DebugConsole.Address, view.DebugConsoleAddress);
+        Assert.Equal((ushort)model.System.DebugConsole.Type, view.DebugConsoleType);
+        Assert.Equal(model.Cell.Name, new string((sbyte*)view.RootCellName));
+        Assert.Equal((uint)model.Cell.Cpus.Count, view.CpuCount);
+        Assert.Equal((uint)(model.Cell.Cpus.Max + 1), view.MaxCpuId);
+        Assert.Equal((uint)model.Cell.Flags, view.RootCellFlags);
+        Assert.Equal((uint)model.Cell.MemoryRegions.Count, view.MemoryRegionCount);
+        if (model.Architecture != Architecture.X86)
+        {
+            var arm = model.System.Platform.Arm!;
+            Assert.Equal((arm.GicVersion, arm.GicdBase, arm.GiccBase, arm.GicrBase), (view.ArmGicVersion, view.ArmGicdBase, view.ArmGiccBase, view.ArmGicrBase));
+        }
+        for (int i = 0; i < model.Cell.MemoryRegions.Count; i++)
+        {
+            var expected = model.Cell.MemoryRegions[i];
+            var actual = view.MemoryRegion((uint)i);
+            Assert.Equal((expected.PhysStart, expected.VirtStart, expected.Size, (ulong)expected.Flags), (actual.Phys, actual.Virt, actual.Size, actual.Flags));
+        }
+    }
+
+    [Fact]
+    public void Check_refuses_wrong_signature_revision_architecture_and_truncation()
+    {
+        byte[] good = HypervisorTestMemory.CompileYaml("configs/qemu-arm64/qemu-arm64.yaml");
+        int Check(Action<byte[]> corrupt, ulong? length = null, byte arch = HvSystemConfig.ArchArm64)
+        {
+            byte[] bytes = (byte[])good.Clone();
+            corrupt(bytes);
+            using var memory = new HypervisorTestMemory(bytes, 1);
+            return memory.View.Check(arch, length ?? (ulong)bytes.Length);
+        }
+        Assert.Equal(0, Check(_ => { }));
+        Assert.Equal(Jailhouse.Hypervisor.Errno.EINVAL, Check(b => b[0] = (byte)'X'));
+        Assert.Equal(Jailhouse.Hypervisor.Errno.EINVAL, Check(b => b[6] = 13));
+        Assert.Equal(Jailhouse.Hypervisor.Errno.EINVAL, Check(_ => { }, arch: HvSystemConfig.ArchX86));
+        Assert.Equal(Jailhouse.Hypervisor.Errno.EINVAL, Check(_ => { }, length: (ulong)good.Length - 1));
+        // A huge memory-region count must not wrap the size computation.
+        Assert.Equal(Jailhouse.Hypervisor.Errno.EINVAL, Check(b => BitConverter.TryWriteBytes(b.AsSpan(356 + 52), uint.MaxValue)));
+        // An unterminated root cell name.
+        Assert.Equal(Jailhouse.Hypervisor.Errno.EINVAL, Check(b => b.AsSpan(356 + 8, 32).Fill((byte)'a')));
+    }
+}

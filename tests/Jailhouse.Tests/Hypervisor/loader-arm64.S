@@ -1,0 +1,320 @@
+/*
+ * Test loader for the arm64 hypervisor in bare-metal QEMU (virt, virtualization=on): it plays
+ * Linux's part of the entry contract. QEMU starts it at EL2; it installs a hyp stub that
+ * answers HVC_SET_VECTORS like Linux's (x0 = 0: VBAR_EL2 = x1; anything else: 0xbadca11),
+ * tells the hypervisor header where that stub is, drops to EL1 with the MMU off and calls
+ * entry(0) at HV_BASE + header.entry. QEMU's loader devices have placed the image (with
+ * max_cpus/online_cpus filled in by the test) and the system configuration.
+ *
+ * Back at EL1 it prints entry()'s result, then, if the hypervisor is on, issues hypercalls
+ * (hvc #0x4a48) and prints each result; with PROBE_HYPERVISOR_MEMORY it reads hypervisor
+ * memory instead, which stage 2 must refuse. Output lines start with "loader:".
+ *
+ * Assemble with --defsym HV_BASE=<physical address of the image>.
+ */
+	.equ	UART, 0x09000000
+	.equ	HEADER_ENTRY, 24
+	.equ	HEADER_CONSOLE_PAGE, 32
+	.equ	HEADER_HYP_VECTORS, 64
+	.equ	HEADER_HYP_ABI, 72
+	.equ	HVC_STUB_ERR, 0xbadca11
+
+	.text
+	.globl	_start
+_start:
+	mrs	x19, mpidr_el1
+	and	x19, x19, #0xff			/* CPU number (Aff0) */
+.ifdef SECOND_CPU
+	cbnz	x19, 1f
+	/* PSCI CPU_ON from EL2: CPU 1 starts here too, at EL2 */
+	ldr	w0, =0xc4000003
+	mov	x1, #1
+	adr	x2, _start
+	mov	x3, #0
+	smc	#0
+1:
+.endif
+	ldr	x0, =stub_vectors
+	msr	vbar_el2, x0
+	ldr	x1, =HV_BASE
+	str	x0, [x1, #HEADER_HYP_VECTORS]
+	mov	w0, #1				/* HYP_STUB_ABI_OPCODE: Linux >= 4.12 */
+	str	w0, [x1, #HEADER_HYP_ABI]
+	/* the console page's physical address, for reading it as the root cell later */
+	ldr	x2, [x1, #HEADER_CONSOLE_PAGE]
+	add	x2, x2, x1
+	adr	x3, console_page
+	str	x2, [x3]
+
+	mov	x0, #(1 << 31)			/* EL1 is AArch64, no traps */
+	msr	hcr_el2, x0
+	mov	x0, #0x33ff
+	msr	cptr_el2, x0
+	mov	x0, #(3 << 20)			/* FP/SIMD at EL1 */
+	msr	cpacr_el1, x0
+	ldr	x0, =0x30d00800			/* SCTLR_EL1: MMU and caches off */
+	msr	sctlr_el1, x0
+	mov	x0, #0x3c5			/* EL1h, interrupts masked */
+	msr	spsr_el2, x0
+	adr	x0, el1_main
+	msr	elr_el2, x0
+	isb
+	eret
+
+el1_main:
+	ldr	x0, =stack_top
+	sub	x0, x0, x19, lsl #12		/* 4 KiB of stack per CPU */
+	mov	sp, x0
+	cbnz	x19, 1f
+	adr	x0, msg_enter
+	bl	puts
+1:
+	ldr	x9, =HV_BASE
+	ldr	x10, [x9, #HEADER_ENTRY]
+	add	x10, x9, x10
+	mov	x0, x19				/* cpu_id */
+	blr	x10
+	cbz	x19, 2f
+	/* CPU 1: report the result to CPU 0 and idle as a root-cell CPU */
+	adr	x1, cpu1_result
+	str	x0, [x1]
+	dsb	sy
+	sev
+3:	wfe
+	b	3b
+2:	mov	x20, x0
+	adr	x0, msg_returned
+	mov	x1, x20
+	bl	put_result
+.ifdef SECOND_CPU
+	adr	x1, cpu1_result
+4:	ldr	x0, [x1]
+	cmn	x0, #1				/* still the initial -1? */
+	b.ne	5f
+	wfe
+	b	4b
+5:	mov	x1, x0
+	adr	x0, msg_cpu1_returned
+	bl	put_result
+	/* CPU get info (7): state of CPU 1 */
+	mov	x0, #7
+	mov	x1, #1
+	mov	x2, #0
+	hvc	#0x4a48
+	mov	x1, x0
+	adr	x0, msg_cpu1_state
+	bl	put_result
+.endif
+	cbnz	x20, after_failure
+
+.ifdef PROBE_HYPERVISOR_MEMORY
+	ldr	x9, =HV_BASE
+	ldr	x1, [x9]			/* reads the empty page, not the header */
+	adr	x0, msg_probe_read
+	bl	put_result
+	ldr	x9, =HV_BASE
+	str	xzr, [x9]			/* must trap: read-only to the root cell */
+	adr	x0, msg_probe_written
+	bl	puts
+	b	done
+.endif
+
+	/* CPU get info (7): state of CPU 0 */
+	mov	x0, #7
+	mov	x1, #0
+	mov	x2, #0
+	hvc	#0x4a48
+	mov	x1, x0
+	adr	x0, msg_cpu_state
+	bl	put_result
+
+	/* Cell get state (6): root cell, then an unknown cell */
+	mov	x0, #6
+	mov	x1, #0
+	hvc	#0x4a48
+	mov	x1, x0
+	adr	x0, msg_cell_state
+	bl	put_result
+	mov	x0, #6
+	mov	x1, #5
+	hvc	#0x4a48
+	mov	x1, x0
+	adr	x0, msg_cell5_state
+	bl	put_result
+
+	/* Hypervisor get info (5): number of cells */
+	mov	x0, #5
+	mov	x1, #4
+	hvc	#0x4a48
+	mov	x1, x0
+	adr	x0, msg_cells
+	bl	put_result
+
+	/* Debug console putc (8), one character per call */
+	adr	x20, msg_via_hypercall
+1:	ldrb	w1, [x20], #1
+	cbz	w1, 2f
+	mov	x0, #8
+	hvc	#0x4a48
+	mov	x21, x0
+	b	1b
+2:	adr	x0, msg_putc
+	mov	x1, x21
+	bl	put_result
+
+	/* The hypervisor's console page: tail, then the first line after the leading newline */
+	adr	x0, console_page
+	ldr	x20, [x0]
+	ldr	w1, [x20, #4]
+	adr	x0, msg_console_tail
+	bl	put_result
+	adr	x0, msg_console
+	bl	puts
+	add	x20, x20, #9			/* busy, tail, the leading '\n' */
+	ldr	x1, =UART
+6:	ldrb	w2, [x20], #1
+	cmp	w2, #'\n'
+	b.eq	8f
+7:	ldr	w3, [x1, #0x18]
+	tbnz	w3, #5, 7b
+	str	w2, [x1]
+	b	6b
+8:	adr	x0, msg_newline
+	bl	puts
+
+	/* CPU get info: hypercall statistic (1000 + 3) */
+	mov	x0, #7
+	mov	x1, #0
+	mov	x2, #1003
+	hvc	#0x4a48
+	mov	x1, x0
+	adr	x0, msg_hypercalls
+	bl	put_result
+
+	/* an unknown code */
+	mov	x0, #99
+	hvc	#0x4a48
+	mov	x1, x0
+	adr	x0, msg_unknown
+	bl	put_result
+
+	/* Disable (0), then a hypercall reaches the stub again */
+	mov	x0, #0
+	hvc	#0x4a48
+	mov	x1, x0
+	adr	x0, msg_disable
+	bl	put_result
+	mov	x0, #6
+	mov	x1, #0
+	hvc	#0x4a48
+	mov	x1, x0
+	adr	x0, msg_after
+	bl	put_result
+
+	b	done
+
+	/* After a failed entry EL2 must belong to the stub again. */
+after_failure:
+	mov	x0, #6
+	mov	x1, #0
+	hvc	#0x4a48
+	mov	x1, x0
+	adr	x0, msg_after_failure
+	bl	put_result
+
+done:
+	adr	x0, msg_done
+	bl	puts
+	ldr	w0, =0x84000008			/* PSCI SYSTEM_OFF: QEMU exits */
+	smc	#0
+3:	wfi
+	b	3b
+
+/* puts(x0 = NUL-terminated string); clobbers x0-x3 */
+puts:
+	ldr	x1, =UART
+4:	ldrb	w2, [x0], #1
+	cbz	w2, 6f
+5:	ldr	w3, [x1, #0x18]
+	tbnz	w3, #5, 5b
+	str	w2, [x1]
+	b	4b
+6:	ret
+
+/* put_result(x0 = label, x1 = value): "<label>0x<hex>\n"; clobbers x0-x7 */
+put_result:
+	mov	x7, x30
+	mov	x6, x1
+	bl	puts
+	ldr	x1, =UART
+	mov	x4, #60
+7:	lsr	x2, x6, x4
+	and	x2, x2, #0xf
+	cmp	x2, #10
+	add	x3, x2, #'0'
+	add	x5, x2, #('a' - 10)
+	csel	x2, x3, x5, lo
+8:	ldr	w3, [x1, #0x18]
+	tbnz	w3, #5, 8b
+	str	w2, [x1]
+	subs	x4, x4, #4
+	b.pl	7b
+	adr	x0, msg_newline
+	bl	puts
+	ret	x7
+
+/* Linux's hyp stub, as far as Jailhouse uses it */
+	.balign	2048
+stub_vectors:
+	.rept	8
+	.balign	128
+	b	.
+	.endr
+	.balign	128			/* synchronous from EL1 */
+	b	stub_hvc
+	.rept	7
+	.balign	128
+	b	.
+	.endr
+stub_hvc:
+	cbnz	x0, 9f
+	msr	vbar_el2, x1
+	mov	x0, #0
+	eret
+9:	ldr	x0, =HVC_STUB_ERR
+	eret
+
+	.ltorg
+msg_enter:		.asciz	"loader: calling the hypervisor entry\n"
+msg_returned:		.asciz	"loader: entry returned "
+msg_probe_read:		.asciz	"loader: hypervisor memory reads "
+msg_probe_written:	.asciz	"loader: hypervisor memory was writable\n"
+msg_console_tail:	.asciz	"loader: console tail "
+msg_console:		.asciz	"loader: console "
+msg_cpu_state:		.asciz	"loader: cpu 0 state "
+msg_cell_state:		.asciz	"loader: cell 0 state "
+msg_cell5_state:	.asciz	"loader: cell 5 state "
+msg_cells:		.asciz	"loader: cells "
+msg_via_hypercall:	.asciz	"hello from the root cell via hypercall\n"
+msg_putc:		.asciz	"loader: putc "
+msg_hypercalls:		.asciz	"loader: hypercalls "
+msg_unknown:		.asciz	"loader: unknown hypercall "
+msg_disable:		.asciz	"loader: disable "
+msg_after:		.asciz	"loader: after disable "
+msg_after_failure:	.asciz	"loader: after failure "
+msg_cpu1_returned:	.asciz	"loader: cpu 1 entry returned "
+msg_cpu1_state:		.asciz	"loader: cpu 1 state "
+msg_done:		.asciz	"loader: done\n"
+msg_newline:		.asciz	"\n"
+
+	.data
+	.balign	8
+cpu1_result:
+	.quad	-1
+console_page:
+	.quad	0
+
+	.bss
+	.balign	16
+	.space	8192
+stack_top:
