@@ -151,7 +151,7 @@ struct jh_virt_console {
 extern const char *const jailhouse_arch_name;
 extern const __u8 jailhouse_arch_config_id;
 int jailhouse_arch_check(void);
-void jailhouse_arch_prepare(struct jh_header *header);
+int jailhouse_arch_prepare(struct jh_header *header);
 void *jailhouse_arch_map(phys_addr_t phys, size_t size);
 void jailhouse_arch_unmap(void *virt);
 void jailhouse_arch_flush(void *virt, size_t size);

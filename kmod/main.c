@@ -40,6 +40,7 @@ struct jh_cpu_call {
 	struct jh_header *header;
 	phys_addr_t header_phys;
 	atomic_t done;
+	unsigned int cpus;
 	int error;
 };
 
@@ -80,6 +81,7 @@ static int jh_on_every_cpu(smp_call_func_t fn, struct jh_cpu_call *call)
 	cpus_read_lock();
 	preempt_disable();
 	cpus = num_online_cpus();
+	call->cpus = cpus;
 	if (call->header) {
 		/* Known only now; the hypervisor reads it with caches off. */
 		call->header->online_cpus = cpus;
@@ -277,7 +279,11 @@ static int jh_cmd_enable(const void __user *arg)
 	cpumask_and(&root->cpus_assigned, &root->cpus_assigned,
 		    cpu_online_mask);
 
-	jailhouse_arch_prepare(header);
+	err = jailhouse_arch_prepare(header);
+	if (err) {
+		kobject_put(&root->kobj);
+		goto out_release_memory;
+	}
 	jailhouse_arch_flush(hypervisor_mem, hv_mem->size);
 	call.header = header;
 	call.header_phys = hv_mem->phys_start;
@@ -298,7 +304,8 @@ static int jh_cmd_enable(const void __user *arg)
 	__module_get(THIS_MODULE);
 	mutex_unlock(&jailhouse_lock);
 	kvfree(config);
-	pr_info("enabled: hypervisor running on %u CPUs\n", header->online_cpus);
+	/* Not header->online_cpus: the root cell now sees an empty page there. */
+	pr_info("enabled: hypervisor running on %u CPUs\n", call.cpus);
 	return 0;
 
 out_release_memory:

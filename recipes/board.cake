@@ -29,11 +29,19 @@ void AssembleBoard(string name)
     if (publishedClis.Add(rid))
         PublishNativeCli(rid);
     BuildKernelModule(info["debian-arch"]);
-    Jailhouse("board", "assemble", BoardFile(name).FullPath,
+    var arguments = new List<string> { "board", "assemble", BoardFile(name).FullPath,
         "--artifacts", BoardArtifacts(name).FullPath,
         "--cli", NativeCli(rid).FullPath,
         "--kmod", KernelModule(info["debian-arch"]).FullPath,
-        "--repository", RepositoryRoot.FullPath);
+        "--repository", RepositoryRoot.FullPath };
+    // arm64 boards carry our hypervisor, built with their parameters, as /lib/firmware/jailhouse.bin
+    // (x86 stops at VMX under TCG and has no disable path yet: its images carry none).
+    if (info["debian-arch"] == "arm64")
+    {
+        BuildHypervisor("arm64", "linux-arm64", name);
+        arguments.AddRange(new[] { "--hypervisor", HypervisorImage("arm64").FullPath });
+    }
+    Jailhouse(arguments.ToArray());
 }
 
 void BuildImages(string name) =>
@@ -62,7 +70,7 @@ Task("Boot")
     });
 
 Task("Assemble")
-    .Description("Kernel, initramfs (busybox, glibc, the NativeAOT CLI, jailhouse.ko, the cells) and GRUB for --board.")
+    .Description("Kernel, initramfs (busybox, glibc, the NativeAOT CLI, jailhouse.ko, jailhouse.bin on arm64, the cells) and GRUB for --board.")
     .IsDependentOn("Configs")
     .Does(() => AssembleBoard(board));
 

@@ -18,7 +18,8 @@ Task("Configs")
     });
 
 /// The system configuration is configs/<board>/<board>.yaml; the other files are its cells,
-/// checked one at a time with it (upstream's demos are alternatives, not one set).
+/// checked one at a time with it (upstream's demos are alternatives, not one set). Further system
+/// configurations (a top-level `system:` key, e.g. qemu-arm64-gicv2.yaml) are checked on their own.
 void CheckBoardConfigs(string name, List<FilePath> files)
 {
     var system = files.FirstOrDefault(f => f.GetFilenameWithoutExtension().ToString() == name);
@@ -26,6 +27,10 @@ void CheckBoardConfigs(string name, List<FilePath> files)
         return;
     var board = MakeAbsolute(new FilePath($"bsp/{name}/board.yaml"));
     var reservation = FileExists(board) ? new[] { "--board", board.FullPath } : new string[0];
-    foreach (var cell in files.Where(f => f.FullPath != system.FullPath).Select(f => new[] { f.FullPath }).Prepend(new string[0]))
+    bool IsSystem(FilePath f) => System.IO.File.ReadLines(f.FullPath).Any(l => l.StartsWith("system:", StringComparison.Ordinal));
+    var others = files.Where(f => f.FullPath != system.FullPath).ToList();
+    foreach (var cell in others.Where(f => !IsSystem(f)).Select(f => new[] { f.FullPath }).Prepend(new string[0]))
         Jailhouse(new[] { "config", "check", system.FullPath }.Concat(cell).Concat(reservation).ToArray());
+    foreach (var alternative in others.Where(IsSystem))
+        Jailhouse(new[] { "config", "check", alternative.FullPath }.Concat(reservation).ToArray());
 }

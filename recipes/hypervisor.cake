@@ -2,20 +2,24 @@
 // runtime) into one object with the board's parameters, then `jailhouse hypervisor link`
 // assembles the entry code and links artifacts/hypervisor/<arch>/jailhouse.{bin,elf}.
 
-/// The board whose parameters an architecture's image gets: --board if it is of that
-/// architecture, else the QEMU board.
-string HypervisorBoard(string arch)
+/// The board whose parameters an architecture's image gets: the given board (default --board)
+/// if it is of that architecture, else the QEMU board.
+string HypervisorBoard(string arch, string forBoard = null)
 {
-    var yaml = System.IO.File.ReadAllLines($"bsp/{board}/board.yaml");
-    return yaml.Any(line => line.Trim() == $"arch: {arch}") ? board : arch == "arm64" ? "qemu-arm64" : "qemu-x86";
+    forBoard ??= board;
+    var yaml = System.IO.File.ReadAllLines($"bsp/{forBoard}/board.yaml");
+    return yaml.Any(line => line.Trim() == $"arch: {arch}") ? forBoard : arch == "arm64" ? "qemu-arm64" : "qemu-x86";
 }
 
-void BuildHypervisor(string arch, string rid)
+/// artifacts/hypervisor/<arch>/jailhouse.bin, what board assembly puts into /lib/firmware.
+FilePath HypervisorImage(string arch) => ArtifactsRoot.CombineWithFilePath($"hypervisor/{arch}/jailhouse.bin");
+
+void BuildHypervisor(string arch, string rid, string forBoard = null)
 {
     var output = ArtifactsRoot.Combine($"hypervisor/{arch}");
     EnsureDirectoryExists(output);
     var parameters = output.CombineWithFilePath("BoardParameters.cs");
-    string boardName = HypervisorBoard(arch);
+    string boardName = HypervisorBoard(arch, forBoard);
     Jailhouse("boot", "params", "--board", $"bsp/{boardName}/board.yaml", "--format", "csharp", "-o", parameters.FullPath);
     var watch = System.Diagnostics.Stopwatch.StartNew();
     DotNetPublish("hypervisor/Jailhouse.Hypervisor.csproj", new DotNetPublishSettings

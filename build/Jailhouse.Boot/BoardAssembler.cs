@@ -33,7 +33,8 @@ public sealed class BoardAssembler(BoardDescription board, string repositoryRoot
     private string Artifact(params string[] parts) => Path.Combine([artifactsDirectory, .. parts]);
 
     /// <param name="kernelModule">jailhouse.ko built for the pinned kernel (`jailhouse kmod build`), or null for none.</param>
-    public void Assemble(string nativeCli, DateTimeOffset timestamp, string? kernelModule = null)
+    /// <param name="hypervisor">jailhouse.bin (hypervisor/, Cake target Hypervisor), or null for none.</param>
+    public void Assemble(string nativeCli, DateTimeOffset timestamp, string? kernelModule = null, string? hypervisor = null)
     {
         var packages = Packages();
         var extracted = packages.ToDictionary(p => p.Key, p => cache.Extract(p.Value, Artifact("packages", p.Value.Name)));
@@ -54,6 +55,9 @@ public sealed class BoardAssembler(BoardDescription board, string repositoryRoot
             Directory.CreateDirectory(extra);
             CopyFile(kernelModule, Path.Combine(extra, "jailhouse.ko"));
         }
+        // Where the driver's request_firmware finds it on `jailhouse enable`.
+        if (hypervisor is not null)
+            CopyFile(hypervisor, Artifact("rootfs", "lib", "firmware", "jailhouse.bin"));
         using (var initrd = new MemoryStream())
         {
             InitramfsBuilder.Write(Artifact("rootfs"), initrd, timestamp);

@@ -45,8 +45,9 @@ internal static class BoardCommands
         var cli = new Option<string>("--cli") { Description = "The NativeAOT jailhouse binary for the board's architecture.", Required = true };
         var repository = new Option<string>("--repository") { Description = "Repository root (recipes/, bsp/common/).", DefaultValueFactory = _ => "." };
         var kmod = new Option<string?>("--kmod") { Description = "jailhouse.ko for the board's kernel (jailhouse kmod build), installed under /lib/modules/KVER/extra/." };
+        var hypervisor = new Option<string?>("--hypervisor") { Description = "jailhouse.bin for the board's architecture (Cake target Hypervisor), installed as /lib/firmware/jailhouse.bin." };
         var command = new Command("assemble", "Extract the pinned kernel, busybox, glibc and GRUB for the board and write kernel/, rootfs/, initrd.img and grub/ into its artifacts.")
-            { boardFile, artifacts, cli, repository, kmod };
+            { boardFile, artifacts, cli, repository, kmod, hypervisor };
         command.SetAction(parse =>
         {
             var board = BoardDescriptionReader.ReadFile(parse.GetRequiredValue(boardFile));
@@ -56,8 +57,11 @@ internal static class BoardCommands
             string? modulePath = parse.GetValue(kmod);
             if (modulePath is not null && !File.Exists(modulePath))
                 throw new ConfigException(new SourceLocation(modulePath, 0, 0), "no kernel module here: build it first (jailhouse kmod build, Cake target Kmod)");
+            string? hypervisorPath = parse.GetValue(hypervisor);
+            if (hypervisorPath is not null && !File.Exists(hypervisorPath))
+                throw new ConfigException(new SourceLocation(hypervisorPath, 0, 0), "no hypervisor image here: build it first (Cake target Hypervisor)");
             new BoardAssembler(board, parse.GetRequiredValue(repository), parse.GetRequiredValue(artifacts), PackageCache.Default())
-                .Assemble(cliPath, Reproducible.Timestamp(), modulePath);
+                .Assemble(cliPath, Reproducible.Timestamp(), modulePath, hypervisorPath);
             Console.WriteLine($"{board.Name}: kernel, initrd.img and GRUB written to {parse.GetRequiredValue(artifacts)}");
             return Program.Success;
         });

@@ -17,6 +17,9 @@ public class ProjectConfigTests
     /// <summary>Boards whose configurations are upstream's: every file must match its reference.</summary>
     private static readonly string[] UpstreamBoards = ["qemu-arm64", "qemu-x86"];
 
+    /// <summary>Our own additions on those boards, which upstream does not have (new names, no reference).</summary>
+    private static readonly string[] OwnConfigs = ["configs/qemu-arm64/qemu-arm64-gicv2.yaml"];
+
     [Theory]
     [MemberData(nameof(YamlFiles))]
     public void CompilesAndMatchesTheReferenceOfTheSameName(string yamlFile)
@@ -30,7 +33,7 @@ public class ProjectConfigTests
         string arch = Names.Architecture.FormatValue((ulong)model.Architecture);
         string reference = Path.Combine(Paths.ReferenceCells, arch, Path.GetFileNameWithoutExtension(yamlFile) + ".cell");
         string board = yamlFile.Split('/')[1];
-        if (UpstreamBoards.Contains(board))
+        if (UpstreamBoards.Contains(board) && !OwnConfigs.Contains(yamlFile))
             Assert.True(File.Exists(reference), $"no reference file {reference} for {yamlFile}");
         if (File.Exists(reference))
             Assert.Equal(File.ReadAllBytes(reference), bytes);

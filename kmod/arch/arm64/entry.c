@@ -1,21 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * arm64: into the hypervisor through Linux's hyp stub, which stays at EL2
- * when the kernel boots with kvm-arm.mode=none.
+ * arm64: into the hypervisor the way upstream Jailhouse's driver does it,
+ * with Linux's hyp stub at EL2 (the kernel boots with kvm-arm.mode=none).
  *
- * Entering: on every CPU, the stub's HVC_SOFT_RESTART branches at EL2 with
- * the MMU off to the image's entry (physical address of the image plus
- * header->entry) with x0 = CPU number, x1 = physical address of the
- * header, x2 = 0. The hypervisor installs its own vectors, keeps x18-x30
- * and the EL1 state, and returns to EL1 with eret, x0 = 0 or -errno.
- * Hypercalls then are "hvc #0x4a48" with x0 = code, x1/x2 = arguments and
- * the result in x0, as in upstream Jailhouse.
+ * Entering: the driver maps hypervisor memory executable, fills the header's
+ * arm_linux_hyp_vectors (physical address of the stub's vectors) and
+ * arm_linux_hyp_abi, and calls int entry(unsigned int cpu) at
+ * image + header->entry on every CPU at EL1 (AAPCS64, interrupts off). The
+ * entry itself asks the stub to install its vectors (HVC_SET_VECTORS) and
+ * comes back at EL1 as the root cell with 0, or with the same -errno on
+ * every CPU after handing EL2 back to the stub. Hypercalls then are
+ * "hvc #0x4a48" with x0 = code, x1/x2 = arguments and the result in x0.
+ *
+ * The stub's vectors: __hyp_stub_vectors is not exported to modules. While
+ * the stub owns EL2, VBAR_EL2 holds exactly that address, so the driver
+ * reads it at EL2: HVC_SOFT_RESTART branches, MMU off, to a two-instruction
+ * routine ("mrs x0, vbar_el2; eret") in a page of its own.
  */
 #define pr_fmt(fmt) "jailhouse: " fmt
 
+#include <linux/gfp.h>
 #include <linux/io.h>
+#include <linux/preempt.h>
 #include <linux/printk.h>
+#include <linux/string.h>
 #include <asm/cacheflush.h>
+#include <asm/pgtable.h>
+#include <asm/tlbflush.h>
 #include <asm/sysreg.h>
 
 #include "../../driver.h"
@@ -28,6 +39,14 @@
 
 /* The hyp stub ABI of Linux 4.12 and later (x0 = call number). */
 #define JH_HYP_STUB_ABI_OPCODE	1
+
+/* Run at EL2 by the stub's HVC_SOFT_RESTART: return VBAR_EL2 in x0. */
+static const u32 jh_read_vbar_el2[] = {
+	0xd53cc000,	/* mrs x0, vbar_el2 */
+	0xd69f03e0,	/* eret */
+};
+
+typedef int (*jh_entry_fn)(unsigned int cpu);
 
 const char *const jailhouse_arch_name = "arm64";
 const __u8 jailhouse_arch_config_id = 2;
@@ -71,26 +90,110 @@ int jailhouse_arch_check(void)
 	return 0;
 }
 
-void jailhouse_arch_prepare(struct jh_header *header)
+/* The stub's vectors, read from VBAR_EL2 while the stub owns EL2; 0 on failure. */
+static phys_addr_t jh_stub_vectors(void)
 {
-	/* The hypervisor finds the stub's vectors in VBAR_EL2 itself. */
-	header->arm_linux_hyp_vectors = 0;
-	header->arm_linux_hyp_abi = JH_HYP_STUB_ABI_OPCODE;
+	unsigned long page = get_zeroed_page(GFP_KERNEL);
+	unsigned long vectors;
+
+	if (!page)
+		return 0;
+	memcpy((void *)page, jh_read_vbar_el2, sizeof(jh_read_vbar_el2));
+	/* EL2 fetches the routine with its MMU and caches off. */
+	jailhouse_arch_flush((void *)page, sizeof(jh_read_vbar_el2));
+	preempt_disable();
+	vectors = jh_hyp_stub_call(JH_HVC_SOFT_RESTART, virt_to_phys((void *)page),
+				   0, 0);
+	preempt_enable();
+	free_page(page);
+	/* An unknown call would have answered JH_HVC_STUB_ERR: not an address. */
+	if (vectors == JH_HVC_STUB_ERR || (vectors & 0x7ff))
+		return 0;
+	return vectors;
 }
 
+int jailhouse_arch_prepare(struct jh_header *header)
+{
+	phys_addr_t vectors = jh_stub_vectors();
+
+	if (!vectors) {
+		pr_err("enable: cannot find the hyp stub's vectors\n");
+		return -ENODEV;
+	}
+	header->arm_linux_hyp_vectors = vectors;
+	header->arm_linux_hyp_abi = JH_HYP_STUB_ABI_OPCODE;
+	return 0;
+}
+
+/*
+ * Clears PXN in the kernel's translation of [virt, virt + size): ioremap
+ * always maps non-executable (ioremap_page_range applies pgprot_nx), and
+ * nothing exported to modules makes an I/O mapping executable (init_mm,
+ * set_memory_x for ioremap areas, vmap of memory Linux has no pages for).
+ * The walk starts at TTBR1_EL1 (swapper_pg_dir) and reads the tables
+ * through the linear map; the leaves of a fresh vmalloc-area mapping live in
+ * tables Linux allocated at run time, which the linear map keeps writable.
+ * 4 KiB granule, as Debian's arm64 kernels use.
+ */
+#define JH_DESC_VALID		BIT(0)
+#define JH_DESC_TABLE		BIT(1)	/* table (levels 0-2) or page (level 3) */
+#define JH_DESC_PXN		BIT_ULL(53)
+#define JH_DESC_ADDR		GENMASK_ULL(47, 12)
+
+static int jh_make_executable(unsigned long virt, size_t size)
+{
+	unsigned int va_bits = 64 - (read_sysreg(tcr_el1) >> 16 & 0x3f);
+	unsigned int start_level = 4 - DIV_ROUND_UP(va_bits - 12, 9);
+	unsigned long addr = virt, end = virt + size;
+
+	while (addr < end) {
+		u64 table = read_sysreg(ttbr1_el1) & JH_DESC_ADDR;
+		unsigned int level = start_level, shift;
+		u64 *entry, desc;
+
+		for (;;) {
+			shift = 12 + 9 * (3 - level);
+			entry = (u64 *)phys_to_virt(table) +
+				((addr >> shift) & 0x1ff);
+			desc = READ_ONCE(*entry);
+			if (!(desc & JH_DESC_VALID))
+				return -EFAULT;
+			if (level == 3 || !(desc & JH_DESC_TABLE))
+				break;
+			table = desc & JH_DESC_ADDR;
+			level++;
+		}
+		WRITE_ONCE(*entry, desc & ~JH_DESC_PXN);
+		addr = (addr | ((1UL << shift) - 1)) + 1;
+	}
+	dsb(ishst);
+	flush_tlb_kernel_range(virt, end);
+	return 0;
+}
+
+/* Executable: the driver calls the entry through this mapping. */
 void *jailhouse_arch_map(phys_addr_t phys, size_t size)
 {
-	return memremap(phys, size, MEMREMAP_WB);
+	void __iomem *virt = ioremap_prot(phys, size,
+					  pgprot_val(PAGE_KERNEL_EXEC));
+
+	if (virt && jh_make_executable((unsigned long)virt, size)) {
+		pr_err("enable: cannot make the hypervisor memory executable\n");
+		iounmap(virt);
+		return NULL;
+	}
+	return (void __force *)virt;
 }
 
 void jailhouse_arch_unmap(void *virt)
 {
-	memunmap(virt);
+	iounmap((void __iomem __force *)virt);
 }
 
 /*
- * The hypervisor starts with its MMU and caches off: what the driver wrote
- * must reach the point of coherency, and no stale instructions may remain.
+ * The hypervisor's EL2 code starts with its MMU and caches off: what the
+ * driver wrote must reach the point of coherency, and no stale instructions
+ * may remain.
  * dcache_clean_inval_poc is not exported to modules, hence the loop.
  */
 void jailhouse_arch_flush(void *virt, size_t size)
@@ -107,9 +210,9 @@ void jailhouse_arch_flush(void *virt, size_t size)
 int jailhouse_arch_enter(struct jh_header *header, phys_addr_t header_phys,
 			 unsigned int cpu)
 {
-	return (int)jh_hyp_stub_call(JH_HVC_SOFT_RESTART,
-				     header_phys + header->entry, cpu,
-				     header_phys);
+	jh_entry_fn entry = (jh_entry_fn)((u8 *)header + header->entry);
+
+	return entry(cpu);
 }
 
 long jailhouse_arch_call(unsigned long code, unsigned long arg1,

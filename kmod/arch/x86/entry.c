@@ -39,8 +39,9 @@ int jailhouse_arch_check(void)
 	return 0;
 }
 
-void jailhouse_arch_prepare(struct jh_header *header)
+int jailhouse_arch_prepare(struct jh_header *header)
 {
+	return 0;
 }
 
 void *jailhouse_arch_map(phys_addr_t phys, size_t size)

@@ -47,12 +47,12 @@ public partial class KmodBootTests
         Assert.Contains("jailhouse: enable: hypervisor firmware jailhouse.bin not found", console);
         Assert.Contains("jailhouse enable: JAILHOUSE_ENABLE: Invalid argument (EINVAL)", console);
         Assert.Contains("jailhouse: Jailhouse is not enabled", console);
-        // The entry path for real: through the hyp stub, every CPU reached the fixture at EL2
-        // with x1 pointing at the header and online_cpus filled in (once per attempt; QEMU has no
-        // caches to model, so this cannot catch a missing cache clean),
-        // and came back with its -EIO.
+        // The entry path for real: every CPU called the fixture's entry at EL1, which went to EL2
+        // through the hyp stub and found the stub's vectors and online_cpus in the header (once
+        // per attempt; QEMU has no caches to model, so this cannot catch a missing cache clean),
+        // put the stub's vectors back and came back with its -EIO.
         foreach (int cpu in new[] { 0, 1 })
-            Assert.Equal(2, Regex.Count(console, $"jailhouse-test-hv: CPU {cpu} entered at EL2, x1 is the header, online_cpus 2\r?\n"));
+            Assert.Equal(2, Regex.Count(console, $"jailhouse-test-hv: CPU {cpu} entered at EL2, stub vectors known, online_cpus 2\r?\n"));
         Assert.Contains("jailhouse: enable: the hypervisor refused to start (error -5)", console);
         Assert.Contains("jailhouse enable: JAILHOUSE_ENABLE: Input/output error (EIO): the hypervisor refused to start", console);
     }

@@ -1,10 +1,12 @@
 /*
  * Test fixture for the driver's whole life cycle on arm64 (bsp/common/tests/kmod.sh):
- * a "hypervisor" that accepts. Its entry (EL2, MMU off, through Linux's hyp
- * stub) keeps the stub's vectors, installs its own and returns 0; its vectors
- * answer the driver's hypercalls (hvc #0x4a48, x0 = code, x1/x2 arguments):
+ * a "hypervisor" that accepts. Its entry (EL1, called as int entry(cpu) the way
+ * hypervisor/README.md says) finds its physical address in the system
+ * configuration after the per-CPU areas, has Linux's hyp stub install its
+ * vectors (HVC_SET_VECTORS) and returns 0. The vectors answer the driver's
+ * hypercalls (hvc #0x4a48, x0 = code, x1/x2 arguments):
  *
- *   DISABLE (0)         puts the stub's vectors back, 0
+ *   DISABLE (0)         puts the stub's vectors (arm_linux_hyp_vectors) back, 0
  *   CELL_CREATE (1)     1 (the new cell's id)
  *   GET_INFO (5)        100 + x1 (mem_pool_size reads 100, mem_pool_used 101, ...)
  *   anything else       0 (cells "running", CPUs not failed, statistics 0)
@@ -16,6 +18,13 @@
  * in a cell (offline). Only x0-x2 are changed, as the driver's hypercall
  * expects.
  */
+	.equ	CORE_SIZE, 8		/* header offsets */
+	.equ	PERCPU_SIZE, 16
+	.equ	MAX_CPUS, 48
+	.equ	HYP_VECTORS, 64
+	.equ	SYS_HV_PHYS, 12		/* struct jailhouse_system: hypervisor_memory.phys_start */
+	.equ	HVC_SET_VECTORS, 0
+
 	.text
 	.globl	_start
 _start:
@@ -31,19 +40,24 @@ header:
 	.quad	0			/* arm_linux_hyp_vectors */
 	.word	0, 0			/* arm_linux_hyp_abi, padding */
 
-stub_vectors:
-	.quad	0
-
-/* x0 = CPU, x1 = header; the same stub vectors on every CPU. */
+/* EL1, x0 = CPU; the same vectors on every CPU. */
 entry:
-	mrs	x2, vbar_el2
-	adr	x1, stub_vectors
-	str	x2, [x1]
-	adr	x2, vectors
-	msr	vbar_el2, x2
-	isb
+	adr	x10, header
+	ldr	x11, [x10, #CORE_SIZE]
+	ldr	w12, [x10, #MAX_CPUS]
+	ldr	x13, [x10, #PERCPU_SIZE]
+	madd	x11, x12, x13, x11
+	add	x11, x11, x10		/* the system configuration */
+	ldr	w12, [x11, #SYS_HV_PHYS]
+	ldr	w13, [x11, #SYS_HV_PHYS + 4]
+	orr	x11, x12, x13, lsl #32	/* physical address of the header */
+	adr	x1, vectors
+	sub	x1, x1, x10
+	add	x1, x1, x11
+	mov	x0, #HVC_SET_VECTORS
+	hvc	#0
 	mov	x0, #0
-	eret
+	ret
 
 	.balign	2048
 vectors:
@@ -58,6 +72,7 @@ vectors:
 	.balign	0x80
 	.endr
 
+/* EL2, MMU off: adr gives physical addresses. */
 hypercall:
 	mrs	x2, esr_el2
 	lsr	x2, x2, #26
@@ -77,7 +92,8 @@ cell_create:
 	mov	x0, #1
 	eret
 disable:
-	ldr	x2, stub_vectors
+	adr	x2, header
+	ldr	x2, [x2, #HYP_VECTORS]
 	msr	vbar_el2, x2
 	isb
 	mov	x0, #0

@@ -1,25 +1,33 @@
 /*
  * Test fixture for the driver's arm64 entry path (bsp/common/tests/kmod.sh): a
- * "hypervisor" image with a valid Jailhouse header whose entry, reached at EL2
- * with the MMU off through Linux's hyp stub, reports on the PL011 at
- * 0x09000000 (QEMU virt) which CPU came in, at which exception level,
- * whether x1 points at the header and the header's online_cpus as it is in
- * memory (single digit), then returns to EL1 refusing to start
- * (x0 = -EIO). It never takes over EL2, so Linux runs on unchanged.
+ * "hypervisor" image with a valid Jailhouse header whose entry follows the
+ * contract of hypervisor/README.md: called at EL1 as int entry(cpu) through
+ * the driver's mapping, it finds its physical address in the system
+ * configuration (after the per-CPU areas), has Linux's hyp stub install its
+ * vectors (HVC_SET_VECTORS) and traps to EL2 with a second hvc. There, with
+ * the MMU off, it reports on the PL011 at 0x09000000 (QEMU virt) which CPU
+ * came in, at which exception level, whether the header names the stub's
+ * vectors (arm_linux_hyp_vectors, 2 KiB aligned) and the header's online_cpus
+ * as it is in memory (single digit), puts the stub's vectors back and returns
+ * refusing to start (-EIO). A wrong arm_linux_hyp_vectors breaks the next hvc
+ * Linux makes, so a second enable attempt checks it too.
  *
  * CPUs print in turn (CPU n waits until the turn word is n): with the MMU off
  * every access goes to memory, so the word is shared without caches. The
  * online CPUs must therefore be 0..n-1.
- *
- * Entry registers (kmod/README.md): x0 = CPU, x1 = physical address of the
- * header. x18-x30 must survive; x2-x17 may not.
  */
 	.equ	UART_BASE, 0x09000000
 	.equ	UARTDR, 0x00
 	.equ	UARTFR, 0x18
 	.equ	UARTFR_TXFF, 5
 	.equ	EIO, 5
-	.equ	ONLINE_CPUS, 52		/* header offset, filled by the driver */
+	.equ	CORE_SIZE, 8		/* header offsets */
+	.equ	PERCPU_SIZE, 16
+	.equ	MAX_CPUS, 48
+	.equ	ONLINE_CPUS, 52
+	.equ	HYP_VECTORS, 64
+	.equ	SYS_HV_PHYS, 12		/* struct jailhouse_system: hypervisor_memory.phys_start */
+	.equ	HVC_SET_VECTORS, 0
 
 	.text
 	.globl	_start
@@ -33,16 +41,36 @@ header:
 	.quad	0			/* gcov_info_head */
 	.word	0, 0			/* max_cpus, online_cpus: the driver's */
 	.quad	0			/* debug_console_base */
-	.quad	0			/* arm_linux_hyp_vectors */
+	.quad	0			/* arm_linux_hyp_vectors: the driver's */
 	.word	0, 0			/* arm_linux_hyp_abi, padding */
 
 turn:
 	.quad	0
 
+/* EL1, x0 = CPU, x30 = return address (kept: the EL2 part restores it). */
 entry:
-	mov	x16, x30
 	mov	x9, x0
-	mov	x10, x1
+	adr	x10, header
+	ldr	x11, [x10, #CORE_SIZE]
+	ldr	w12, [x10, #MAX_CPUS]
+	ldr	x13, [x10, #PERCPU_SIZE]
+	madd	x11, x12, x13, x11
+	add	x11, x11, x10		/* the system configuration */
+	ldr	w12, [x11, #SYS_HV_PHYS]
+	ldr	w13, [x11, #SYS_HV_PHYS + 4]
+	orr	x11, x12, x13, lsl #32	/* physical address of the header */
+	adr	x1, vectors
+	sub	x1, x1, x10
+	add	x1, x1, x11
+	mov	x0, #HVC_SET_VECTORS
+	hvc	#0
+	hvc	#0			/* into el2 below; comes back with x0 */
+	ret
+
+/* EL2, MMU off, running at the physical address; x9 = CPU. */
+el2:
+	mov	x16, x30
+	adr	x10, header
 	ldr	x15, =UART_BASE
 	adr	x11, turn
 wait_turn:
@@ -60,13 +88,13 @@ wait_turn:
 	lsr	x3, x3, #2
 	add	x3, x3, #'0'
 	bl	putc
-	ldr	x4, [x10]
-	ldr	x5, signature
-	adr	x2, text_header_ok
-	cmp	x4, x5
-	b.eq	1f
-	adr	x2, text_header_bad
-1:	bl	print
+	ldr	x4, [x10, #HYP_VECTORS]
+	adr	x2, text_vectors_ok
+	cbz	x4, 1f
+	tst	x4, #0x7ff
+	b.eq	2f
+1:	adr	x2, text_vectors_bad
+2:	bl	print
 	ldr	w3, [x10, #ONLINE_CPUS]
 	add	x3, x3, #'0'
 	bl	putc
@@ -76,6 +104,9 @@ wait_turn:
 	add	x12, x12, #1
 	str	x12, [x11]
 	dsb	sy
+	ldr	x4, [x10, #HYP_VECTORS]
+	msr	vbar_el2, x4
+	isb
 	mov	x30, x16
 	mov	x0, #-EIO
 	eret
@@ -83,11 +114,11 @@ wait_turn:
 /* print: the NUL-terminated string at x2; putc: the byte in x3. */
 print:
 	mov	x17, x30
-2:	ldrb	w3, [x2], #1
-	cbz	w3, 3f
+3:	ldrb	w3, [x2], #1
+	cbz	w3, 4f
 	bl	putc
-	b	2b
-3:	mov	x30, x17
+	b	3b
+4:	mov	x30, x17
 	ret
 putc:
 	ldr	w4, [x15, #UARTFR]
@@ -95,18 +126,28 @@ putc:
 	str	w3, [x15, #UARTDR]
 	ret
 
-	.balign	8
-signature:
-	.ascii	"JAILHOUS"
 text_cpu:
 	.asciz	"jailhouse-test-hv: CPU "
 text_el:
 	.asciz	" entered at EL"
-text_header_ok:
-	.asciz	", x1 is the header, online_cpus "
-text_header_bad:
-	.asciz	", x1 is NOT the header, online_cpus "
+text_vectors_ok:
+	.asciz	", stub vectors known, online_cpus "
+text_vectors_bad:
+	.asciz	", stub vectors NOT known, online_cpus "
 text_online:
 	.asciz	"\r\n"
 	.balign	8
 	.ltorg
+
+	.balign	2048
+vectors:
+	.rept	8			/* current EL: not expected */
+	b	.
+	.balign	0x80
+	.endr
+	b	el2			/* lower EL, AArch64, synchronous: our second hvc */
+	.balign	0x80
+	.rept	7
+	b	.
+	.balign	0x80
+	.endr

@@ -1,0 +1,65 @@
+#!/bin/sh
+# End to end on arm64: our hypervisor (/lib/firmware/jailhouse.bin) under the image's Linux.
+# jailhouse.ko loads, `jailhouse enable` starts the hypervisor on every CPU with the board's
+# system configuration (the GICv2 one when the device tree has a GICv2), Linux keeps running
+# as the root cell (commands, the timer interrupt on every CPU, work on CPU 1), `jailhouse
+# disable` hands EL2 back, Linux still runs, the module unloads.
+# Each step prints "jailhouse-test: ok STEP" or "jailhouse-test: FAIL STEP ..." and stops.
+ok() { echo "jailhouse-test: ok $*"; }
+fail() { echo "jailhouse-test: FAIL $*"; exit 1; }
+show() { sed 's/^/jailhouse-test: | /'; }
+
+# The arch_timer line of /proc/interrupts: "IRQ: count-cpu0 count-cpu1 ... GICvN ... arch_timer"
+timer_counts() { grep arch_timer /proc/interrupts | head -n 1 | awk '{ for (i = 2; i <= cpus + 1; i++) printf "%s ", $i }' cpus="$1"; }
+# Every CPU's timer count grew between two readings ($1 and $2, space-separated).
+timer_grew() {
+    echo "$1|$2" | awk -F '|' '{ n = split($1, a, " "); split($2, b, " ");
+        for (i = 1; i <= n; i++) if (b[i] + 0 <= a[i] + 0) exit 1 }'
+}
+# Linux alive: a command, the timer ticking on every CPU across a sleep, a process on CPU 1.
+check_linux() {
+    cpus=$(grep -c ^processor /proc/cpuinfo)
+    [ "$(echo alive)" = alive ] || fail "$1: a shell command"
+    before=$(timer_counts "$cpus")
+    sleep 1
+    after=$(timer_counts "$cpus")
+    echo "timer interrupts per CPU: $before-> $after" | show
+    timer_grew "$before" "$after" || fail "$1: the timer interrupt count did not grow on every CPU"
+    last=$((cpus - 1))
+    [ "$(taskset -c "$last" cat /proc/self/stat | cut -d ' ' -f 39)" = "$last" ] ||
+        fail "$1: no process ran on CPU $last"
+    ok "$1: Linux runs on $cpus CPUs"
+}
+
+board=$(cat /etc/jailhouse/board)
+system=/etc/jailhouse/$board.cell
+# QEMU virt's interrupt controller decides the configuration.
+if grep -q "cortex-a15-gic\|gic-400" /proc/device-tree/intc@8000000/compatible 2>/dev/null; then
+    system=/etc/jailhouse/$board-gicv2.cell
+fi
+[ -f /lib/firmware/jailhouse.bin ] || fail "no /lib/firmware/jailhouse.bin in the image"
+[ -f "$system" ] || fail "no system configuration $system"
+echo "system configuration $system" | show
+
+insmod "/lib/modules/$(uname -r)/extra/jailhouse.ko" || fail "insmod"
+ok "insmod"
+check_linux "before enable"
+
+jailhouse enable "$system" >/tmp/out 2>&1 || { show </tmp/out; dmesg | tail -n 5 | show; fail "enable"; }
+[ "$(cat /sys/devices/jailhouse/enabled)" = 1 ] || fail "enabled is not 1"
+ok "enable"
+jailhouse cell list | show
+check_linux "after enable"
+jailhouse console | show
+
+jailhouse disable >/tmp/out 2>&1 || { show </tmp/out; dmesg | tail -n 5 | show; fail "disable"; }
+[ "$(cat /sys/devices/jailhouse/enabled)" = 0 ] || fail "enabled after disable"
+ok "disable"
+check_linux "after disable"
+
+rmmod jailhouse || fail "rmmod"
+ok "rmmod"
+
+dmesg | grep -w -e Oops -e BUG -e WARNING | show
+dmesg | grep -q -w -e Oops -e BUG -e WARNING && fail "the kernel log has an Oops, BUG or WARNING"
+ok "kernel log clean"
