@@ -80,7 +80,8 @@ grep -q "not enabled" /tmp/out || fail "cell list does not say Jailhouse is not 
 ok "cell list disabled"
 
 for cell in /etc/jailhouse/*.cell; do
-    [ "$cell" = "$system" ] && continue
+    # Cell configurations only (qemu-arm64-gicv2.cell is another system configuration).
+    jailhouse config show "$cell" | head -n 1 | grep -q "cell configuration" || continue
     jailhouse cell create "$cell" >/tmp/out 2>&1 && fail "cell create on a disabled system succeeded"
     show </tmp/out
     dmesg | grep -q "jailhouse: cell create: not enabled" || fail "no kernel log line for cell create"
