@@ -23,15 +23,16 @@ public static class QemuBoot
     /// Boots the board's kernel and initramfs directly (-kernel, -initrd, -append; no firmware, GRUB
     /// or disk): the board's machine with the command line its plan gives plus
     /// <paramref name="extraArguments"/>. Seconds faster than the disk boot; what the tests that run
-    /// a script in the image use.
+    /// a script in the image use. <paramref name="machineArguments"/> replaces the board's QEMU
+    /// arguments (machine, CPU, memory), e.g. to boot the same image with another GIC version.
     /// </summary>
     public static Result RunKernel(BoardDescription board, string kernel, string initrd, IEnumerable<string> extraArguments,
-        TimeSpan timeout, Action<string>? onLine = null)
+        TimeSpan timeout, Action<string>? onLine = null, IReadOnlyList<string>? machineArguments = null)
     {
         var qemu = board.Qemu ?? throw new ConfigException(board.Origin, $"board {board.Name} has no qemu section: it cannot boot in QEMU");
         var plan = board.Jailhouse is null ? null : ReservationPlanner.Plan(board);
         string commandLine = string.Join(' ', ReservationPlanner.KernelArguments(board, plan).Concat(extraArguments));
-        return Start(qemu.Binary, [.. qemu.Arguments, "-nographic", "-no-reboot", "-kernel", kernel, "-initrd", initrd,
+        return Start(qemu.Binary, [.. machineArguments ?? qemu.Arguments, "-nographic", "-no-reboot", "-kernel", kernel, "-initrd", initrd,
             "-append", commandLine], timeout, onLine);
     }
 

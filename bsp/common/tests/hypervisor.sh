@@ -40,6 +40,7 @@ fi
 [ -f /lib/firmware/jailhouse.bin ] || fail "no /lib/firmware/jailhouse.bin in the image"
 [ -f "$system" ] || fail "no system configuration $system"
 echo "system configuration $system" | show
+grep arch_timer /proc/interrupts | show
 
 insmod "/lib/modules/$(uname -r)/extra/jailhouse.ko" || fail "insmod"
 ok "insmod"

@@ -1,0 +1,72 @@
+using System.Text.RegularExpressions;
+using Jailhouse.Boot;
+using Xunit.Abstractions;
+
+namespace Jailhouse.Tests.Boot;
+
+/// <summary>
+/// End to end on arm64: the qemu-arm64 image (built by `dotnet cake --target=Images`, which
+/// ./test.sh runs first) with our hypervisor as /lib/firmware/jailhouse.bin, booted directly
+/// (-kernel/-initrd, TCG) with `jailhouse.test=hypervisor`: /init runs
+/// bsp/common/tests/hypervisor.sh, which loads jailhouse.ko, enables the hypervisor with the
+/// system configuration for the machine's GIC, checks that Linux goes on as the root cell
+/// (commands, the timer interrupt count growing on every CPU, a process on the last CPU),
+/// disables it, checks Linux again and unloads the driver.
+/// </summary>
+public partial class HypervisorBootTests(ITestOutputHelper output)
+{
+    /// <summary>Whatever the kernel or the hypervisor says when something went wrong.</summary>
+    [GeneratedRegex(@"\b(FATAL|Oops|BUG|WARNING|PANIC|Unhandled trap|Hypervisor fault|Unexpected exception|Kernel panic)\b")]
+    private static partial Regex Trouble();
+
+    [Theory]
+    [InlineData(3, 2)]
+    [InlineData(2, 2)]
+    [InlineData(3, 4)]
+    [InlineData(2, 4)]
+    public void LinuxRunsOnAsRootCellAndAfterDisable(int gicVersion, int cpus)
+    {
+        string artifacts = Path.Combine(Paths.RepositoryRoot, "artifacts", "qemu-arm64");
+        var board = BoardDescriptionReader.ReadFile(Path.Combine(Paths.RepositoryRoot, "bsp", "qemu-arm64", "board.yaml"));
+        string initrd = Path.Combine(artifacts, "initrd.img");
+        Assert.True(File.Exists(initrd), $"{initrd} is missing: run `dotnet cake --target=Images --board=qemu-arm64` (./test.sh does)");
+        Assert.True(File.Exists(Path.Combine(artifacts, "rootfs", "lib", "firmware", "jailhouse.bin")), "the image carries no hypervisor");
+
+        // The board's machine (virtualization=on, GICv3, 2 CPUs) with the GIC version and CPU count under test.
+        var machine = board.Qemu!.Arguments.ToList();
+        int m = machine.IndexOf("-M") + 1, smp = machine.IndexOf("-smp") + 1;
+        Assert.Contains("gic-version=3", machine[m]);
+        machine[m] = machine[m].Replace("gic-version=3", $"gic-version={gicVersion}", StringComparison.Ordinal);
+        machine[smp] = cpus.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var result = QemuBoot.RunKernel(board, Path.Combine(artifacts, "kernel", "Image"), initrd, ["jailhouse.test=hypervisor"],
+            TimeSpan.FromMinutes(2), machineArguments: machine);
+        string console = result.Console;
+        output.WriteLine($"GICv{gicVersion}, {cpus} CPUs: {result.Elapsed.TotalSeconds:F1} s");
+        Assert.True(result.PoweredOff, $"no power-off within 2 minutes:\n{console}");
+        Assert.DoesNotContain("jailhouse-test: FAIL", console);
+        Assert.DoesNotMatch(Trouble(), console);
+        foreach (string step in new[] { "insmod", $"before enable: Linux runs on {cpus} CPUs", "enable",
+            $"after enable: Linux runs on {cpus} CPUs", "disable", $"after disable: Linux runs on {cpus} CPUs", "rmmod", "kernel log clean" })
+            Assert.Contains($"jailhouse-test: ok {step}\n", console);
+        Assert.Contains("jailhouse-image: test hypervisor passed", console);
+
+        // The configuration that matches the machine's GIC, and Linux really using that GIC.
+        string system = gicVersion == 2 ? "qemu-arm64-gicv2.cell" : "qemu-arm64.cell";
+        Assert.Contains($"jailhouse-test: | system configuration /etc/jailhouse/{system}\n", console);
+        Assert.Matches($@"jailhouse-test: \| +\d+:( +\d+){{{cpus}}} +GICv{gicVersion} ", console);
+
+        // Straight from the hypervisor on the PL011: its banner, its view of the configuration,
+        // every CPU activated once and handed back once.
+        Assert.Single(Regex.Matches(console, @"(?m)^Jailhouse hypervisor in C# \(arm64, board qemu-arm64\) initializing\r?$"));
+        Assert.Matches($@"(?m)^Hypervisor memory: 0x7fc00000 \+ 0x400000, core 0x[0-9a-f]+, online CPUs {cpus}\r?$", console);
+        for (int cpu = 0; cpu < cpus; cpu++)
+        {
+            Assert.Single(Regex.Matches(console, $@"(?m)^CPU {cpu} activated\r?$"));
+            Assert.Single(Regex.Matches(console, $@"(?m)^Hypervisor disabled on CPU {cpu}\r?$"));
+        }
+        // The driver's view, and the hypervisor's log read back through the console page.
+        Assert.Contains($"jailhouse: enabled: hypervisor running on {cpus} CPUs", console);
+        Assert.Contains("jailhouse-test: | Jailhouse hypervisor in C# (arm64, board qemu-arm64) initializing", console);
+    }
+}
