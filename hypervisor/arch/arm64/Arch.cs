@@ -29,6 +29,11 @@ internal static unsafe class Arch
     [MethodImpl(MethodImplOptions.InternalCall)]
     public static extern void MemoryBarrier();
 
+    /// <summary>Issues an SMC to the firmware with x0-x3 from <paramref name="registers"/> and stores x0-x3 back.</summary>
+    [RuntimeImport("arm64_smc")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern void Smc(ulong* registers);
+
     [RuntimeImport("arm64_park")]
     [MethodImpl(MethodImplOptions.InternalCall)]
     public static extern void Park();

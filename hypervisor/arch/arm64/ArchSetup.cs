@@ -79,7 +79,7 @@ internal static unsafe class ArchSetup
 
     public static int InitCpu(uint cpuId, PerCpu* cpu, SystemConfig config)
     {
-        Arch.EnableStage2(vtcr, vttbr, Arm64Stage2.HcrVm | Arm64Stage2.HcrRw);
+        Arch.EnableStage2(vtcr, vttbr, Arm64Stage2.HcrVm | Arm64Stage2.HcrTsc | Arm64Stage2.HcrRw);
         return 0;
     }
 }

@@ -31,15 +31,21 @@ internal static unsafe class Traps
                 frame->X[0] = unchecked((ulong)(long)Errno.ENOSYS);
                 return Resume;
             }
-            ref HypercallContext context = ref ArchSetup.Hypercalls;
-            frame->X[0] = unchecked((ulong)Hypercalls.Dispatch(ref context, cpu->CpuId, frame->X[0], frame->X[1], frame->X[2]));
-            if (context.DisableRequested)
+            ulong code = frame->X[0];
+            long result = Hypercalls.Dispatch(ref ArchSetup.Hypercalls, cpu->CpuId, code, frame->X[1], frame->X[2]);
+            frame->X[0] = unchecked((ulong)result);
+            if (code == Hypercalls.Disable && result == 0)
             {
                 DebugConsole.Write("Hypervisor disabled on CPU ");
                 DebugConsole.WriteDecimal(cpu->CpuId);
                 DebugConsole.Write("\n");
                 return LeaveHypervisor;
             }
+            return Resume;
+        }
+        if (exceptionClass == ClassSmc64)
+        {
+            HandleSmc(frame);
             return Resume;
         }
         DebugConsole.BeginLine();
@@ -56,6 +62,24 @@ internal static unsafe class Traps
         DebugConsole.EndLine();
         Arch.Park();
         return Resume;
+    }
+
+    /// <summary>A trapped SMC returns to the instruction itself: skip it, then answer per <see cref="SmcCalls"/>.</summary>
+    private static void HandleSmc(TrapFrame* frame)
+    {
+        frame->Elr += 4;
+        switch (SmcCalls.Decide((uint)frame->X[0]))
+        {
+            case SmcCalls.Decision.Forward:
+                Arch.Smc(&frame->X[0]);
+                break;
+            case SmcCalls.Decision.Deny:
+                frame->X[0] = unchecked((ulong)SmcCalls.Denied);
+                break;
+            default:
+                frame->X[0] = unchecked((ulong)SmcCalls.NotSupported);
+                break;
+        }
     }
 
     [RuntimeExport("arch_unexpected_exception")]

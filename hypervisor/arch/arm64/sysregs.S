@@ -65,6 +65,18 @@ arm64_memory_barrier:
 	dmb	ish
 	ret
 
+/* void arm64_smc(u64 regs[4]): firmware call on behalf of a cell */
+	.globl	arm64_smc
+	.type	arm64_smc, %function
+arm64_smc:
+	mov	x8, x0
+	ldp	x0, x1, [x8]
+	ldp	x2, x3, [x8, #16]
+	smc	#0
+	stp	x0, x1, [x8]
+	stp	x2, x3, [x8, #16]
+	ret
+
 /* void arm64_park(void): stop this CPU for good */
 	.globl	arm64_park
 	.type	arm64_park, %function

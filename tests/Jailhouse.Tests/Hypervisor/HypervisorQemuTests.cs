@@ -152,6 +152,9 @@ public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixt
             "loader: console Jailhouse hypervisor in C# (arm64, board qemu-arm64) initializing", // the console page, read by the root cell
             "loader: hypercalls 000000000000002c",              // 5 + 39 characters, this query is the 45th
             "loader: unknown hypercall ffffffffffffffda",       // -ENOSYS
+            "loader: psci version 0000000000010001",            // QEMU's PSCI 1.1, through the hypervisor
+            "loader: psci cpu_on fffffffffffffffd",             // DENIED: it would start a CPU outside the hypervisor
+            "loader: sip call ffffffffffffffff",                // NOT_SUPPORTED
             "Hypervisor disabled on CPU 0",
             "loader: disable 0000000000000000",
             "loader: after disable 000000000badca11",           // Linux's stub owns EL2 again

@@ -198,6 +198,27 @@ el1_main:
 	adr	x0, msg_unknown
 	bl	put_result
 
+	/* SMCs now trap to the hypervisor: PSCI version is forwarded to the firmware,
+	   CPU_ON is denied, an unknown service is not supported */
+	ldr	w0, =0x84000000
+	smc	#0
+	mov	x1, x0
+	adr	x0, msg_psci_version
+	bl	put_result
+	ldr	w0, =0xc4000003
+	mov	x1, #1
+	adr	x2, _start
+	mov	x3, #0
+	smc	#0
+	mov	x1, x0
+	adr	x0, msg_cpu_on
+	bl	put_result
+	ldr	w0, =0xc2000000
+	smc	#0
+	mov	x1, x0
+	adr	x0, msg_sip
+	bl	put_result
+
 	/* Disable (0), then a hypercall reaches the stub again */
 	mov	x0, #0
 	hvc	#0x4a48
@@ -299,6 +320,9 @@ msg_via_hypercall:	.asciz	"hello from the root cell via hypercall\n"
 msg_putc:		.asciz	"loader: putc "
 msg_hypercalls:		.asciz	"loader: hypercalls "
 msg_unknown:		.asciz	"loader: unknown hypercall "
+msg_psci_version:	.asciz	"loader: psci version "
+msg_cpu_on:		.asciz	"loader: psci cpu_on "
+msg_sip:		.asciz	"loader: sip call "
 msg_disable:		.asciz	"loader: disable "
 msg_after:		.asciz	"loader: after disable "
 msg_after_failure:	.asciz	"loader: after failure "
