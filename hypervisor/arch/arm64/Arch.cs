@@ -34,6 +34,16 @@ internal static unsafe class Arch
     [MethodImpl(MethodImplOptions.InternalCall)]
     public static extern void Smc(ulong* registers);
 
+    /// <summary>Virtual addresses of the image's sections: base, read-only data, data, leave trampoline.</summary>
+    [RuntimeImport("arm64_hypervisor_layout")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern void HypervisorLayout(ulong* addresses);
+
+    /// <summary>Loads TTBR0_EL2 and flushes EL2 TLBs; the running code must be mapped alike in both.</summary>
+    [RuntimeImport("arm64_switch_page_tables")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern void SwitchPageTables(ulong ttbr0);
+
     [RuntimeImport("arm64_park")]
     [MethodImpl(MethodImplOptions.InternalCall)]
     public static extern void Park();

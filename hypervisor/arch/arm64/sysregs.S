@@ -77,6 +77,32 @@ arm64_smc:
 	stp	x2, x3, [x8, #16]
 	ret
 
+/* void arm64_hypervisor_layout(u64 out[4]): base, rodata, data, leave trampoline (virtual) */
+	.globl	arm64_hypervisor_layout
+	.type	arm64_hypervisor_layout, %function
+arm64_hypervisor_layout:
+	adrp	x1, hypervisor_header
+	str	x1, [x0]
+	adrp	x1, __rodata_start
+	str	x1, [x0, #8]
+	adrp	x1, __data_start
+	str	x1, [x0, #16]
+	adr	x1, el2_leave_trampoline
+	str	x1, [x0, #24]
+	ret
+
+/* void arm64_switch_page_tables(u64 ttbr0_el2): same mappings for the running code, new tables */
+	.globl	arm64_switch_page_tables
+	.type	arm64_switch_page_tables, %function
+arm64_switch_page_tables:
+	dsb	ish
+	msr	ttbr0_el2, x0
+	isb
+	tlbi	alle2
+	dsb	ish
+	isb
+	ret
+
 /* void arm64_park(void): stop this CPU for good */
 	.globl	arm64_park
 	.type	arm64_park, %function
