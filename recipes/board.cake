@@ -21,16 +21,22 @@ Dictionary<string, string> BoardInfo(string name)
 }
 
 var publishedClis = new HashSet<string>();
+var builtHypervisors = new HashSet<string>();
 
 void AssembleBoard(string name)
 {
     string rid = BoardInfo(name)["runtime-id"];
     if (publishedClis.Add(rid))
         PublishNativeCli(rid);
+    // The hypervisor image of the board's architecture becomes /lib/firmware/jailhouse.bin.
+    string arch = rid == "linux-arm64" ? "arm64" : "x86";
+    if (builtHypervisors.Add(arch))
+        BuildHypervisor(arch, rid);
     Jailhouse("board", "assemble", BoardFile(name).FullPath,
         "--artifacts", BoardArtifacts(name).FullPath,
         "--cli", NativeCli(rid).FullPath,
-        "--repository", RepositoryRoot.FullPath);
+        "--repository", RepositoryRoot.FullPath,
+        "--hypervisor", ArtifactsRoot.CombineWithFilePath($"hypervisor/{arch}/jailhouse.bin").FullPath);
 }
 
 void BuildImages(string name) =>

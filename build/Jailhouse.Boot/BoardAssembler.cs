@@ -8,7 +8,9 @@ namespace Jailhouse.Boot;
 /// Puts together what a board's images are made of, under artifacts/&lt;board&gt;/: the kernel (and
 /// device tree) from Debian's kernel package, a root file system (busybox, the glibc the NativeAOT
 /// CLI needs, the CLI, the cell configurations, /init) packed as initrd.img, a GRUB EFI loader
-/// built with grub-mkimage from Debian's GRUB modules, and its grub.cfg.
+/// built with grub-mkimage from Debian's GRUB modules, and its grub.cfg. Given a hypervisor
+/// image (artifacts/hypervisor/&lt;arch&gt;/jailhouse.bin), the root file system carries it as
+/// /lib/firmware/jailhouse.bin, the firmware name Jailhouse's driver requests.
 /// </summary>
 public sealed class BoardAssembler(BoardDescription board, string repositoryRoot, string artifactsDirectory, PackageCache cache)
 {
@@ -32,7 +34,7 @@ public sealed class BoardAssembler(BoardDescription board, string repositoryRoot
 
     private string Artifact(params string[] parts) => Path.Combine([artifactsDirectory, .. parts]);
 
-    public void Assemble(string nativeCli, DateTimeOffset timestamp)
+    public void Assemble(string nativeCli, DateTimeOffset timestamp, string? hypervisorImage = null)
     {
         var packages = Packages();
         var extracted = packages.ToDictionary(p => p.Key, p => cache.Extract(p.Value, Artifact("packages", p.Value.Name)));
@@ -45,7 +47,7 @@ public sealed class BoardAssembler(BoardDescription board, string repositoryRoot
         if (board.DeviceTree is { } dtb)
             CopyFile(Path.Combine(extracted["kernel"], "usr", "lib", $"linux-image-{kernelVersion}", dtb), Artifact("kernel", Path.GetFileName(dtb)));
 
-        AssembleRootfs(extracted, nativeCli);
+        AssembleRootfs(extracted, nativeCli, hypervisorImage);
         using (var initrd = new MemoryStream())
         {
             InitramfsBuilder.Write(Artifact("rootfs"), initrd, timestamp);
@@ -62,7 +64,7 @@ public sealed class BoardAssembler(BoardDescription board, string repositoryRoot
 
     public string KernelFileName => board.DebianArch == "arm64" ? "Image" : "vmlinuz";
 
-    private void AssembleRootfs(Dictionary<string, string> extracted, string nativeCli)
+    private void AssembleRootfs(Dictionary<string, string> extracted, string nativeCli, string? hypervisorImage)
     {
         string rootfs = Artifact("rootfs");
         if (Directory.Exists(rootfs))
@@ -95,6 +97,8 @@ public sealed class BoardAssembler(BoardDescription board, string repositoryRoot
             Directory.CreateDirectory(inmates);
             CopyFile(inmate, Path.Combine(inmates, Path.GetFileName(inmate)));
         }
+        if (hypervisorImage is not null)
+            CopyFile(hypervisorImage, Path.Combine(rootfs, "lib", "firmware", "jailhouse.bin"));
         string init = Path.Combine(repositoryRoot, "bsp", "common", "init");
         CopyFile(init, Path.Combine(rootfs, "init"), executable: true);
         File.WriteAllText(Path.Combine(rootfs, "etc", "jailhouse", "board"), board.Name + "\n");

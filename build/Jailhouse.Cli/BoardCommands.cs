@@ -44,8 +44,9 @@ internal static class BoardCommands
         var artifacts = ArtifactsOption();
         var cli = new Option<string>("--cli") { Description = "The NativeAOT jailhouse binary for the board's architecture.", Required = true };
         var repository = new Option<string>("--repository") { Description = "Repository root (recipes/, bsp/common/).", DefaultValueFactory = _ => "." };
+        var hypervisor = new Option<string?>("--hypervisor") { Description = "The hypervisor image for the board's architecture, shipped as /lib/firmware/jailhouse.bin." };
         var command = new Command("assemble", "Extract the pinned kernel, busybox, glibc and GRUB for the board and write kernel/, rootfs/, initrd.img and grub/ into its artifacts.")
-            { boardFile, artifacts, cli, repository };
+            { boardFile, artifacts, cli, repository, hypervisor };
         command.SetAction(parse =>
         {
             var board = BoardDescriptionReader.ReadFile(parse.GetRequiredValue(boardFile));
@@ -53,7 +54,7 @@ internal static class BoardCommands
             if (!File.Exists(cliPath))
                 throw new ConfigException(new SourceLocation(cliPath, 0, 0), $"no {board.RuntimeId} jailhouse binary here: publish it first (dotnet cake --target=CliNative)");
             new BoardAssembler(board, parse.GetRequiredValue(repository), parse.GetRequiredValue(artifacts), PackageCache.Default())
-                .Assemble(cliPath, Reproducible.Timestamp());
+                .Assemble(cliPath, Reproducible.Timestamp(), parse.GetValue(hypervisor));
             Console.WriteLine($"{board.Name}: kernel, initrd.img and GRUB written to {parse.GetRequiredValue(artifacts)}");
             return Program.Success;
         });
