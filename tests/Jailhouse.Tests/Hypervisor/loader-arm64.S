@@ -48,6 +48,18 @@ _start:
 
 	mov	x0, #(1 << 31)			/* EL1 is AArch64, no traps */
 	msr	hcr_el2, x0
+	/* What Linux's EL2 setup leaves for EL1: physical timer and counter accessible,
+	   no virtual offset, the GICv3 system registers enabled, the real CPU IDs. */
+	mov	x0, #3
+	msr	cnthctl_el2, x0
+	msr	cntvoff_el2, xzr
+	mov	x0, #0xf
+	msr	S3_4_C12_C9_5, x0		/* ICC_SRE_EL2: SRE, DFB, DIB, Enable */
+	isb
+	mrs	x0, midr_el1
+	msr	vpidr_el2, x0
+	mrs	x0, mpidr_el1
+	msr	vmpidr_el2, x0
 	mov	x0, #0x33ff
 	msr	cptr_el2, x0
 	mov	x0, #(3 << 20)			/* FP/SIMD at EL1 */
@@ -106,6 +118,18 @@ el1_main:
 	bl	put_result
 .endif
 	cbnz	x20, after_failure
+
+.ifdef LINUX_ROOT_CELL
+	/* Boot Linux as the root cell: arm64 boot protocol at EL1, MMU off, x0 = DTB */
+	adr	x0, msg_linux
+	bl	puts
+	ldr	x0, =DTB_ADDR
+	mov	x1, xzr
+	mov	x2, xzr
+	mov	x3, xzr
+	ldr	x4, =KERNEL_ADDR
+	br	x4
+.endif
 
 .ifdef PROBE_HYPERVISOR_MEMORY
 	ldr	x9, =HV_BASE
@@ -328,6 +352,7 @@ msg_after:		.asciz	"loader: after disable "
 msg_after_failure:	.asciz	"loader: after failure "
 msg_cpu1_returned:	.asciz	"loader: cpu 1 entry returned "
 msg_cpu1_state:		.asciz	"loader: cpu 1 state "
+msg_linux:		.asciz	"loader: starting Linux as the root cell\n"
 msg_done:		.asciz	"loader: done\n"
 msg_newline:		.asciz	"\n"
 
