@@ -44,6 +44,15 @@ internal static unsafe class Arch
     [MethodImpl(MethodImplOptions.InternalCall)]
     public static extern void SwitchPageTables(ulong ttbr0);
 
+    [RuntimeImport("arm64_wait_for_event")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern void WaitForEvent();
+
+    /// <summary>SCTLR_EL1 back to its reset state (MMU and caches off) for a CPU restarting at EL1.</summary>
+    [RuntimeImport("arm64_reset_el1")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern void ResetEl1();
+
     [RuntimeImport("arm64_park")]
     [MethodImpl(MethodImplOptions.InternalCall)]
     public static extern void Park();

@@ -3,10 +3,10 @@ namespace Jailhouse.Hypervisor;
 /// <summary>
 /// What a cell's SMC (trapped with HCR_EL2.TSC, function ID in w0 per the SMC calling
 /// convention) may do. Firmware services that cannot hurt isolation are forwarded: PSCI
-/// version, features, affinity info, system off and reset, and the SMCCC version and
-/// feature queries. Calls that would start, stop or suspend CPUs behind the hypervisor's
-/// back are denied (a CPU started by firmware would run outside the hypervisor), and every
-/// other service is unknown to the cell.
+/// version, features, system off and reset, and the SMCCC version and feature queries.
+/// CPU_ON, CPU_OFF and AFFINITY_INFO are emulated (a CPU started by the firmware would run
+/// outside the hypervisor); suspend and migrate are denied; every other service is unknown
+/// to the cell.
 /// </summary>
 internal static class SmcCalls
 {
@@ -36,14 +36,15 @@ internal static class SmcCalls
         Forward,
         Deny,
         Unknown,
+        /// <summary>Power management of the cell's own CPUs: <see cref="PsciEmulation"/>.</summary>
+        Emulate,
     }
 
     public static Decision Decide(uint functionId) => functionId switch
     {
-        PsciVersion or PsciAffinityInfo32 or PsciAffinityInfo64 or PsciSystemOff or PsciSystemReset or PsciFeatures
-            or SmcccVersion or SmcccArchFeatures => Decision.Forward,
-        PsciCpuSuspend32 or PsciCpuSuspend64 or PsciCpuOff or PsciCpuOn32 or PsciCpuOn64 or PsciMigrate32 or PsciMigrate64
-            => Decision.Deny,
+        PsciVersion or PsciSystemOff or PsciSystemReset or PsciFeatures or SmcccVersion or SmcccArchFeatures => Decision.Forward,
+        PsciCpuOff or PsciCpuOn32 or PsciCpuOn64 or PsciAffinityInfo32 or PsciAffinityInfo64 => Decision.Emulate,
+        PsciCpuSuspend32 or PsciCpuSuspend64 or PsciMigrate32 or PsciMigrate64 => Decision.Deny,
         _ => Decision.Unknown,
     };
 }

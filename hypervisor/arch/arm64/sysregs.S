@@ -103,6 +103,20 @@ arm64_switch_page_tables:
 	isb
 	ret
 
+	.globl	arm64_wait_for_event
+	.type	arm64_wait_for_event, %function
+arm64_wait_for_event:
+	wfe
+	ret
+
+	.globl	arm64_reset_el1
+	.type	arm64_reset_el1, %function
+arm64_reset_el1:
+	ldr	x0, =0x30d00800
+	msr	sctlr_el1, x0
+	isb
+	ret
+
 /* void arm64_park(void): stop this CPU for good */
 	.globl	arm64_park
 	.type	arm64_park, %function
@@ -110,6 +124,8 @@ arm64_park:
 	msr	daifset, #0xf
 1:	wfi
 	b	1b
+
+	.ltorg
 
 /* Symbols the compiled C# refers to but the freestanding subset never needs at run time. */
 	.data

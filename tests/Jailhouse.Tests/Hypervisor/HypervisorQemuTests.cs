@@ -196,11 +196,13 @@ public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixt
     /// <summary>
     /// Debian's arm64 kernel and the board's initramfs (`dotnet cake --target=Assemble
     /// --board=qemu-arm64`, which ./test.sh runs first) boot as the root cell under the
-    /// hypervisor: at EL1, in the root cell's memory (mem= keeps Linux inside its RAM region),
-    /// with PSCI through the hypervisor's SMC policy, until /init powers off.
+    /// hypervisor on two CPUs: both enter the hypervisor, CPU 1 turns itself off (PSCI CPU_OFF,
+    /// waiting in the hypervisor), Linux starts at EL1 on CPU 0 in the root cell's memory
+    /// (mem= keeps it inside its RAM region) and brings CPU 1 up through the emulated CPU_ON;
+    /// /init powers off through the forwarded SYSTEM_OFF.
     /// </summary>
     [Fact]
-    public void Debian_linux_boots_as_the_root_cell_and_powers_off_through_the_hypervisor()
+    public void Debian_linux_boots_as_the_root_cell_on_two_cpus_and_powers_off_through_the_hypervisor()
     {
         string kernel = Path.Combine(Paths.RepositoryRoot, "artifacts", "qemu-arm64", "kernel", "Image");
         string initrd = Path.Combine(Paths.RepositoryRoot, "artifacts", "qemu-arm64", "initrd.img");
@@ -212,12 +214,12 @@ public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixt
         const string machine = Machine + ",its=off";
         const string bootargs = "console=ttyAMA0 mem=0x3fa00000 rdinit=/init";
         string dtb = Path.Combine(build.Directory, "virt.dtb");
-        Tool.Run("qemu-system-aarch64", "-M", machine + ",dumpdtb=" + dtb, "-cpu", "cortex-a57", "-m", "1G", "-nographic",
+        Tool.Run("qemu-system-aarch64", "-M", machine + ",dumpdtb=" + dtb, "-cpu", "cortex-a57", "-smp", "2", "-m", "1G", "-nographic",
             "-kernel", kernel, "-initrd", initrd, "-append", bootargs);
         Assert.Equal("48000000", Tool.Stdout("fdtget", "-t", "x", dtb, "/chosen", "linux,initrd-start").Trim());
 
-        string output = Run(Loader("linux", HypervisorBase, "LINUX_ROOT_CELL", "DTB_ADDR=0x47f00000", "KERNEL_ADDR=0x40200000"),
-            RootCell(), "reboot: Power down", machine: machine, timeoutSeconds: 120, extraArguments:
+        string output = Run(Loader("linux", HypervisorBase, "LINUX_ROOT_CELL", "SECOND_CPU", "DTB_ADDR=0x47f00000", "KERNEL_ADDR=0x40200000"),
+            RootCell(), "reboot: Power down", onlineCpus: 2, machine: machine, timeoutSeconds: 120, extraArguments:
             [
                 "-device", $"loader,file={dtb},addr=0x47f00000,force-raw=on",
                 "-device", $"loader,file={kernel},addr=0x40200000,force-raw=on",
@@ -227,6 +229,8 @@ public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixt
         Assert.Contains("Booting Linux on physical CPU 0x0000000000", output);
         Assert.Contains("CPU: All CPU(s) started at EL1", output);
         Assert.Contains("psci: PSCIv1.1 detected in firmware.", output); // PSCI_VERSION forwarded by the hypervisor
+        Assert.Contains("CPU1: Booted secondary processor 0x0000000001", output); // emulated CPU_ON
+        Assert.Contains("SMP: Total of 2 processors activated.", output);
         Assert.Contains("jailhouse-image: iomem 40000000-7f9fffff : System RAM\n", output);
         Assert.Contains("jailhouse-image: ready\n", output);
         Assert.DoesNotContain("Unhandled trap", output);

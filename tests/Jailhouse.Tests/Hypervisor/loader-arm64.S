@@ -92,6 +92,11 @@ el1_main:
 	str	x0, [x1]
 	dsb	sy
 	sev
+.ifdef LINUX_ROOT_CELL
+	/* PSCI CPU_OFF: wait in the hypervisor until Linux turns this CPU on */
+	ldr	w0, =0x84000002
+	smc	#0
+.endif
 3:	wfe
 	b	3b
 2:	mov	x20, x0
@@ -121,6 +126,15 @@ el1_main:
 
 .ifdef LINUX_ROOT_CELL
 	/* Boot Linux as the root cell: arm64 boot protocol at EL1, MMU off, x0 = DTB */
+.ifdef SECOND_CPU
+	/* PSCI AFFINITY_INFO until CPU 1 is off, so Linux can turn it on */
+9:	ldr	w0, =0xc4000004
+	mov	x1, #1
+	mov	x2, #0
+	smc	#0
+	cmp	x0, #1
+	b.ne	9b
+.endif
 	adr	x0, msg_linux
 	bl	puts
 	ldr	x0, =DTB_ADDR
