@@ -15,8 +15,6 @@ internal unsafe struct HypercallContext
     public ulong PoolPages;
     public ulong PoolUsedPages;
     public delegate*<byte, void> ConsolePut;
-    /// <summary>Set by <see cref="Hypercalls.Disable"/>: the architecture leaves the hypervisor on return.</summary>
-    public bool DisableRequested;
 
     public PerCpu* Cpu(uint id) => (PerCpu*)(PerCpuBase + id * PerCpuStride);
 }
@@ -65,7 +63,8 @@ internal static unsafe class Hypercalls
         switch (code)
         {
             case Disable:
-                context.DisableRequested = true;
+                // The root cell may always leave; the architecture takes the calling CPU out of
+                // the hypervisor when this returns 0 (the driver calls it on every CPU).
                 return 0;
             case HypervisorGetInfo:
                 return GetInfo(ref context, arg1);

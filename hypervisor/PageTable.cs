@@ -36,11 +36,16 @@ internal static unsafe class PageTable
     public static ulong LevelSize(int level) => 1UL << (12 + 9 * (3 - level));
     public static int Index(ulong address, int level) => (int)((address >> (12 + 9 * (3 - level))) & 0x1ff);
 
-    /// <summary>Maps [virt, virt + size) to [phys, phys + size) with leaf flags <paramref name="flags"/>.</summary>
+    /// <summary>Maps [virt, virt + size) to [phys, phys + size) with leaf flags <paramref name="flags"/>;
+    /// the range must fit the address space the root level spans.</summary>
     public static int Map(ulong* root, ref PagePool pool, in PagingFormat format, ulong virt, ulong phys, ulong size, ulong flags)
     {
         const ulong pageMask = PagePool.PageSize - 1;
         if (((virt | phys | size) & pageMask) != 0)
+            return Errno.EINVAL;
+        // The root table covers 512 entries of its level: an address beyond would wrap around.
+        ulong limit = LevelSize(format.RootLevel) * Entries;
+        if (virt >= limit || size > limit - virt)
             return Errno.EINVAL;
         while (size > 0)
         {

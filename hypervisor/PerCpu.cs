@@ -16,6 +16,9 @@ internal unsafe struct PerCpu
     public const int CallerReturnOffset = 8;
     public const int CallerStackOffset = 16;
 
+    public const int PowerStateOffset = 32;
+    public const int WakeEntryOffset = 40;
+    public const int WakeContextOffset = 48;
     public const int StatsOffset = 64;
     public const int StatCount = 8;
     public const int ArchDataOffset = 128;
@@ -35,6 +38,12 @@ internal unsafe struct PerCpu
     [FieldOffset(CallerReturnOffset)] public ulong CallerReturn;
     /// <summary>The caller's stack pointer (x86; on arm64 SP_EL1 is untouched).</summary>
     [FieldOffset(CallerStackOffset)] public ulong CallerStack;
+    /// <summary>Whether the CPU runs its cell or waits in the hypervisor (<see cref="PowerState"/>);
+    /// other CPUs read it, so it is accessed with acquire/release.</summary>
+    [FieldOffset(PowerStateOffset)] public uint PowerState;
+    /// <summary>Where a waiting CPU starts when its cell turns it on (PSCI CPU_ON), and its x0.</summary>
+    [FieldOffset(WakeEntryOffset)] public ulong WakeEntry;
+    [FieldOffset(WakeContextOffset)] public ulong WakeContext;
     [FieldOffset(StatsOffset)] public fixed ulong Stats[StatCount];
     /// <summary>Architecture state of this CPU (x86: VMXON region and VMCS addresses).</summary>
     [FieldOffset(ArchDataOffset)] public fixed ulong ArchData[ArchDataCount];
@@ -42,4 +51,17 @@ internal unsafe struct PerCpu
     [FieldOffset(GuestRegistersOffset)] public fixed ulong GuestRegisters[16];
     /// <summary>x86: FXSAVE area for the caller's, later the guest's, FPU/SSE state.</summary>
     [FieldOffset(FpuStateOffset)] public fixed byte FpuState[FpuStateSize];
+}
+
+/// <summary>Values of <see cref="PerCpu.PowerState"/>.</summary>
+internal static class PowerState
+{
+    /// <summary>Not (yet) entered: the hypervisor has no say over it.</summary>
+    public const uint Absent = 0;
+    /// <summary>Running its cell.</summary>
+    public const uint Running = 1;
+    /// <summary>Turned off by its cell (PSCI CPU_OFF): waiting in the hypervisor to be turned on.</summary>
+    public const uint Off = 2;
+    /// <summary>Turned on by another CPU of its cell: about to start at WakeEntry.</summary>
+    public const uint Waking = 3;
 }

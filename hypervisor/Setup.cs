@@ -45,6 +45,7 @@ internal static unsafe class Setup
                 ArchSetup.AbortCpu(cpu);
             return failure;
         }
+        Arch.StoreRelease(ref cpu->PowerState, PowerState.Running);
         DebugConsole.BeginLine();
         DebugConsole.Write("CPU ");
         DebugConsole.WriteDecimal(cpuId);

@@ -29,6 +29,30 @@ internal static unsafe class Arch
     [MethodImpl(MethodImplOptions.InternalCall)]
     public static extern void MemoryBarrier();
 
+    /// <summary>Issues an SMC to the firmware with x0-x3 from <paramref name="registers"/> and stores x0-x3 back.</summary>
+    [RuntimeImport("arm64_smc")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern void Smc(ulong* registers);
+
+    /// <summary>Virtual addresses of the image's sections: base, read-only data, data, leave trampoline.</summary>
+    [RuntimeImport("arm64_hypervisor_layout")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern void HypervisorLayout(ulong* addresses);
+
+    /// <summary>Loads TTBR0_EL2 and flushes EL2 TLBs; the running code must be mapped alike in both.</summary>
+    [RuntimeImport("arm64_switch_page_tables")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern void SwitchPageTables(ulong ttbr0);
+
+    [RuntimeImport("arm64_wait_for_event")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern void WaitForEvent();
+
+    /// <summary>SCTLR_EL1 back to its reset state (MMU and caches off) for a CPU restarting at EL1.</summary>
+    [RuntimeImport("arm64_reset_el1")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern void ResetEl1();
+
     [RuntimeImport("arm64_park")]
     [MethodImpl(MethodImplOptions.InternalCall)]
     public static extern void Park();

@@ -10,6 +10,7 @@ internal static unsafe class ArchSetup
     public const byte ConfigArchitecture = SystemConfig.ArchArm64;
 
     private static PagePool pool;
+    private static ulong hypervisorTables;
     private static ulong vtcr;
     private static ulong vttbr;
     internal static HypercallContext Hypercalls;
@@ -46,6 +47,34 @@ internal static unsafe class ArchSetup
             DebugConsole.Write("\n");
             return result;
         }
+        if (result != 0)
+            return result;
+
+        ulong* layoutAddresses = stackalloc ulong[4];
+        Arch.HypervisorLayout(layoutAddresses);
+        var layout = new HypervisorLayout
+        {
+            Base = layoutAddresses[0],
+            RodataStart = layoutAddresses[1],
+            DataStart = layoutAddresses[2],
+            MemorySize = config.HypervisorSize,
+            UartVirt = header->DebugConsoleBase,
+            UartPhys = config.DebugConsoleAddress,
+            TrampolineVirt = layoutAddresses[3],
+        };
+        ulong* hypervisorRoot = (ulong*)pool.Allocate();
+        if (hypervisorRoot == null)
+            return Errno.ENOMEM;
+        result = HypervisorPaging.Build(hypervisorRoot, ref pool, layout);
+        if (result != 0)
+        {
+            DebugConsole.Write("hypervisor page tables failed: ");
+            DebugConsole.WriteDecimal(result);
+            DebugConsole.Write("\n");
+            return result;
+        }
+        hypervisorTables = pool.ToPhys(hypervisorRoot);
+
         vtcr = Arm64Stage2.Vtcr(Arch.ReadIdAa64Mmfr0());
         vttbr = Arm64Stage2.Vttbr(pool.ToPhys(root), 0);
         DebugConsole.Write("Root cell stage 2: root table at ");
@@ -79,7 +108,8 @@ internal static unsafe class ArchSetup
 
     public static int InitCpu(uint cpuId, PerCpu* cpu, SystemConfig config)
     {
-        Arch.EnableStage2(vtcr, vttbr, Arm64Stage2.HcrVm | Arm64Stage2.HcrRw);
+        Arch.SwitchPageTables(hypervisorTables);
+        Arch.EnableStage2(vtcr, vttbr, Arm64Stage2.HcrVm | Arm64Stage2.HcrTsc | Arm64Stage2.HcrRw);
         return 0;
     }
 }

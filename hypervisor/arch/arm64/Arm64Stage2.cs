@@ -21,6 +21,8 @@ internal static unsafe class Arm64Stage2
 
     public const ulong HcrVm = 1UL << 0;
     public const ulong HcrRw = 1UL << 31;
+    /// <summary>Trap SMC to EL2 (the cell's firmware calls go through <see cref="SmcCalls"/>).</summary>
+    public const ulong HcrTsc = 1UL << 19;
 
     public static PagingFormat Format => new PagingFormat
     {

@@ -31,15 +31,21 @@ internal static unsafe class Traps
                 frame->X[0] = unchecked((ulong)(long)Errno.ENOSYS);
                 return Resume;
             }
-            ref HypercallContext context = ref ArchSetup.Hypercalls;
-            frame->X[0] = unchecked((ulong)Hypercalls.Dispatch(ref context, cpu->CpuId, frame->X[0], frame->X[1], frame->X[2]));
-            if (context.DisableRequested)
+            ulong code = frame->X[0];
+            long result = Hypercalls.Dispatch(ref ArchSetup.Hypercalls, cpu->CpuId, code, frame->X[1], frame->X[2]);
+            frame->X[0] = unchecked((ulong)result);
+            if (code == Hypercalls.Disable && result == 0)
             {
                 DebugConsole.Write("Hypervisor disabled on CPU ");
                 DebugConsole.WriteDecimal(cpu->CpuId);
                 DebugConsole.Write("\n");
                 return LeaveHypervisor;
             }
+            return Resume;
+        }
+        if (exceptionClass == ClassSmc64)
+        {
+            HandleSmc(frame, cpu);
             return Resume;
         }
         DebugConsole.BeginLine();
@@ -56,6 +62,61 @@ internal static unsafe class Traps
         DebugConsole.EndLine();
         Arch.Park();
         return Resume;
+    }
+
+    /// <summary>A trapped SMC returns to the instruction itself: skip it, then answer per <see cref="SmcCalls"/>.</summary>
+    private static void HandleSmc(TrapFrame* frame, PerCpu* cpu)
+    {
+        frame->Elr += 4;
+        switch (SmcCalls.Decide((uint)frame->X[0]))
+        {
+            case SmcCalls.Decision.Forward:
+                Arch.Smc(&frame->X[0]);
+                break;
+            case SmcCalls.Decision.Emulate:
+                EmulatePsci(frame, cpu);
+                break;
+            case SmcCalls.Decision.Deny:
+                frame->X[0] = unchecked((ulong)SmcCalls.Denied);
+                break;
+            default:
+                frame->X[0] = unchecked((ulong)SmcCalls.NotSupported);
+                break;
+        }
+    }
+
+    private static void EmulatePsci(TrapFrame* frame, PerCpu* cpu)
+    {
+        uint function = (uint)frame->X[0];
+        if (function == SmcCalls.PsciCpuOff)
+        {
+            // Wait in the hypervisor until the cell turns this CPU on again, then start it where
+            // CPU_ON said, as after a reset: EL1h, interrupts masked, MMU and caches off.
+            PsciEmulation.CpuOff(cpu);
+            while (!PsciEmulation.TryWake(cpu))
+                Arch.WaitForEvent();
+            frame->Elr = cpu->WakeEntry;
+            frame->X[0] = cpu->WakeContext;
+            frame->Spsr = SpsrEl1hMasked;
+            Arch.ResetEl1();
+            return;
+        }
+        PerCpu* target = CellCpu(frame->X[1]);
+        frame->X[0] = unchecked((ulong)(function == SmcCalls.PsciAffinityInfo32 || function == SmcCalls.PsciAffinityInfo64
+            ? PsciEmulation.AffinityInfo(target)
+            : PsciEmulation.CpuOn(target, frame->X[2], frame->X[3])));
+    }
+
+    private const ulong SpsrEl1hMasked = 0x3c5;
+
+    /// <summary>The per-CPU area of the root cell's CPU with this MPIDR, or null.</summary>
+    private static PerCpu* CellCpu(ulong mpidr)
+    {
+        ref HypercallContext context = ref ArchSetup.Hypercalls;
+        long id = PsciEmulation.CpuOfMpidr(mpidr);
+        if (id < 0 || id >= context.MaxCpus || !context.Config.HasCpu((uint)id))
+            return null;
+        return context.Cpu((uint)id);
     }
 
     [RuntimeExport("arch_unexpected_exception")]

@@ -65,6 +65,58 @@ arm64_memory_barrier:
 	dmb	ish
 	ret
 
+/* void arm64_smc(u64 regs[4]): firmware call on behalf of a cell */
+	.globl	arm64_smc
+	.type	arm64_smc, %function
+arm64_smc:
+	mov	x8, x0
+	ldp	x0, x1, [x8]
+	ldp	x2, x3, [x8, #16]
+	smc	#0
+	stp	x0, x1, [x8]
+	stp	x2, x3, [x8, #16]
+	ret
+
+/* void arm64_hypervisor_layout(u64 out[4]): base, rodata, data, leave trampoline (virtual) */
+	.globl	arm64_hypervisor_layout
+	.type	arm64_hypervisor_layout, %function
+arm64_hypervisor_layout:
+	adrp	x1, hypervisor_header
+	str	x1, [x0]
+	adrp	x1, __rodata_start
+	str	x1, [x0, #8]
+	adrp	x1, __data_start
+	str	x1, [x0, #16]
+	adr	x1, el2_leave_trampoline
+	str	x1, [x0, #24]
+	ret
+
+/* void arm64_switch_page_tables(u64 ttbr0_el2): same mappings for the running code, new tables */
+	.globl	arm64_switch_page_tables
+	.type	arm64_switch_page_tables, %function
+arm64_switch_page_tables:
+	dsb	ish
+	msr	ttbr0_el2, x0
+	isb
+	tlbi	alle2
+	dsb	ish
+	isb
+	ret
+
+	.globl	arm64_wait_for_event
+	.type	arm64_wait_for_event, %function
+arm64_wait_for_event:
+	wfe
+	ret
+
+	.globl	arm64_reset_el1
+	.type	arm64_reset_el1, %function
+arm64_reset_el1:
+	ldr	x0, =0x30d00800
+	msr	sctlr_el1, x0
+	isb
+	ret
+
 /* void arm64_park(void): stop this CPU for good */
 	.globl	arm64_park
 	.type	arm64_park, %function
@@ -72,6 +124,8 @@ arm64_park:
 	msr	daifset, #0xf
 1:	wfi
 	b	1b
+
+	.ltorg
 
 /* Symbols the compiled C# refers to but the freestanding subset never needs at run time. */
 	.data

@@ -107,6 +107,9 @@ el2_leave:
 	add	x1, sp, x1			/* frame, physical */
 	add	sp, sp, #FRAME_SIZE
 	br	x0
+	.balign	64			/* the 48 bytes below stay within one page */
+	.globl	el2_leave_trampoline
+el2_leave_trampoline:
 1:	/* identity-mapped: the MMU may go off under us */
 	mrs	x0, sctlr_el2
 	bic	x0, x0, #SCTLR_M

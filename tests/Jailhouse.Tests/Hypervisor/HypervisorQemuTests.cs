@@ -62,7 +62,7 @@ public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixt
         string elf = Path.Combine(build.Directory, name + ".elf");
         var arguments = new List<string> { "--defsym", $"HV_BASE=0x{hypervisorBase:x}" };
         foreach (string symbol in symbols)
-            arguments.AddRange(["--defsym", symbol + "=1"]);
+            arguments.AddRange(["--defsym", symbol.Contains('=') ? symbol : symbol + "=1"]);
         Tool.Ok("aarch64-linux-gnu-as", [.. arguments, "-o", obj, source]);
         Tool.Ok("aarch64-linux-gnu-ld", "-Ttext=0x40000000", "-e", "_start", "-o", elf, obj);
         return elf;
@@ -76,8 +76,12 @@ public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixt
         return HypervisorTestMemory.Compile(model);
     }
 
-    /// <summary>Runs QEMU until <paramref name="until"/> appears in the output (or 20 s pass); returns the output.</summary>
-    private string Run(string loader, byte[] config, string until, uint onlineCpus = 1, ulong hypervisorBase = HypervisorBase)
+    private const string Machine = "virt,virtualization=on,gic-version=3";
+
+    /// <summary>Runs QEMU until <paramref name="until"/> appears in the output (or the timeout, 20 s by
+    /// default, passes); returns the output.</summary>
+    private string Run(string loader, byte[] config, string until, uint onlineCpus = 1, ulong hypervisorBase = HypervisorBase,
+        string machine = Machine, string[]? extraArguments = null, int timeoutSeconds = 20)
     {
         byte[] image = File.ReadAllBytes(build.Image.BinPath);
         uint maxCpus = 16; // the root cell's CPU set 0-15, as the driver derives it
@@ -97,11 +101,11 @@ public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixt
         };
         foreach (string argument in new[]
         {
-            "-M", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a57", "-smp", onlineCpus.ToString(CultureInfo.InvariantCulture), "-m", "1G", "-nographic",
+            "-M", machine, "-cpu", "cortex-a57", "-smp", onlineCpus.ToString(CultureInfo.InvariantCulture), "-m", "1G", "-nographic",
             "-kernel", loader,
             "-device", $"loader,file={imagePath},addr=0x{hypervisorBase:x},force-raw=on",
             "-device", $"loader,file={configPath},addr=0x{configAddress:x},force-raw=on",
-        })
+        }.Concat(extraArguments ?? []))
             info.ArgumentList.Add(argument);
         using var qemu = Process.Start(info)!;
         var output = new StringBuilder();
@@ -119,7 +123,7 @@ public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixt
                 seen.Set();
         };
         qemu.BeginOutputReadLine();
-        bool finished = seen.Wait(TimeSpan.FromSeconds(20));
+        bool finished = seen.Wait(TimeSpan.FromSeconds(timeoutSeconds));
         if (!qemu.HasExited)
             qemu.Kill();
         qemu.WaitForExit();
@@ -152,6 +156,9 @@ public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixt
             "loader: console Jailhouse hypervisor in C# (arm64, board qemu-arm64) initializing", // the console page, read by the root cell
             "loader: hypercalls 000000000000002c",              // 5 + 39 characters, this query is the 45th
             "loader: unknown hypercall ffffffffffffffda",       // -ENOSYS
+            "loader: psci version 0000000000010001",            // QEMU's PSCI 1.1, through the hypervisor
+            "loader: psci cpu_on fffffffffffffffd",             // DENIED: it would start a CPU outside the hypervisor
+            "loader: sip call ffffffffffffffff",                // NOT_SUPPORTED
             "Hypervisor disabled on CPU 0",
             "loader: disable 0000000000000000",
             "loader: after disable 000000000badca11",           // Linux's stub owns EL2 again
@@ -184,6 +191,49 @@ public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixt
         // Global setup ran once: one banner, one stage-2 build.
         Assert.Single(output.Split('\n'), line => line.StartsWith("Root cell stage 2:", StringComparison.Ordinal));
         Assert.Contains("loader: after disable 000000000badca11\n", output);
+    }
+
+    /// <summary>
+    /// Debian's arm64 kernel and the board's initramfs (`dotnet cake --target=Assemble
+    /// --board=qemu-arm64`, which ./test.sh runs first) boot as the root cell under the
+    /// hypervisor on two CPUs: both enter the hypervisor, CPU 1 turns itself off (PSCI CPU_OFF,
+    /// waiting in the hypervisor), Linux starts at EL1 on CPU 0 in the root cell's memory
+    /// (mem= keeps it inside its RAM region) and brings CPU 1 up through the emulated CPU_ON;
+    /// /init powers off through the forwarded SYSTEM_OFF.
+    /// </summary>
+    [Fact]
+    public void Debian_linux_boots_as_the_root_cell_on_two_cpus_and_powers_off_through_the_hypervisor()
+    {
+        string kernel = Path.Combine(Paths.RepositoryRoot, "artifacts", "qemu-arm64", "kernel", "Image");
+        string initrd = Path.Combine(Paths.RepositoryRoot, "artifacts", "qemu-arm64", "initrd.img");
+        Assert.True(File.Exists(kernel) && File.Exists(initrd),
+            $"{kernel} or {initrd} is missing: run `dotnet cake --target=Assemble --board=qemu-arm64` (./test.sh does)");
+
+        // QEMU's own device tree for this machine (no ITS: nothing maps it yet), with the
+        // command line and the initrd at 0x48000000 where QEMU would put it.
+        const string machine = Machine + ",its=off";
+        const string bootargs = "console=ttyAMA0 mem=0x3fa00000 rdinit=/init";
+        string dtb = Path.Combine(build.Directory, "virt.dtb");
+        Tool.Run("qemu-system-aarch64", "-M", machine + ",dumpdtb=" + dtb, "-cpu", "cortex-a57", "-smp", "2", "-m", "1G", "-nographic",
+            "-kernel", kernel, "-initrd", initrd, "-append", bootargs);
+        Assert.Equal("48000000", Tool.Stdout("fdtget", "-t", "x", dtb, "/chosen", "linux,initrd-start").Trim());
+
+        string output = Run(Loader("linux", HypervisorBase, "LINUX_ROOT_CELL", "SECOND_CPU", "DTB_ADDR=0x47f00000", "KERNEL_ADDR=0x40200000"),
+            RootCell(), "reboot: Power down", onlineCpus: 2, machine: machine, timeoutSeconds: 120, extraArguments:
+            [
+                "-device", $"loader,file={dtb},addr=0x47f00000,force-raw=on",
+                "-device", $"loader,file={kernel},addr=0x40200000,force-raw=on",
+                "-device", $"loader,file={initrd},addr=0x48000000,force-raw=on",
+            ]);
+        Assert.Contains("loader: entry returned 0000000000000000\n", output);
+        Assert.Contains("Booting Linux on physical CPU 0x0000000000", output);
+        Assert.Contains("CPU: All CPU(s) started at EL1", output);
+        Assert.Contains("psci: PSCIv1.1 detected in firmware.", output); // PSCI_VERSION forwarded by the hypervisor
+        Assert.Contains("CPU1: Booted secondary processor 0x0000000001", output); // emulated CPU_ON
+        Assert.Contains("SMP: Total of 2 processors activated.", output);
+        Assert.Contains("jailhouse-image: iomem 40000000-7f9fffff : System RAM\n", output);
+        Assert.Contains("jailhouse-image: ready\n", output);
+        Assert.DoesNotContain("Unhandled trap", output);
     }
 
     [Fact]

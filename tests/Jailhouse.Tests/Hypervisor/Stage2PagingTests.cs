@@ -177,7 +177,7 @@ public sealed unsafe class Stage2PagingTests
     }
 
     [Fact]
-    public void Unaligned_ranges_are_refused()
+    public void Unaligned_and_out_of_range_mappings_are_refused()
     {
         using var memory = new HypervisorTestMemory([], 4);
         var pool = memory.NewPool();
@@ -185,6 +185,10 @@ public sealed unsafe class Stage2PagingTests
         var format = Arm64Stage2.Format;
         Assert.Equal(Errno.EINVAL, PageTable.Map(root, ref pool, format, 0x1000, 0x2800, 0x1000, 0));
         Assert.Equal(Errno.EINVAL, PageTable.Map(root, ref pool, format, 0x1000, 0x2000, 0x800, 0));
+        // Beyond the 39-bit guest-physical space (would wrap onto low addresses) and across its end.
+        Assert.Equal(Errno.EINVAL, PageTable.Map(root, ref pool, format, 1UL << 39, 0x2000, 0x1000, 0));
+        Assert.Equal(Errno.EINVAL, PageTable.Map(root, ref pool, format, (1UL << 39) - 0x1000, 0x2000, 0x2000, 0));
+        Assert.Equal(Errno.EINVAL, PageTable.Map(root, ref pool, format, 0x1000, 0x2000, ulong.MaxValue & ~0xfffUL, 0));
         Assert.Equal(1UL, pool.UsedPages);
     }
 

@@ -48,6 +48,18 @@ _start:
 
 	mov	x0, #(1 << 31)			/* EL1 is AArch64, no traps */
 	msr	hcr_el2, x0
+	/* What Linux's EL2 setup leaves for EL1: physical timer and counter accessible,
+	   no virtual offset, the GICv3 system registers enabled, the real CPU IDs. */
+	mov	x0, #3
+	msr	cnthctl_el2, x0
+	msr	cntvoff_el2, xzr
+	mov	x0, #0xf
+	msr	S3_4_C12_C9_5, x0		/* ICC_SRE_EL2: SRE, DFB, DIB, Enable */
+	isb
+	mrs	x0, midr_el1
+	msr	vpidr_el2, x0
+	mrs	x0, mpidr_el1
+	msr	vmpidr_el2, x0
 	mov	x0, #0x33ff
 	msr	cptr_el2, x0
 	mov	x0, #(3 << 20)			/* FP/SIMD at EL1 */
@@ -80,6 +92,11 @@ el1_main:
 	str	x0, [x1]
 	dsb	sy
 	sev
+.ifdef LINUX_ROOT_CELL
+	/* PSCI CPU_OFF: wait in the hypervisor until Linux turns this CPU on */
+	ldr	w0, =0x84000002
+	smc	#0
+.endif
 3:	wfe
 	b	3b
 2:	mov	x20, x0
@@ -106,6 +123,27 @@ el1_main:
 	bl	put_result
 .endif
 	cbnz	x20, after_failure
+
+.ifdef LINUX_ROOT_CELL
+	/* Boot Linux as the root cell: arm64 boot protocol at EL1, MMU off, x0 = DTB */
+.ifdef SECOND_CPU
+	/* PSCI AFFINITY_INFO until CPU 1 is off, so Linux can turn it on */
+9:	ldr	w0, =0xc4000004
+	mov	x1, #1
+	mov	x2, #0
+	smc	#0
+	cmp	x0, #1
+	b.ne	9b
+.endif
+	adr	x0, msg_linux
+	bl	puts
+	ldr	x0, =DTB_ADDR
+	mov	x1, xzr
+	mov	x2, xzr
+	mov	x3, xzr
+	ldr	x4, =KERNEL_ADDR
+	br	x4
+.endif
 
 .ifdef PROBE_HYPERVISOR_MEMORY
 	ldr	x9, =HV_BASE
@@ -196,6 +234,27 @@ el1_main:
 	hvc	#0x4a48
 	mov	x1, x0
 	adr	x0, msg_unknown
+	bl	put_result
+
+	/* SMCs now trap to the hypervisor: PSCI version is forwarded to the firmware,
+	   CPU_ON is denied, an unknown service is not supported */
+	ldr	w0, =0x84000000
+	smc	#0
+	mov	x1, x0
+	adr	x0, msg_psci_version
+	bl	put_result
+	ldr	w0, =0xc4000003
+	mov	x1, #1
+	adr	x2, _start
+	mov	x3, #0
+	smc	#0
+	mov	x1, x0
+	adr	x0, msg_cpu_on
+	bl	put_result
+	ldr	w0, =0xc2000000
+	smc	#0
+	mov	x1, x0
+	adr	x0, msg_sip
 	bl	put_result
 
 	/* Disable (0), then a hypercall reaches the stub again */
@@ -299,11 +358,15 @@ msg_via_hypercall:	.asciz	"hello from the root cell via hypercall\n"
 msg_putc:		.asciz	"loader: putc "
 msg_hypercalls:		.asciz	"loader: hypercalls "
 msg_unknown:		.asciz	"loader: unknown hypercall "
+msg_psci_version:	.asciz	"loader: psci version "
+msg_cpu_on:		.asciz	"loader: psci cpu_on "
+msg_sip:		.asciz	"loader: sip call "
 msg_disable:		.asciz	"loader: disable "
 msg_after:		.asciz	"loader: after disable "
 msg_after_failure:	.asciz	"loader: after failure "
 msg_cpu1_returned:	.asciz	"loader: cpu 1 entry returned "
 msg_cpu1_state:		.asciz	"loader: cpu 1 state "
+msg_linux:		.asciz	"loader: starting Linux as the root cell\n"
 msg_done:		.asciz	"loader: done\n"
 msg_newline:		.asciz	"\n"
 

@@ -1,0 +1,57 @@
+namespace Jailhouse.Hypervisor;
+
+/// <summary>
+/// PSCI power management of a cell's CPUs, emulated by the hypervisor as upstream does: a CPU
+/// the cell turns off waits in the hypervisor (it never goes back to the firmware, which would
+/// start it outside the hypervisor), CPU_ON hands a waiting CPU its entry point and context,
+/// AFFINITY_INFO reports these states. Only CPUs that entered the hypervisor take part; the
+/// per-CPU areas are shared, so states change with acquire/release accesses.
+/// </summary>
+internal static unsafe class PsciEmulation
+{
+    public const long Success = 0;
+    public const long InvalidParameters = -2;
+    public const long Denied = -3;
+    public const long AlreadyOn = -4;
+    public const long AffinityOn = 0;
+    public const long AffinityOff = 1;
+
+    /// <summary>The CPU ID of an MPIDR value: Aff0 for a single cluster as QEMU virt has; -1 otherwise.</summary>
+    public static long CpuOfMpidr(ulong mpidr) => (mpidr & 0xff_00ff_ff00UL) == 0 ? (long)(mpidr & 0xff) : -1;
+
+    /// <summary>CPU_ON for <paramref name="target"/> (null: not a CPU of the cell).</summary>
+    public static long CpuOn(PerCpu* target, ulong entry, ulong context)
+    {
+        if (target == null)
+            return InvalidParameters;
+        uint state = Arch.LoadAcquire(ref target->PowerState);
+        if (state == PowerState.Running || state == PowerState.Waking)
+            return AlreadyOn;
+        if (state != PowerState.Off)
+            return Denied; // never entered the hypervisor: only the firmware could start it
+        target->WakeEntry = entry;
+        target->WakeContext = context;
+        Arch.StoreRelease(ref target->PowerState, PowerState.Waking);
+        return Success;
+    }
+
+    public static long AffinityInfo(PerCpu* target)
+    {
+        if (target == null)
+            return InvalidParameters;
+        uint state = Arch.LoadAcquire(ref target->PowerState);
+        return state == PowerState.Off ? AffinityOff : AffinityOn;
+    }
+
+    /// <summary>CPU_OFF: marks the CPU off; the caller then waits in <see cref="WaitForWake"/>.</summary>
+    public static void CpuOff(PerCpu* cpu) => Arch.StoreRelease(ref cpu->PowerState, PowerState.Off);
+
+    /// <summary>True once another CPU turned this one on; the caller starts it at WakeEntry.</summary>
+    public static bool TryWake(PerCpu* cpu)
+    {
+        if (Arch.LoadAcquire(ref cpu->PowerState) != PowerState.Waking)
+            return false;
+        Arch.StoreRelease(ref cpu->PowerState, PowerState.Running);
+        return true;
+    }
+}
