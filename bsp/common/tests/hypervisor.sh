@@ -51,6 +51,11 @@ jailhouse enable "$system" >/tmp/out 2>&1 || { show </tmp/out; dmesg | tail -n 5
 ok "enable"
 jailhouse cell list | show
 check_linux "after enable"
+# The root cell's traps (hypercalls, firmware calls) reach the hypervisor and are counted.
+exits=$(cat /sys/devices/jailhouse/cells/0/statistics/vmexits_total)
+echo "root cell vmexits_total $exits" | show
+[ "$exits" -gt 0 ] || fail "no VM exits counted for the root cell"
+ok "root cell VM exits counted"
 jailhouse console | show
 
 jailhouse disable >/tmp/out 2>&1 || { show </tmp/out; dmesg | tail -n 5 | show; fail "disable"; }
