@@ -142,9 +142,14 @@ int jailhouse_arch_prepare(struct jh_header *header)
 
 static int jh_make_executable(unsigned long virt, size_t size)
 {
-	unsigned int va_bits = 64 - (read_sysreg(tcr_el1) >> 16 & 0x3f);
+	u64 tcr = read_sysreg(tcr_el1);
+	unsigned int va_bits = 64 - (tcr >> 16 & 0x3f);
 	unsigned int start_level = 4 - DIV_ROUND_UP(va_bits - 12, 9);
 	unsigned long addr = virt, end = virt + size;
+
+	/* TCR_EL1.TG1 = 2: 4 KiB pages for the kernel half */
+	if ((tcr >> 30 & 3) != 2)
+		return -EOPNOTSUPP;
 
 	while (addr < end) {
 		u64 table = read_sysreg(ttbr1_el1) & JH_DESC_ADDR;
