@@ -63,6 +63,12 @@ jailhouse disable >/tmp/out 2>&1 || { show </tmp/out; dmesg | tail -n 5 | show; 
 ok "disable"
 check_linux "after disable"
 
+# Again: EL2 went back to the stub intact, and hypervisor memory is reloaded from scratch.
+jailhouse enable "$system" >/tmp/out 2>&1 || { show </tmp/out; dmesg | tail -n 5 | show; fail "enable again"; }
+[ "$(echo alive)" = alive ] || fail "enable again: a shell command"
+jailhouse disable >/tmp/out 2>&1 || { show </tmp/out; fail "disable again"; }
+ok "enable and disable again"
+
 rmmod jailhouse || fail "rmmod"
 ok "rmmod"
 
