@@ -40,6 +40,8 @@ arch_entry:
 	/* system configuration = page pool + max_cpus * percpu_size */
 	adrp	x1, __page_pool
 	ldr	w2, [x0, #HEADER_MAX_CPUS]
+	cmp	x16, x2			/* a CPU without a per-CPU area: refuse */
+	b.hs	1f
 	mov	x3, #PERCPU_SIZE
 	madd	x1, x2, x3, x1
 	/* the configuration is packed: 32-bit loads keep every access aligned */

@@ -279,6 +279,15 @@ public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixt
     }
 
     [Fact]
+    public void A_cpu_id_beyond_max_cpus_is_refused_before_el2_is_touched()
+    {
+        string output = Run(Loader("cpu16", "ENTRY_CPU_ID=16"), RootCell(), "loader: done");
+        Assert.Contains("loader: entry returned ffffffffffffffea\n", output);   // -EINVAL: max_cpus is 16
+        Assert.Contains("loader: after failure 000000000badca11\n", output);
+        Assert.DoesNotContain("Jailhouse hypervisor in C#", output);
+    }
+
+    [Fact]
     public void Linking_again_gives_the_same_bytes_and_the_header_matches_the_symbols()
     {
         var again = HypervisorLinker.Link(build.HypervisorSource, "arm64", build.IlcObject, Path.Combine(build.Directory, "again"));
