@@ -57,6 +57,17 @@ arch_entry:
 	tst	x12, x9
 	b.ne	1f
 
+	/* The image must sit at the configuration's hypervisor memory, or every mapping would
+	   point elsewhere: translate our own address through the caller's stage 1. */
+	adr	x9, hypervisor_header
+	at	s1e1r, x9
+	isb
+	mrs	x10, par_el1
+	tbnz	x10, #0, 1f		/* not mapped?! */
+	ubfx	x10, x10, #12, #36
+	cmp	x12, x10, lsl #12
+	b.ne	1f
+
 	/* debug_console_base: where the UART will appear in our address space */
 	and	x9, x14, #0x1fffff
 	ldr	x10, =UART_VIRT_BASE

@@ -308,6 +308,19 @@ public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixt
     }
 
     [Fact]
+    public void An_image_loaded_elsewhere_than_the_configured_hypervisor_memory_fails_entry()
+    {
+        var model = HypervisorTestMemory.LoadYaml("configs/qemu-arm64/qemu-arm64.yaml");
+        model.Cell.Flags |= CellFlags.VirtualConsolePermitted;
+        model.System!.HypervisorMemory.PhysStart = 0x7fe00000; // the image sits at 0x7fc00000
+        model.System.HypervisorMemory.Size = 0x200000;
+        string output = Run(Loader("loader"), HypervisorTestMemory.Compile(model), "loader: done");
+        Assert.Contains("loader: entry returned ffffffffffffffea\n", output);
+        Assert.Contains("loader: after failure 000000000badca11\n", output);
+        Assert.DoesNotContain("Jailhouse hypervisor in C#", output);
+    }
+
+    [Fact]
     public void A_cpu_id_beyond_max_cpus_is_refused_before_el2_is_touched()
     {
         string output = Run(Loader("cpu16", "ENTRY_CPU_ID=16"), RootCell(), "loader: done");
