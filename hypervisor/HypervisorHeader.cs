@@ -48,14 +48,4 @@ internal unsafe struct HypervisorHeader
     /// <summary>Physical address of Linux's hyp-stub vectors (driver, ARM).</summary>
     [FieldOffset(ArmLinuxHypVectorsOffset)] public ulong ArmLinuxHypVectors;
     [FieldOffset(ArmLinuxHypAbiOffset)] public uint ArmLinuxHypAbi;
-
-    /// <summary>True when the first eight bytes are "JAILHOUS".</summary>
-    public static bool HasSignature(byte* header)
-    {
-        byte* expected = stackalloc byte[SignatureLength] { (byte)'J', (byte)'A', (byte)'I', (byte)'L', (byte)'H', (byte)'O', (byte)'U', (byte)'S' };
-        for (int i = 0; i < SignatureLength; i++)
-            if (header[i] != expected[i])
-                return false;
-        return true;
-    }
 }

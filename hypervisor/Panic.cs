@@ -1,5 +1,3 @@
-using System.Runtime;
-
 namespace Jailhouse.Hypervisor;
 
 /// <summary>

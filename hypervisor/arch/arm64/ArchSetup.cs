@@ -15,8 +15,15 @@ internal static unsafe class ArchSetup
     private static ulong vttbr;
     internal static HypercallContext Hypercalls;
 
-    /// <summary>The PL011 appears where arch_entry mapped it (debug_console_base in the header).</summary>
-    public static void AttachConsole(HypervisorHeader* header, SystemConfig config) => Uart.Attach(header->DebugConsoleBase);
+    private const ushort ConsoleTypePl011 = 3;
+
+    /// <summary>A PL011 debug console appears where arch_entry mapped it (debug_console_base in
+    /// the header); other UART types stay silent (only the console page gets the log).</summary>
+    public static void AttachConsole(HypervisorHeader* header, SystemConfig config)
+    {
+        if (config.DebugConsoleType == ConsoleTypePl011)
+            Uart.Attach(header->DebugConsoleBase);
+    }
 
     public static int InitGlobal(HypervisorHeader* header, SystemConfig config)
     {

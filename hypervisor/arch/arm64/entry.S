@@ -40,6 +40,8 @@ arch_entry:
 	/* system configuration = page pool + max_cpus * percpu_size */
 	adrp	x1, __page_pool
 	ldr	w2, [x0, #HEADER_MAX_CPUS]
+	cmp	x16, x2			/* a CPU without a per-CPU area: refuse */
+	b.hs	1f
 	mov	x3, #PERCPU_SIZE
 	madd	x1, x2, x3, x1
 	/* the configuration is packed: 32-bit loads keep every access aligned */
@@ -53,6 +55,17 @@ arch_entry:
 	/* The bootstrap tables map hypervisor memory in 2 MiB blocks: refuse anything else. */
 	ldr	x9, =0x1fffff
 	tst	x12, x9
+	b.ne	1f
+
+	/* The image must sit at the configuration's hypervisor memory, or every mapping would
+	   point elsewhere: translate our own address through the caller's stage 1. */
+	adr	x9, hypervisor_header
+	at	s1e1r, x9
+	isb
+	mrs	x10, par_el1
+	tbnz	x10, #0, 1f		/* not mapped?! */
+	ubfx	x10, x10, #12, #36
+	cmp	x12, x10, lsl #12
 	b.ne	1f
 
 	/* debug_console_base: where the UART will appear in our address space */

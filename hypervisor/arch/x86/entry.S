@@ -21,6 +21,15 @@ arch_entry:
 	push	%r14
 	push	%r15
 
+	/* a CPU without a per-CPU area: refuse */
+	mov	%edi, %edi
+	lea	hypervisor_header(%rip), %rax
+	mov	HEADER_MAX_CPUS(%rax), %eax
+	cmp	%rax, %rdi
+	jb	1f
+	mov	$-22, %eax
+	jmp	2f
+1:
 	/* per-CPU area = page pool + cpu_id * PERCPU_SIZE */
 	mov	%rdi, %rsi
 	imul	$PERCPU_SIZE, %rsi, %rsi
@@ -43,7 +52,7 @@ arch_entry:
 
 	fxrstor64 PERCPU_FXSAVE(%rsi)
 	mov	PERCPU_CALLER_STACK(%rsi), %rsp
-	pop	%r15
+2:	pop	%r15
 	pop	%r14
 	pop	%r13
 	pop	%r12

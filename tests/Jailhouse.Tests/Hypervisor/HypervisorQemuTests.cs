@@ -81,7 +81,8 @@ public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixt
     /// <summary>Runs QEMU until <paramref name="until"/> appears in the output (or the timeout, 20 s by
     /// default, passes); returns the output.</summary>
     private string Run(string loader, byte[] config, string until, uint onlineCpus = 1, ulong hypervisorBase = HypervisorBase,
-        string machine = Machine, string[]? extraArguments = null, int timeoutSeconds = 20)
+        string machine = Machine, string[]? extraArguments = null, int timeoutSeconds = 20,
+        string? inputAfter = null, string? input = null)
     {
         byte[] image = File.ReadAllBytes(build.Image.BinPath);
         uint maxCpus = 16; // the root cell's CPU set 0-15, as the driver derives it
@@ -119,6 +120,12 @@ public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixt
             }
             lock (output)
                 output.Append(e.Data.TrimEnd('\r')).Append('\n');
+            if (inputAfter is not null && e.Data.Contains(inputAfter, StringComparison.Ordinal))
+            {
+                // Typed on the serial console once the guest is ready for it.
+                qemu.StandardInput.Write(input);
+                qemu.StandardInput.Flush();
+            }
             if (e.Data.Contains(until, StringComparison.Ordinal))
                 seen.Set();
         };
@@ -193,6 +200,48 @@ public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixt
         Assert.Contains("loader: after disable 000000000badca11\n", output);
     }
 
+    /// <summary>Enables the hypervisor on two CPUs, then boots Debian's kernel and the board's
+    /// initramfs as the root cell with <paramref name="bootargs"/>; runs until <paramref name="until"/>.</summary>
+    private string BootLinux(string bootargs, string until, string? inputAfter = null, string? input = null)
+    {
+        string kernel = Path.Combine(Paths.RepositoryRoot, "artifacts", "qemu-arm64", "kernel", "Image");
+        string initrd = Path.Combine(Paths.RepositoryRoot, "artifacts", "qemu-arm64", "initrd.img");
+        Assert.True(File.Exists(kernel) && File.Exists(initrd),
+            $"{kernel} or {initrd} is missing: run `dotnet cake --target=Assemble --board=qemu-arm64` (./test.sh does)");
+
+        // QEMU's own device tree for this machine (no ITS: nothing maps it yet), with the
+        // command line and the initrd at 0x48000000 where QEMU would put it.
+        const string machine = Machine + ",its=off";
+        string dtb = Path.Combine(build.Directory, $"virt-{Interlocked.Increment(ref runs)}.dtb");
+        Tool.Run("qemu-system-aarch64", "-M", machine + ",dumpdtb=" + dtb, "-cpu", "cortex-a57", "-smp", "2", "-m", "1G", "-nographic",
+            "-kernel", kernel, "-initrd", initrd, "-append", bootargs);
+        Assert.Equal("48000000", Tool.Stdout("fdtget", "-t", "x", dtb, "/chosen", "linux,initrd-start").Trim());
+
+        return Run(Loader("linux", HypervisorBase, "LINUX_ROOT_CELL", "SECOND_CPU", "DTB_ADDR=0x47f00000", "KERNEL_ADDR=0x40200000"),
+            RootCell(), until, onlineCpus: 2, machine: machine, timeoutSeconds: 120, inputAfter: inputAfter, input: input, extraArguments:
+            [
+                "-device", $"loader,file={dtb},addr=0x47f00000,force-raw=on",
+                "-device", $"loader,file={kernel},addr=0x40200000,force-raw=on",
+                "-device", $"loader,file={initrd},addr=0x48000000,force-raw=on",
+            ]);
+    }
+
+    /// <summary>
+    /// From a shell in the root cell, /dev/mem shows what the driver will see of hypervisor
+    /// memory: zeros from the empty page, the hypervisor's log in the console page, and a
+    /// stage-2 fault on a write.
+    /// </summary>
+    [Fact]
+    public void Linux_in_the_root_cell_reads_the_console_page_and_cannot_write_hypervisor_memory()
+    {
+        ulong console = HypervisorBase + build.Image.ConsolePageOffset;
+        string commands = $"devmem 0x{HypervisorBase:x} 64\ndevmem 0x{console + 8:x} 32\ndevmem 0x{HypervisorBase:x} 32 1\n";
+        string output = BootLinux("console=ttyAMA0 mem=0x3fa00000 rdinit=/init jailhouse.shell", "stopped", "jailhouse-image: ready", commands);
+        Assert.Contains("\n0x0000000000000000\n", output);                   // header page: the empty page
+        Assert.Contains("\n0x69614A0A\n", output);                           // console content: "\nJai"
+        Assert.Contains($"guest-physical 0x{HypervisorBase:x}\n", output);   // the write, trapped
+    }
+
     /// <summary>
     /// Debian's arm64 kernel and the board's initramfs (`dotnet cake --target=Assemble
     /// --board=qemu-arm64`, which ./test.sh runs first) boot as the root cell under the
@@ -204,27 +253,7 @@ public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixt
     [Fact]
     public void Debian_linux_boots_as_the_root_cell_on_two_cpus_and_powers_off_through_the_hypervisor()
     {
-        string kernel = Path.Combine(Paths.RepositoryRoot, "artifacts", "qemu-arm64", "kernel", "Image");
-        string initrd = Path.Combine(Paths.RepositoryRoot, "artifacts", "qemu-arm64", "initrd.img");
-        Assert.True(File.Exists(kernel) && File.Exists(initrd),
-            $"{kernel} or {initrd} is missing: run `dotnet cake --target=Assemble --board=qemu-arm64` (./test.sh does)");
-
-        // QEMU's own device tree for this machine (no ITS: nothing maps it yet), with the
-        // command line and the initrd at 0x48000000 where QEMU would put it.
-        const string machine = Machine + ",its=off";
-        const string bootargs = "console=ttyAMA0 mem=0x3fa00000 rdinit=/init";
-        string dtb = Path.Combine(build.Directory, "virt.dtb");
-        Tool.Run("qemu-system-aarch64", "-M", machine + ",dumpdtb=" + dtb, "-cpu", "cortex-a57", "-smp", "2", "-m", "1G", "-nographic",
-            "-kernel", kernel, "-initrd", initrd, "-append", bootargs);
-        Assert.Equal("48000000", Tool.Stdout("fdtget", "-t", "x", dtb, "/chosen", "linux,initrd-start").Trim());
-
-        string output = Run(Loader("linux", HypervisorBase, "LINUX_ROOT_CELL", "SECOND_CPU", "DTB_ADDR=0x47f00000", "KERNEL_ADDR=0x40200000"),
-            RootCell(), "reboot: Power down", onlineCpus: 2, machine: machine, timeoutSeconds: 120, extraArguments:
-            [
-                "-device", $"loader,file={dtb},addr=0x47f00000,force-raw=on",
-                "-device", $"loader,file={kernel},addr=0x40200000,force-raw=on",
-                "-device", $"loader,file={initrd},addr=0x48000000,force-raw=on",
-            ]);
+        string output = BootLinux("console=ttyAMA0 mem=0x3fa00000 rdinit=/init", "reboot: Power down");
         Assert.Contains("loader: entry returned 0000000000000000\n", output);
         Assert.Contains("Booting Linux on physical CPU 0x0000000000", output);
         Assert.Contains("CPU: All CPU(s) started at EL1", output);
@@ -274,6 +303,28 @@ public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixt
         model.System.HypervisorMemory.Size = 0x300000;
         string output = Run(Loader("loader-7fd", 0x7fd00000), HypervisorTestMemory.Compile(model), "loader: done", hypervisorBase: 0x7fd00000);
         Assert.Contains("loader: entry returned ffffffffffffffea\n", output);
+        Assert.Contains("loader: after failure 000000000badca11\n", output);
+        Assert.DoesNotContain("Jailhouse hypervisor in C#", output);
+    }
+
+    [Fact]
+    public void An_image_loaded_elsewhere_than_the_configured_hypervisor_memory_fails_entry()
+    {
+        var model = HypervisorTestMemory.LoadYaml("configs/qemu-arm64/qemu-arm64.yaml");
+        model.Cell.Flags |= CellFlags.VirtualConsolePermitted;
+        model.System!.HypervisorMemory.PhysStart = 0x7fe00000; // the image sits at 0x7fc00000
+        model.System.HypervisorMemory.Size = 0x200000;
+        string output = Run(Loader("loader"), HypervisorTestMemory.Compile(model), "loader: done");
+        Assert.Contains("loader: entry returned ffffffffffffffea\n", output);
+        Assert.Contains("loader: after failure 000000000badca11\n", output);
+        Assert.DoesNotContain("Jailhouse hypervisor in C#", output);
+    }
+
+    [Fact]
+    public void A_cpu_id_beyond_max_cpus_is_refused_before_el2_is_touched()
+    {
+        string output = Run(Loader("cpu16", "ENTRY_CPU_ID=16"), RootCell(), "loader: done");
+        Assert.Contains("loader: entry returned ffffffffffffffea\n", output);   // -EINVAL: max_cpus is 16
         Assert.Contains("loader: after failure 000000000badca11\n", output);
         Assert.DoesNotContain("Jailhouse hypervisor in C#", output);
     }

@@ -84,7 +84,11 @@ el1_main:
 	ldr	x9, =HV_BASE
 	ldr	x10, [x9, #HEADER_ENTRY]
 	add	x10, x9, x10
+.ifdef ENTRY_CPU_ID
+	mov	x0, #ENTRY_CPU_ID		/* a CPU ID the test wants refused */
+.else
 	mov	x0, x19				/* cpu_id */
+.endif
 	blr	x10
 	cbz	x19, 2f
 	/* CPU 1: report the result to CPU 0 and idle as a root-cell CPU */
