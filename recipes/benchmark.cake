@@ -48,7 +48,7 @@ Task("Benchmark")
         foreach (var (gic, cpus) in new[] { (3, 2), (2, 2), (3, 4) })
         {
             var arguments = new ProcessArgumentBuilder()
-                .Append("-M").Append($"virt,virtualization=on,gic-version={gic}").Append("-cpu").Append("cortex-a72")
+                .Append("-M").Append($"virt,virtualization=on,gic-version={gic},its=off").Append("-cpu").Append("cortex-a72")
                 .Append("-smp").Append(cpus.ToString()).Append("-m").Append("1G").Append("-nographic").Append("-no-reboot")
                 .Append("-kernel").AppendQuoted(arm64.CombineWithFilePath("kernel/Image").FullPath)
                 .Append("-initrd").AppendQuoted(arm64.CombineWithFilePath("initrd.img").FullPath)
