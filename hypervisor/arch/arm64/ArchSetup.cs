@@ -14,6 +14,8 @@ internal static unsafe class ArchSetup
     private static ulong vtcr;
     private static ulong vttbr;
     internal static HypercallContext Hypercalls;
+    /// <summary>The root cell's emulated MMIO regions, one pool page of entries.</summary>
+    internal static MmioDispatch Mmio;
 
     private const ushort ConsoleTypePl011 = 3;
 
@@ -34,8 +36,10 @@ internal static unsafe class ArchSetup
         ulong* root = (ulong*)pool.Allocate();
         void* commPage = pool.Allocate();
         void* emptyPage = pool.Allocate();
-        if (root == null || commPage == null || emptyPage == null)
+        var mmioRegions = (MmioRegionHandler*)pool.Allocate();
+        if (root == null || commPage == null || emptyPage == null || mmioRegions == null)
             return Errno.ENOMEM;
+        Mmio = new MmioDispatch(mmioRegions, (uint)(PagePool.PageSize / (ulong)sizeof(MmioRegionHandler)));
         PagingFormat format = Arm64Stage2.Format;
         int result = CellPaging.MapRegions(config, root, ref pool, format, &Arm64Stage2.RegionFlags, pool.ToPhys(commPage));
         if (result == 0)
