@@ -11,6 +11,8 @@ internal static unsafe class ArchSetup
 
     private static PagePool pool;
     private static ulong hypervisorTables;
+    private static ulong* hypervisorRoot;
+    private static ulong deviceWindowUsed;
     private static ulong vtcr;
     private static ulong vttbr;
     internal static HypercallContext Hypercalls;
@@ -73,10 +75,15 @@ internal static unsafe class ArchSetup
             UartPhys = config.DebugConsoleAddress,
             TrampolineVirt = layoutAddresses[3],
         };
-        ulong* hypervisorRoot = (ulong*)pool.Allocate();
+        hypervisorRoot = (ulong*)pool.Allocate();
         if (hypervisorRoot == null)
             return Errno.ENOMEM;
         result = HypervisorPaging.Build(hypervisorRoot, ref pool, layout);
+        var subpages = (SubpageDevice*)pool.Allocate();
+        if (result == 0 && subpages == null)
+            result = Errno.ENOMEM;
+        if (result == 0)
+            result = MmioSubpage.RegisterAll(config, ref Mmio, subpages, (uint)(PagePool.PageSize / (ulong)sizeof(SubpageDevice)), &MapDevice);
         if (result != 0)
         {
             DebugConsole.Write("hypervisor page tables failed: ");
@@ -107,6 +114,26 @@ internal static unsafe class ArchSetup
             ConsolePut = &DebugConsole.Put,
         };
         return 0;
+    }
+
+    /// <summary>Where device registers the hypervisor performs accesses on are mapped at EL2 (below
+    /// hypervisor memory at JAILHOUSE_BASE and the UART window at 0xffffc0000000).</summary>
+    private const ulong DeviceWindowBase = 0xffff_0000_0000;
+    private const ulong DeviceWindowSize = 0x4000_0000;
+
+    /// <summary>Maps the pages holding physical <paramref name="phys"/>..+<paramref name="size"/> into
+    /// the device window; returns the EL2 address of <paramref name="phys"/>, or null when full.</summary>
+    private static byte* MapDevice(ulong phys, ulong size)
+    {
+        ulong first = phys & ~(PagePool.PageSize - 1);
+        ulong length = ((phys + size + PagePool.PageSize - 1) & ~(PagePool.PageSize - 1)) - first;
+        if (length > DeviceWindowSize - deviceWindowUsed)
+            return null;
+        ulong virt = DeviceWindowBase + deviceWindowUsed;
+        if (HypervisorPaging.MapDevice(hypervisorRoot, ref pool, virt, first, length) != 0)
+            return null;
+        deviceWindowUsed += length;
+        return (byte*)(virt + (phys - first));
     }
 
     /// <summary>Another CPU failed: el2_leave switches stage 2 off again on the way out.</summary>

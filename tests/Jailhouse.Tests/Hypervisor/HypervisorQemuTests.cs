@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using Jailhouse.Boot;
 using Jailhouse.Config.Model;
 
@@ -276,6 +277,37 @@ public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixt
         Assert.Contains("FATAL: Invalid MMIO write, addr: 0x000000007fc00000 size: 8\n", output);
         Assert.Contains("Cell \"", output);
         Assert.DoesNotContain("hypervisor memory was writable", output);
+    }
+
+    /// <summary>
+    /// With the UART's first 0x48 bytes as a sub-page region (io-8, io-32), its page is not
+    /// mapped at stage 2: the loader's prints after entry trap and the hypervisor performs them
+    /// (counted as MMIO exits); a read in the same page outside the region stops the CPU with
+    /// upstream's FATAL line.
+    /// </summary>
+    [Fact]
+    public void A_subpage_uart_region_is_emulated_and_the_rest_of_its_page_is_refused()
+    {
+        var model = HypervisorTestMemory.LoadYaml("configs/qemu-arm64/qemu-arm64.yaml");
+        model.Cell.Flags |= CellFlags.VirtualConsolePermitted;
+        var regions = model.Cell.MemoryRegions;
+        var mmio = regions.Single(r => r.Name == "mmio");
+        mmio.PhysStart += 0x1000;
+        mmio.VirtStart += 0x1000;
+        mmio.Size -= 0x1000;
+        regions.Insert(regions.IndexOf(mmio), new Jailhouse.Config.Model.MemoryRegion
+        {
+            PhysStart = 0x0900_0000, VirtStart = 0x0900_0000, Size = 0x48,
+            Flags = MemoryFlags.Read | MemoryFlags.Write | MemoryFlags.Io | MemoryFlags.Io8 | MemoryFlags.Io32,
+        });
+        string output = Run(Loader("subpage", "PROBE_SUBPAGE_UART"), HypervisorTestMemory.Compile(model), "stopped");
+        Assert.Contains("loader: printing through the sub-page UART\n", output);
+        Match exits = Regex.Match(output, "loader: mmio exits ([0-9a-f]{16})\n");
+        Assert.True(exits.Success, output);
+        // Every character of the line above: a flag-register read and a data-register write at least.
+        Assert.True(Convert.ToUInt64(exits.Groups[1].Value, 16) >= 2 * 44, exits.Value);
+        Assert.Contains("FATAL: Invalid MMIO read, addr: 0x0000000009000ffc size: 4\n", output);
+        Assert.DoesNotContain("loader: read outside the sub-page region", output);
     }
 
     [Fact]
