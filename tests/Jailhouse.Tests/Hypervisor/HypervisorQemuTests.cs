@@ -241,7 +241,7 @@ public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixt
         Assert.Contains("\n0x0000000000000000\n", output);                   // header page: the empty page
         Assert.Contains("\n0x69614A0A\n", output);                           // console content: "\nJai"
         Assert.Contains($"FATAL: Invalid MMIO write, addr: 0x{HypervisorBase:x16} size: 4\n", output);   // the write, trapped
-        Assert.Contains("CPU 0 stopped\n", output);
+        Assert.Matches("Cell \"qemu-arm64\", CPU [01], ELR 0x[0-9a-f]+: CPU [01] stopped\n", output);   // whichever CPU ran devmem
     }
 
     /// <summary>
