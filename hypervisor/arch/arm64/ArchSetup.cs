@@ -84,6 +84,11 @@ internal static unsafe class ArchSetup
             result = Errno.ENOMEM;
         if (result == 0)
             result = MmioSubpage.RegisterAll(config, ref Mmio, subpages, (uint)(PagePool.PageSize / (ulong)sizeof(SubpageDevice)), &MapDevice);
+        var distributor = (GicDistributorState*)pool.Allocate();
+        if (result == 0 && distributor == null)
+            result = Errno.ENOMEM;
+        if (result == 0)
+            result = GicDistributorTrap.Setup(config, ref Mmio, distributor, &MapDevice);
         if (result != 0)
         {
             DebugConsole.Write("hypervisor page tables failed: ");
@@ -148,6 +153,7 @@ internal static unsafe class ArchSetup
     {
         Arch.SwitchPageTables(hypervisorTables);
         Arch.EnableStage2(vtcr, vttbr, Arm64Stage2.HcrVm | Arm64Stage2.HcrTsc | Arm64Stage2.HcrRw);
+        GicDistributorTrap.InitCpu();
         return 0;
     }
 }
