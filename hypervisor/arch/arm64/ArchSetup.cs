@@ -2,8 +2,9 @@ namespace Jailhouse.Hypervisor;
 
 /// <summary>
 /// arm64 setup after the MMU is on: the page pool behind the system configuration, the root
-/// cell's stage-2 tables from its memory regions (hypervisor memory stays unmapped), and per
-/// CPU the switch to stage-2 translation with HVC trapping to <see cref="Traps"/>.
+/// cell's stage-2 tables from its memory regions (hypervisor memory stays unmapped), its MMIO
+/// handlers (sub-page regions, the GIC distributor) with their registers in an EL2 device
+/// window, and per CPU the switch to stage-2 translation with HVC trapping to <see cref="Traps"/>.
 /// </summary>
 internal static unsafe class ArchSetup
 {
@@ -91,7 +92,7 @@ internal static unsafe class ArchSetup
             result = GicDistributorTrap.Setup(config, ref Mmio, distributor, &MapDevice);
         if (result != 0)
         {
-            DebugConsole.Write("hypervisor page tables failed: ");
+            DebugConsole.Write("hypervisor page tables or MMIO handlers failed: ");
             DebugConsole.WriteDecimal(result);
             DebugConsole.Write("\n");
             return result;

@@ -13,6 +13,8 @@ internal unsafe struct GicDistributorState
     public byte* Registers;
     public uint Version;
     public uint CpuTargets;
+    /// <summary>The cell's CPU IDs (bit n = CPU n; on QEMU virt's single cluster CPU n has MPIDR Aff0 = n).</summary>
+    public ulong CpuSet;
     /// <summary>The cell has every CPU (the root cell while it is the only cell): SGIs to "all but self" are its own.</summary>
     public bool HasAllCpus;
     public fixed uint Owned[OwnedWords];
@@ -25,7 +27,8 @@ internal unsafe struct GicDistributorState
 /// to per-interrupt registers only change the bits of interrupts the cell owns: the set/clear
 /// registers (ISENABLER ... ICACTIVER) are written with other cells' bits cleared, which leaves
 /// those interrupts alone; IGROUPR, IGRPMODR, IPRIORITYR, ITARGETSR and ICFGR are
-/// read-modify-write with the foreign fields kept; IROUTER (v3) of a foreign SPI is write-ignored.
+/// read-modify-write with the foreign fields kept; IROUTER (v3) of a foreign SPI, or naming a CPU
+/// outside the cell, is write-ignored.
 /// GICv2's GICD_SGIR is passed on only with targets among the cell's CPUs. Other registers
 /// (CTLR and the identification registers) are the root cell's: writes pass through. Callers
 /// serialize writes (read-modify-write) with a lock.
@@ -127,7 +130,7 @@ internal static unsafe class GicDistributor
         }
         else if (offset >= Irouter && offset < IrouterEnd && state->Version == 3)
         {
-            if (Owns(*state, (uint)((offset - Irouter) / 8)))
+            if (Owns(*state, (uint)((offset - Irouter) / 8)) && RouteAllowed(*state, offset, size, value))
                 Write(register, size, value);
         }
         else if (offset >= Cpendsgir && offset < SpendsgirEnd)
@@ -135,6 +138,23 @@ internal static unsafe class GicDistributor
         else
             Write(register, size, value);   // CTLR and the rest: the root cell's (the only cell)
         return MmioResult.Handled;
+    }
+
+    /// <summary>
+    /// GICD_IROUTER (v3): "any CPU" (IRM, bit 31) only for a cell with every CPU, else the
+    /// affinity must name one of the cell's CPUs (a single cluster: Aff3..Aff1 zero, Aff0 the
+    /// CPU ID). A 32-bit write of the upper half sets Aff3, which must stay 0.
+    /// </summary>
+    public static bool RouteAllowed(in GicDistributorState state, ulong offset, uint size, ulong value)
+    {
+        if (size == 4 && (offset & 4) != 0)
+            return value == 0;
+        if ((value & (1ul << 31)) != 0)
+            return state.HasAllCpus;
+        if ((value & 0xff_00ff_ff00ul) != 0)
+            return false;
+        uint cpu = (uint)value & 0xff;
+        return cpu < 64 && (state.CpuSet & (1ul << (int)cpu)) != 0;
     }
 
     /// <summary>GICD_SGIR: a target list (filter 0) may name only the cell's CPUs; "self" (2) is always

@@ -25,6 +25,10 @@ internal static unsafe class GicDistributorTrap
         storage->Version = version;
         storage->CpuTargets = 0;
         storage->HasAllCpus = true;   // the root cell, the only cell there is
+        storage->CpuSet = 0;
+        for (uint cpu = 0; cpu < 64; cpu++)
+            if (config.HasCpu(cpu))
+                storage->CpuSet |= 1ul << (int)cpu;
         for (uint i = 0; i < config.IrqchipCount; i++)
             if (config.IrqchipAddress(i) == config.ArmGicdBase)
                 GicDistributor.Own(ref *storage, config.IrqchipPinBase(i), config.IrqchipPinBitmap(i));

@@ -16,6 +16,8 @@ public sealed unsafe class GicDistributorTests : IDisposable
     {
         state->Registers = registers;
         state->Version = 3;
+        state->CpuSet = 0xf;
+        state->HasAllCpus = true;
         // The cell owns SPIs 32-47 and 64 (pin base 32: bits 0-15 and 32).
         uint* bitmap = stackalloc uint[4] { 0x0000_ffff, 1, 0, 0 };
         GicDistributor.Own(ref *state, 32, bitmap);
@@ -100,12 +102,32 @@ public sealed unsafe class GicDistributorTests : IDisposable
     [Fact]
     public void Gicv3_routing_of_foreign_spis_is_ignored()
     {
-        Write(0x6000 + 8 * 40, 8, 0x0000_0001_0000_0003);                 // IROUTER40
-        Write(0x6000 + 8 * 50, 8, 0x0000_0001_0000_0003);                 // IROUTER50: foreign
-        Write(0x6000 + 8 * 64 + 4, 4, 0x1);                                // upper half of IROUTER64
-        Assert.Equal(0x0000_0001_0000_0003ul, Read(0x6000 + 8 * 40, 8));
+        Write(0x6000 + 8 * 40, 8, 3);                                      // IROUTER40 to CPU 3
+        Write(0x6000 + 8 * 50, 8, 3);                                      // IROUTER50: foreign
+        Write(0x6000 + 8 * 64, 4, 2);                                      // lower half of IROUTER64: CPU 2
+        Assert.Equal(3ul, Read(0x6000 + 8 * 40, 8));
         Assert.Equal(0ul, Read(0x6000 + 8 * 50, 8));
-        Assert.Equal(0x0000_0001_0000_0000ul, Read(0x6000 + 8 * 64, 8));
+        Assert.Equal(2ul, Read(0x6000 + 8 * 64, 8));
+    }
+
+    [Fact]
+    public void Gicv3_routing_names_only_the_cells_cpus()
+    {
+        state->CpuSet = 0x3;                                               // CPUs 0 and 1
+        state->HasAllCpus = false;
+        Write(0x6000 + 8 * 40, 8, 1);                                      // CPU 1
+        Assert.Equal(1ul, Read(0x6000 + 8 * 40, 8));
+        Write(0x6000 + 8 * 40, 8, 2);                                      // CPU 2: not the cell's
+        Write(0x6000 + 8 * 40, 8, 1ul << 31);                              // any CPU: the cell lacks some
+        Write(0x6000 + 8 * 40, 8, 0x100);                                  // Aff1 = 1: another cluster
+        Write(0x6000 + 8 * 40 + 4, 4, 1);                                  // Aff3 = 1
+        Assert.Equal(1ul, Read(0x6000 + 8 * 40, 8));
+        Write(0x6000 + 8 * 41, 4, 0);                                      // lower half to CPU 0
+        Write(0x6000 + 8 * 41 + 4, 4, 0);
+        Assert.Equal(0ul, Read(0x6000 + 8 * 41, 8));
+        state->HasAllCpus = true;
+        Write(0x6000 + 8 * 40, 8, 1ul << 31);
+        Assert.Equal(1ul << 31, Read(0x6000 + 8 * 40, 8));
     }
 
     [Fact]
