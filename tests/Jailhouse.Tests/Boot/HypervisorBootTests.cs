@@ -43,6 +43,8 @@ public partial class HypervisorBootTests(ITestOutputHelper output)
             TimeSpan.FromMinutes(2), machineArguments: machine);
         string console = result.Console;
         output.WriteLine($"GICv{gicVersion}, {cpus} CPUs: {result.Elapsed.TotalSeconds:F1} s");
+        foreach (Match counted in Regex.Matches(console, @"jailhouse-test: \| root cell vmexits_\w+ [^\r\n]*"))
+            output.WriteLine(counted.Value);
         Assert.True(result.PoweredOff, $"no power-off within 2 minutes:\n{console}");
         Assert.DoesNotContain("jailhouse-test: FAIL", console);
         Assert.DoesNotMatch(Trouble(), console);
