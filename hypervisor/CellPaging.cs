@@ -3,7 +3,9 @@ namespace Jailhouse.Hypervisor;
 /// <summary>
 /// Builds a cell's second-stage address space (stage 2 on ARM, EPT on x86) from its memory
 /// regions: guest-physical <c>virt</c> maps to <c>phys</c> with the region's access rights.
-/// Empty regions are skipped; a comm region maps the cell's communication page. A region
+/// Empty regions are skipped, and so are sub-page io regions (<see cref="MmioSubpage"/>: they
+/// trap and the hypervisor performs the accesses); a sub-page region that is not io is refused
+/// (-EINVAL). A comm region maps the cell's communication page. A region
 /// that overlaps hypervisor memory is refused (-EINVAL): no cell may ever reach the
 /// hypervisor's code, data or page pool.
 /// </summary>
@@ -21,6 +23,12 @@ internal static unsafe class CellPaging
             MemoryRegion region = config.MemoryRegion(i);
             if (region.Size == 0)
                 continue;
+            if (MmioSubpage.IsSubpage(region))
+            {
+                if ((region.Flags & MemoryRegion.Io) == 0)
+                    return Errno.EINVAL;
+                continue;
+            }
             ulong phys = region.Phys;
             ulong size = region.Size;
             if ((region.Flags & MemoryRegion.CommRegion) != 0)

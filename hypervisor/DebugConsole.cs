@@ -48,6 +48,18 @@ internal static unsafe class DebugConsole
         }
     }
 
+    /// <summary>Exactly <paramref name="digits"/> hex digits after "0x", zero-padded (as printk's %016llx).</summary>
+    public static void WriteHexDigits(ulong value, int digits)
+    {
+        Put((byte)'0');
+        Put((byte)'x');
+        for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4)
+        {
+            uint digit = (uint)(value >> shift) & 0xf;
+            Put((byte)(digit < 10 ? '0' + digit : 'a' + digit - 10));
+        }
+    }
+
     public static void WriteDecimal(long value)
     {
         if (value < 0)

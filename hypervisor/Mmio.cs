@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Jailhouse.Hypervisor;
 
 /// <summary>
@@ -19,4 +21,26 @@ internal unsafe struct Mmio8
 
     public static byte Read(byte* address) => ((Mmio8*)address)->value;
     public static void Write(byte* address, byte newValue) => ((Mmio8*)address)->value = newValue;
+}
+
+internal unsafe struct Mmio16
+{
+    private volatile ushort value;
+
+    public static ushort Read(byte* address) => ((Mmio16*)address)->value;
+    public static void Write(byte* address, ushort newValue) => ((Mmio16*)address)->value = newValue;
+}
+
+/// <summary>
+/// 64-bit device registers. C# has no volatile ulong, so the access is a plain load or store in
+/// a function that is never inlined: the compiler can neither drop it nor move other memory
+/// accesses across the call.
+/// </summary>
+internal static unsafe class Mmio64
+{
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static ulong Read(byte* address) => *(ulong*)address;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void Write(byte* address, ulong newValue) => *(ulong*)address = newValue;
 }

@@ -100,6 +100,17 @@ internal readonly unsafe struct SystemConfig
         return new MemoryRegion(*(ulong*)region, *(ulong*)(region + 8), *(ulong*)(region + 16), *(ulong*)(region + 24));
     }
 
+    public uint IrqchipCount => Field(NumIrqchipsField);
+
+    private byte* Irqchip(uint index) =>
+        CpuSet + CpuSetSize + MemoryRegionCount * MemoryRegionSize + Field(NumCacheRegionsField) * CacheRegionSize + index * IrqchipSize;
+
+    /// <summary>struct jailhouse_irqchip: the chip's base address, the first INTID of its pin bitmap,
+    /// and the bitmap (4 x 32 bits, bit n = INTID pin_base + n belongs to the cell).</summary>
+    public ulong IrqchipAddress(uint index) => *(ulong*)Irqchip(index);
+    public uint IrqchipPinBase(uint index) => *(uint*)(Irqchip(index) + 12);
+    public uint* IrqchipPinBitmap(uint index) => (uint*)(Irqchip(index) + 16);
+
     /// <summary>Bytes of the whole configuration: header, root cell and its arrays (64-bit sum, no wrap).</summary>
     public ulong Size =>
         SystemHeaderSize + CellDescSize + (ulong)CpuSetSize

@@ -2,8 +2,9 @@ namespace Jailhouse.Hypervisor;
 
 /// <summary>
 /// arm64 setup after the MMU is on: the page pool behind the system configuration, the root
-/// cell's stage-2 tables from its memory regions (hypervisor memory stays unmapped), and per
-/// CPU the switch to stage-2 translation with HVC trapping to <see cref="Traps"/>.
+/// cell's stage-2 tables from its memory regions (hypervisor memory stays unmapped), its MMIO
+/// handlers (sub-page regions, the GIC distributor) with their registers in an EL2 device
+/// window, and per CPU the switch to stage-2 translation with HVC trapping to <see cref="Traps"/>.
 /// </summary>
 internal static unsafe class ArchSetup
 {
@@ -11,9 +12,13 @@ internal static unsafe class ArchSetup
 
     private static PagePool pool;
     private static ulong hypervisorTables;
+    private static ulong* hypervisorRoot;
+    private static ulong deviceWindowUsed;
     private static ulong vtcr;
     private static ulong vttbr;
     internal static HypercallContext Hypercalls;
+    /// <summary>The root cell's emulated MMIO regions, one pool page of entries.</summary>
+    internal static MmioDispatch Mmio;
 
     private const ushort ConsoleTypePl011 = 3;
 
@@ -34,8 +39,10 @@ internal static unsafe class ArchSetup
         ulong* root = (ulong*)pool.Allocate();
         void* commPage = pool.Allocate();
         void* emptyPage = pool.Allocate();
-        if (root == null || commPage == null || emptyPage == null)
+        var mmioRegions = (MmioRegionHandler*)pool.Allocate();
+        if (root == null || commPage == null || emptyPage == null || mmioRegions == null)
             return Errno.ENOMEM;
+        Mmio = new MmioDispatch(mmioRegions, (uint)(PagePool.PageSize / (ulong)sizeof(MmioRegionHandler)));
         PagingFormat format = Arm64Stage2.Format;
         int result = CellPaging.MapRegions(config, root, ref pool, format, &Arm64Stage2.RegionFlags, pool.ToPhys(commPage));
         if (result == 0)
@@ -69,13 +76,23 @@ internal static unsafe class ArchSetup
             UartPhys = config.DebugConsoleAddress,
             TrampolineVirt = layoutAddresses[3],
         };
-        ulong* hypervisorRoot = (ulong*)pool.Allocate();
+        hypervisorRoot = (ulong*)pool.Allocate();
         if (hypervisorRoot == null)
             return Errno.ENOMEM;
         result = HypervisorPaging.Build(hypervisorRoot, ref pool, layout);
+        var subpages = (SubpageDevice*)pool.Allocate();
+        if (result == 0 && subpages == null)
+            result = Errno.ENOMEM;
+        if (result == 0)
+            result = MmioSubpage.RegisterAll(config, ref Mmio, subpages, (uint)(PagePool.PageSize / (ulong)sizeof(SubpageDevice)), &MapDevice);
+        var distributor = (GicDistributorState*)pool.Allocate();
+        if (result == 0 && distributor == null)
+            result = Errno.ENOMEM;
+        if (result == 0)
+            result = GicDistributorTrap.Setup(config, ref Mmio, distributor, &MapDevice);
         if (result != 0)
         {
-            DebugConsole.Write("hypervisor page tables failed: ");
+            DebugConsole.Write("hypervisor page tables or MMIO handlers failed: ");
             DebugConsole.WriteDecimal(result);
             DebugConsole.Write("\n");
             return result;
@@ -105,6 +122,26 @@ internal static unsafe class ArchSetup
         return 0;
     }
 
+    /// <summary>Where device registers the hypervisor performs accesses on are mapped at EL2 (below
+    /// hypervisor memory at JAILHOUSE_BASE and the UART window at 0xffffc0000000).</summary>
+    private const ulong DeviceWindowBase = 0xffff_0000_0000;
+    private const ulong DeviceWindowSize = 0x4000_0000;
+
+    /// <summary>Maps the pages holding physical <paramref name="phys"/>..+<paramref name="size"/> into
+    /// the device window; returns the EL2 address of <paramref name="phys"/>, or null when full.</summary>
+    private static byte* MapDevice(ulong phys, ulong size)
+    {
+        ulong first = phys & ~(PagePool.PageSize - 1);
+        ulong length = ((phys + size + PagePool.PageSize - 1) & ~(PagePool.PageSize - 1)) - first;
+        if (length > DeviceWindowSize - deviceWindowUsed)
+            return null;
+        ulong virt = DeviceWindowBase + deviceWindowUsed;
+        if (HypervisorPaging.MapDevice(hypervisorRoot, ref pool, virt, first, length) != 0)
+            return null;
+        deviceWindowUsed += length;
+        return (byte*)(virt + (phys - first));
+    }
+
     /// <summary>Another CPU failed: el2_leave switches stage 2 off again on the way out.</summary>
     public static void AbortCpu(PerCpu* cpu)
     {
@@ -117,6 +154,7 @@ internal static unsafe class ArchSetup
     {
         Arch.SwitchPageTables(hypervisorTables);
         Arch.EnableStage2(vtcr, vttbr, Arm64Stage2.HcrVm | Arm64Stage2.HcrTsc | Arm64Stage2.HcrRw);
+        GicDistributorTrap.InitCpu();
         return 0;
     }
 }

@@ -51,6 +51,11 @@ internal static unsafe class HypervisorPaging
     public static bool IsPresent(ulong entry) => (entry & Valid) != 0;
     public static bool IsTable(ulong entry, int level) => level < 3 && (entry & PageOrTable) != 0;
 
+    /// <summary>Maps device registers (page-aligned <paramref name="phys"/> and <paramref name="size"/>) at
+    /// <paramref name="virt"/> as device memory, writable, never executable.</summary>
+    public static int MapDevice(ulong* root, ref PagePool pool, ulong virt, ulong phys, ulong size) =>
+        PageTable.Map(root, ref pool, Format, virt, phys, size, Device);
+
     public static int Build(ulong* root, ref PagePool pool, in HypervisorLayout layout)
     {
         PagingFormat format = Format;

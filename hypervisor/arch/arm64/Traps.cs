@@ -51,6 +51,15 @@ internal static unsafe class Traps
             HandleSmc(frame, cpu);
             return Resume;
         }
+        if (exceptionClass == ClassDataAbortLower)
+        {
+            DataAbort abort = DataAbort.Decode(esr, Arch.ReadHpfar(), Arch.ReadFar());
+            if (abort.Valid)
+            {
+                HandleMmio(frame, cpu, abort);
+                return Resume;
+            }
+        }
         DebugConsole.BeginLine();
         Report("Unhandled trap", esr, frame->Elr);
         if (exceptionClass == ClassDataAbortLower || exceptionClass == ClassInstructionAbortLower)
@@ -65,6 +74,40 @@ internal static unsafe class Traps
         DebugConsole.EndLine();
         Arch.Park();
         return Resume;
+    }
+
+    /// <summary>
+    /// Performs a described stage-2 data abort through the root cell's MMIO handlers and skips
+    /// the instruction; an access no handler takes stops the CPU with upstream's FATAL line.
+    /// </summary>
+    private static void HandleMmio(TrapFrame* frame, PerCpu* cpu, in DataAbort abort)
+    {
+        cpu->Stats[PerCpu.StatVmexitsMmio]++;
+        var access = new MmioAccess(abort.Address, abort.Size, abort.IsWrite,
+            abort.IsWrite && abort.Register != DataAbort.ZeroRegister ? abort.StoreValue(frame->X[abort.Register]) : 0);
+        if (ArchSetup.Mmio.Dispatch(&access) == MmioResult.Handled)
+        {
+            if (!abort.IsWrite && abort.Register != DataAbort.ZeroRegister)
+                frame->X[abort.Register] = abort.LoadResult(access.Value);
+            frame->Elr += 4;
+            return;
+        }
+        DebugConsole.BeginLine();
+        DebugConsole.Write(abort.IsWrite ? "FATAL: Invalid MMIO write, addr: " : "FATAL: Invalid MMIO read, addr: ");
+        DebugConsole.WriteHexDigits(abort.Address, 16);
+        DebugConsole.Write(" size: ");
+        DebugConsole.WriteDecimal(abort.Size);
+        DebugConsole.Write("\nCell \"");
+        DebugConsole.WriteBytes(ArchSetup.Hypercalls.Config.RootCellName, SystemConfig.CellNameSize);
+        DebugConsole.Write("\", CPU ");
+        DebugConsole.WriteDecimal(cpu->CpuId);
+        DebugConsole.Write(", ELR ");
+        DebugConsole.WriteHex(frame->Elr);
+        DebugConsole.Write(": CPU ");
+        DebugConsole.WriteDecimal(cpu->CpuId);
+        DebugConsole.Write(" stopped\n");
+        DebugConsole.EndLine();
+        Arch.Park();
     }
 
     /// <summary>A trapped SMC returns to the instruction itself: skip it, then answer per <see cref="SmcCalls"/>.</summary>

@@ -149,6 +149,24 @@ el1_main:
 	br	x4
 .endif
 
+.ifdef PROBE_SUBPAGE_UART
+	/* The root cell's UART is a sub-page region: this line goes out through the hypervisor. */
+	adr	x0, msg_subpage
+	bl	puts
+	mov	x0, #7				/* CPU get info: CPU 0, MMIO exits (1000 + 1) */
+	mov	x1, #0
+	mov	x2, #1001
+	hvc	#0x4a48
+	mov	x1, x0
+	adr	x0, msg_mmio_exits
+	bl	put_result
+	ldr	x9, =UART
+	ldr	w1, [x9, #0xffc]		/* same page, outside the region: must stop the CPU */
+	adr	x0, msg_subpage_escaped
+	bl	puts
+	b	done
+.endif
+
 .ifdef PROBE_HYPERVISOR_MEMORY
 	ldr	x9, =HV_BASE
 	ldr	x1, [x9]			/* reads the empty page, not the header */
@@ -352,6 +370,9 @@ msg_enter:		.asciz	"loader: calling the hypervisor entry\n"
 msg_returned:		.asciz	"loader: entry returned "
 msg_probe_read:		.asciz	"loader: hypervisor memory reads "
 msg_probe_written:	.asciz	"loader: hypervisor memory was writable\n"
+msg_subpage:		.asciz	"loader: printing through the sub-page UART\n"
+msg_mmio_exits:		.asciz	"loader: mmio exits "
+msg_subpage_escaped:	.asciz	"loader: read outside the sub-page region\n"
 msg_console_tail:	.asciz	"loader: console tail "
 msg_console:		.asciz	"loader: console "
 msg_cpu_state:		.asciz	"loader: cpu 0 state "

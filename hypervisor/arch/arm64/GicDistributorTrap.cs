@@ -1,0 +1,61 @@
+namespace Jailhouse.Hypervisor;
+
+/// <summary>
+/// arm64 glue for <see cref="GicDistributor"/>: maps the real distributor into the EL2 device
+/// window, fills the root cell's state (interrupts from the irqchips entry at the distributor's
+/// address, CPUs), registers the distributor range as an MMIO region, and serializes writes
+/// (their read-modify-write must not interleave between CPUs).
+/// </summary>
+internal static unsafe class GicDistributorTrap
+{
+    private static SpinLock writeLock;
+    private static GicDistributorState* state;
+
+    public static int Setup(in SystemConfig config, ref MmioDispatch dispatch, GicDistributorState* storage,
+        delegate*<ulong, ulong, byte*> mapDevice)
+    {
+        uint version = config.ArmGicVersion;
+        if (version != 2 && version != 3)
+            return Errno.EINVAL;
+        ulong size = version == 3 ? GicDistributor.Size : GicPassthrough.Gicv2DistributorSize;
+        byte* registers = mapDevice(config.ArmGicdBase, size);
+        if (registers == null)
+            return Errno.ENOMEM;
+        storage->Registers = registers;
+        storage->Version = version;
+        storage->CpuTargets = 0;
+        storage->HasAllCpus = true;   // the root cell, the only cell there is
+        storage->CpuSet = 0;
+        for (uint cpu = 0; cpu < 64; cpu++)
+            if (config.HasCpu(cpu))
+                storage->CpuSet |= 1ul << (int)cpu;
+        for (uint i = 0; i < config.IrqchipCount; i++)
+            if (config.IrqchipAddress(i) == config.ArmGicdBase)
+                GicDistributor.Own(ref *storage, config.IrqchipPinBase(i), config.IrqchipPinBitmap(i));
+        state = storage;
+        return dispatch.Register(config.ArmGicdBase, size, &Access, storage);
+    }
+
+    /// <summary>
+    /// GICv2: this CPU's bit in the targets mask, which the banked GICD_ITARGETSR0 reads back
+    /// (every byte of it names the reading CPU).
+    /// </summary>
+    public static void InitCpu()
+    {
+        if (state == null || state->Version != 2)
+            return;
+        writeLock.Acquire();
+        state->CpuTargets |= Mmio8.Read(state->Registers + 0x800);
+        writeLock.Release();
+    }
+
+    private static int Access(void* argument, MmioAccess* access)
+    {
+        if (!access->IsWrite)
+            return GicDistributor.Access(argument, access);
+        writeLock.Acquire();
+        int result = GicDistributor.Access(argument, access);
+        writeLock.Release();
+        return result;
+    }
+}
