@@ -321,7 +321,12 @@ out_unlock:
 	return err;
 }
 
-int jh_cmd_cell_start(struct jailhouse_cell_id __user *arg)
+/*
+ * A hypercall on one non-root cell by its id: on success, done() runs with
+ * jailhouse_lock still held.
+ */
+static int jh_cell_call(struct jailhouse_cell_id __user *arg, const char *what,
+			unsigned int code, void (*done)(struct jh_cell *cell))
 {
 	struct jailhouse_cell_id id;
 	struct jh_cell *cell;
@@ -330,43 +335,39 @@ int jh_cmd_cell_start(struct jailhouse_cell_id __user *arg)
 
 	if (copy_from_user(&id, arg, sizeof(id)))
 		return -EFAULT;
-	err = jh_cell_prologue(&id, "start", &cell);
+	err = jh_cell_prologue(&id, what, &cell);
 	if (err)
 		return err;
-	result = jailhouse_arch_call(JH_HC_CELL_START, cell->id, 0);
+	result = jailhouse_arch_call(code, cell->id, 0);
 	if (result < 0) {
 		err = result;
-		pr_err("cell start: \"%s\" did not start (error %d)\n",
-		       cell->name, err);
+		pr_err("cell %s: \"%s\" refused by the hypervisor (error %d)\n",
+		       what, cell->name, err);
 	} else {
-		pr_info("cell \"%s\" started\n", cell->name);
+		done(cell);
 	}
 	mutex_unlock(&jailhouse_lock);
 	return err;
 }
 
+static void jh_cell_started(struct jh_cell *cell)
+{
+	pr_info("cell \"%s\" started\n", cell->name);
+}
+
+static void jh_cell_destroyed(struct jh_cell *cell)
+{
+	jh_cell_return_cpus(cell);
+	pr_info("cell \"%s\" destroyed\n", cell->name);
+	jh_cell_unregister(cell);
+}
+
+int jh_cmd_cell_start(struct jailhouse_cell_id __user *arg)
+{
+	return jh_cell_call(arg, "start", JH_HC_CELL_START, jh_cell_started);
+}
+
 int jh_cmd_cell_destroy(struct jailhouse_cell_id __user *arg)
 {
-	struct jailhouse_cell_id id;
-	struct jh_cell *cell;
-	long result;
-	int err;
-
-	if (copy_from_user(&id, arg, sizeof(id)))
-		return -EFAULT;
-	err = jh_cell_prologue(&id, "destroy", &cell);
-	if (err)
-		return err;
-	result = jailhouse_arch_call(JH_HC_CELL_DESTROY, cell->id, 0);
-	if (result < 0) {
-		err = result;
-		pr_err("cell destroy: \"%s\" was not destroyed (error %d)\n",
-		       cell->name, err);
-	} else {
-		jh_cell_return_cpus(cell);
-		pr_info("cell \"%s\" destroyed\n", cell->name);
-		jh_cell_unregister(cell);
-	}
-	mutex_unlock(&jailhouse_lock);
-	return err;
+	return jh_cell_call(arg, "destroy", JH_HC_CELL_DESTROY, jh_cell_destroyed);
 }
