@@ -26,6 +26,7 @@ internal readonly unsafe struct SystemConfig
     private const int FlagsField = 8;
     public const int HypervisorMemoryField = 12;
     public const int DebugConsoleField = 44;
+    private const int PciMmconfigBaseField = 76;
     public const int PlatformField = 312;
     // struct jailhouse_cell_desc, relative to the root cell
     private const int CellNameField = 8;
@@ -39,6 +40,8 @@ internal readonly unsafe struct SystemConfig
     private const int NumPciDevicesField = 68;
     private const int NumPciCapsField = 72;
     private const int NumStreamIdsField = 76;
+    private const int VpciIrqBaseField = 80;
+    private const int CellConsoleField = 100;
 
     public const byte ArchX86 = 0;
     public const byte ArchArm = 1;
@@ -84,12 +87,23 @@ internal readonly unsafe struct SystemConfig
     public ulong ArmGiccBase => *(ulong*)(data + PlatformField + 12);
     public ulong ArmGicrBase => *(ulong*)(data + PlatformField + 36);
 
+    /// <summary>Base of the PCI memory-mapped configuration space (ECAM), 0 when there is none.</summary>
+    public ulong PciMmconfigBase => *(ulong*)(data + PciMmconfigBaseField);
+
+    /// <summary>x86 platform information: PM timer I/O port, calibrated TSC and APIC timer kHz.</summary>
+    public ushort X86PmTimerAddress => *(ushort*)(data + PlatformField);
+    public uint X86TscKhz => *(uint*)(data + PlatformField + 8);
+    public uint X86ApicKhz => *(uint*)(data + PlatformField + 12);
+
     private byte* RootCell => data + SystemHeaderSize;
     private uint Field(int offset) => *(uint*)(RootCell + offset);
 
     /// <summary>The root cell's NUL-terminated name (at most 31 bytes).</summary>
     public byte* RootCellName => RootCell + CellNameField;
     public uint RootCellFlags => Field(CellFlagsField);
+    public uint RootCellVpciIrqBase => Field(VpciIrqBaseField);
+    /// <summary>The root cell's struct jailhouse_console (32 bytes).</summary>
+    public byte* RootCellConsole => RootCell + CellConsoleField;
     public uint CpuSetSize => Field(CpuSetSizeField);
     public byte* CpuSet => RootCell + CellDescSize;
     public uint MemoryRegionCount => Field(NumMemoryRegionsField);

@@ -42,6 +42,7 @@ internal static unsafe class ArchSetup
         var mmioRegions = (MmioRegionHandler*)pool.Allocate();
         if (root == null || commPage == null || emptyPage == null || mmioRegions == null)
             return Errno.ENOMEM;
+        CommRegion.FillArm((byte*)commPage, PagePool.PageSize, config);
         Mmio = new MmioDispatch(mmioRegions, (uint)(PagePool.PageSize / (ulong)sizeof(MmioRegionHandler)));
         PagingFormat format = Arm64Stage2.Format;
         int result = CellPaging.MapRegions(config, root, ref pool, format, &Arm64Stage2.RegionFlags, pool.ToPhys(commPage));

@@ -37,6 +37,7 @@ internal static unsafe class ArchSetup
         void* emptyPage = pool.Allocate();
         if (pml4 == null || commPage == null || emptyPage == null)
             return Errno.ENOMEM;
+        CommRegion.FillX86((byte*)commPage, PagePool.PageSize, config);
         PagingFormat format = X86Ept.Format;
         int result = CellPaging.MapRegions(config, pml4, ref pool, format, &X86Ept.RegionFlags, pool.ToPhys(commPage));
         if (result == 0)

@@ -279,6 +279,26 @@ public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixt
         Assert.DoesNotContain("hypervisor memory was writable", output);
     }
 
+    /// <summary>A comm-region memory region added to the root cell shows the page the hypervisor
+    /// filled: "JHCOMM", ABI revision 2, then the GIC part (version 3, distributor base).</summary>
+    [Fact]
+    public void The_root_cell_reads_its_filled_communication_region()
+    {
+        const ulong commVirt = 0x80000000; // beyond RAM and the MMIO regions of the configuration
+        var model = HypervisorTestMemory.LoadYaml("configs/qemu-arm64/qemu-arm64.yaml");
+        model.Cell.MemoryRegions.Add(new Jailhouse.Config.Model.MemoryRegion
+        {
+            PhysStart = 0, VirtStart = commVirt, Size = 0x1000,
+            Flags = MemoryFlags.Read | MemoryFlags.Write | MemoryFlags.CommRegion,
+        });
+        string output = Run(Loader("comm", "PROBE_COMM_REGION", $"COMM_VIRT=0x{commVirt:x}"), HypervisorTestMemory.Compile(model), "loader: done");
+        // Little endian: 'J' 'H' 'C' 'O' 'M' 'M', then revision 2 as a 16-bit word.
+        Assert.Contains("loader: comm region header 00024d4d4f43484a\n", output);
+        Assert.Contains("loader: comm region gic version 0000000000000003\n", output);
+        Assert.Contains("loader: comm region gicd base 0000000008000000\n", output);
+        Assert.DoesNotContain("Unhandled trap", output);
+    }
+
     /// <summary>
     /// With the UART's first 0x48 bytes as a sub-page region (io-8, io-32), its page is not
     /// mapped at stage 2: the loader's prints after entry trap and the hypervisor performs them

@@ -8,7 +8,8 @@
  *
  * Back at EL1 it prints entry()'s result, then, if the hypervisor is on, issues hypercalls
  * (hvc #0x4a48) and prints each result; with PROBE_HYPERVISOR_MEMORY it reads hypervisor
- * memory instead, which stage 2 must refuse. Output lines start with "loader:".
+ * memory instead, which stage 2 must refuse; with PROBE_COMM_REGION (and COMM_VIRT) it reads
+ * the communication region. Output lines start with "loader:".
  *
  * Assemble with --defsym HV_BASE=<physical address of the image>.
  */
@@ -176,6 +177,23 @@ el1_main:
 	str	xzr, [x9]			/* must trap: read-only to the root cell */
 	adr	x0, msg_probe_written
 	bl	puts
+	b	done
+.endif
+
+.ifdef PROBE_COMM_REGION
+	/* COMM_VIRT: a comm-region memory region of the root cell; print its first words */
+	ldr	x9, =COMM_VIRT
+	ldr	x1, [x9]			/* signature, revision */
+	adr	x0, msg_comm_header
+	bl	put_result
+	ldr	x9, =COMM_VIRT
+	ldr	x1, [x9, #64]			/* gic_version, padding */
+	adr	x0, msg_comm_gic_version
+	bl	put_result
+	ldr	x9, =COMM_VIRT
+	ldr	x1, [x9, #72]			/* gicd_base */
+	adr	x0, msg_comm_gicd
+	bl	put_result
 	b	done
 .endif
 
@@ -370,6 +388,9 @@ msg_enter:		.asciz	"loader: calling the hypervisor entry\n"
 msg_returned:		.asciz	"loader: entry returned "
 msg_probe_read:		.asciz	"loader: hypervisor memory reads "
 msg_probe_written:	.asciz	"loader: hypervisor memory was writable\n"
+msg_comm_header:	.asciz	"loader: comm region header "
+msg_comm_gic_version:	.asciz	"loader: comm region gic version "
+msg_comm_gicd:		.asciz	"loader: comm region gicd base "
 msg_subpage:		.asciz	"loader: printing through the sub-page UART\n"
 msg_mmio_exits:		.asciz	"loader: mmio exits "
 msg_subpage_escaped:	.asciz	"loader: read outside the sub-page region\n"
