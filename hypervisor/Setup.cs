@@ -101,4 +101,30 @@ internal static unsafe class Setup
 
         return ArchSetup.InitGlobal(header, config);
     }
+
+    /// <summary>
+    /// The end of every architecture's global set-up: reports the root cell's second-stage
+    /// table and the page pool's use, and returns what the hypercalls need.
+    /// </summary>
+    internal static HypercallContext RootCellReady(string tableName, ulong tablePhys, HypervisorHeader* hypervisorHeader,
+        SystemConfig systemConfig, in PagePool pool)
+    {
+        DebugConsole.Write(tableName);
+        DebugConsole.WriteHex(tablePhys);
+        DebugConsole.Write(", page pool ");
+        DebugConsole.WriteDecimal((long)pool.UsedPages);
+        DebugConsole.Write("/");
+        DebugConsole.WriteDecimal((long)pool.Pages);
+        DebugConsole.Write(" pages used\n");
+        return new HypercallContext
+        {
+            Config = systemConfig,
+            PerCpuBase = (byte*)hypervisorHeader + hypervisorHeader->CoreSize,
+            PerCpuStride = hypervisorHeader->PerCpuSize,
+            MaxCpus = hypervisorHeader->MaxCpus,
+            PoolPages = pool.Pages,
+            PoolUsedPages = pool.UsedPages,
+            ConsolePut = &DebugConsole.Put,
+        };
+    }
 }

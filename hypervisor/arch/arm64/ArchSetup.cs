@@ -102,24 +102,7 @@ internal static unsafe class ArchSetup
 
         vtcr = Arm64Stage2.Vtcr(Arch.ReadIdAa64Mmfr0());
         vttbr = Arm64Stage2.Vttbr(pool.ToPhys(root), 0);
-        DebugConsole.Write("Root cell stage 2: root table at ");
-        DebugConsole.WriteHex(pool.ToPhys(root));
-        DebugConsole.Write(", page pool ");
-        DebugConsole.WriteDecimal((long)pool.UsedPages);
-        DebugConsole.Write("/");
-        DebugConsole.WriteDecimal((long)pool.Pages);
-        DebugConsole.Write(" pages used\n");
-
-        Hypercalls = new HypercallContext
-        {
-            Config = config,
-            PerCpuBase = hypervisorBase + header->CoreSize,
-            PerCpuStride = header->PerCpuSize,
-            MaxCpus = header->MaxCpus,
-            PoolPages = pool.Pages,
-            PoolUsedPages = pool.UsedPages,
-            ConsolePut = &DebugConsole.Put,
-        };
+        Hypercalls = Setup.RootCellReady("Root cell stage 2: root table at ", pool.ToPhys(root), header, config, pool);
         return 0;
     }
 

@@ -55,23 +55,7 @@ internal static unsafe class ArchSetup
             return result;
         }
         eptPointer = X86Ept.Pointer(pool.ToPhys(pml4));
-        DebugConsole.Write("Root cell EPT: PML4 at ");
-        DebugConsole.WriteHex(pool.ToPhys(pml4));
-        DebugConsole.Write(", page pool ");
-        DebugConsole.WriteDecimal((long)pool.UsedPages);
-        DebugConsole.Write("/");
-        DebugConsole.WriteDecimal((long)pool.Pages);
-        DebugConsole.Write(" pages used\n");
-        Hypercalls = new HypercallContext
-        {
-            Config = config,
-            PerCpuBase = hypervisorBase + header->CoreSize,
-            PerCpuStride = header->PerCpuSize,
-            MaxCpus = header->MaxCpus,
-            PoolPages = pool.Pages,
-            PoolUsedPages = pool.UsedPages,
-            ConsolePut = &DebugConsole.Put,
-        };
+        Hypercalls = Setup.RootCellReady("Root cell EPT: PML4 at ", pool.ToPhys(pml4), header, config, pool);
         return 0;
     }
 
