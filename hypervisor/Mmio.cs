@@ -44,3 +44,22 @@ internal static unsafe class Mmio64
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static void Write(byte* address, ulong newValue) => *(ulong*)address = newValue;
 }
+
+/// <summary>A device register of a width known only at run time (1, 2, 4 or 8 bytes), as a trapped access gives it.</summary>
+internal static unsafe class MmioSized
+{
+    public static ulong Read(byte* register, uint size) =>
+        size == 1 ? Mmio8.Read(register) : size == 2 ? Mmio16.Read(register) : size == 4 ? Mmio32.Read(register) : Mmio64.Read(register);
+
+    public static void Write(byte* register, uint size, ulong value)
+    {
+        if (size == 1)
+            Mmio8.Write(register, (byte)value);
+        else if (size == 2)
+            Mmio16.Write(register, (ushort)value);
+        else if (size == 4)
+            Mmio32.Write(register, (uint)value);
+        else
+            Mmio64.Write(register, value);
+    }
+}

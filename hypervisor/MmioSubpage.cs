@@ -74,24 +74,9 @@ internal static unsafe class MmioSubpage
             return MmioResult.Unhandled;
         byte* register = device->Registers + access->Address;
         if (access->IsWrite)
-        {
-            ulong value = access->Value;
-            if (size == 1)
-                Mmio8.Write(register, (byte)value);
-            else if (size == 2)
-                Mmio16.Write(register, (ushort)value);
-            else if (size == 4)
-                Mmio32.Write(register, (uint)value);
-            else
-                Mmio64.Write(register, value);
-        }
+            MmioSized.Write(register, size, access->Value);
         else
-        {
-            access->Value = size == 1 ? Mmio8.Read(register)
-                : size == 2 ? Mmio16.Read(register)
-                : size == 4 ? Mmio32.Read(register)
-                : Mmio64.Read(register);
-        }
+            access->Value = MmioSized.Read(register, size);
         return MmioResult.Handled;
     }
 }

@@ -93,14 +93,14 @@ internal static unsafe class GicDistributor
         byte* register = state->Registers + offset;
         if (!access->IsWrite)
         {
-            access->Value = Read(register, size);
+            access->Value = MmioSized.Read(register, size);
             return MmioResult.Handled;
         }
         ulong value = access->Value;
         if (offset >= Isenabler && offset < IcactiverEnd)
         {
             // Set/clear registers: a 0 bit changes nothing, so foreign bits are simply cleared.
-            Write(register, size, value & OwnedMask(*state, offset % 0x80, size, 1));
+            MmioSized.Write(register, size, value & OwnedMask(*state, offset % 0x80, size, 1));
         }
         else if (offset >= Igroupr && offset < Isenabler)
             Merge(register, size, value, OwnedMask(*state, offset - Igroupr, size, 1));
@@ -126,17 +126,17 @@ internal static unsafe class GicDistributor
         {
             if (!SgiAllowed(*state, (uint)value))
                 return MmioResult.Handled;   // targets outside the cell: dropped
-            Write(register, size, value);
+            MmioSized.Write(register, size, value);
         }
         else if (offset >= Irouter && offset < IrouterEnd && state->Version == 3)
         {
             if (Owns(*state, (uint)((offset - Irouter) / 8)) && RouteAllowed(*state, offset, size, value))
-                Write(register, size, value);
+                MmioSized.Write(register, size, value);
         }
         else if (offset >= Cpendsgir && offset < SpendsgirEnd)
-            Write(register, size, value);   // the writing CPU's own SGI pending bits (banked)
+            MmioSized.Write(register, size, value);   // the writing CPU's own SGI pending bits (banked)
         else
-            Write(register, size, value);   // CTLR and the rest: the root cell's (the only cell)
+            MmioSized.Write(register, size, value);   // CTLR and the rest: the root cell's (the only cell)
         return MmioResult.Handled;
     }
 
@@ -176,22 +176,7 @@ internal static unsafe class GicDistributor
     {
         if (ownedMask == 0)
             return;
-        ulong old = Read(register, size);
-        Write(register, size, (old & ~ownedMask) | (value & ownedMask));
-    }
-
-    private static ulong Read(byte* register, uint size) =>
-        size == 1 ? Mmio8.Read(register) : size == 2 ? Mmio16.Read(register) : size == 4 ? Mmio32.Read(register) : Mmio64.Read(register);
-
-    private static void Write(byte* register, uint size, ulong value)
-    {
-        if (size == 1)
-            Mmio8.Write(register, (byte)value);
-        else if (size == 2)
-            Mmio16.Write(register, (ushort)value);
-        else if (size == 4)
-            Mmio32.Write(register, (uint)value);
-        else
-            Mmio64.Write(register, value);
+        ulong old = MmioSized.Read(register, size);
+        MmioSized.Write(register, size, (old & ~ownedMask) | (value & ownedMask));
     }
 }
