@@ -2,6 +2,7 @@
 // Each recipe under recipes/ is one mechanism; this file only wires them together.
 #load "recipes/common.cake"
 #load "recipes/cli.cake"
+#load "recipes/packages.cake"
 #load "recipes/configs.cake"
 #load "recipes/kmod.cake"
 #load "recipes/hypervisor.cake"

@@ -1,7 +1,7 @@
 // Benchmarks print numbers; nothing is asserted.
 Task("Benchmark")
     .Description("Config codec throughput, CLI start-up (NativeAOT vs dotnet jailhouse.dll) and native sizes, kmod, hypervisor and image build times, the end-to-end hypervisor boot on qemu-arm64.")
-    .IsDependentOn("Cli")
+    .IsDependentOn("Packages")
     .Does(() =>
     {
         PublishNativeCli("linux-x64");
@@ -22,7 +22,7 @@ Task("Benchmark")
         {
             BuildKernelModule(arch);
             var watch = System.Diagnostics.Stopwatch.StartNew();
-            Jailhouse("kmod", "build", "--arch", arch, "--repository", RepositoryRoot.FullPath, "-o", KernelModule(arch).FullPath);
+            Jailhouse("kmod", "build", "--arch", arch, "--repository", RepositoryRoot.FullPath, "--lock", ResolvedLock.FullPath, "-o", KernelModule(arch).FullPath);
             Information($"kmod build {arch}: {watch.Elapsed.TotalSeconds:F2} s, jailhouse.ko {new System.IO.FileInfo(KernelModule(arch).FullPath).Length} bytes");
         }
         // The hypervisor images: ILCompiler + link per architecture (BuildHypervisor prints the time).

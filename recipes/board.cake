@@ -33,7 +33,8 @@ void AssembleBoard(string name)
         "--artifacts", BoardArtifacts(name).FullPath,
         "--cli", NativeCli(rid).FullPath,
         "--kmod", KernelModule(info["debian-arch"]).FullPath,
-        "--repository", RepositoryRoot.FullPath };
+        "--repository", RepositoryRoot.FullPath,
+        "--lock", ResolvedLock.FullPath };
     // arm64 boards carry our hypervisor, built with their parameters, as /lib/firmware/jailhouse.bin
     // (x86 stops at VMX under TCG and has no disable path yet: its images carry none).
     if (info["debian-arch"] == "arm64")
@@ -66,12 +67,13 @@ Task("Boot")
             RepositoryRoot.CombineWithFilePath("bsp/common/jailhouse.fragment").FullPath,
             RepositoryRoot.CombineWithFilePath($"bsp/{board}/kernel.fragment").FullPath,
             "-o", boot.CombineWithFilePath("kernel.config").FullPath,
-            "--repository", RepositoryRoot.FullPath);
+            "--repository", RepositoryRoot.FullPath, "--lock", ResolvedLock.FullPath);
     });
 
 Task("Assemble")
     .Description("Kernel, initramfs (busybox, glibc, the NativeAOT CLI, jailhouse.ko, jailhouse.bin on arm64, the cells) and GRUB for --board.")
     .IsDependentOn("Configs")
+    .IsDependentOn("Packages")
     .Does(() => AssembleBoard(board));
 
 Task("Images")
@@ -82,6 +84,7 @@ Task("Images")
 Task("AllImages")
     .Description("Assemble and build the images of every board (what the image and boot tests check).")
     .IsDependentOn("Configs")
+    .IsDependentOn("Packages")
     .Does(() =>
     {
         foreach (var name in Boards())

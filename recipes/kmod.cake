@@ -7,12 +7,12 @@ var builtKernelModules = new HashSet<string>();
 void BuildKernelModule(string debianArch)
 {
     if (builtKernelModules.Add(debianArch))
-        Jailhouse("kmod", "build", "--arch", debianArch, "--repository", RepositoryRoot.FullPath, "-o", KernelModule(debianArch).FullPath);
+        Jailhouse("kmod", "build", "--arch", debianArch, "--repository", RepositoryRoot.FullPath, "--lock", ResolvedLock.FullPath, "-o", KernelModule(debianArch).FullPath);
 }
 
 Task("Kmod")
     .Description("Build jailhouse.ko for arm64 (cross) and amd64 against the pinned kernel headers.")
-    .IsDependentOn("Cli")
+    .IsDependentOn("Packages")
     .Does(() =>
     {
         BuildKernelModule("arm64");

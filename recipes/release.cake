@@ -5,6 +5,7 @@ DirectoryPath ReleaseDirectory => ArtifactsRoot.Combine("release");
 Task("Release")
     .Description("Build every board; write artifacts/release/<board>.tar.gz and manifest.json.")
     .IsDependentOn("Configs")
+    .IsDependentOn("Packages")
     .Does(() =>
     {
         EnsureDirectoryExists(ReleaseDirectory);
@@ -27,7 +28,7 @@ Task("Release")
         foreach (var rid in publishedClis)
             listed.Add(NativeCli(rid).FullPath);
         var manifest = ReleaseDirectory.CombineWithFilePath("manifest.json");
-        Jailhouse(new[] { "release", "manifest", "--artifacts", ArtifactsRoot.FullPath, "-o", manifest.FullPath }.Concat(listed).ToArray());
+        Jailhouse(new[] { "release", "manifest", "--artifacts", ArtifactsRoot.FullPath, "--lock", ResolvedLock.FullPath, "-o", manifest.FullPath }.Concat(listed).ToArray());
         Information($"release: {manifest}");
     });
 

@@ -10,20 +10,16 @@ namespace Jailhouse.Boot;
 /// CLI needs, the CLI, the cell configurations, /init) packed as initrd.img, a GRUB EFI loader
 /// built with grub-mkimage from Debian's GRUB modules, and its grub.cfg.
 /// </summary>
-public sealed class BoardAssembler(BoardDescription board, string repositoryRoot, string artifactsDirectory, PackageCache cache)
+public sealed class BoardAssembler(BoardDescription board, string repositoryRoot, string artifactsDirectory, PackageCache cache, TargetPackages targetPackages)
 {
-    private string LockFile => Path.Combine(repositoryRoot, "recipes", "target-packages.lock");
-
-    /// <summary>The pinned packages of the board's architecture: kernel, busybox, libc, GRUB EFI modules.</summary>
+    /// <summary>The packages of the board's architecture: kernel, busybox, libc, GRUB EFI modules.</summary>
     public Dictionary<string, PinnedPackage> Packages()
     {
-        var pinned = PackageLock.ReadFile(LockFile);
         PinnedPackage Find(Func<PinnedPackage, bool> match, string what) =>
-            pinned.FirstOrDefault(p => p.Architecture == board.DebianArch && match(p))
-            ?? throw new ConfigException(new SourceLocation(LockFile, 0, 0), $"no {what} for {board.DebianArch} is pinned");
+            targetPackages.Find(p => p.Architecture == board.DebianArch && match(p), $"{what} for {board.DebianArch}");
         return new Dictionary<string, PinnedPackage>(StringComparer.Ordinal)
         {
-            ["kernel"] = Find(p => p.Name.StartsWith("linux-image-", StringComparison.Ordinal), "linux-image-* package"),
+            ["kernel"] = targetPackages.Kernel(board.DebianArch),
             ["busybox"] = Find(p => p.Name == "busybox-static", "busybox-static"),
             ["libc"] = Find(p => p.Name == "libc6", "libc6"),
             ["grub"] = Find(p => p.Name.StartsWith("grub-efi-", StringComparison.Ordinal), "grub-efi-*-bin package"),
@@ -37,7 +33,11 @@ public sealed class BoardAssembler(BoardDescription board, string repositoryRoot
     public void Assemble(string nativeCli, DateTimeOffset timestamp, string? kernelModule = null, string? hypervisor = null)
     {
         var packages = Packages();
-        var extracted = packages.ToDictionary(p => p.Key, p => cache.Extract(p.Value, Artifact("packages", p.Value.Name)));
+        var wanted = packages.Select(p => (p.Value, Artifact("packages", p.Value.Name))).ToList();
+        var extracted = packages.Keys.Zip(cache.ExtractAll(wanted)).ToDictionary(p => p.First, p => p.Second);
+        // What this board was made from, as a lock (the resolved set, substitutions included).
+        ConfigFiles.WriteAtomically(Artifact("packages.lock"), System.Text.Encoding.UTF8.GetBytes(
+            PackageLock.Format(targetPackages.All, [$"The target packages {board.Name} was built from (resolved from {Path.GetFileName(targetPackages.LockFile)})."])));
         string kernelVersion = packages["kernel"].Name["linux-image-".Length..];
 
         // Kernel: on arm64 Debian's vmlinuz already is a raw Image; on x86 a bzImage.

@@ -15,12 +15,10 @@ public sealed class KconfigPatcher(string kconfigTree, string confBinary)
 {
     public sealed record Result(string Config, List<string> Lost);
 
-    /// <summary>Prepares the Kconfig tree from the pinned linux-source and linux-kbuild packages (cached by sha256).</summary>
-    public static KconfigPatcher FromPackages(string repositoryRoot, string workDirectory, PackageCache cache)
+    /// <summary>Prepares the Kconfig tree from the linux-source and linux-kbuild target packages (cached by sha256).</summary>
+    public static KconfigPatcher FromPackages(TargetPackages packages, string workDirectory, PackageCache cache)
     {
-        var pinned = PackageLock.ReadFile(Path.Combine(repositoryRoot, "recipes", "target-packages.lock"));
-        PinnedPackage Find(string prefix) => pinned.FirstOrDefault(p => p.Name.StartsWith(prefix, StringComparison.Ordinal))
-            ?? throw new ConfigException(new SourceLocation("recipes/target-packages.lock", 0, 0), $"no {prefix}* package is pinned");
+        PinnedPackage Find(string prefix) => packages.Find(p => p.Name.StartsWith(prefix, StringComparison.Ordinal), $"{prefix}* package");
         var source = Find("linux-source-");
         var kbuild = Find("linux-kbuild-");
         string kbuildDir = cache.Extract(kbuild, Path.Combine(workDirectory, kbuild.Name));

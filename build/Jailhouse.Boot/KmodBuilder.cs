@@ -4,16 +4,14 @@ using Jailhouse.Debian;
 namespace Jailhouse.Boot;
 
 /// <summary>
-/// Builds the driver (kmod/) out of tree against Debian's kernel headers for the kernel pinned in
-/// recipes/target-packages.lock: linux-headers-KVER (the target's), linux-headers-ABI-common and
+/// Builds the driver (kmod/) out of tree against Debian's kernel headers for the kernel of the
+/// resolved target packages: linux-headers-KVER (the target's), linux-headers-ABI-common and
 /// linux-kbuild (amd64: the host's kbuild programs) extracted into one tree, then Kbuild with the
 /// target's compiler. The result is stripped of debug information, as `make modules_install
 /// INSTALL_MOD_STRIP=1` would.
 /// </summary>
-public sealed class KmodBuilder(string repositoryRoot, PackageCache cache)
+public sealed class KmodBuilder(string repositoryRoot, TargetPackages packages, PackageCache cache)
 {
-    private string LockFile => Path.Combine(repositoryRoot, "recipes", "target-packages.lock");
-
     private sealed record Toolchain(string KernelArch, string? CrossCompile, string ObjCopy);
 
     private static Toolchain For(string debianArch) => debianArch switch
@@ -23,28 +21,22 @@ public sealed class KmodBuilder(string repositoryRoot, PackageCache cache)
         _ => throw new ArgumentException($"no kernel module build for {debianArch}"),
     };
 
-    /// <summary>The pinned kernel's release (uname -r) for a Debian architecture, e.g. 6.1.0-56-arm64.</summary>
-    public string KernelRelease(string debianArch) =>
-        Pinned(p => p.Name.StartsWith("linux-image-", StringComparison.Ordinal) && p.Architecture == debianArch,
-            $"linux-image-* package for {debianArch}").Name["linux-image-".Length..];
+    /// <summary>The kernel's release (uname -r) for a Debian architecture, e.g. 6.1.0-57-arm64.</summary>
+    public string KernelRelease(string debianArch) => packages.KernelRelease(debianArch);
 
-    /// <summary>The three header packages the build needs, matching the pinned kernel.</summary>
+    /// <summary>The three header packages the build needs, matching the kernel.</summary>
     public IReadOnlyList<PinnedPackage> HeaderPackages(string debianArch)
     {
         string release = KernelRelease(debianArch);
-        string abi = release[..release.LastIndexOf('-')];                 // 6.1.0-56
+        string abi = release[..release.LastIndexOf('-')];                 // 6.1.0-57
         string series = string.Join('.', abi.Split('.').Take(2));         // 6.1
         return
         [
-            Pinned(p => p.Name == $"linux-headers-{release}" && p.Architecture == debianArch, $"linux-headers-{release} for {debianArch}"),
-            Pinned(p => p.Name == $"linux-headers-{abi}-common", $"linux-headers-{abi}-common"),
-            Pinned(p => p.Name == $"linux-kbuild-{series}" && p.Architecture == "amd64", $"linux-kbuild-{series} for amd64 (the host's kbuild programs)"),
+            packages.Find(p => p.Name == $"linux-headers-{release}" && p.Architecture == debianArch, $"linux-headers-{release} for {debianArch}"),
+            packages.Find(p => p.Name == $"linux-headers-{abi}-common", $"linux-headers-{abi}-common"),
+            packages.Find(p => p.Name == $"linux-kbuild-{series}" && p.Architecture == "amd64", $"linux-kbuild-{series} for amd64 (the host's kbuild programs)"),
         ];
     }
-
-    private PinnedPackage Pinned(Func<PinnedPackage, bool> match, string what) =>
-        PackageLock.ReadFile(LockFile).FirstOrDefault(match)
-        ?? throw new ConfigException(new SourceLocation(LockFile, 0, 0), $"no {what} is pinned");
 
     /// <summary>
     /// Builds kmod/ for <paramref name="debianArch"/> in <paramref name="workDirectory"/> and writes the
@@ -90,17 +82,17 @@ public sealed class KmodBuilder(string repositoryRoot, PackageCache cache)
     /// </summary>
     private string PrepareHeaderTree(string debianArch, string tree)
     {
-        var packages = HeaderPackages(debianArch);
-        string stampText = string.Join('\n', packages.Select(p => $"{p} {p.Sha256}")) + "\n";
+        var headers = HeaderPackages(debianArch);
+        string stampText = string.Join('\n', headers.Select(p => $"{p} {p.Sha256}")) + "\n";
         string stamp = Path.Combine(tree, ".extracted");
         if (File.Exists(stamp) && File.ReadAllText(stamp) == stampText)
             return tree;
         if (Directory.Exists(tree))
             Directory.Delete(tree, recursive: true);
         Directory.CreateDirectory(tree);
-        foreach (var package in packages)
+        var debs = cache.FetchAll(headers);
+        foreach (var (package, deb) in headers.Zip(debs))
         {
-            string deb = cache.Fetch(package);
             var result = ExternalTool.Run("dpkg-deb", ["-x", deb, tree]);
             if (result.ExitCode != 0)
                 throw new ConfigException(package.Origin, $"dpkg-deb -x {deb} failed (exit {result.ExitCode}): {result.Output.Trim()}");

@@ -46,8 +46,9 @@ internal static class BoardCommands
         var repository = new Option<string>("--repository") { Description = "Repository root (recipes/, bsp/common/).", DefaultValueFactory = _ => "." };
         var kmod = new Option<string?>("--kmod") { Description = "jailhouse.ko for the board's kernel (jailhouse kmod build), installed under /lib/modules/KVER/extra/." };
         var hypervisor = new Option<string?>("--hypervisor") { Description = "jailhouse.bin for the board's architecture (Cake target Hypervisor), installed as /lib/firmware/jailhouse.bin." };
-        var command = new Command("assemble", "Extract the pinned kernel, busybox, glibc and GRUB for the board and write kernel/, rootfs/, initrd.img and grub/ into its artifacts.")
-            { boardFile, artifacts, cli, repository, kmod, hypervisor };
+        var lockFile = PackageCommands.ResolvedLockOption();
+        var command = new Command("assemble", "Extract the kernel, busybox, glibc and GRUB for the board and write kernel/, rootfs/, initrd.img, grub/ and packages.lock into its artifacts.")
+            { boardFile, artifacts, cli, repository, kmod, hypervisor, lockFile };
         command.SetAction(parse =>
         {
             var board = BoardDescriptionReader.ReadFile(parse.GetRequiredValue(boardFile));
@@ -60,7 +61,9 @@ internal static class BoardCommands
             string? hypervisorPath = parse.GetValue(hypervisor);
             if (hypervisorPath is not null && !File.Exists(hypervisorPath))
                 throw new ConfigException(new SourceLocation(hypervisorPath, 0, 0), "no hypervisor image here: build it first (Cake target Hypervisor)");
-            new BoardAssembler(board, parse.GetRequiredValue(repository), parse.GetRequiredValue(artifacts), PackageCache.Default())
+            var cache = PackageCache.Default();
+            var packages = TargetPackages.Load(parse.GetRequiredValue(repository), parse.GetValue(lockFile), cache);
+            new BoardAssembler(board, parse.GetRequiredValue(repository), parse.GetRequiredValue(artifacts), cache, packages)
                 .Assemble(cliPath, Reproducible.Timestamp(), modulePath, hypervisorPath);
             Console.WriteLine($"{board.Name}: kernel, initrd.img and GRUB written to {parse.GetRequiredValue(artifacts)}");
             return Program.Success;

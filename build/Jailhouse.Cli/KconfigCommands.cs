@@ -16,8 +16,9 @@ internal static class KconfigCommands
         var fragments = new Argument<string[]>("FRAGMENT") { Description = "Fragments to apply, in order.", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--output", "-o") { Description = "The resulting .config.", Required = true };
         var repository = new Option<string>("--repository") { Description = "Repository root (for the pinned linux-source and linux-kbuild).", DefaultValueFactory = _ => "." };
+        var lockFile = PackageCommands.ResolvedLockOption();
         var patch = new Command("patch", "Apply fragments to a base config, run `conf --olddefconfig`, and fail listing every requested option that did not survive.")
-            { baseConfig, fragments, output, repository };
+            { baseConfig, fragments, output, repository, lockFile };
         patch.SetAction(parse =>
         {
             string basePath = parse.GetRequiredValue(baseConfig);
@@ -26,8 +27,8 @@ internal static class KconfigCommands
                 : values.GetValueOrDefault("CONFIG_X86_64") == "y" ? "amd64"
                 : throw new ConfigException(new SourceLocation(basePath, 0, 0), "expected an arm64 (CONFIG_ARM64=y) or x86-64 (CONFIG_X86_64=y) kernel config");
             var cache = PackageCache.Default();
-            string work = Path.Combine(Path.GetDirectoryName(cache.Directory)!, "kconfig");
-            var patcher = KconfigPatcher.FromPackages(parse.GetRequiredValue(repository), work, cache);
+            var packages = TargetPackages.Load(parse.GetRequiredValue(repository), parse.GetValue(lockFile), cache);
+            var patcher = KconfigPatcher.FromPackages(packages, Path.Combine(cache.ExtractedDirectory, "kconfig"), cache);
             var result = patcher.Patch(basePath, parse.GetRequiredValue(fragments), arch);
             if (result.Lost.Count > 0)
             {

@@ -15,14 +15,17 @@ internal static class KmodCommands
         var repository = new Option<string>("--repository") { Description = "Repository root (kmod/, recipes/).", DefaultValueFactory = _ => "." };
         var work = new Option<string?>("--work") { Description = "Build directory (default: beside the output, kmod-build-ARCH/)." };
         var output = new Option<string>("--output", "-o") { Description = "Where the stripped jailhouse.ko goes.", Required = true };
-        var build = new Command("build", "Extract the pinned linux-headers/linux-kbuild packages and build jailhouse.ko with Kbuild.")
-            { arch, repository, work, output };
+        var lockFile = PackageCommands.ResolvedLockOption();
+        var build = new Command("build", "Extract the kernel's linux-headers/linux-kbuild packages and build jailhouse.ko with Kbuild.")
+            { arch, repository, work, output, lockFile };
         build.SetAction(parse =>
         {
             string debianArch = parse.GetRequiredValue(arch);
             string outputPath = Path.GetFullPath(parse.GetRequiredValue(output));
             string workDirectory = parse.GetValue(work) ?? Path.Combine(Path.GetDirectoryName(outputPath)!, $"kmod-build-{debianArch}");
-            var builder = new KmodBuilder(Path.GetFullPath(parse.GetRequiredValue(repository)), PackageCache.Default());
+            string root = Path.GetFullPath(parse.GetRequiredValue(repository));
+            var cache = PackageCache.Default();
+            var builder = new KmodBuilder(root, TargetPackages.Load(root, parse.GetValue(lockFile), cache), cache);
             var watch = System.Diagnostics.Stopwatch.StartNew();
             builder.Build(debianArch, Path.GetFullPath(workDirectory), outputPath);
             Console.WriteLine($"{outputPath}: jailhouse.ko for {builder.KernelRelease(debianArch)}, {new FileInfo(outputPath).Length} bytes ({watch.Elapsed.TotalSeconds:F1} s)");

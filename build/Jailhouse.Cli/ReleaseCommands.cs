@@ -39,7 +39,7 @@ internal static class ReleaseCommands
     private static Command Manifest()
     {
         var artifacts = new Option<string>("--artifacts") { Description = "The artifacts root.", DefaultValueFactory = _ => "artifacts" };
-        var lockFile = new Option<string>("--lock") { Description = "Lock file of the input packages.", DefaultValueFactory = _ => "recipes/target-packages.lock" };
+        var lockFile = PackageCommands.ResolvedLockOption();
         var files = new Argument<string[]>("FILES") { Description = "Artifacts to list (paths; directories are walked).", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--output", "-o") { Description = "The manifest to write (JSON).", Required = true };
         var command = new Command("manifest", "Write the release manifest: SOURCE_DATE_EPOCH, tool versions, input packages and artifact sha256s.")
@@ -56,7 +56,7 @@ internal static class ReleaseCommands
                 else
                     throw new ConfigException(new SourceLocation(path, 0, 0), "no such artifact");
             }
-            var inputs = PackageLock.ReadFile(parse.GetRequiredValue(lockFile))
+            var inputs = TargetPackages.Load(".", parse.GetValue(lockFile), PackageCache.Default()).All
                 .Select(p => new ReleaseManifest.Input(p.Name, p.Version, p.Architecture, p.Sha256));
             (string, string)[] tools =
             [

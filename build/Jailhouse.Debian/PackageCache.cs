@@ -3,13 +3,19 @@ using Jailhouse.Config;
 namespace Jailhouse.Debian;
 
 /// <summary>
-/// Target packages from Debian: downloaded once with `apt-get download` at the pinned version,
-/// verified against the pinned sha256, kept in a cache directory so rebuilds work offline, and
-/// extracted with `dpkg-deb -x`.
+/// Target packages from Debian: downloaded once with `apt-get download`, verified against their
+/// sha256, kept in a cache directory so rebuilds work offline, and extracted with `dpkg-deb -x`.
+/// A cached file whose sha256 is not the expected one is refused, never used or silently replaced:
+/// it was changed after a verified download.
 /// </summary>
-public sealed class PackageCache(string directory)
+public sealed class PackageCache(string directory, AptArchive? archive = null)
 {
     public string Directory { get; } = directory;
+
+    public AptArchive Archive { get; } = archive ?? AptArchive.System;
+
+    /// <summary>Where packages extracted for tests and tools (not for a board) are kept, beside the .debs.</summary>
+    public string ExtractedDirectory => Path.Combine(Directory, "extracted");
 
     /// <summary>$JAILHOUSE_DOWNLOADS, else ~/.cache/jailhouse/debs: outside the work tree, so fresh clones reuse it.</summary>
     public static PackageCache Default()
@@ -20,30 +26,52 @@ public sealed class PackageCache(string directory)
         return new PackageCache(configured is { Length: > 0 } ? configured : Path.Combine(cache, "jailhouse", "debs"));
     }
 
+    public string CachedPath(PinnedPackage package) => Path.Combine(Directory, package.FileName);
+
+    /// <summary>True when the cache holds <paramref name="package"/> with its sha256; a file with another sha256 is refused.</summary>
+    public bool Holds(PinnedPackage package)
+    {
+        string cached = CachedPath(package);
+        if (!File.Exists(cached))
+            return false;
+        string actual = Sha256(cached);
+        if (actual != package.Sha256)
+            throw new ConfigException(package.Origin,
+                $"the cached {cached} has sha256 {actual}, expected {package.Sha256} for {package}: refusing it " +
+                "(it changed after a verified download; delete it to download it again)");
+        return true;
+    }
+
     /// <summary>The verified .deb of <paramref name="package"/>, downloading it when it is not cached.</summary>
-    public string Fetch(PinnedPackage package)
+    public string Fetch(PinnedPackage package) => FetchAll([package])[0];
+
+    /// <summary>
+    /// The verified .debs of <paramref name="packages"/>, in order; those not cached are downloaded
+    /// one after another with progress ("n/m", size, bytes per second) on standard error.
+    /// </summary>
+    public IReadOnlyList<string> FetchAll(IReadOnlyList<PinnedPackage> packages)
+    {
+        var missing = packages.Where(p => !Holds(p)).Distinct().ToList();
+        for (int i = 0; i < missing.Count; i++)
+            Download(missing[i], i + 1, missing.Count);
+        return packages.Select(CachedPath).ToList();
+    }
+
+    private void Download(PinnedPackage package, int number, int count)
     {
         System.IO.Directory.CreateDirectory(Directory);
-        string cached = Path.Combine(Directory, package.FileName);
-        if (File.Exists(cached))
-        {
-            string actual = Sha256(cached);
-            if (actual == package.Sha256)
-                return cached;
-            // A corrupt or stale cache entry: fetch again rather than fail forever.
-            File.Delete(cached);
-        }
-
         string temporary = Path.Combine(Directory, $".download-{Environment.ProcessId}-{package.Name}");
         System.IO.Directory.CreateDirectory(temporary);
         try
         {
-            var (exit, output) = Run("apt-get", temporary, "download", "-q", $"{package.Name}:{package.Architecture}={package.Version}");
-            if (exit != 0)
+            long size = Archive.Find(package.Name, package.Architecture, package.Version)?.Size ?? 0;
+            ToolResult result;
+            using (new DownloadProgress($"fetch {number}/{count} {package}", size, temporary))
+                result = Archive.Download(package.Name, package.Architecture, package.Version, temporary);
+            if (result.ExitCode != 0)
                 throw new ConfigException(package.Origin,
-                    $"apt-get download {package} failed (exit {exit}): {output.Trim()}\n" +
-                    "Is the architecture added (dpkg --add-architecture) and the package list current (apt-get update)? " +
-                    "If Debian no longer serves this version, pin the current one with its sha256.");
+                    $"apt-get download {package} failed (exit {result.ExitCode}): {result.Output.Trim()}\n" +
+                    "Is the architecture added (dpkg --add-architecture) and the package list current (apt-get update)?");
             string downloaded = Path.Combine(temporary, package.FileName);
             if (!File.Exists(downloaded))
                 throw new ConfigException(package.Origin, $"apt-get download {package} did not produce {package.FileName}");
@@ -51,8 +79,7 @@ public sealed class PackageCache(string directory)
             if (sha != package.Sha256)
                 throw new ConfigException(package.Origin,
                     $"sha256 mismatch for {package}: the lock file pins {package.Sha256}, the download has {sha}; refusing it");
-            File.Move(downloaded, cached, overwrite: true);
-            return cached;
+            File.Move(downloaded, CachedPath(package), overwrite: true);
         }
         finally
         {
@@ -75,9 +102,9 @@ public sealed class PackageCache(string directory)
         if (System.IO.Directory.Exists(temporary))
             System.IO.Directory.Delete(temporary, recursive: true);
         System.IO.Directory.CreateDirectory(temporary);
-        var (exit, output) = Run("dpkg-deb", temporary, "-x", deb, temporary);
-        if (exit != 0)
-            throw new ConfigException(package.Origin, $"dpkg-deb -x {deb} failed (exit {exit}): {output.Trim()}");
+        var result = ExternalTool.Run("dpkg-deb", ["-x", deb, temporary], temporary);
+        if (result.ExitCode != 0)
+            throw new ConfigException(package.Origin, $"dpkg-deb -x {deb} failed (exit {result.ExitCode}): {result.Output.Trim()}");
         File.WriteAllText(Path.Combine(temporary, ".extracted-" + package.Sha256), package + "\n");
         if (System.IO.Directory.Exists(full))
             System.IO.Directory.Delete(full, recursive: true);
@@ -86,11 +113,12 @@ public sealed class PackageCache(string directory)
         return destination;
     }
 
-    public static string Sha256(string path) => FileHash.Sha256(path);
-
-    private static (int Exit, string Output) Run(string program, string workingDirectory, params string[] arguments)
+    /// <summary>Extracts every package not yet extracted, downloading the missing ones first (with one n/m count).</summary>
+    public IReadOnlyList<string> ExtractAll(IReadOnlyList<(PinnedPackage Package, string Destination)> wanted)
     {
-        var result = ExternalTool.Run(program, arguments, workingDirectory);
-        return (result.ExitCode, result.Output);
+        FetchAll(wanted.Where(w => !File.Exists(Path.Combine(w.Destination, ".extracted-" + w.Package.Sha256))).Select(w => w.Package).ToList());
+        return wanted.Select(w => Extract(w.Package, w.Destination)).ToList();
     }
+
+    public static string Sha256(string path) => FileHash.Sha256(path);
 }

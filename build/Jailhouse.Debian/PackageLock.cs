@@ -19,6 +19,28 @@ public static class PackageLock
 {
     public static IReadOnlyList<PinnedPackage> ReadFile(string path) => Read(File.ReadAllText(path), path);
 
+    /// <summary>One package line, columns aligned as in recipes/target-packages.lock.</summary>
+    public static string Line(PinnedPackage p) => $"{p.Name,-31} {p.Version,-23} {p.Architecture,-6} {p.Sha256}";
+
+    /// <summary>A lock of <paramref name="packages"/> after <paramref name="comments"/> (each line gets a '#').</summary>
+    public static string Format(IEnumerable<PinnedPackage> packages, IEnumerable<string> comments) =>
+        string.Concat(comments.Select(c => $"# {c}\n")) + "# NAME                          VERSION                 ARCH   SHA256\n" +
+        string.Concat(packages.Select(p => Line(p) + "\n"));
+
+    /// <summary>
+    /// <paramref name="text"/> with each package line replaced by its package in
+    /// <paramref name="replacements"/> (same line, by <see cref="PinnedPackage.Origin"/>); comments stay.
+    /// </summary>
+    public static string Rewrite(string text, IEnumerable<PinnedPackage> replacements)
+    {
+        var byLine = replacements.ToDictionary(p => p.Origin.Line);
+        string[] lines = text.Split('\n');
+        for (int i = 0; i < lines.Length; i++)
+            if (byLine.TryGetValue(i + 1, out var package))
+                lines[i] = Line(package);
+        return string.Join('\n', lines);
+    }
+
     public static IReadOnlyList<PinnedPackage> Read(string text, string file)
     {
         var packages = new List<PinnedPackage>();

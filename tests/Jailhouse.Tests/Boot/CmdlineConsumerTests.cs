@@ -22,8 +22,9 @@ public sealed class CmdlineConsumerTests : TempDirectoryTest
     {
         Directory.CreateDirectory(Path.Combine(temp, "boot", "grub"));
         Directory.CreateDirectory(Path.Combine(temp, "default"));
-        File.WriteAllText(Path.Combine(temp, "boot", "vmlinuz-6.1.0-56-amd64"), "kernel");
-        File.WriteAllText(Path.Combine(temp, "boot", "initrd.img-6.1.0-56-amd64"), "initrd");
+        string release = TestPackages.Pinned.KernelRelease("amd64");
+        File.WriteAllText(Path.Combine(temp, "boot", $"vmlinuz-{release}"), "kernel");
+        File.WriteAllText(Path.Combine(temp, "boot", $"initrd.img-{release}"), "initrd");
         File.WriteAllText(Path.Combine(temp, "default", "grub"),
             "GRUB_DEFAULT=0\nGRUB_TIMEOUT=0\nGRUB_DISTRIBUTOR=Debian\nGRUB_DISABLE_OS_PROBER=true\nGRUB_CMDLINE_LINUX=\"\"\n"
             + CmdlineEmitters.Emit(CmdlineConsumer.DefaultGrub, Arguments) + "\n");

@@ -4,12 +4,13 @@ using Jailhouse.Debian;
 namespace Jailhouse.Tests.Boot;
 
 /// <summary>Fragments through the kernel's own Kconfig (Debian's linux-source 6.1 and linux-kbuild).</summary>
+[Trait("Tier", "Images")]
 public sealed class KconfigTests : TempDirectoryTest
 {
     private static readonly Lazy<KconfigPatcher> Patcher = new(() =>
     {
         var cache = PackageCache.Default();
-        return KconfigPatcher.FromPackages(Paths.RepositoryRoot, Path.Combine(Path.GetDirectoryName(cache.Directory)!, "kconfig"), cache);
+        return KconfigPatcher.FromPackages(TestPackages.Resolved, Path.Combine(cache.ExtractedDirectory, "kconfig"), cache);
     });
 
     private static string BaseConfig(string board)

@@ -1,22 +1,50 @@
 using Jailhouse.Config;
 using Jailhouse.Debian;
 
-namespace Jailhouse.Tests;
+namespace Jailhouse.Tests.Packages;
 
 public sealed class PackageCacheTests : TempDirectoryTest
 {
-
     private static PinnedPackage Pinned(string name, string arch) =>
-        PackageLock.ReadFile(Path.Combine(Paths.RepositoryRoot, "recipes", "target-packages.lock"))
-            .Single(p => p.Name == name && p.Architecture == arch);
+        TestPackages.Resolved.Find(p => p.Name == name && p.Architecture == arch, name);
 
     [Fact]
     public void TheProjectLockFileParses()
     {
-        var packages = PackageLock.ReadFile(Path.Combine(Paths.RepositoryRoot, "recipes", "target-packages.lock"));
+        var packages = PackageLock.ReadFile(TestPackages.ProjectLock);
         Assert.Contains(packages, p => p.Name.StartsWith("linux-image-", StringComparison.Ordinal) && p.Architecture == "arm64");
         Assert.Contains(packages, p => p.Name.StartsWith("linux-image-", StringComparison.Ordinal) && p.Architecture == "amd64");
-        Assert.Equal("busybox-static_1%3a1.35.0-4+deb12u1+b1_arm64.deb", Pinned("busybox-static", "arm64").FileName);
+        var busybox = packages.Single(p => p.Name == "busybox-static" && p.Architecture == "arm64");
+        Assert.Equal($"busybox-static_{busybox.Version.Replace(":", "%3a", StringComparison.Ordinal)}_arm64.deb", busybox.FileName);
+        Assert.Contains(':', busybox.Version);
+    }
+
+    [Fact]
+    public void RewritingTheProjectLockWithItsOwnPinsKeepsEveryByte()
+    {
+        string text = File.ReadAllText(TestPackages.ProjectLock);
+        Assert.Equal(text, PackageLock.Rewrite(text, PackageLock.Read(text, "lock")));
+    }
+
+    [Theory]
+    [InlineData("1.0", "1.0")]
+    [InlineData("1.0-10", "1.0-2")]
+    [InlineData("1.0~rc1", "1.0")]
+    [InlineData("1:0.1", "2.0")]
+    [InlineData("6.1.192-3", "6.1.192-2")]
+    [InlineData("2.36-9+deb12u14", "2.36-9+deb12u7")]
+    [InlineData("1.0a", "1.0+")]
+    [InlineData("1.0", "1.0-0")]
+    [InlineData("1.01", "1.1")]
+    [InlineData("2.06-13+deb12u2", "2.06-13")]
+    [InlineData("1.0~~", "1.0~")]
+    public void DebianVersionsOrderAsDpkgOrdersThem(string a, string b)
+    {
+        int ours = Math.Sign(DebianVersion.Compare(a, b));
+        int dpkg = Tool.Run("dpkg", "--compare-versions", a, "lt", b).Exit == 0 ? -1
+            : Tool.Run("dpkg", "--compare-versions", a, "eq", b).Exit == 0 ? 0 : 1;
+        Assert.Equal(dpkg, ours);
+        Assert.Equal(-ours, Math.Sign(DebianVersion.Compare(b, a)));
     }
 
     [Theory]
@@ -34,6 +62,7 @@ public sealed class PackageCacheTests : TempDirectoryTest
     }
 
     [Fact]
+    [Trait("Tier", "Images")]
     public void FetchVerifiesAndCachesThenExtracts()
     {
         var cache = new PackageCache(Path.Combine(temp, "cache"));
@@ -50,12 +79,14 @@ public sealed class PackageCacheTests : TempDirectoryTest
     }
 
     [Fact]
+    [Trait("Tier", "Images")]
     public void WrongSha256IsRefusedWithAClearMessage()
     {
         var cache = new PackageCache(Path.Combine(temp, "cache"));
-        var busybox = Pinned("busybox-static", "amd64") with { Sha256 = new string('0', 64) };
+        var real = Pinned("busybox-static", "amd64");
+        var busybox = real with { Sha256 = new string('0', 64) };
         var error = Assert.Throws<ConfigException>(() => cache.Fetch(busybox));
-        Assert.Contains($"sha256 mismatch for busybox-static:amd64=1:1.35.0-4+deb12u1+b1: the lock file pins {new string('0', 64)}, the download has 3d3fdbe9", error.Message);
+        Assert.Contains($"sha256 mismatch for {real}: the lock file pins {new string('0', 64)}, the download has {real.Sha256}", error.Message);
         Assert.Empty(Directory.GetFiles(cache.Directory));
     }
 }
