@@ -16,6 +16,7 @@ public sealed class BootFilesTests : TempDirectoryTest
         Tool.Ok("grub-script-check", Path.Combine(temp, "grub.cfg"));
     }
 
+    [Trait("Tier", "Images")]
     [Fact]
     public void HikeyDeviceTreeGetsTheCommandLineAndTheDebugUartAsStdoutPath()
     {

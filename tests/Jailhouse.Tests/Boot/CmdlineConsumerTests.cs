@@ -52,6 +52,7 @@ public sealed class CmdlineConsumerTests : TempDirectoryTest
         Assert.Equal("setenv bootargs 'console=ttyS0,115200 memmap=66M$0x3b000000 intel_iommu=off'", CmdlineEmitters.Emit(CmdlineConsumer.UBoot, Arguments));
 
     /// <summary>extlinux.conf booted by Debian's U-Boot for QEMU arm64: the kernel sees the APPEND line intact.</summary>
+    [Trait("Tier", "Images")]
     [Fact]
     public void ExtlinuxBootsThroughUBoot()
     {

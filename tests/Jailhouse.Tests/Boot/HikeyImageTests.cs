@@ -6,6 +6,7 @@ namespace Jailhouse.Tests.Boot;
 /// The HiKey's flashable set (built by `dotnet cake --target=Images --board=hikey`, which
 /// ./test.sh runs first), checked with the tools since there is no board here to flash.
 /// </summary>
+[Trait("Tier", "Images")]
 public sealed class HikeyImageTests : TempDirectoryTest
 {
     private static readonly string Images = Path.Combine(Paths.RepositoryRoot, "artifacts", "hikey", "images");

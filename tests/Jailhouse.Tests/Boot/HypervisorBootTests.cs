@@ -13,6 +13,7 @@ namespace Jailhouse.Tests.Boot;
 /// (commands, the timer interrupt count growing on every CPU, a process on the last CPU),
 /// disables it, checks Linux again and unloads the driver.
 /// </summary>
+[Trait("Tier", "Images")]
 public partial class HypervisorBootTests(ITestOutputHelper output)
 {
     /// <summary>Whatever the kernel or the hypervisor says when something went wrong.</summary>

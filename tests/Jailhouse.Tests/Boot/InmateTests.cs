@@ -6,6 +6,7 @@ namespace Jailhouse.Tests.Boot;
 public sealed class InmateTests : TempDirectoryTest
 {
 
+    [Trait("Tier", "Images")]
     [Fact]
     public void Arm64InmatePrintsOnThePl011()
     {
@@ -15,6 +16,7 @@ public sealed class InmateTests : TempDirectoryTest
         Assert.Contains("Hello from a Jailhouse inmate (arm64)", result.Output);
     }
 
+    [Trait("Tier", "Images")]
     [Fact]
     public void X86InmateStartsFromTheResetVectorAndPrintsOnCom1()
     {

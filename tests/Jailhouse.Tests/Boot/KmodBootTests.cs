@@ -11,6 +11,7 @@ namespace Jailhouse.Tests.Boot;
 /// that is entered at EL2 and refuses, runs enable, cell create/load/start/shutdown/destroy and
 /// disable against a fixture that accepts every hypercall (bsp/common/tests/arm64/), and unloads it.
 /// </summary>
+[Trait("Tier", "Images")]
 public partial class KmodBootTests
 {
     [GeneratedRegex(@"\b(Oops|BUG|WARNING)\b")]

@@ -8,6 +8,7 @@ namespace Jailhouse.Tests.Boot;
 /// Boots the QEMU boards' disk images (built by `dotnet cake --target=Images --board=B`, which
 /// ./test.sh runs first) through UEFI and GRUB, and checks what /init reports.
 /// </summary>
+[Trait("Tier", "Images")]
 public partial class QemuBootTests
 {
     private static QemuBoot.Result Boot(string board)

@@ -92,6 +92,7 @@ public class ReservationPlannerTests
         Assert.Contains("public const ulong GicdBase = 0xf6801000;", BoardParameters.CSharp(board, ReservationPlanner.Plan(board)));
     }
 
+    [Trait("Tier", "Images")]
     [Fact]
     public void HikeyDeviceTreeGivesBanksHolesAndReservations()
     {

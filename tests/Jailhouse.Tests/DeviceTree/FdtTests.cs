@@ -8,6 +8,7 @@ public sealed class FdtTests : TempDirectoryTest
 
     private static string Hikey => Path.Combine(DebianKernel.DtbDirectory, "hisilicon", "hi6220-hikey.dtb");
 
+    [Trait("Tier", "Images")]
     [Fact]
     public void EveryDebianArm64DtbRoundTripsByteIdentical()
     {
@@ -34,6 +35,7 @@ public sealed class FdtTests : TempDirectoryTest
         Assert.Equal((0x09000000UL, 0x1000UL), uart.Reg()[0]);
     }
 
+    [Trait("Tier", "Images")]
     [Fact]
     public void EditsAreReadBackByDtcAndFdtget()
     {
@@ -74,6 +76,7 @@ public sealed class FdtTests : TempDirectoryTest
 
     private static string Error(byte[] bytes) => Assert.Throws<ConfigException>(() => FdtReader.Read(bytes, "bad.dtb")).ToString();
 
+    [Trait("Tier", "Images")]
     [Fact]
     public void BadBlobsAreRefusedWithTheirOffset()
     {
@@ -89,6 +92,7 @@ public sealed class FdtTests : TempDirectoryTest
         Assert.Equal($"bad.dtb: byte offset 0x{structOffset:x}: error: expected a structure token (1 begin node, 2 end node, 3 property, 4 nop, 9 end), found 0x7", Error(badToken));
     }
 
+    [Trait("Tier", "Images")]
     [Fact]
     public void CliShowAndEditWork()
     {

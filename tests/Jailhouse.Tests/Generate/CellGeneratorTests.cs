@@ -122,6 +122,7 @@ public sealed class CellGeneratorTests : TempDirectoryTest
         Assert.False(File.Exists(Path.Combine(temp, "big.yaml")));
     }
 
+    [Trait("Tier", "Images")]
     [Fact]
     public void CellsFromAGeneratedHikeyRootShareNothing()
     {

@@ -36,6 +36,7 @@ public sealed class DeviceTreeRootGeneratorTests : TempDirectoryTest
     private static void AssertNothingMaps(JailhouseConfig config, AddressRange range) =>
         Assert.DoesNotContain(config.Cell.MemoryRegions, r => r.Size > 0 && Range(r).Overlaps(range));
 
+    [Trait("Tier", "Images")]
     [Fact]
     public void HikeyRootCellHasTheBoardsGicUartAndHoles()
     {
@@ -142,6 +143,7 @@ public sealed class DeviceTreeRootGeneratorTests : TempDirectoryTest
     /// Upstream's root cells for boards whose device tree Debian ships: the generator must find the
     /// same GIC, debug console and CPUs. RAM is given where the firmware fills /memory at boot.
     /// </summary>
+    [Trait("Tier", "Images")]
     [Theory]
     [InlineData("zynqmp-zcu102", "xilinx/zynqmp-zcu102-rev1.0.dtb", null)]
     [InlineData("rpi4", "broadcom/bcm2711-rpi-4-b.dtb", "0+1G")]
@@ -172,6 +174,7 @@ public sealed class DeviceTreeRootGeneratorTests : TempDirectoryTest
         AssertNoOverlap(generated.Cell.MemoryRegions);
     }
 
+    [Trait("Tier", "Images")]
     [Fact]
     public void CliWritesARootCellThatCompilesAndSaysWhatLinuxMustReserve()
     {
@@ -252,6 +255,7 @@ public sealed class DeviceTreeRootGeneratorTests : TempDirectoryTest
         Assert.Contains(232L, config.Cell.Irqchips[1].Pins());
     }
 
+    [Trait("Tier", "Images")]
     [Fact]
     public void BadInputIsRefusedWithoutWritingAnything()
     {

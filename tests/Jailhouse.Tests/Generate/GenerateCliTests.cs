@@ -78,6 +78,7 @@ public sealed class GenerateCliTests : TempDirectoryTest
         Assert.Contains("--mem-hv", err);
     }
 
+    [Trait("Tier", "Images")]
     [Fact]
     public void CreateTakesExactlyOneSourceAndADeviceTreeHasNoMemoryDefaults()
     {

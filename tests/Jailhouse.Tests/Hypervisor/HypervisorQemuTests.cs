@@ -34,6 +34,7 @@ public abstract class HypervisorBuild : IDisposable
     }
 }
 
+[Trait("Tier", "Images")]
 public sealed class Arm64HypervisorBuild() : HypervisorBuild("arm64");
 
 public sealed class X86HypervisorBuild() : HypervisorBuild("x86");

@@ -10,6 +10,7 @@ namespace Jailhouse.Tests.Hypervisor;
 /// root-cell EPT) and the error return to the caller.
 /// </summary>
 [Collection("hypervisor-build")]
+[Trait("Tier", "Images")]
 public sealed class X86QemuTests(X86HypervisorBuild build) : IClassFixture<X86HypervisorBuild>
 {
     private const ulong HypervisorPhys = 0x3a000000;
