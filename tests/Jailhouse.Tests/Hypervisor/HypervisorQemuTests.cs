@@ -34,7 +34,6 @@ public abstract class HypervisorBuild : IDisposable
     }
 }
 
-[Trait("Tier", "Images")]
 public sealed class Arm64HypervisorBuild() : HypervisorBuild("arm64");
 
 public sealed class X86HypervisorBuild() : HypervisorBuild("x86");
@@ -50,6 +49,7 @@ public sealed class HypervisorBuildCollection;
 /// loader-arm64.S plays Linux's (hyp stub, entry call at EL1) and then acts as the root cell.
 /// </summary>
 [Collection("hypervisor-build")]
+[Trait("Tier", "Images")]
 public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixture<Arm64HypervisorBuild>
 {
     private const ulong HypervisorBase = 0x7fc00000;
