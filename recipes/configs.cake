@@ -1,7 +1,8 @@
 // Compiles every YAML configuration under configs/<board>/ into artifacts/<board>/configs/*.cell
-// and checks each board's system configuration with each of its cells (and the board's reservation).
+// and checks each board's system configuration with each of its cells (and the board's reservation),
+// then draws the board's partitioning into artifacts/<board>/configs/map.html (jailhouse config map).
 Task("Configs")
-    .Description("Compile configs/<board>/*.yaml for every board and check them (jailhouse config check).")
+    .Description("Compile configs/<board>/*.yaml for every board, check them (jailhouse config check) and draw each board's map (config map).")
     .IsDependentOn("Cli")
     .Does(() =>
     {
@@ -33,4 +34,7 @@ void CheckBoardConfigs(string name, List<FilePath> files)
         Jailhouse(new[] { "config", "check", system.FullPath }.Concat(cell).Concat(reservation).ToArray());
     foreach (var alternative in others.Where(IsSystem))
         Jailhouse(new[] { "config", "check", alternative.FullPath }.Concat(reservation).ToArray());
+    var map = BoardArtifacts(name).Combine("configs").CombineWithFilePath("map.html").FullPath;
+    Jailhouse(new[] { "config", "map", system.FullPath }.Concat(others.Where(f => !IsSystem(f)).Select(f => f.FullPath))
+        .Concat(reservation).Concat(new[] { "--alternatives", "-o", map }).ToArray());
 }

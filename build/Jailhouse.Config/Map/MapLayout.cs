@@ -257,7 +257,7 @@ public sealed class MapLayout
         var header = Plain(lines);
         // The comm region has no physical address: it is named here, in its colour.
         foreach (var comm in cell.Regions.Where(r => r.Kind == MapKind.CommRegion))
-            header.Add(new HeaderLine(Fit($"comm region at guest {Hex(comm.Virt)} ({NumberSyntax.Size(comm.Size)})", chars - 2), MapKind.CommRegion));
+            header.Add(new HeaderLine(Fit($"comm region at guest {Hex(comm.Virt)}", chars - 2), MapKind.CommRegion));
         var boxes = cell.Regions.Where(r => r.Kind != MapKind.CommRegion).Select(r => new BoxSource(
             r.Label, r.Start, r.Size, r.Kind, $"{r.Entry}, {string.Join(" ", r.Flags)}",
             r.Virt != r.Start ? $"guest {Hex(r.Virt)}" : null)).ToList();
