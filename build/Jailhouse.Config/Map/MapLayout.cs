@@ -69,20 +69,23 @@ public sealed class MapLayout
     /// <summary>Inclusive range as `config show` writes it: 0x09000000-0x09000fff.</summary>
     public static string Span(ulong start, ulong size) => $"{Hex(start)}-{Hex(MapScale.EndOf(start, size) - 1)}";
 
-    /// <summary>A size for reading: exact where a unit divides it ("576K"), else rounded ("~254G").</summary>
+    /// <summary>
+    /// A size for reading: exact where a unit divides it into fewer than 10000 ("576K", "1504M"),
+    /// else rounded ("~254G"); the exact bytes are in the range next to it.
+    /// </summary>
     public static string ReadableSize(ulong size)
     {
-        string exact = NumberSyntax.Size(size);
-        if (!exact.StartsWith("0x", StringComparison.Ordinal))
-            return exact;
-        foreach (var (suffix, shift) in new[] { ("T", 40), ("G", 30), ("M", 20), ("K", 10) })
+        var units = new[] { ("T", 40), ("G", 30), ("M", 20), ("K", 10) };
+        foreach (var (suffix, shift) in units)
+            if (size % (1UL << shift) == 0 && size >> shift is > 0 and < 10000)
+                return $"{size >> shift}{suffix}";
+        foreach (var (suffix, shift) in units)
         {
             double value = (double)size / (1UL << shift);
             if (value >= 1)
-                return "~" + (value >= 10 ? Math.Round(value).ToString("0", System.Globalization.CultureInfo.InvariantCulture)
-                    : value.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)) + suffix;
+                return "~" + value.ToString(value >= 10 ? "0" : "0.#", System.Globalization.CultureInfo.InvariantCulture) + suffix;
         }
-        return exact;
+        return size.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public static int CharsFor(double width) => Math.Max(1, (int)((width - 6) / CharWidth));
@@ -156,7 +159,7 @@ public sealed class MapLayout
         if (map.Board is { } b3)
             Reservation = new BoxLayout(BodyLeft - 4, Scale.Y(b3.Reservation.Start), Width - Margin - BodyLeft + 8,
                 Scale.Y(MapScale.EndOf(b3.Reservation.Start, b3.Reservation.Size)) - Scale.Y(b3.Reservation.Start),
-                MapKind.Reserved, [], $"reservation {Span(b3.Reservation.Start, b3.Reservation.Size)} ({NumberSyntax.Size(b3.Reservation.Size)}): Linux keeps off it ({b3.Method})");
+                MapKind.Reserved, [], $"reservation {Span(b3.Reservation.Start, b3.Reservation.Size)} ({ReadableSize(b3.Reservation.Size)}): Linux keeps off it ({b3.Method})");
 
         Markers = PlaceMarkers(map, lanes, hypervisorLane, firstCell, cpuRows);
         Subtitle = $"{map.Architecture} · {map.Cells.Count} cell{(map.Cells.Count == 1 ? "" : "s")}" +
@@ -223,8 +226,8 @@ public sealed class MapLayout
     {
         var lines = new List<string>();
         foreach (var bank in board.RamBanks)
-            lines.AddRange(Wrap($"RAM {Span(bank.Start, bank.Size)} ({NumberSyntax.Size(bank.Size)})", chars));
-        lines.AddRange(Wrap($"reservation {Span(board.Reservation.Start, board.Reservation.Size)} ({NumberSyntax.Size(board.Reservation.Size)})", chars));
+            lines.AddRange(Wrap($"RAM {Span(bank.Start, bank.Size)} ({ReadableSize(bank.Size)})", chars));
+        lines.AddRange(Wrap($"reservation {Span(board.Reservation.Start, board.Reservation.Size)} ({ReadableSize(board.Reservation.Size)})", chars));
         lines.AddRange(Wrap($"Linux keeps off it by {board.Method}", chars));
         var boxes = board.RamBanks.Concat(board.FirmwareReserved).Concat(board.ReservationParts)
             .Select(a => new BoxSource(a.Name, a.Start, a.Size, a.Kind, SystemMapBuilder.KindName(a.Kind), null)).ToList();
@@ -308,7 +311,7 @@ public sealed class MapLayout
     {
         int chars = CharsFor(width);
         int lineCount = Math.Max(1, (int)((height - 4) / 12));
-        string size = NumberSyntax.Size(box.Size);
+        string size = ReadableSize(box.Size);
         string range = Span(box.Start, box.Size);
         var candidates = new List<string>();
         if (lineCount == 1)

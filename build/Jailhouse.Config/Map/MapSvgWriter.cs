@@ -193,12 +193,14 @@ public static class MapSvgWriter
                 w.WriteEndElement();
             }
         }
-        int cpuRows = layout.Map.CpuCount == 0 ? 0 : (layout.Map.CpuCount + MapLayout.CpusPerRow - 1) / MapLayout.CpusPerRow;
-        y += cpuRows * (MapLayout.CpuSquare + 2) + 6 + 10;
-        if (lane.Cpus is { Count: > 0 })
-            Text(w, lane.X + 6, y, $"CPUs {RangeListSyntax.Format(lane.Cpus.Select(c => (long)c))}");
-        else if (lane.Cpus is not null)
-            Text(w, lane.X + 6, y, "no CPUs");
+        if (lane.Cpus is not null)
+        {
+            int cpuRows = layout.Map.CpuCount == 0 ? 0 : (layout.Map.CpuCount + MapLayout.CpusPerRow - 1) / MapLayout.CpusPerRow;
+            y += cpuRows * (MapLayout.CpuSquare + 2) + 6 + 10;
+            Text(w, lane.X + 6, y, lane.Cpus.Count > 0 ? $"CPUs {RangeListSyntax.Format(lane.Cpus.Select(c => (long)c))}" : "no CPUs");
+        }
+        else
+            y += 6;  // lanes without CPUs start their lines under the subtitle
         foreach (var line in lane.HeaderLines)
         {
             y += MapLayout.LineHeight;
