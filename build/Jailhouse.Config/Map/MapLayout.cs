@@ -249,7 +249,9 @@ public sealed class MapLayout
         foreach (var device in cell.PciDevices)
         {
             lines.AddRange(Wrap($"PCI {device.Bdf} {device.Name ?? device.Type}", chars));
-            string detail = device.Name is null ? device.Detail : string.Join(", ", new[] { device.Type, device.Detail }.Where(s => s.Length > 0));
+            // The type is said when the line above does not (an unnamed device) or it is not a plain device.
+            string type = device.Name is null || device.Type == "device" ? "" : device.Type;
+            string detail = string.Join(", ", new[] { type, device.Detail }.Where(s => s.Length > 0));
             if (detail.Length > 0)
                 lines.AddRange(Wrap("  " + detail, chars));
         }
