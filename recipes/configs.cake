@@ -21,6 +21,7 @@ Task("Configs")
 /// The system configuration is configs/<board>/<board>.yaml; the other files are its cells,
 /// checked one at a time with it (upstream's demos are alternatives, not one set). Further system
 /// configurations (a top-level `system:` key, e.g. qemu-arm64-gicv2.yaml) are checked on their own.
+/// The map shows the system with all its cells, checked the same way (--alternatives).
 void CheckBoardConfigs(string name, List<FilePath> files)
 {
     var system = files.FirstOrDefault(f => f.GetFilenameWithoutExtension().ToString() == name);
@@ -37,4 +38,5 @@ void CheckBoardConfigs(string name, List<FilePath> files)
     var map = BoardArtifacts(name).Combine("configs").CombineWithFilePath("map.html").FullPath;
     Jailhouse(new[] { "config", "map", system.FullPath }.Concat(others.Where(f => !IsSystem(f)).Select(f => f.FullPath))
         .Concat(reservation).Concat(new[] { "--alternatives", "-o", map }).ToArray());
+    Information($"{name}: map -> {map}");
 }
