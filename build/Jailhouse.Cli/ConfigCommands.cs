@@ -9,7 +9,7 @@ using Jailhouse.Config.Yaml;
 
 namespace Jailhouse.Cli;
 
-/// <summary>`jailhouse config compile|decompile|show|check`.</summary>
+/// <summary>`jailhouse config compile|decompile|show|check` (and `map`, `create`, `cell` from their own files).</summary>
 internal static class ConfigCommands
 {
     public static Command Create()
@@ -19,6 +19,7 @@ internal static class ConfigCommands
         config.Subcommands.Add(Decompile());
         config.Subcommands.Add(Show());
         config.Subcommands.Add(Check());
+        config.Subcommands.Add(ConfigMapCommand.Create());
         GenerateCommands.AddTo(config);
         config.Subcommands.Add(ConfigCreateCommand.Create());
         CellGenerateCommands.AddTo(config);

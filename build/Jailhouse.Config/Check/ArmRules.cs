@@ -12,6 +12,25 @@ internal static class ArmRules
     {
         if (context.Architecture == Architecture.X86 || context.System?.Platform.Arm is not { } arm || context.Root is not { } root)
             return;
+        if (arm.GicVersion is not (2 or 3))
+        {
+            context.Error("gic-version", root, "system.platform.arm.gic-version", root.Cell.Origin,
+                $"GIC version {arm.GicVersion}: Jailhouse supports GICv2 and GICv3", "set gic-version to 2 or 3");
+            return;
+        }
+        foreach (var (name, start, size) in GicFrames(arm, root.Cell))
+            PlatformRules.Intercepted(context, "gic-overlap", $"the {name}", start, size,
+                $"leave the {name} unmapped (the hypervisor emulates or owns it): split the region around it");
+    }
+
+    /// <summary>
+    /// The GIC frames the hypervisor owns, with their sizes (none for an unknown GIC version):
+    /// v2 distributor, CPU, hypervisor and virtual CPU interfaces; v3 distributor and one
+    /// redistributor per CPU the system has (the root cell starts with all of them). Frames at
+    /// base 0 are not configured and left out.
+    /// </summary>
+    internal static List<(string Name, ulong Base, ulong Size)> GicFrames(ArmPlatform arm, CellConfig root)
+    {
         var frames = new List<(string Name, ulong Base, ulong Size)>();
         switch (arm.GicVersion)
         {
@@ -23,18 +42,10 @@ internal static class ArmRules
                 break;
             case 3:
                 frames.Add(("GICD", arm.GicdBase, 0x10000));
-                // One redistributor per CPU the system has (the root cell starts with all of them).
-                int cpus = root.Cell.Cpus.Count == 0 ? 1 : root.Cell.Cpus.Max + 1;
+                int cpus = root.Cpus.Count == 0 ? 1 : root.Cpus.Max + 1;
                 frames.Add(("GICR", arm.GicrBase, GicrStride * (ulong)cpus));
                 break;
-            default:
-                context.Error("gic-version", root, "system.platform.arm.gic-version", root.Cell.Origin,
-                    $"GIC version {arm.GicVersion}: Jailhouse supports GICv2 and GICv3", "set gic-version to 2 or 3");
-                return;
         }
-        foreach (var (name, start, size) in frames)
-            if (start != 0)
-                PlatformRules.Intercepted(context, "gic-overlap", $"the {name}", start, size,
-                    $"leave the {name} unmapped (the hypervisor emulates or owns it): split the region around it");
+        return frames.Where(f => f.Base != 0).ToList();
     }
 }

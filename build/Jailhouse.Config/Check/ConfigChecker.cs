@@ -44,9 +44,14 @@ public static class ConfigChecker
     }
 
     /// <summary>Loads and checks files (binary or YAML). Unreadable files throw <see cref="ConfigException"/>.</summary>
-    public static CheckReport CheckFiles(IReadOnlyList<string> paths, CheckOptions? options = null)
+    public static CheckReport CheckFiles(IReadOnlyList<string> paths, CheckOptions? options = null) =>
+        CheckFiles(paths, options, out _);
+
+    /// <summary>As <see cref="CheckFiles(IReadOnlyList{string}, CheckOptions?)"/>, also giving the configurations read (a file of another revision has none).</summary>
+    public static CheckReport CheckFiles(IReadOnlyList<string> paths, CheckOptions? options, out IReadOnlyList<CheckInput> loaded)
     {
         var inputs = new List<CheckInput>();
+        loaded = inputs;
         var early = new List<Finding>();
         foreach (string path in paths)
         {

@@ -1,3 +1,4 @@
+using Jailhouse.Config.Model;
 using static Jailhouse.Config.Check.Ranges;
 
 namespace Jailhouse.Config.Check;
@@ -23,9 +24,8 @@ internal static class PlatformRules
         var platform = system.Platform;
         if (platform.PciMmconfigBase != 0)
         {
-            ulong size = (platform.PciMmconfigEndBus + 1UL) << 20;
             Intercepted(context, "mmconfig-overlap", $"the PCI MMCONFIG window (buses 0-{platform.PciMmconfigEndBus})",
-                platform.PciMmconfigBase, size,
+                platform.PciMmconfigBase, MmconfigSize(platform),
                 "leave the MMCONFIG window unmapped (the hypervisor emulates config space): split the region around it");
         }
         for (int i = 0; i < platform.IommuUnits.Count; i++)
@@ -36,6 +36,9 @@ internal static class PlatformRules
                     "leave the IOMMU's registers unmapped (the hypervisor owns the IOMMU): split the region around them");
         }
     }
+
+    /// <summary>The MMCONFIG (ECAM) window: 1 MiB of configuration space per bus.</summary>
+    internal static ulong MmconfigSize(PlatformInfo platform) => (platform.PciMmconfigEndBus + 1UL) << 20;
 
     /// <summary>Reports every cell region that maps part of [start, start+size), a range only the hypervisor may touch.</summary>
     internal static void Intercepted(CheckContext context, string rule, string what, ulong start, ulong size, string fix)

@@ -1,0 +1,94 @@
+using System.CommandLine;
+using Jailhouse.Boot;
+using Jailhouse.Config;
+using Jailhouse.Config.Check;
+using Jailhouse.Config.Map;
+
+namespace Jailhouse.Cli;
+
+/// <summary>`jailhouse config map`: the partitioning of a system as a picture (SVG, HTML) or as JSON.</summary>
+internal static class ConfigMapCommand
+{
+    public static Command Create()
+    {
+        var files = new Argument<string[]>("FILES")
+        {
+            Description = "SYSCONFIG [CELLCONFIG...]: a system configuration and the cells meant to run with it (binary or YAML).",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var board = new Option<string?>("--board") { Description = "Show the board's RAM and reservation plan (and check against it), e.g. bsp/qemu-arm64/board.yaml." };
+        var output = new Option<string?>("--output", "-o") { Description = "The file to write: .svg, .html or .json (by its extension)." };
+        var alternatives = new Option<bool>("--alternatives")
+        {
+            Description = "The cells are alternatives, not one set: check each with the system alone (no conflicts between them are reported).",
+        };
+        var json = new Option<bool>("--json") { Description = "Write the map's data as JSON (to standard output without -o)." };
+        var command = new Command("map",
+            "Draw the physical address space of a system and its cells: RAM, reservation, hypervisor memory, each cell's regions by kind, CPUs, interrupt pins, PCI devices, and every finding of config check at its range.")
+            { files, board, output, alternatives, json };
+        command.Validators.Add(result =>
+        {
+            string? path = result.GetValue(output);
+            if (path is null && !result.GetValue(json))
+                result.AddError("give -o FILE.svg|FILE.html|FILE.json, or --json for JSON on standard output");
+            if (path is not null && FormatOf(path, result.GetValue(json)) is null)
+                result.AddError($"-o {path}: the extension must be .svg, .html or .json (or give --json)");
+        });
+        command.SetAction(parse =>
+        {
+            var options = new CheckOptions();
+            MapBoard? mapBoard = null;
+            if (parse.GetValue(board) is { } boardPath)
+            {
+                var description = BoardDescriptionReader.ReadFile(boardPath);
+                var plan = ReservationPlanner.Plan(description);
+                options = options with { Reservation = (plan.Start, plan.Size), RamBanks = description.RamBanks };
+                mapBoard = MapBoardOf(description, plan);
+            }
+            var map = SystemMapBuilder.FromFiles(parse.GetRequiredValue(files), options, mapBoard, parse.GetValue(alternatives));
+            string? path = parse.GetValue(output);
+            byte[] bytes = FormatOf(path, parse.GetValue(json)) switch
+            {
+                "svg" => MapSvgWriter.Write(map),
+                "html" => MapHtmlWriter.Write(map),
+                _ => MapJsonWriter.Write(map),
+            };
+            if (path is null)
+                Console.Out.Write(System.Text.Encoding.UTF8.GetString(bytes));
+            else
+                ConfigFiles.WriteAtomically(path, bytes);
+            return Program.Success;
+        });
+        return command;
+    }
+
+    private static string? FormatOf(string? path, bool json)
+    {
+        if (json)
+            return "json";
+        return Path.GetExtension(path)?.ToLowerInvariant() switch
+        {
+            ".svg" => "svg",
+            ".html" or ".htm" => "html",
+            ".json" => "json",
+            _ => null,
+        };
+    }
+
+    /// <summary>The board's RAM banks, firmware ranges and the planned reservation with its three parts.</summary>
+    private static MapBoard MapBoardOf(BoardDescription description, ReservationPlan plan)
+    {
+        var banks = description.RamBanks.Select((b, i) => new MapArea($"RAM bank {i}", b.Start, b.Size, MapKind.RamBank)).ToList();
+        var firmware = description.FirmwareReserved.Select(f => new MapArea("firmware-reserved", f.Start, f.Size, MapKind.Firmware)).ToList();
+        var parts = new List<MapArea>();
+        if (plan.InmatesSize > 0)
+            parts.Add(new MapArea("inmates", plan.InmatesBase, plan.InmatesSize, MapKind.Reserved));
+        if (plan.SharedMemorySize > 0)
+            parts.Add(new MapArea("shared memory", plan.SharedMemoryBase, plan.SharedMemorySize, MapKind.Reserved));
+        if (plan.HypervisorSize > 0)
+            parts.Add(new MapArea("hypervisor", plan.HypervisorBase, plan.HypervisorSize, MapKind.Hypervisor));
+        string method = plan.KernelArgument ?? (plan.Method == ReservationMethod.ReservedMemory ? "a /reserved-memory node" : plan.Method.ToString());
+        return new MapBoard(description.Name, banks, firmware,
+            new MapArea("reservation", plan.Start, plan.Size, MapKind.Reserved), parts, method);
+    }
+}
