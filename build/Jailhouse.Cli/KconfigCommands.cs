@@ -18,6 +18,7 @@ internal static class KconfigCommands
         var repository = new Option<string>("--repository") { Description = "Repository root (for the pinned linux-source and linux-kbuild).", DefaultValueFactory = _ => "." };
         var patch = new Command("patch", "Apply fragments to a base config, run `conf --olddefconfig`, and fail listing every requested option that did not survive.")
             { baseConfig, fragments, output, repository };
+        OutputPaths.Check(patch, output, baseConfig, fragments);
         patch.SetAction(parse =>
         {
             string basePath = parse.GetRequiredValue(baseConfig);

@@ -62,6 +62,12 @@ public sealed class FdtNode(string name)
     /// <summary>The alignment bytes after the name as read (see <see cref="FdtProperty.OriginalPadding"/>).</summary>
     internal byte[]? OriginalNamePadding { get; set; }
     internal string? OriginalName { get; set; }
+    /// <summary>Byte offset of the node's FDT_BEGIN_NODE token in the blob it was read from (-1: added since).</summary>
+    public long Offset { get; internal set; } = -1;
+
+    /// <summary>Where an error about this node points: its byte offset in <paramref name="file"/>, if it came from there.</summary>
+    public Jailhouse.Config.SourceLocation At(string file) =>
+        Offset >= 0 ? Jailhouse.Config.SourceLocation.AtByte(file, Offset) : new(file, 0, 0);
 
     public string Path => Parent is null ? "/" : Parent.Parent is null ? "/" + Name : Parent.Path + "/" + Name;
 
