@@ -158,6 +158,8 @@ public sealed class FdtReader
                         OriginalNameOffset = nameOffset,
                         OriginalLength = length,
                         OriginalPadding = data.AsSpan(position + length, padded - position - length).ToArray(),
+                        File = file,
+                        Offset = tokenOffset,
                     });
                     position = padded;
                     break;

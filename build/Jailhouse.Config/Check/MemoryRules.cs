@@ -44,7 +44,7 @@ internal static class MemoryRules
         }
         if (physTruncated || virtTruncated)
             context.Error("memory-overlap", cell, $"{cell.Prefix}.memory", cell.Cell.Origin,
-                $"more than {OverlapSweep.MaxPairs} overlapping pairs of regions; only the first are listed",
+                $"at least {OverlapSweep.MaxPairs} overlapping pairs of regions; only these are listed",
                 "make the regions disjoint");
     }
 

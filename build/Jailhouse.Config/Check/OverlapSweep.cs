@@ -48,16 +48,17 @@ internal static class OverlapSweep
                 active[kept++] = other;
                 if (other.Index == piece.Index || crossGroups && other.Group == piece.Group)
                     continue;
-                found.Add(other.Index < piece.Index ? (other.Index, piece.Index) : (piece.Index, other.Index));
+                if (found.Add(other.Index < piece.Index ? (other.Index, piece.Index) : (piece.Index, other.Index)) && found.Count == MaxPairs)
+                {
+                    // The rest would cost time quadratic in the ranges left; the findings say so.
+                    truncated = true;
+                    break;
+                }
             }
+            if (truncated)
+                break;
             active.RemoveRange(kept, active.Count - kept);
             active.Add(piece);
-            if (found.Count >= MaxPairs)
-            {
-                // The rest would cost time quadratic in the ranges left; the findings say so.
-                truncated = true;
-                break;
-            }
         }
         var pairs = found.ToList();
         pairs.Sort((a, b) => a.Item2 != b.Item2 ? a.Item2.CompareTo(b.Item2) : a.Item1.CompareTo(b.Item1));

@@ -131,7 +131,7 @@ public sealed class SystemSnapshot
                 entryStart = stream.Position;
             }
         }
-        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException or ArgumentException or OverflowException)
+        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException or ArgumentException or OverflowException or NotSupportedException)
         {
             throw new ConfigException(SourceLocation.AtByte(source, stream.CanSeek ? stream.Position : 0),
                 $"expected a tar archive written by `jailhouse config collect`: {e.Message}");
