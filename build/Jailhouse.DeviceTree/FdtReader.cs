@@ -63,6 +63,7 @@ public sealed class FdtReader
         }
         Within(8, structOffset, structSize, "structure");
         Within(12, stringsOffset, stringsSize, "strings");
+        Within(16, reservationsOffset, 0, "memory reservation");
 
         var fdt = new Fdt { Version = version, LastCompatibleVersion = lastCompatible, BootCpuIdPhys = bootCpu };
         int position = (int)reservationsOffset;
@@ -142,7 +143,7 @@ public sealed class FdtReader
                     int length = (int)U32(position);
                     int nameOffset = (int)U32(position + 4);
                     position += 8;
-                    if (length < 0 || position + length > end)
+                    if (length < 0 || (long)position + length > end)
                         throw Error(tokenOffset, $"property value of {length} bytes runs past the structure block");
                     if (nameOffset < 0 || nameOffset >= fdt.OriginalStrings.Length)
                         throw Error(tokenOffset + 8, $"property name offset {nameOffset} is outside the strings block ({fdt.OriginalStrings.Length} bytes)");

@@ -13,7 +13,7 @@ public sealed class FuzzTests : TempDirectoryTest
     [Fact]
     public void BoundedRunFindsNothing()
     {
-        var result = Runner.Run(new FuzzOptions { Seed = 1, Cases = 4000, MaxSeconds = 120, Reproducers = Path.Combine(temp, "reproducers") }, TextWriter.Null);
+        var result = Runner.Run(new FuzzOptions { Seed = 1, Cases = 8000, MaxSeconds = 120, Reproducers = Path.Combine(temp, "reproducers") }, TextWriter.Null);
         Assert.True(result.Failures.Count == 0, string.Join("\n", result.Failures));
         // Every command ran, and the mutations got past the parsers into the commands' work (exit 0) as well as being refused (exit 1).
         string[] commands = ["config show", "config decompile", "config compile", "config check", "dt show", "dt edit", "config create --dtb",

@@ -126,6 +126,33 @@ public sealed class HostileInputTests : TempDirectoryTest
         AssertOnlyInputsLeft("virt.dtb");
     }
 
+    [Theory]
+    [InlineData(0x7fffffffu)]
+    [InlineData(0xfffffff0u)]
+    public void APropertyLengthNearTheIntegerLimitIsRefusedAtItsToken(uint length)
+    {
+        byte[] blob = FdtWriter.Write(Seeds.VirtTree(3));
+        // The first property follows the root's FDT_BEGIN_NODE and empty name: its length is at 0x50 + 4.
+        int structure = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(blob.AsSpan(8));
+        Assert.Equal(3u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(blob.AsSpan(structure + 8)));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(blob.AsSpan(structure + 12), length);
+        string dtb = Write("long.dtb", blob);
+        var result = Run("dt", "show", dtb);
+        Assert.Equal(1, result.Exit);
+        Assert.Equal($"{dtb}: byte offset 0x{structure + 8:x}: error: property value of {(int)length} bytes runs past the structure block\n", result.Err);
+    }
+
+    [Fact]
+    public void AReservationBlockOutsideTheBlobIsRefused()
+    {
+        byte[] blob = FdtWriter.Write(Seeds.VirtTree(2));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(blob.AsSpan(16), 0xfffffff0);
+        string dtb = Write("reservations.dtb", blob);
+        var result = Run("dt", "show", dtb);
+        Assert.Equal(1, result.Exit);
+        Assert.Equal($"{dtb}: byte offset 0x10: error: the memory reservation block (0xfffffff0, 0 bytes) lies outside the blob's {blob.Length} bytes\n", result.Err);
+    }
+
     [Fact]
     public void EndlessInputIsRefusedWithItsSize()
     {
