@@ -255,6 +255,20 @@ public sealed class HostileInputTests : TempDirectoryTest
     }
 
     [Fact]
+    public void AnIomemLineWithoutARangeIsRefusedAtItsLine()
+    {
+        var snapshot = new SystemSnapshot("m", new Dictionary<string, byte[]>
+        {
+            ["proc/iomem"] = "00000000-00000fff : Reserved\n   : System RAM\n"u8.ToArray(),
+            ["proc/cmdline"] = "memmap=66M$0x3b000000\n"u8.ToArray(),
+        });
+        string tar = Write("machine.tar", snapshot.ToTar());
+        var result = Run("config", "create", "--snapshot", tar);
+        Assert.Equal(1, result.Exit);
+        Assert.Equal($"{tar}:/proc/iomem:2:4: error: expected \"START-END : NAME\", found \": System RAM\"\n", result.Err);
+    }
+
+    [Fact]
     public void OverlapSweepFindsWhatComparingEveryPairFinds()
     {
         var random = new Random(15);
