@@ -10,6 +10,7 @@
 #load "recipes/release.cake"
 #load "recipes/tests.cake"
 #load "recipes/benchmark.cake"
+#load "recipes/fuzz.cake"
 
 Task("Default")
     .Description("The main job: build --board (default qemu-arm64) and boot it in QEMU.")

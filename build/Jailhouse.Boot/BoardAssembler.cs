@@ -61,7 +61,7 @@ public sealed class BoardAssembler(BoardDescription board, string repositoryRoot
         using (var initrd = new MemoryStream())
         {
             InitramfsBuilder.Write(Artifact("rootfs"), initrd, timestamp);
-            ConfigFiles.WriteAtomically(Artifact("initrd.img"), initrd.ToArray());
+            ConfigFiles.WriteAtomically(Artifact("initrd.img"), initrd.ToArray(), createDirectory: true);
         }
 
         Directory.CreateDirectory(Artifact("grub"));
@@ -69,7 +69,7 @@ public sealed class BoardAssembler(BoardDescription board, string repositoryRoot
         string cfg = GrubConfigWriter.Write($"Jailhouse {board.Name}", "/" + KernelFileName, "/initrd.img",
             board.DeviceTree is null ? null : "/" + Path.GetFileName(board.DeviceTree),
             ReservationPlanner.KernelArguments(board, board.Jailhouse is null ? null : ReservationPlanner.Plan(board)));
-        ConfigFiles.WriteAtomically(Artifact("grub", "grub.cfg"), System.Text.Encoding.UTF8.GetBytes(cfg));
+        ConfigFiles.WriteAtomically(Artifact("grub", "grub.cfg"), System.Text.Encoding.UTF8.GetBytes(cfg), createDirectory: true);
     }
 
     public string KernelFileName => board.DebianArch == "arm64" ? "Image" : "vmlinuz";

@@ -7,7 +7,7 @@ namespace Jailhouse.Boot;
 /// <summary>Reads bsp/&lt;board&gt;/board.yaml with file:line:column errors.</summary>
 public static class BoardDescriptionReader
 {
-    public static BoardDescription ReadFile(string path) => Read(File.ReadAllText(path), path);
+    public static BoardDescription ReadFile(string path) => Read(InputFiles.ReadText(path, InputLimit.BoardDescription), path);
 
     public static BoardDescription Read(string text, string file)
     {

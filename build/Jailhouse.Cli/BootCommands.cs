@@ -77,7 +77,7 @@ internal static class BootCommands
                 "default-grub" => CmdlineConsumer.DefaultGrub,
                 "u-boot" => CmdlineConsumer.UBoot,
                 "extlinux" => CmdlineConsumer.Extlinux,
-                var other => throw new ConfigException(new SourceLocation("--for", 0, 0), $"expected raw, grub-cfg, default-grub, u-boot or extlinux, found \"{other}\""),
+                var other => throw new UsageException("--for", $"expected raw, grub-cfg, default-grub, u-boot or extlinux, found \"{other}\""),
             };
             Console.WriteLine(CmdlineEmitters.Emit(kind, arguments));
             return Program.Success;
@@ -92,13 +92,15 @@ internal static class BootCommands
         var dtb = new Option<string?>("--dtb") { Description = "The board's device tree to edit (arm64 boards; QEMU boards without one get QEMU's)." };
         var command = new Command("files", "Write a board's boot files: plan, command line for every consumer, grub.cfg, board parameters, and the edited DTB.")
             { board, output, dtb };
+        OutputPaths.CheckDirectory(command, output);
         command.SetAction(parse =>
         {
             var description = BoardDescriptionReader.ReadFile(parse.GetRequiredValue(board));
             var plan = description.Jailhouse is null ? null : ReservationPlanner.Plan(description);
             var arguments = ReservationPlanner.KernelArguments(description, plan);
             string directory = parse.GetRequiredValue(output);
-            void Write(string name, string text) => ConfigFiles.WriteAtomically(Path.Combine(directory, name), Encoding.UTF8.GetBytes(text));
+            // The directory is the command's own output: it is made here.
+            void Write(string name, string text) => ConfigFiles.WriteAtomically(Path.Combine(directory, name), Encoding.UTF8.GetBytes(text), createDirectory: true);
             Write("cmdline.txt", CmdlineEmitters.Emit(CmdlineConsumer.Raw, arguments) + "\n");
             Write("default-grub", CmdlineEmitters.Emit(CmdlineConsumer.DefaultGrub, arguments) + "\n");
             Write("u-boot.txt", CmdlineEmitters.Emit(CmdlineConsumer.UBoot, arguments) + "\n");
@@ -119,7 +121,7 @@ internal static class BootCommands
                     : throw new ConfigException(description.Origin, $"board {description.Name} boots with {description.DeviceTree}: pass it with --dtb");
                 BootDeviceTree.Edit(fdt, description, plan, arguments);
                 string name = description.DeviceTree is null ? description.Name + ".dtb" : Path.GetFileName(description.DeviceTree);
-                ConfigFiles.WriteAtomically(Path.Combine(directory, name), DeviceTree.FdtWriter.Write(fdt));
+                ConfigFiles.WriteAtomically(Path.Combine(directory, name), DeviceTree.FdtWriter.Write(fdt), createDirectory: true);
             }
             Console.WriteLine($"{description.Name}: boot files written to {directory}");
             return Program.Success;
@@ -133,6 +135,7 @@ internal static class BootCommands
         var format = new Option<string>("--format") { Description = "c (a config.h) or csharp.", DefaultValueFactory = _ => "c" };
         var output = new Option<string?>("--output", "-o") { Description = "File to write (default: standard output)." };
         var command = new Command("params", "Write the hypervisor's board parameters (GIC, UART, hypervisor base) from board.yaml.") { board, format, output };
+        OutputPaths.Check(command, output, board);
         command.SetAction(parse =>
         {
             var description = BoardDescriptionReader.ReadFile(parse.GetRequiredValue(board));
@@ -141,7 +144,7 @@ internal static class BootCommands
             {
                 "c" => BoardParameters.CHeader(description, plan),
                 "csharp" => BoardParameters.CSharp(description, plan),
-                var other => throw new ConfigException(new SourceLocation("--format", 0, 0), $"expected c or csharp, found \"{other}\""),
+                var other => throw new UsageException("--format", $"expected c or csharp, found \"{other}\""),
             };
             if (parse.GetValue(output) is { } path)
                 ConfigFiles.WriteAtomically(path, Encoding.UTF8.GetBytes(text));

@@ -16,7 +16,7 @@ internal static class CellGenerateCommands
         config.Subcommands.Add(Cell());
     }
 
-    private static ConfigException OptionError(string option, string message) => new(new SourceLocation(option, 0, 0), message);
+    private static UsageException OptionError(string option, string message) => new(option, message);
 
     private static ulong Size(string text, string option) =>
         NumberSyntax.TryParseSize(text, out ulong value, out string error) ? value : throw OptionError(option, error);
@@ -74,6 +74,7 @@ internal static class CellGenerateCommands
         var output = new Option<string>("--output", "-o") { Description = "The YAML cell configuration to write.", Required = true };
         var command = new Command("cell", "Generate a non-root cell configuration carved from a root cell: RAM from the inmate memory, comm region, console, PCI devices, interrupts.")
             { root, name, cpus, memory, memoryBase, console, pci, irq, mmio, others, output };
+        OutputPaths.Check(command, output, root, others);
         command.SetAction(parse =>
         {
             string rootPath = parse.GetRequiredValue(root);

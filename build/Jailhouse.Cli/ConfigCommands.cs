@@ -37,6 +37,7 @@ internal static class ConfigCommands
         var input = new Argument<string>("IN") { Description = "YAML configuration (a binary one is re-encoded)." };
         var output = new Option<string>("--output", "-o") { Description = "The binary .cell file to write.", Required = true };
         var command = new Command("compile", "Compile a YAML configuration into a Jailhouse binary configuration.") { input, output };
+        OutputPaths.Check(command, output, input);
         command.SetAction(parse =>
         {
             string inPath = parse.GetRequiredValue(input);
@@ -55,6 +56,7 @@ internal static class ConfigCommands
         var input = new Argument<string>("IN") { Description = "Binary configuration (.cell)." };
         var output = new Option<string?>("--output", "-o") { Description = "The YAML file to write (default: standard output)." };
         var command = new Command("decompile", "Turn a Jailhouse binary configuration into YAML that compiles back to the same bytes.") { input, output };
+        OutputPaths.Check(command, output, input);
         command.SetAction(parse =>
         {
             string inPath = parse.GetRequiredValue(input);

@@ -23,14 +23,14 @@ internal static class ConfigCreateCommand
         var command = new Command("create",
             "Generate a root cell (system) configuration: from a snapshot of an x86 target (--snapshot) or from an ARM board's device tree (--dtb).")
             { snapshot, dtb, hypervisor, inmates, console, arch, name, ram, output };
+        OutputPaths.Check(command, output, snapshot, dtb);
         command.SetAction(parse =>
         {
             string? snapshotPath = parse.GetValue(snapshot);
             string? dtbPath = parse.GetValue(dtb);
             if ((snapshotPath is null) == (dtbPath is null))
             {
-                Console.Error.WriteLine("jailhouse: config create: give exactly one of --snapshot S.tar (x86, from `jailhouse config collect`) or --dtb BOARD.dtb (ARM)");
-                return Program.UsageError;
+                throw new Jailhouse.Config.UsageException("config create", "give exactly one of --snapshot S.tar (x86, from `jailhouse config collect`) or --dtb BOARD.dtb (ARM)");
             }
             return snapshotPath is not null
                 ? GenerateCommands.RunSnapshot(parse, new GenerateCommands.SnapshotOptions(hypervisor, inmates, console), snapshotPath, parse.GetValue(output))

@@ -20,15 +20,8 @@ internal static class DiagnoseCommands
         command.SetAction(parse =>
         {
             string logPath = parse.GetRequiredValue(log);
-            string text;
-            try
-            {
-                text = File.ReadAllText(logPath);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new ConfigException(new SourceLocation(logPath, 0, 0), $"cannot read the log: {e.Message}");
-            }
+            // A serial log may hold line noise: decode leniently rather than refuse it.
+            string text = System.Text.Encoding.UTF8.GetString(InputFiles.Read(logPath, InputLimit.Log));
             var snap = parse.GetValue(snapshot) is { } s ? SystemSnapshot.ReadTar(s) : null;
             JailhouseConfig? model = null;
             if (parse.GetValue(config) is { } c)

@@ -33,7 +33,7 @@ internal static class DtCommands
     {
         int plus = text.IndexOf('+', StringComparison.Ordinal);
         if (plus < 0 || !NumberSyntax.TryParse(text[..plus], out ulong address, out _) || !NumberSyntax.TryParseSize(text[(plus + 1)..], out ulong size, out _) || size == 0)
-            throw new ConfigException(new SourceLocation(option, 0, 0), $"expected ADDRESS+SIZE like 0x7c000000+64M, found \"{text}\"");
+            throw new UsageException(option, $"expected ADDRESS+SIZE like 0x7c000000+64M, found \"{text}\"");
         return (address, size);
     }
 
@@ -48,6 +48,7 @@ internal static class DtCommands
         var disable = new Option<string[]>("--disable") { Description = "Set status = \"disabled\" on a node path (repeatable)." };
         var command = new Command("edit", "Edit a device tree for Jailhouse: reserve memory, set the command line and console, shrink /memory, disable devices handed to cells.")
             { input, output, reserve, bootargs, stdoutPath, shrink, disable };
+        OutputPaths.Check(command, output, input);
         command.SetAction(parse =>
         {
             string inPath = parse.GetRequiredValue(input);

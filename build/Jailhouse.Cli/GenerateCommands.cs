@@ -27,6 +27,7 @@ internal static class GenerateCommands
         var command = new Command("collect",
             "On the target, as root: snapshot the files of /proc and /sys that `config create` and `diagnose` read (memory and I/O maps, PCI config spaces, ACPI tables, CPUs) into a tar.")
         { output, root };
+        OutputPaths.Check(command, output);
         command.SetAction(parse =>
         {
             string outPath = parse.GetRequiredValue(output);
@@ -45,9 +46,8 @@ internal static class GenerateCommands
 
     internal static int RunSnapshot(ParseResult parse, SnapshotOptions options, string snapshotPath, string? outPath)
     {
-        if (!TryParseSize(parse.GetValue(options.HypervisorMemory) ?? "6M", "--mem-hv", out ulong hv)
-            || !TryParseSize(parse.GetValue(options.InmateMemory) ?? "59M", "--mem-inmates", out ulong inmates))
-            return Program.UsageError;
+        ulong hv = ParseSize(parse.GetValue(options.HypervisorMemory) ?? "6M", "--mem-hv");
+        ulong inmates = ParseSize(parse.GetValue(options.InmateMemory) ?? "59M", "--mem-inmates");
         var snapshot = SystemSnapshot.ReadTar(snapshotPath);
         var generated = X86RootCellGenerator.Generate(snapshot, new X86GeneratorOptions
         {
@@ -72,11 +72,8 @@ internal static class GenerateCommands
         return Program.Success;
     }
 
-    private static bool TryParseSize(string? text, string option, out ulong value)
-    {
-        if (NumberSyntax.TryParseSize(text ?? "", out value, out string error) && value > 0 && value % 0x1000 == 0)
-            return true;
-        Console.Error.WriteLine($"jailhouse: {option}: {(error.Length > 0 ? error : "expected a non-zero multiple of 4K")}");
-        return false;
-    }
+    private static ulong ParseSize(string text, string option) =>
+        NumberSyntax.TryParseSize(text, out ulong value, out string error) && value > 0 && value % 0x1000 == 0
+            ? value
+            : throw new UsageException(option, error.Length > 0 ? error : "expected a non-zero multiple of 4K");
 }

@@ -40,6 +40,7 @@ internal static class ImageCommands
         var tree = new Argument<string>("TREE") { Description = "Root file system directory." };
         var output = new Option<string>("--output", "-o") { Description = "The .cpio.gz to write.", Required = true };
         var command = new Command("initramfs", "Pack a directory tree into a reproducible gzip-compressed cpio (newc) initramfs.") { tree, output };
+        OutputPaths.Check(command, output);
         command.SetAction(parse =>
         {
             string source = parse.GetRequiredValue(tree);

@@ -19,6 +19,7 @@ internal static class KconfigCommands
         var lockFile = PackageCommands.ResolvedLockOption();
         var patch = new Command("patch", "Apply fragments to a base config, run `conf --olddefconfig`, and fail listing every requested option that did not survive.")
             { baseConfig, fragments, output, repository, lockFile };
+        OutputPaths.Check(patch, output, baseConfig, fragments);
         patch.SetAction(parse =>
         {
             string basePath = parse.GetRequiredValue(baseConfig);

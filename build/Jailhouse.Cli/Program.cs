@@ -4,8 +4,9 @@ using Jailhouse.Config;
 namespace Jailhouse.Cli;
 
 /// <summary>
-/// The `jailhouse` command line. Exit codes: 0 success, 1 invalid input (the message names the
-/// file and position), 2 usage error.
+/// The `jailhouse` command line. Exit codes: 0 success, 1 invalid input ("FILE:LINE:COL: error:
+/// ..." or "FILE: byte offset 0xN: error: ..."), 2 usage error ("jailhouse: error: ...", also for
+/// a malformed option value or output path, then a pointer to --help).
 /// </summary>
 public static class Program
 {
@@ -34,13 +35,17 @@ public static class Program
         if (parsed.Errors.Count > 0)
         {
             foreach (var error in parsed.Errors)
-                Console.Error.WriteLine($"jailhouse: {error.Message}");
-            Console.Error.WriteLine("Try 'jailhouse --help'" + (args.Length > 0 ? $" or 'jailhouse {string.Join(' ', args.TakeWhile(a => !a.StartsWith('-')).Take(2))} --help'." : "."));
-            return UsageError;
+                Console.Error.WriteLine($"jailhouse: error: {error.Message}");
+            return Usage(args);
         }
         try
         {
             return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine(e.ToString());
+            return Usage(args);
         }
         catch (ConfigException e)
         {
@@ -49,8 +54,15 @@ public static class Program
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            // Inputs are read through InputFiles, which names the file; this is writing or a tool's files.
             Console.Error.WriteLine($"jailhouse: error: {e.Message}");
             return InvalidInput;
         }
+    }
+
+    private static int Usage(string[] args)
+    {
+        Console.Error.WriteLine("Try 'jailhouse --help'" + (args.Length > 0 ? $" or 'jailhouse {string.Join(' ', args.TakeWhile(a => !a.StartsWith('-')).Take(2))} --help'." : "."));
+        return UsageError;
     }
 }

@@ -23,6 +23,7 @@ internal static class ReleaseCommands
         var prefix = new Option<string>("--prefix") { Description = "Top-level folder name inside the archive.", Required = true };
         var output = new Option<string>("--output", "-o") { Description = "The .tar.gz to write.", Required = true };
         var command = new Command("tarball", "Archive a directory as a reproducible .tar.gz (sorted entries, fixed owner, mode and mtime).") { directory, prefix, output };
+        OutputPaths.Check(command, output);
         command.SetAction(parse =>
         {
             string source = parse.GetRequiredValue(directory);
@@ -44,6 +45,7 @@ internal static class ReleaseCommands
         var output = new Option<string>("--output", "-o") { Description = "The manifest to write (JSON).", Required = true };
         var command = new Command("manifest", "Write the release manifest: SOURCE_DATE_EPOCH, tool versions, input packages and artifact sha256s.")
             { artifacts, lockFile, files, output };
+        OutputPaths.Check(command, output, files);
         command.SetAction(parse =>
         {
             var listed = new List<string>();

@@ -14,6 +14,12 @@ namespace Jailhouse.Cli;
 /// </summary>
 internal static class TargetCommands
 {
+    /// <summary>How the commands reach the driver: /dev/jailhouse, or a fake in tests and the fuzzer.</summary>
+    internal static Func<IJailhouseDriver> OpenDriver { get; set; } = () => JailhouseDevice.OpenDevice();
+
+    /// <summary>The driver's sysfs tree: /sys/devices/jailhouse, or a copy in tests and the fuzzer.</summary>
+    internal static Func<SysfsTree> Sysfs { get; set; } = () => new SysfsTree();
+
     public static IEnumerable<Command> Create()
     {
         yield return Enable();
@@ -65,38 +71,32 @@ internal static class TargetCommands
 
     private static Argument<string> CellArgument() => new("NAME|ID") { Description = "The cell, by name or numeric id." };
 
-    private static CellIdArgument CellId(string nameOrId) =>
-        SysfsTree.IsId(nameOrId)
-            ? CellIdArgument.ById(int.Parse(nameOrId, NumberStyles.None, CultureInfo.InvariantCulture))
-            : CellIdArgument.ByName(nameOrId);
+    /// <summary>A cell by id (digits) or name; one the driver could not be given is a usage error.</summary>
+    private static CellIdArgument CellId(string nameOrId)
+    {
+        try
+        {
+            return SysfsTree.IsId(nameOrId)
+                ? CellIdArgument.ById(int.Parse(nameOrId, NumberStyles.None, CultureInfo.InvariantCulture))
+                : CellIdArgument.ByName(nameOrId);
+        }
+        catch (Exception e) when (e is ArgumentException or OverflowException)
+        {
+            throw new UsageException("NAME|ID", e.Message);
+        }
+    }
 
-    private static Command ByCell(string name, string description, Action<JailhouseDevice, CellIdArgument> action)
+    private static Command ByCell(string name, string description, Action<IJailhouseDriver, CellIdArgument> action)
     {
         var target = CellArgument();
         var command = new Command(name, description) { target };
         command.SetAction(parse =>
         {
             string nameOrId = parse.GetRequiredValue(target);
-            if (!TryCellId(nameOrId, out var id))
-                return Program.UsageError;
+            var id = CellId(nameOrId);
             return OnDevice($"cell {name}", device => action(device, id), HintForCell);
         });
         return command;
-    }
-
-    private static bool TryCellId(string nameOrId, out CellIdArgument id)
-    {
-        try
-        {
-            id = CellId(nameOrId);
-            return true;
-        }
-        catch (Exception e) when (e is ArgumentException or OverflowException)
-        {
-            Console.Error.WriteLine($"jailhouse: error: {e.Message}");
-            id = default;
-            return false;
-        }
     }
 
     /// <summary>
@@ -113,17 +113,14 @@ internal static class TargetCommands
         var command = new Command("load", "Shut the cell down and copy images into its loadable memory.") { target, images, text, address };
         command.SetAction(parse =>
         {
-            if (!TryCellId(parse.GetRequiredValue(target), out var id))
-                return Program.UsageError;
+            var id = CellId(parse.GetRequiredValue(target));
             var loads = LoadList(parse.Tokens, text, address);
-            if (loads is null)
-                return Program.UsageError;
             return OnDevice("cell load", device => device.LoadCell(id, loads), HintForCell);
         });
         return command;
     }
 
-    private static List<(byte[] Data, ulong Address)>? LoadList(IReadOnlyList<Token> tokens, Option<string[]> text, Option<string[]> address)
+    private static List<(byte[] Data, ulong Address)> LoadList(IReadOnlyList<Token> tokens, Option<string[]> text, Option<string[]> address)
     {
         static bool Is(Token token, Option option) =>
             token.Type == TokenType.Option && (token.Value == option.Name || option.Aliases.Contains(token.Value));
@@ -140,31 +137,18 @@ internal static class TargetCommands
             else if (Is(token, address) && i + 1 < tokens.Count)
             {
                 if (loads.Count == 0)
-                {
-                    Console.Error.WriteLine("jailhouse: error: -a ADDRESS must follow the image it belongs to");
-                    return null;
-                }
+                    throw new UsageException("-a", "ADDRESS must follow the image it belongs to");
                 if (!TryParseAddress(tokens[++i].Value, out ulong at))
-                {
-                    Console.Error.WriteLine($"jailhouse: error: \"{tokens[i].Value}\" is not an address (decimal or 0x hexadecimal)");
-                    return null;
-                }
+                    throw new UsageException("-a", $"\"{tokens[i].Value}\" is not an address (decimal or 0x hexadecimal)");
                 loads[^1] = (loads[^1].Data, at);
             }
             else if (token.Type == TokenType.Argument && !cellSeen)
                 cellSeen = true;
             else if (token.Type == TokenType.Argument)
-            {
-                if (!File.Exists(token.Value))
-                    throw new ConfigException(new SourceLocation(token.Value, 0, 0), "no such image file");
-                loads.Add((File.ReadAllBytes(token.Value), 0));
-            }
+                loads.Add((InputFiles.Read(token.Value, InputLimit.CellImage), 0));
         }
         if (loads.Count == 0)
-        {
-            Console.Error.WriteLine("jailhouse: error: cell load needs an IMAGE or -s STRING (cell shutdown stops a cell)");
-            return null;
-        }
+            throw new UsageException("cell load", "needs an IMAGE or -s STRING (cell shutdown stops a cell)");
         return loads;
     }
 
@@ -178,7 +162,7 @@ internal static class TargetCommands
         var command = new Command("list", "List the cells: id, name, state, assigned and failed CPUs.");
         command.SetAction(_ =>
         {
-            var sysfs = new SysfsTree();
+            var sysfs = Sysfs();
             if (!EnabledOrSay(sysfs))
                 return Program.InvalidInput;
             Console.WriteLine($"{"ID",-8}{"Name",-24}{"State",-16}{"Assigned CPUs",-24}Failed CPUs");
@@ -195,7 +179,7 @@ internal static class TargetCommands
         var command = new Command("stats", "Print a cell's statistics (VM exits by reason, summed over its CPUs).") { target };
         command.SetAction(parse =>
         {
-            var sysfs = new SysfsTree();
+            var sysfs = Sysfs();
             if (!EnabledOrSay(sysfs))
                 return Program.InvalidInput;
             string nameOrId = parse.GetRequiredValue(target);
@@ -219,7 +203,7 @@ internal static class TargetCommands
         var command = new Command("console", "Print the hypervisor's console (/sys/devices/jailhouse/console).") { follow };
         command.SetAction(parse =>
         {
-            var sysfs = new SysfsTree();
+            var sysfs = Sysfs();
             if (!sysfs.DriverLoaded)
             {
                 Console.Error.WriteLine($"jailhouse: error: {sysfs.Root} is missing: the jailhouse module is not loaded (modprobe jailhouse)");
@@ -258,19 +242,17 @@ internal static class TargetCommands
     /// <summary>A configuration file with its signature checked, so a wrong file fails here with its name.</summary>
     private static byte[] ReadConfig(string path, string signature, string kind)
     {
-        if (!File.Exists(path))
-            throw new ConfigException(new SourceLocation(path, 0, 0), "no such file");
-        byte[] bytes = File.ReadAllBytes(path);
+        byte[] bytes = InputFiles.Read(path, InputLimit.Configuration);
         if (bytes.Length < 5 || System.Text.Encoding.ASCII.GetString(bytes, 0, 5) != signature)
             throw new ConfigException(new SourceLocation(path, 0, 0), $"at byte 0: expected the signature \"{signature}\" of a {kind} configuration");
         return bytes;
     }
 
-    private static int OnDevice(string what, Action<JailhouseDevice> action, Func<int, string?>? hint = null)
+    private static int OnDevice(string what, Action<IJailhouseDriver> action, Func<int, string?>? hint = null)
     {
         try
         {
-            using var device = JailhouseDevice.OpenDevice();
+            using var device = OpenDriver();
             action(device);
             return Program.Success;
         }

@@ -43,3 +43,14 @@ public enum ReaderWarningKind
     /// <summary>shmem_regions_start of an ivshmem device beyond the cell's memory regions (tolerant reading only).</summary>
     ShmemRegionsOutOfRange,
 }
+
+/// <summary>
+/// A malformed command line: an option value that does not parse, a missing option, an unusable
+/// output path. The CLI prints "jailhouse: error: OPTION: MESSAGE" and exits with 2 (invalid input is 1).
+/// </summary>
+public sealed class UsageException(string option, string message) : Exception(message)
+{
+    public string Option { get; } = option;
+
+    public override string ToString() => $"jailhouse: error: {Option}: {Message}";
+}

@@ -8,17 +8,12 @@ namespace Jailhouse.Config;
 public static class ConfigFiles
 {
     /// <summary>Reads a binary config (recognised by its signature) or a YAML one.</summary>
-    public static JailhouseConfig Load(string path, out IReadOnlyList<ConfigWarning> warnings)
+    public static JailhouseConfig Load(string path, out IReadOnlyList<ConfigWarning> warnings) =>
+        Parse(InputFiles.Read(path, InputLimit.Configuration), path, out warnings);
+
+    /// <summary>A configuration's bytes as read from <paramref name="path"/>, in either format.</summary>
+    public static JailhouseConfig Parse(byte[] bytes, string path, out IReadOnlyList<ConfigWarning> warnings)
     {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ConfigException(new SourceLocation(path, 0, 0), $"cannot read the file: {e.Message}");
-        }
         if (IsBinary(bytes))
             return ConfigBinaryReader.Read(bytes, path, out warnings);
         warnings = [];
@@ -47,12 +42,16 @@ public static class ConfigFiles
         return false;
     }
 
-    /// <summary>Writes to a temporary file beside <paramref name="path"/> and renames it, so no half-written output remains.</summary>
-    public static void WriteAtomically(string path, ReadOnlySpan<byte> contents)
+    /// <summary>
+    /// Writes to a temporary file beside <paramref name="path"/> and renames it, so no half-written
+    /// output remains. The directory must exist unless the caller asks for it to be made.
+    /// </summary>
+    public static void WriteAtomically(string path, ReadOnlySpan<byte> contents, bool createDirectory = false)
     {
         string full = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(full) ?? ".";
-        Directory.CreateDirectory(directory);
+        if (createDirectory)
+            Directory.CreateDirectory(directory);
         string temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
         try
         {

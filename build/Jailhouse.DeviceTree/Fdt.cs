@@ -62,6 +62,26 @@ public sealed class FdtNode(string name)
     /// <summary>The alignment bytes after the name as read (see <see cref="FdtProperty.OriginalPadding"/>).</summary>
     internal byte[]? OriginalNamePadding { get; set; }
     internal string? OriginalName { get; set; }
+    /// <summary>Byte offset of the node's FDT_BEGIN_NODE token in the blob it was read from (-1: added since).</summary>
+    public long Offset { get; internal set; } = -1;
+
+    /// <summary>Where an error about this node points: its byte offset in <paramref name="file"/>, if it came from there.</summary>
+    public Jailhouse.Config.SourceLocation At(string file) =>
+        Offset >= 0 ? Jailhouse.Config.SourceLocation.AtByte(file, Offset) : new(file, 0, 0);
+
+    /// <summary>
+    /// A count property (#address-cells, #size-cells, #interrupt-cells) of at most <paramref name="max"/>,
+    /// or <paramref name="absent"/>; anything else is refused at the property's byte offset.
+    /// </summary>
+    public int Count(string propertyName, int absent, int max)
+    {
+        var property = Property(propertyName);
+        if (property is null)
+            return absent;
+        uint value = property.AsU32();
+        return value <= (uint)max ? (int)value
+            : throw property.Error($"{Path}: {propertyName} is {value}; at most {max} is supported");
+    }
 
     public string Path => Parent is null ? "/" : Parent.Parent is null ? "/" + Name : Parent.Path + "/" + Name;
 
@@ -99,7 +119,10 @@ public sealed class FdtNode(string name)
 
     /// <summary>#address-cells / #size-cells that apply to this node's children (defaults 2 and 1).</summary>
     public (int Address, int Size) ChildCells() =>
-        ((int?)Property("#address-cells")?.AsU32() ?? 2, (int?)Property("#size-cells")?.AsU32() ?? 1);
+        (Count("#address-cells", 2, MaxCells), Count("#size-cells", 1, MaxCells));
+
+    /// <summary>Addresses and sizes of up to 4 cells (PCI uses 3): more cannot be a real bus.</summary>
+    public const int MaxCells = 4;
 
     /// <summary>The node's reg entries, decoded with its parent's #address-cells and #size-cells.</summary>
     public List<(ulong Address, ulong Size)> Reg()
@@ -141,8 +164,17 @@ public sealed class FdtProperty(string name, byte[] value)
     /// <summary>The alignment bytes after the value as read: tools that resize in place leave stale bytes there.</summary>
     internal byte[]? OriginalPadding { get; set; }
     internal int OriginalLength { get; set; } = -1;
+    /// <summary>The blob and byte offset of the property's FDT_PROP token, when it was read from one.</summary>
+    internal string? File { get; set; }
+    internal long Offset { get; set; } = -1;
 
-    public uint AsU32() => BinaryPrimitives.ReadUInt32BigEndian(Value);
+    /// <summary>An error about this property, at its byte offset in the blob it came from.</summary>
+    public Jailhouse.Config.ConfigException Error(string message) =>
+        new(Offset >= 0 ? Jailhouse.Config.SourceLocation.AtByte(File ?? "device tree", Offset) : new(File ?? "device tree", 0, 0), message);
+
+    /// <summary>A one-cell value; a property of another length is refused with its offset.</summary>
+    public uint AsU32() => Value.Length == 4 ? BinaryPrimitives.ReadUInt32BigEndian(Value)
+        : throw Error($"property {Name}: expected one 32-bit cell (4 bytes), found {Value.Length} bytes");
 
     public uint[] AsCells()
     {

@@ -11,6 +11,11 @@ namespace Jailhouse.DeviceTree;
 public sealed class FdtReader
 {
     public const uint Magic = 0xd00dfeed;
+    /// <summary>
+    /// Nesting refused beyond this (real trees are under 10 deep; libfdt stops at 64 too), so every
+    /// walk over the tree may recurse.
+    /// </summary>
+    public const int MaxDepth = 64;
     internal const uint BeginNode = 1, EndNode = 2, Prop = 3, Nop = 4, End = 9;
     internal const int HeaderSize = 40;
 
@@ -25,16 +30,7 @@ public sealed class FdtReader
 
     public static Fdt ReadFile(string path)
     {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ConfigException(new SourceLocation(path, 0, 0), $"cannot read the file: {e.Message}");
-        }
-        return Read(bytes, path);
+        return Read(InputFiles.Read(path, InputLimit.DeviceTree), path);
     }
 
     public static Fdt Read(byte[] bytes, string file) => new FdtReader(bytes, file).ReadTree();
@@ -67,6 +63,7 @@ public sealed class FdtReader
         }
         Within(8, structOffset, structSize, "structure");
         Within(12, stringsOffset, stringsSize, "strings");
+        Within(16, reservationsOffset, 0, "memory reservation");
 
         var fdt = new Fdt { Version = version, LastCompatibleVersion = lastCompatible, BootCpuIdPhys = bootCpu };
         int position = (int)reservationsOffset;
@@ -128,7 +125,9 @@ public sealed class FdtReader
                     }
                     current.OriginalName = name;
                     current.OriginalNamePadding = padding;
-                    depth++;
+                    current.Offset = tokenOffset;
+                    if (++depth > MaxDepth)
+                        throw Error(tokenOffset, $"node {current.Path} is nested {depth} levels deep; at most {MaxDepth} are supported");
                     break;
                 }
                 case EndNode:
@@ -144,7 +143,7 @@ public sealed class FdtReader
                     int length = (int)U32(position);
                     int nameOffset = (int)U32(position + 4);
                     position += 8;
-                    if (length < 0 || position + length > end)
+                    if (length < 0 || (long)position + length > end)
                         throw Error(tokenOffset, $"property value of {length} bytes runs past the structure block");
                     if (nameOffset < 0 || nameOffset >= fdt.OriginalStrings.Length)
                         throw Error(tokenOffset + 8, $"property name offset {nameOffset} is outside the strings block ({fdt.OriginalStrings.Length} bytes)");
@@ -160,6 +159,8 @@ public sealed class FdtReader
                         OriginalNameOffset = nameOffset,
                         OriginalLength = length,
                         OriginalPadding = data.AsSpan(position + length, padded - position - length).ToArray(),
+                        File = file,
+                        Offset = tokenOffset,
                     });
                     position = padded;
                     break;

@@ -43,11 +43,22 @@ public static class LinuxErrno
     };
 }
 
+/// <summary>The requests of the target commands to the driver; tests put a driver that refuses in its place.</summary>
+public interface IJailhouseDriver : IDisposable
+{
+    void Enable(ReadOnlySpan<byte> systemConfig);
+    void Disable();
+    void CreateCell(ReadOnlySpan<byte> cellConfig);
+    void LoadCell(CellIdArgument cell, IReadOnlyList<(byte[] Data, ulong Address)> images);
+    void StartCell(CellIdArgument cell);
+    void DestroyCell(CellIdArgument cell);
+}
+
 /// <summary>
 /// /dev/jailhouse, driven with ioctl through libc (LibraryImport: no runtime marshalling, so
 /// NativeAOT-safe). Buffers handed to the driver are pinned for the call's duration.
 /// </summary>
-public sealed unsafe partial class JailhouseDevice : IDisposable
+public sealed unsafe partial class JailhouseDevice : IJailhouseDriver
 {
     public const string DefaultPath = "/dev/jailhouse";
 

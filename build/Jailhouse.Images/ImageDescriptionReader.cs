@@ -20,7 +20,7 @@ public sealed class ImageDescriptionReader
     private ImageDescriptionReader(string file) => nodes = new YamlNodes(file);
 
     public static ImageDescription ReadFile(string path, string board) =>
-        Read(File.ReadAllText(path), path, board);
+        Read(InputFiles.ReadText(path, InputLimit.BoardDescription), path, board);
 
     public static ImageDescription Read(string text, string file, string board)
     {

@@ -96,7 +96,7 @@ public sealed class CliTests : TempDirectoryTest
     {
         var (exit, _, stderr) = Run("config", "show", Path.Combine(temp, "nope.cell"));
         Assert.Equal(1, exit);
-        Assert.Contains("nope.cell: error: cannot read the file", stderr);
+        Assert.Equal($"{Path.Combine(temp, "nope.cell")}: error: cannot read the file: no such file or directory\n", stderr);
     }
 
     [Theory]

@@ -41,7 +41,7 @@ public sealed class ConfigBinaryReader
     }
 
     public static JailhouseConfig ReadFile(string path, out IReadOnlyList<ConfigWarning> warnings) =>
-        Read(File.ReadAllBytes(path), path, out warnings);
+        Read(InputFiles.Read(path, InputLimit.Configuration), path, out warnings);
 
     /// <summary>True if the bytes start with a Jailhouse configuration signature.</summary>
     public static bool HasSignature(ReadOnlySpan<byte> bytes) =>

@@ -37,10 +37,18 @@ public sealed class CheckedCell(CheckInput input, bool isRoot)
 
     private static string Key(string? name, int index) => name ?? index.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
+    private Dictionary<MemoryRegion, int>? memoryIndex;
+
     public string MemoryEntry(MemoryRegion region)
     {
-        int index = Cell.MemoryRegions.IndexOf(region);
-        return $"{Prefix}.memory[{Key(region.Name, index)}]";
+        // Indexed once: a finding per region must not cost a search of all regions.
+        if (memoryIndex is null)
+        {
+            memoryIndex = new Dictionary<MemoryRegion, int>(ReferenceEqualityComparer.Instance);
+            for (int i = 0; i < Cell.MemoryRegions.Count; i++)
+                memoryIndex.TryAdd(Cell.MemoryRegions[i], i);
+        }
+        return $"{Prefix}.memory[{Key(region.Name, memoryIndex.GetValueOrDefault(region, -1))}]";
     }
 
     public string DeviceEntry(PciDevice device) => $"{Prefix}.pci-devices[{Key(device.Name, Cell.PciDevices.IndexOf(device))}]";

@@ -71,17 +71,9 @@ public static class ConfigChecker
     public static CheckInput? Load(string path, out Finding? revisionMismatch)
     {
         revisionMismatch = null;
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ConfigException(new SourceLocation(path, 0, 0), $"cannot read the file: {e.Message}");
-        }
+        byte[] bytes = InputFiles.Read(path, InputLimit.Configuration);
         if (!ConfigFiles.IsBinary(bytes))
-            return new CheckInput(path, ConfigFiles.Load(path, out var yamlWarnings), yamlWarnings);
+            return new CheckInput(path, ConfigFiles.Parse(bytes, path, out var yamlWarnings), yamlWarnings);
         if (ConfigBinaryReader.HasSignature(bytes) && bytes.Length >= BinaryLayout.PrefixSize)
         {
             ushort revision = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(BinaryLayout.RevisionOffset));

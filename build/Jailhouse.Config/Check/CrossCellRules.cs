@@ -60,17 +60,19 @@ internal static class CrossCellRules
     /// <summary>Memory of two non-root cells may overlap only where both mark it shared (rootshared, e.g. ivshmem or a shared UART).</summary>
     private static void Memory(CheckContext context, CheckedCell earlier, CheckedCell later)
     {
-        foreach (var region in later.PhysicalRegions)
-            foreach (var other in earlier.PhysicalRegions)
-            {
-                if (!Overlap(region.PhysStart, region.Size, other.PhysStart, other.Size))
-                    continue;
-                if (region.Flags.HasFlag(MemoryFlags.RootShared) && other.Flags.HasFlag(MemoryFlags.RootShared))
-                    continue;
-                context.Error("memory-conflict", later, later.MemoryEntry(region), region.Origin,
-                    $"{Span(region.PhysStart, region.Size)} overlaps {Span(other.PhysStart, other.Size)} of cell \"{earlier.Name}\" ({earlier.MemoryEntry(other)}), and the two are not both shared",
-                    "give each cell its own memory, or mark both regions rootshared if they are meant to be shared");
-            }
+        var laterRegions = later.PhysicalRegions.ToList();
+        var earlierRegions = earlier.PhysicalRegions.ToList();
+        // The later cell's regions come first, so each pair is (later, earlier), ordered by the later region.
+        var ranges = laterRegions.Select(r => (r.PhysStart, r.Size, 0)).Concat(earlierRegions.Select(r => (r.PhysStart, r.Size, 1))).ToList();
+        foreach (var (first, second) in OverlapSweep.Pairs(ranges, crossGroups: true, out _).OrderBy(p => p.First).ThenBy(p => p.Second))
+        {
+            var (region, other) = (laterRegions[first], earlierRegions[second - laterRegions.Count]);
+            if (region.Flags.HasFlag(MemoryFlags.RootShared) && other.Flags.HasFlag(MemoryFlags.RootShared))
+                continue;
+            context.Error("memory-conflict", later, later.MemoryEntry(region), region.Origin,
+                $"{Span(region.PhysStart, region.Size)} overlaps {Span(other.PhysStart, other.Size)} of cell \"{earlier.Name}\" ({earlier.MemoryEntry(other)}), and the two are not both shared",
+                "give each cell its own memory, or mark both regions rootshared if they are meant to be shared");
+        }
     }
 
     /// <summary>A physical PCI device belongs to one cell; ivshmem devices of the same BDF are the peers of one link instead.</summary>

@@ -24,28 +24,28 @@ internal static class MemoryRules
     private static void Overlaps(CheckContext context, CheckedCell cell)
     {
         var regions = cell.Cell.MemoryRegions;
-        for (int j = 1; j < regions.Count; j++)
+        // A comm region's phys is not an address: the hypervisor backs it with its own page.
+        var physical = regions.Select(r => (r.PhysStart, r.Flags.HasFlag(MemoryFlags.CommRegion) ? 0UL : r.Size, 0)).ToList();
+        var guest = regions.Select(r => (r.VirtStart, r.Size, 0)).ToList();
+        var phys = OverlapSweep.Pairs(physical, crossGroups: false, out bool physTruncated).ToHashSet();
+        var virt = OverlapSweep.Pairs(guest, crossGroups: false, out bool virtTruncated).ToHashSet();
+        var pairs = phys.Union(virt).ToList();
+        pairs.Sort((a, b) => a.Item2 != b.Item2 ? a.Item2.CompareTo(b.Item2) : a.Item1.CompareTo(b.Item1));
+        foreach (var (i, j) in pairs)
         {
-            var later = regions[j];
-            if (later.Size == 0)
-                continue;
-            for (int i = 0; i < j; i++)
-            {
-                var earlier = regions[i];
-                // A comm region's phys is not an address: the hypervisor backs it with its own page.
-                bool phys = !later.Flags.HasFlag(MemoryFlags.CommRegion) && !earlier.Flags.HasFlag(MemoryFlags.CommRegion)
-                    && Overlap(earlier.PhysStart, earlier.Size, later.PhysStart, later.Size);
-                bool virt = Overlap(earlier.VirtStart, earlier.Size, later.VirtStart, later.Size);
-                if (!phys && !virt)
-                    continue;
-                string how = phys && virt ? "physically and in the guest" : phys ? "physically" : "in the guest's address space";
-                var (start, size) = virt && !phys ? (later.VirtStart, later.Size) : (later.PhysStart, later.Size);
-                var (otherStart, otherSize) = virt && !phys ? (earlier.VirtStart, earlier.Size) : (earlier.PhysStart, earlier.Size);
-                context.Error("memory-overlap", cell, cell.MemoryEntry(later), later.Origin,
-                    $"{Span(start, size)} overlaps {cell.MemoryEntry(earlier)} {Span(otherStart, otherSize)} {how}",
-                    "make the regions disjoint: shrink or move one of them, or merge them into one region");
-            }
+            var (earlier, later) = (regions[i], regions[j]);
+            bool inPhys = phys.Contains((i, j)), inVirt = virt.Contains((i, j));
+            string how = inPhys && inVirt ? "physically and in the guest" : inPhys ? "physically" : "in the guest's address space";
+            var (start, size) = inVirt && !inPhys ? (later.VirtStart, later.Size) : (later.PhysStart, later.Size);
+            var (otherStart, otherSize) = inVirt && !inPhys ? (earlier.VirtStart, earlier.Size) : (earlier.PhysStart, earlier.Size);
+            context.Error("memory-overlap", cell, cell.MemoryEntry(later), later.Origin,
+                $"{Span(start, size)} overlaps {cell.MemoryEntry(earlier)} {Span(otherStart, otherSize)} {how}",
+                "make the regions disjoint: shrink or move one of them, or merge them into one region");
         }
+        if (physTruncated || virtTruncated)
+            context.Error("memory-overlap", cell, $"{cell.Prefix}.memory", cell.Cell.Origin,
+                $"at least {OverlapSweep.MaxPairs} overlapping pairs of regions; only these are listed",
+                "make the regions disjoint");
     }
 
     /// <summary>

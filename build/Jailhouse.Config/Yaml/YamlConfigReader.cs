@@ -18,7 +18,7 @@ public sealed class YamlConfigReader
 
     private YamlConfigReader(string file) => nodes = new YamlNodes(file);
 
-    public static JailhouseConfig ReadFile(string path) => Read(File.ReadAllText(path), path);
+    public static JailhouseConfig ReadFile(string path) => Read(InputFiles.ReadText(path, InputLimit.Configuration), path);
 
     public static JailhouseConfig Read(string text, string file) =>
         new YamlConfigReader(file).ReadTop(YamlNodes.ParseDocument(text, file));

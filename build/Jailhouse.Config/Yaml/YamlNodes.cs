@@ -11,23 +11,10 @@ public sealed class YamlNodes(string file)
 {
     public string File { get; } = file;
 
-    /// <summary>Parses exactly one YAML document; syntax errors become ConfigExceptions with line:column.</summary>
+    /// <summary>Parses exactly one YAML document (see <see cref="YamlGuard"/>); syntax errors become ConfigExceptions with line:column.</summary>
     public static YamlNode ParseDocument(string text, string file)
     {
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlException e)
-        {
-            string message = e.InnerException?.Message ?? e.Message;
-            // YamlDotNet prefixes its messages with the position; we print our own.
-            int close = message.IndexOf("): ", StringComparison.Ordinal);
-            if (message.StartsWith('(') && close > 0)
-                message = message[(close + 3)..];
-            throw new ConfigException(new SourceLocation(file, (int)e.Start.Line, (int)e.Start.Column), $"YAML syntax: {message}");
-        }
+        var stream = YamlGuard.Load(text, file);
         if (stream.Documents.Count != 1)
             throw new ConfigException(new SourceLocation(file, 1, 1),
                 $"expected exactly one YAML document, found {stream.Documents.Count}");

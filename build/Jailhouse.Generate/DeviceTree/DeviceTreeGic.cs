@@ -41,15 +41,15 @@ public sealed record DeviceTreeGic(FdtNode Node, int Version, ulong Gicd, ulong 
         var reg = DeviceTreeAddresses.Reg(node);
         string where = $"{node.Path}";
         if (version == 2 && reg.Count < 4)
-            throw new ConfigException(new SourceLocation(file, 0, 0),
+            throw new ConfigException(node.At(file),
                 $"{where}: a GICv2 needs 4 reg entries (GICD, GICC, GICH, GICV) for Jailhouse, found {reg.Count}: no virtualization extensions described");
         if (version == 3 && reg.Count < 2)
-            throw new ConfigException(new SourceLocation(file, 0, 0), $"{where}: a GICv3 needs reg entries for GICD and GICR, found {reg.Count}");
+            throw new ConfigException(node.At(file), $"{where}: a GICv3 needs reg entries for GICD and GICR, found {reg.Count}");
 
         // The maintenance interrupt is the GIC node's own interrupt: a PPI (ID = 16 + number).
         var own = node.Property("interrupts")?.AsCells() ?? [];
         if (own.Length < 2 || own[0] != 1 || own[1] >= 16)
-            throw new ConfigException(new SourceLocation(file, 0, 0),
+            throw new ConfigException(node.At(file),
                 $"{where}: expected the maintenance interrupt as a PPI in its interrupts property (e.g. <1 9 4>), found {(own.Length == 0 ? "none" : "<" + string.Join(' ', own) + ">")}");
         int maintenance = (int)own[1] + 16;
         if (version == 2)

@@ -47,7 +47,7 @@ public static class DeviceTreeInterrupts
             {
                 if (!phandles.TryGetValue(cells[i], out var controller))
                     break;
-                int parentAddress = (int?)controller.Property("#address-cells")?.AsU32() ?? 0;
+                int parentAddress = controller.Count("#address-cells", 0, FdtNode.MaxCells);
                 int count = InterruptCells(controller);
                 int end = i + 1 + parentAddress + count;
                 if (count == 0 || end > cells.Length)
@@ -60,7 +60,8 @@ public static class DeviceTreeInterrupts
         return ids;
     }
 
-    private static int InterruptCells(FdtNode controller) => (int?)controller.Property("#interrupt-cells")?.AsU32() ?? 0;
+    /// <summary>GIC specifiers have 3 or 4 cells; 8 leaves room for any interrupt controller.</summary>
+    private static int InterruptCells(FdtNode controller) => controller.Count("#interrupt-cells", 0, 8);
 
     private static void AddSpecifiers(List<int> ids, uint[] cells, FdtNode gic)
     {

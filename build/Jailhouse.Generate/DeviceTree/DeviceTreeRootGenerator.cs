@@ -47,7 +47,7 @@ public static class DeviceTreeRootGenerator
         var cpuNodes = (fdt.Find("/cpus")?.Children ?? [])
             .Where(n => n.Property("device_type")?.AsString() == "cpu" && n.IsEnabled).ToList();
         if (cpuNodes.Count == 0)
-            throw Error("/cpus has no enabled node with device_type \"cpu\"");
+            throw new ConfigException(fdt.Find("/cpus")?.At(file) ?? origin, "/cpus has no enabled node with device_type \"cpu\"");
         var architecture = options.Architecture ?? (cpuNodes.All(n => (n.Property("compatible")?.AsStrings() ?? []).Any(c => Armv7Cores.Contains(c)))
             ? Architecture.Arm : Architecture.Arm64);
 
@@ -155,7 +155,7 @@ public static class DeviceTreeRootGenerator
         var (console, consoleNode, consoleNote) = DeviceTreeConsole.Find(fdt);
         notes.Add(consoleNote + ".");
         if (console is not null && !regions.Any(r => r.Flags.HasFlag(MemoryFlags.Io) && AddressRange.OfSize(r.PhysStart, r.Size).Contains(AddressRange.OfSize(console.Address, console.Size))))
-            throw Error($"the debug console {consoleNode?.Path} at 0x{console.Address:x} is not among the enabled devices' registers");
+            throw new ConfigException(consoleNode?.At(file) ?? origin, $"the debug console {consoleNode?.Path} at 0x{console.Address:x} is not among the enabled devices' registers");
 
         // The root cell owns every SPI: the devices' highest interrupt says how many 128-pin chips that takes.
         var phandles = new Dictionary<uint, FdtNode>();

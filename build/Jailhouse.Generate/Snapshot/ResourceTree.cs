@@ -43,7 +43,8 @@ public sealed class ResourceTree
                 continue;
             int indent = line.Length - line.TrimStart(' ').Length;
             var at = file with { Line = i + 1, Column = indent + 1 };
-            int separator = line.IndexOf(" : ", StringComparison.Ordinal);
+            // The separator comes after the range; one inside the indentation ("  : x") is no range at all.
+            int separator = line.IndexOf(" : ", indent, StringComparison.Ordinal);
             if (separator < 0)
                 throw new ConfigException(at, $"expected \"START-END : NAME\", found \"{line.Trim()}\"");
             string range = line[indent..separator].Trim();

@@ -90,9 +90,20 @@ public sealed class SystemSnapshot
 
     public static SystemSnapshot ReadTar(string path)
     {
-        using var stream = File.OpenRead(path);
+        using var stream = new MemoryStream(InputFiles.Read(path, InputLimit.Snapshot), writable: false);
         return ReadTar(stream, path);
     }
+
+    private static string Describe(TarEntryType type) => type switch
+    {
+        TarEntryType.SymbolicLink => "a symbolic link",
+        TarEntryType.HardLink => "a hard link",
+        TarEntryType.Fifo => "a FIFO",
+        TarEntryType.CharacterDevice => "a character device",
+        TarEntryType.BlockDevice => "a block device",
+        TarEntryType.SparseFile => "a sparse file",
+        _ => $"of tar type '{(char)type}'",
+    };
 
     public static SystemSnapshot ReadTar(Stream stream, string source)
     {
@@ -100,16 +111,27 @@ public sealed class SystemSnapshot
         try
         {
             using var tar = new TarReader(stream, leaveOpen: true);
+            long entryStart = 0;
             while (tar.GetNextEntry() is { } entry)
             {
-                if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile))
+                // Directories carry nothing, global PAX headers only metadata; a snapshot's files are
+                // regular files (`config collect` writes nothing else), so any other entry is named
+                // here instead of surfacing later as a missing file.
+                if (entry.EntryType is TarEntryType.Directory or TarEntryType.GlobalExtendedAttributes)
+                {
+                    entryStart = stream.Position;
                     continue;
+                }
+                if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile))
+                    throw new ConfigException(SourceLocation.AtByte(source, entryStart),
+                        $"entry \"{entry.Name}\" is {Describe(entry.EntryType)}{(string.IsNullOrEmpty(entry.LinkName) ? "" : $" to \"{entry.LinkName}\"")}: a snapshot holds regular files only (as `jailhouse config collect` writes them)");
                 using var contents = new MemoryStream();
                 entry.DataStream?.CopyTo(contents);
                 files[Normalise(entry.Name)] = contents.ToArray();
+                entryStart = stream.Position;
             }
         }
-        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException)
+        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException or ArgumentException or OverflowException or NotSupportedException)
         {
             throw new ConfigException(SourceLocation.AtByte(source, stream.CanSeek ? stream.Position : 0),
                 $"expected a tar archive written by `jailhouse config collect`: {e.Message}");

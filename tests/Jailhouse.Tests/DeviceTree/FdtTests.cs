@@ -104,7 +104,7 @@ public sealed class FdtTests : TempDirectoryTest
         var show = CliTests.RunCli("dt", "show", output);
         Assert.Contains("\t\tjh@3c000000 {\n\t\t\treg = <0x0 0x3c000000 0x0 0x2000000>;\n\t\t\tno-map;\n", show.Out);
         var bad = CliTests.RunCli("dt", "edit", Hikey, "--reserve", "0x3c000000", "-o", output);
-        Assert.Equal(1, bad.Exit);
-        Assert.Equal("--reserve: error: expected ADDRESS+SIZE like 0x7c000000+64M, found \"0x3c000000\"\n", bad.Err);
+        Assert.Equal(2, bad.Exit);
+        Assert.Equal("jailhouse: error: --reserve: expected ADDRESS+SIZE like 0x7c000000+64M, found \"0x3c000000\"\nTry 'jailhouse --help' or 'jailhouse dt edit --help'.\n", bad.Err);
     }
 }

@@ -24,7 +24,7 @@ public sealed class TargetCommandTests : TempDirectoryTest
         Assert.Equal($"{cell}: error: at byte 0: expected the signature \"JHSYS\" of a system configuration\n", err);
         (exit, _, err) = CliTests.RunCli("cell", "create", Path.Combine(temp, "missing.cell"));
         Assert.Equal(1, exit);
-        Assert.Contains("missing.cell: error: no such file", err);
+        Assert.Contains("missing.cell: error: cannot read the file: no such file or directory", err);
     }
 
     [Fact]
@@ -32,7 +32,7 @@ public sealed class TargetCommandTests : TempDirectoryTest
     {
         var (exit, _, err) = CliTests.RunCli("cell", "load", "demo", "-a", "0x1000", "image.bin");
         Assert.Equal(2, exit);
-        Assert.Contains("-a ADDRESS must follow the image it belongs to", err);
+        Assert.Contains("jailhouse: error: -a: ADDRESS must follow the image it belongs to", err);
         File.WriteAllBytes(Path.Combine(temp, "image.bin"), [1, 2, 3]);
         (exit, _, err) = CliTests.RunCli("cell", "load", "demo", Path.Combine(temp, "image.bin"), "-a", "0x1g");
         Assert.Equal(2, exit);
@@ -42,13 +42,13 @@ public sealed class TargetCommandTests : TempDirectoryTest
         Assert.Contains("longer than 31 bytes", err);
         (exit, _, err) = CliTests.RunCli("cell", "load", "demo");
         Assert.Equal(2, exit);
-        Assert.Contains("cell load needs an IMAGE or -s STRING", err);
+        Assert.Contains("jailhouse: error: cell load: needs an IMAGE or -s STRING", err);
         // Well-formed: the device is the first thing missing.
         (exit, _, err) = CliTests.RunCli("cell", "load", "demo", Path.Combine(temp, "image.bin"), "-a", "0x1000", "-s", "console=ttyAMA0", "-a", "4096");
         Assert.Equal(1, exit);
         Assert.Contains("open /dev/jailhouse", err);
         (exit, _, err) = CliTests.RunCli("cell", "load", "demo", Path.Combine(temp, "nothere.bin"));
         Assert.Equal(1, exit);
-        Assert.Contains("nothere.bin: error: no such image file", err);
+        Assert.Contains("nothere.bin: error: cannot read the file: no such file or directory", err);
     }
 }

@@ -160,7 +160,7 @@ public sealed class CellGeneratorTests : TempDirectoryTest
     [InlineData("--cpus", "16", "CPU 16 is not in the root cell's CPUs 0-15")]
     [InlineData("--cpus", "0-1", "CPU 0 stays with the root cell")]
     [InlineData("--cpus", "2", "CPU 2 already belongs to cell \"qemu-arm64-linux-demo\"")]
-    [InlineData("--cpus", "x", "--cpus: error: expected a list of numbers and ranges")]
+    [InlineData("--cpus", "x", "jailhouse: error: --cpus: expected a list of numbers and ranges")]
     [InlineData("--mem", "3G", "no 3G free in the top of the highest root RAM region below the hypervisor memory \"ram\" 0x40000000-0x7fa0ffff")]
     [InlineData("--mem", "5000", "--mem: expected a non-zero multiple of 4K")]
     [InlineData("--mem-base", "0x10000000", "--mem-base: 0x10000000-0x100fffff lies in no RAM region of the root cell")]
@@ -177,7 +177,8 @@ public sealed class CellGeneratorTests : TempDirectoryTest
         arguments[option] = value;
         var (exit, _, stderr) = CliTests.RunCli(["config", "cell", "--root", Config("qemu-arm64", "qemu-arm64.yaml"),
             "--other-cell", Config("qemu-arm64", "qemu-arm64-linux-demo.yaml"), .. arguments.SelectMany(a => new[] { a.Key, a.Value }), "-o", output]);
-        Assert.Equal(1, exit);
+        // A value that does not parse is a usage error; one that parses but does not fit the root cell is invalid input.
+        Assert.Equal(message.StartsWith("jailhouse: error: ", StringComparison.Ordinal) ? 2 : 1, exit);
         Assert.Contains(message, stderr);
         Assert.DoesNotContain("   at ", stderr);
         Assert.False(File.Exists(output));

@@ -264,18 +264,18 @@ public sealed class DeviceTreeRootGeneratorTests : TempDirectoryTest
         Assert.Equal(1, tooBig.Exit);
         Assert.Contains("error: no RAM bank has", tooBig.Err);
         var badSize = CliTests.RunCli("config", "create", "--dtb", Hikey, "--mem-hv", "64Q", "--mem-inmates", "0", "-o", yaml);
-        Assert.Equal(1, badSize.Exit);
-        Assert.StartsWith("--mem-hv: error: expected a size", badSize.Err);
+        Assert.Equal(2, badSize.Exit);
+        Assert.StartsWith("jailhouse: error: --mem-hv: expected a size", badSize.Err);
         var badArch = CliTests.RunCli("config", "create", "--dtb", Hikey, "--mem-hv", "64M", "--mem-inmates", "0", "--arch", "x86", "-o", yaml);
-        Assert.Equal(1, badArch.Exit);
+        Assert.Equal(2, badArch.Exit);
 
         string rpi4 = Path.Combine(DebianKernel.DtbDirectory, "broadcom", "bcm2711-rpi-4-b.dtb");
         var noRam = CliTests.RunCli("config", "create", "--dtb", rpi4, "--mem-hv", "16M", "--mem-inmates", "0", "-o", yaml);
         Assert.Equal(1, noRam.Exit);
         Assert.Contains("give the RAM with --ram START+SIZE", noRam.Err);
         var badRam = CliTests.RunCli("config", "create", "--dtb", rpi4, "--mem-hv", "16M", "--mem-inmates", "0", "--ram", "1G", "-o", yaml);
-        Assert.Equal(1, badRam.Exit);
-        Assert.StartsWith("--ram: error: expected ADDRESS+SIZE", badRam.Err);
+        Assert.Equal(2, badRam.Exit);
+        Assert.StartsWith("jailhouse: error: --ram: expected ADDRESS+SIZE", badRam.Err);
         Assert.Equal(0, CliTests.RunCli("config", "create", "--dtb", rpi4, "--mem-hv", "16M", "--mem-inmates", "0", "--ram", "0+1G", "-o", yaml).Exit);
         File.Delete(yaml);
 

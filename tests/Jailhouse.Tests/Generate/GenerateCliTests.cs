@@ -92,8 +92,8 @@ public sealed class GenerateCliTests : TempDirectoryTest
         // The x86 defaults (6M, 59M) make no sense on an arbitrary ARM board: the device-tree mode asks.
         string dtb = Path.Combine(DebianKernel.DtbDirectory, "hisilicon", "hi6220-hikey.dtb");
         var noMemory = Run("config", "create", "--dtb", dtb, "-o", Path.Combine(temp, "x.yaml"));
-        Assert.Equal(1, noMemory.Exit);
-        Assert.Contains("--mem-hv", noMemory.Err);
+        Assert.Equal(2, noMemory.Exit);
+        Assert.Contains("jailhouse: error: --mem-hv: a device tree gives no default", noMemory.Err);
         Assert.False(File.Exists(Path.Combine(temp, "x.yaml")));
     }
 }
