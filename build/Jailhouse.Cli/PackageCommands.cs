@@ -65,7 +65,7 @@ internal static class PackageCommands
         command.SetAction(parse =>
         {
             string lockFile = TargetPackages.ProjectLock(parse.GetRequiredValue(repository));
-            string text = File.ReadAllText(lockFile);
+            string text = InputFiles.ReadText(lockFile, InputLimit.PackageLock);
             var pins = PackageLock.Read(text, lockFile);
             var cache = PackageCache.Default();
             var newest = new PackageResolver(cache, cache.Archive).Newest(pins);

@@ -13,6 +13,8 @@ public sealed record InputLimit(string What, long Bytes)
     public static readonly InputLimit Configuration = new("configuration", 16 << 20);
     /// <summary>bsp/&lt;board&gt;/board.yaml or image.yaml.</summary>
     public static readonly InputLimit BoardDescription = new("board description", 1 << 20);
+    /// <summary>recipes/target-packages.lock or a resolved lock.</summary>
+    public static readonly InputLimit PackageLock = new("package lock", 1 << 20);
     /// <summary>A device tree blob (real ones are below 256 KiB).</summary>
     public static readonly InputLimit DeviceTree = new("device tree", 16 << 20);
     /// <summary>A hypervisor console log given to `diagnose`.</summary>

@@ -17,7 +17,7 @@ public sealed record PinnedPackage(string Name, string Version, string Architect
 /// </summary>
 public static class PackageLock
 {
-    public static IReadOnlyList<PinnedPackage> ReadFile(string path) => Read(File.ReadAllText(path), path);
+    public static IReadOnlyList<PinnedPackage> ReadFile(string path) => Read(InputFiles.ReadText(path, InputLimit.PackageLock), path);
 
     /// <summary>One package line, columns aligned as in recipes/target-packages.lock.</summary>
     public static string Line(PinnedPackage p) => $"{p.Name,-31} {p.Version,-23} {p.Architecture,-6} {p.Sha256}";
