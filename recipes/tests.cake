@@ -1,19 +1,20 @@
-// The test projects of Jailhouse.sln, in two tiers tagged in the test code: the fast tier (no
-// images, no QEMU boots, no package downloads) and the image tier ([Trait("Tier", "Images")]),
-// which checks what AllImages builds.
+// The test projects of Jailhouse.sln, in tiers tagged in the test code: the fast tier (no images,
+// no QEMU boots, no package downloads) and the slow tier: the image tests
+// ([Trait("Tier", "Images")]), which check what AllImages builds, and the bounded fuzzing run
+// ([Trait("Tier", "Fuzz")], a couple of minutes by design).
 void RunTests(string filter) =>
     DotNetTest("Jailhouse.sln", new DotNetTestSettings { Configuration = configuration, NoLogo = true, Filter = filter });
 
 Task("TestFast")
-    .Description("The fast tier: every test without the Images trait (no images, QEMU boots or downloads).")
-    .Does(() => RunTests("Tier!=Images"));
+    .Description("The fast tier: every test without the Images or Fuzz trait (no images, QEMU boots or downloads).")
+    .Does(() => RunTests("Tier!=Images&Tier!=Fuzz"));
 
-Task("TestImages")
-    .Description("Build every board's images, then the image tier (tests with [Trait(\"Tier\", \"Images\")]).")
+Task("TestSlow")
+    .Description("Build every board's images, then the slow tier: the image tests and the bounded fuzzing run.")
     .IsDependentOn("AllImages")
-    .Does(() => RunTests("Tier=Images"));
+    .Does(() => RunTests("Tier=Images|Tier=Fuzz"));
 
 Task("Test")
-    .Description("Both tiers: the fast tier first, then every board's images and the image tier.")
+    .Description("Both tiers: the fast tier first, then every board's images and the slow tier.")
     .IsDependentOn("TestFast")
-    .IsDependentOn("TestImages");
+    .IsDependentOn("TestSlow");

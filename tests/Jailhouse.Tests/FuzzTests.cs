@@ -8,6 +8,7 @@ namespace Jailhouse.Tests;
 /// `./build.sh --target=Fuzz` (recipes/fuzz.cake).
 /// </summary>
 [Collection("console")]
+[Trait("Tier", "Fuzz")]
 public sealed class FuzzTests : TempDirectoryTest
 {
     [Fact]
