@@ -35,11 +35,11 @@ void AssembleBoard(string name)
         "--kmod", KernelModule(info["debian-arch"]).FullPath,
         "--repository", RepositoryRoot.FullPath,
         "--lock", ResolvedLock.FullPath };
-    // arm64 boards carry our hypervisor, built with their parameters, as /lib/firmware/jailhouse.bin
+    // arm64 boards carry our hypervisor (one image per architecture) as /lib/firmware/jailhouse.bin
     // (x86 stops at VMX under TCG and has no disable path yet: its images carry none).
     if (info["debian-arch"] == "arm64")
     {
-        BuildHypervisor("arm64", "linux-arm64", name);
+        BuildHypervisor("arm64", "linux-arm64");
         arguments.AddRange(new[] { "--hypervisor", HypervisorImage("arm64").FullPath });
     }
     Jailhouse(arguments.ToArray());
@@ -52,7 +52,7 @@ void BuildImages(string name) =>
         "-o", BoardArtifacts(name).Combine("images").FullPath);
 
 Task("Boot")
-    .Description("Write --board's boot files (plan, command lines for every consumer, grub.cfg, board parameters) and its patched kernel .config to artifacts/<board>/boot/.")
+    .Description("Write --board's boot files (plan, command lines for every consumer, grub.cfg, device tree) and its patched kernel .config to artifacts/<board>/boot/.")
     .IsDependentOn("Assemble")
     .Does(() =>
     {
