@@ -6,19 +6,9 @@ IEnumerable<string> Boards() =>
     GetFiles("bsp/*/board.yaml").Select(f => f.GetDirectory().GetDirectoryName()).OrderBy(n => n, StringComparer.Ordinal);
 
 /// `jailhouse board info` as a dictionary (name, debian-arch, runtime-id, qemu).
-Dictionary<string, string> BoardInfo(string name)
-{
-    var settings = new ProcessSettings
-    {
-        Arguments = new ProcessArgumentBuilder().AppendQuoted(JailhouseDll.FullPath).Append("board").Append("info").AppendQuoted(BoardFile(name).FullPath),
-        RedirectStandardOutput = true,
-    };
-    IEnumerable<string> lines;
-    int exit = StartProcess("dotnet", settings, out lines);
-    if (exit != 0)
-        throw new CakeException($"jailhouse board info {BoardFile(name)} failed with exit code {exit}");
-    return lines.Where(l => l.Contains('=')).ToDictionary(l => l.Split('=')[0], l => l.Substring(l.IndexOf('=') + 1));
-}
+Dictionary<string, string> BoardInfo(string name) =>
+    JailhouseOutput("board", "info", BoardFile(name).FullPath)
+        .Where(l => l.Contains('=')).ToDictionary(l => l.Split('=')[0], l => l.Substring(l.IndexOf('=') + 1));
 
 var publishedClis = new HashSet<string>();
 
@@ -29,7 +19,8 @@ void AssembleBoard(string name)
     if (publishedClis.Add(rid))
         PublishNativeCli(rid);
     BuildKernelModule(info["debian-arch"]);
-    var arguments = new List<string> { "board", "assemble", BoardFile(name).FullPath,
+    var arguments = new List<string>(Forced("board", "assemble", BoardFile(name).FullPath))
+    {
         "--artifacts", BoardArtifacts(name).FullPath,
         "--cli", NativeCli(rid).FullPath,
         "--kmod", KernelModule(info["debian-arch"]).FullPath,
@@ -39,17 +30,17 @@ void AssembleBoard(string name)
     // (x86 stops at VMX under TCG and has no disable path yet: its images carry none).
     if (info["debian-arch"] == "arm64")
     {
-        BuildHypervisor("arm64", "linux-arm64");
+        BuildHypervisor("arm64");
         arguments.AddRange(new[] { "--hypervisor", HypervisorImage("arm64").FullPath });
     }
     Jailhouse(arguments.ToArray());
 }
 
 void BuildImages(string name) =>
-    Jailhouse("image", "build", RepositoryRoot.CombineWithFilePath($"bsp/{name}/image.yaml").FullPath,
+    Jailhouse(Forced("image", "build", RepositoryRoot.CombineWithFilePath($"bsp/{name}/image.yaml").FullPath,
         "--board", name,
         "--artifacts", BoardArtifacts(name).FullPath,
-        "-o", BoardArtifacts(name).Combine("images").FullPath);
+        "-o", BoardArtifacts(name).Combine("images").FullPath));
 
 Task("Boot")
     .Description("Write --board's boot files (plan, command lines for every consumer, grub.cfg, device tree) and its patched kernel .config to artifacts/<board>/boot/.")

@@ -9,8 +9,8 @@ using Jailhouse.Config.Model;
 namespace Jailhouse.Tests.Hypervisor;
 
 /// <summary>
-/// Builds one architecture's hypervisor image once per test class: `dotnet publish` of
-/// hypervisor/ (ILCompiler) and <see cref="HypervisorLinker.Link"/>.
+/// One architecture's hypervisor image, once per test class: what `jailhouse hypervisor build`
+/// (and so Cake) makes in artifacts/hypervisor/&lt;arch&gt;/, reused when its stamp is current.
 /// </summary>
 public abstract class HypervisorBuild : IDisposable
 {
@@ -21,10 +21,10 @@ public abstract class HypervisorBuild : IDisposable
 
     protected HypervisorBuild(string arch)
     {
-        Tool.Ok("dotnet", "publish", Path.Combine(HypervisorSource, "Jailhouse.Hypervisor.csproj"), "-c", "Release",
-            "-r", HypervisorLinker.RuntimeIdentifier(arch), "--nologo", "-v", "q");
         IlcObject = HypervisorLinker.IlcObject(HypervisorSource, "Release", arch);
-        Image = HypervisorLinker.Link(HypervisorSource, arch, IlcObject, Path.Combine(Directory, arch));
+        // The relink test needs ILCompiler's object too: without it, publish again.
+        (Image, _) = HypervisorBuilder.Build(HypervisorSource, arch, "Release",
+            Path.Combine(Paths.RepositoryRoot, "artifacts", "hypervisor", arch), force: !File.Exists(IlcObject));
     }
 
     public void Dispose()
