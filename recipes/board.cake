@@ -5,20 +5,45 @@ FilePath BoardFile(string name) => RepositoryRoot.CombineWithFilePath($"bsp/{nam
 IEnumerable<string> Boards() =>
     GetFiles("bsp/*/board.yaml").Select(f => f.GetDirectory().GetDirectoryName()).OrderBy(n => n, StringComparer.Ordinal);
 
-/// `jailhouse board info` as a dictionary (name, debian-arch, runtime-id, qemu).
-Dictionary<string, string> BoardInfo(string name) =>
-    JailhouseOutput("board", "info", BoardFile(name).FullPath)
-        .Where(l => l.Contains('=')).ToDictionary(l => l.Split('=')[0], l => l.Substring(l.IndexOf('=') + 1));
+/// `jailhouse board info` as a dictionary (name, debian-arch, runtime-id, qemu), asked once per board.
+var boardInfos = new Dictionary<string, Dictionary<string, string>>();
+
+Dictionary<string, string> BoardInfo(string name)
+{
+    lock (boardInfos)
+    {
+        if (!boardInfos.TryGetValue(name, out var info))
+            boardInfos[name] = info = JailhouseOutput("board", "info", BoardFile(name).FullPath)
+                .Where(l => l.Contains('=')).ToDictionary(l => l.Split('=')[0], l => l.Substring(l.IndexOf('=') + 1));
+        return info;
+    }
+}
 
 var publishedClis = new HashSet<string>();
 
-void AssembleBoard(string name)
+/// What a board's assembly takes from shared steps: the NativeAOT CLI of its runtime, the driver of
+/// its architecture and, on arm64, the hypervisor (each built once per run, or up to date).
+void PrepareBoard(string name)
 {
     var info = BoardInfo(name);
     string rid = info["runtime-id"];
-    if (publishedClis.Add(rid))
-        PublishNativeCli(rid);
-    BuildKernelModule(info["debian-arch"]);
+    lock (publishedClis)
+    {
+        if (publishedClis.Add(rid))
+            PublishNativeCli(rid);
+        BuildKernelModule(info["debian-arch"]);
+        if (info["debian-arch"] == "arm64" && builtHypervisors.Add("arm64"))
+            BuildHypervisor("arm64");
+    }
+}
+
+var builtHypervisors = new HashSet<string>();
+
+void AssembleBoard(string name)
+{
+    PrepareBoard(name);
+    var info = BoardInfo(name);
+    string rid = info["runtime-id"];
     var arguments = new List<string>(Forced("board", "assemble", BoardFile(name).FullPath))
     {
         "--artifacts", BoardArtifacts(name).FullPath,
@@ -29,10 +54,7 @@ void AssembleBoard(string name)
     // arm64 boards carry our hypervisor (one image per architecture) as /lib/firmware/jailhouse.bin
     // (x86 stops at VMX under TCG and has no disable path yet: its images carry none).
     if (info["debian-arch"] == "arm64")
-    {
-        BuildHypervisor("arm64");
         arguments.AddRange(new[] { "--hypervisor", HypervisorImage("arm64").FullPath });
-    }
     Jailhouse(arguments.ToArray());
 }
 
@@ -73,16 +95,22 @@ Task("Images")
     .Does(() => BuildImages(board));
 
 Task("AllImages")
-    .Description("Assemble and build the images of every board (what the image and boot tests check).")
+    .Description("Assemble and build the images of every board (what the image and boot tests check); boards build in parallel where the cores allow.")
     .IsDependentOn("Configs")
     .IsDependentOn("Packages")
     .Does(() =>
     {
-        foreach (var name in Boards())
-        {
-            AssembleBoard(name);
-            BuildImages(name);
-        }
+        var boards = Boards().ToList();
+        // The shared steps first, one at a time; then the boards, which do not depend on each other.
+        foreach (var name in boards)
+            PrepareBoard(name);
+        System.Threading.Tasks.Parallel.ForEach(boards,
+            new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, System.Environment.ProcessorCount) },
+            name =>
+            {
+                AssembleBoard(name);
+                BuildImages(name);
+            });
     });
 
 Task("Qemu")
