@@ -40,6 +40,8 @@ internal static class ImageCommands
                 foreach (string tree in contents.Trees)
                     stamp.Tree(Path.Combine(artifactsDirectory, tree));
             }
+            if (spec.Images.Any(i => i.Contents.Filesystem == FilesystemKind.Ext4 || i.Partitions.Any(p => p.Contents.Filesystem == FilesystemKind.Ext4)))
+                stamp.Tool("mke2fs", "-V");
             var outputs = spec.Images.Select(i => Path.Combine(outputDirectory, i.File)).ToList();
             IReadOnlyList<string> written = [];
             if (!stamp.Run(outputs, parse.GetValue(force), () => written = new ImageBuilder(spec, artifactsDirectory, timestamp).Build(outputDirectory)))

@@ -126,12 +126,18 @@ public sealed class BuildStamp(string stampPath)
         return true;
     }
 
-    /// <summary>The build code itself: the jailhouse assemblies (or the native binary) that run this check.</summary>
+    /// <summary>
+    /// The build code itself: the jailhouse assemblies beside the running one (the CLI and its
+    /// libraries, the same bytes in the CLI's and the tests' folders, so that both share stamps),
+    /// or the native binary.
+    /// </summary>
     private static readonly Lazy<string> OwnCode = new(() =>
     {
         string directory = AppContext.BaseDirectory;
         var files = Directory.EnumerateFiles(directory, "*.dll")
-            .Where(f => Path.GetFileName(f).StartsWith("Jailhouse.", StringComparison.Ordinal) || Path.GetFileName(f) == "jailhouse.dll")
+            .Where(f => Path.GetFileName(f) is var name && (name == "jailhouse.dll"
+                || (name.StartsWith("Jailhouse.", StringComparison.Ordinal) && !name.StartsWith("Jailhouse.Tests", StringComparison.Ordinal)
+                    && !name.StartsWith("Jailhouse.Benchmarks", StringComparison.Ordinal))))
             .Order(StringComparer.Ordinal).ToList();
         if (files.Count == 0 && Environment.ProcessPath is { } native)
             files.Add(native);
