@@ -61,8 +61,6 @@ internal static unsafe class Setup
             VirtualConsole.Attach((byte*)header + header->ConsolePage);
         DebugConsole.Write("\nJailhouse hypervisor in C# (");
         DebugConsole.Write(Arch.Name);
-        DebugConsole.Write(", board ");
-        DebugConsole.Write(BoardParameters.BoardName);
         DebugConsole.Write(") initializing\n");
 
         // The driver copied the configuration behind the per-CPU areas; it may use the rest of

@@ -5,54 +5,67 @@ FilePath BoardFile(string name) => RepositoryRoot.CombineWithFilePath($"bsp/{nam
 IEnumerable<string> Boards() =>
     GetFiles("bsp/*/board.yaml").Select(f => f.GetDirectory().GetDirectoryName()).OrderBy(n => n, StringComparer.Ordinal);
 
-/// `jailhouse board info` as a dictionary (name, debian-arch, runtime-id, qemu).
+/// `jailhouse board info` as a dictionary (name, debian-arch, runtime-id, qemu), asked once per board.
+var boardInfos = new Dictionary<string, Dictionary<string, string>>();
+
 Dictionary<string, string> BoardInfo(string name)
 {
-    var settings = new ProcessSettings
+    lock (boardInfos)
     {
-        Arguments = new ProcessArgumentBuilder().AppendQuoted(JailhouseDll.FullPath).Append("board").Append("info").AppendQuoted(BoardFile(name).FullPath),
-        RedirectStandardOutput = true,
-    };
-    IEnumerable<string> lines;
-    int exit = StartProcess("dotnet", settings, out lines);
-    if (exit != 0)
-        throw new CakeException($"jailhouse board info {BoardFile(name)} failed with exit code {exit}");
-    return lines.Where(l => l.Contains('=')).ToDictionary(l => l.Split('=')[0], l => l.Substring(l.IndexOf('=') + 1));
+        if (!boardInfos.TryGetValue(name, out var info))
+            boardInfos[name] = info = JailhouseOutput("board", "info", BoardFile(name).FullPath)
+                .Where(l => l.Contains('=')).ToDictionary(l => l.Split('=')[0], l => l.Substring(l.IndexOf('=') + 1));
+        return info;
+    }
 }
 
 var publishedClis = new HashSet<string>();
 
-void AssembleBoard(string name)
+/// What a board's assembly takes from shared steps: the NativeAOT CLI of its runtime, the driver of
+/// its architecture and, on arm64, the hypervisor (each built once per run, or up to date).
+void PrepareBoard(string name)
 {
     var info = BoardInfo(name);
     string rid = info["runtime-id"];
-    if (publishedClis.Add(rid))
-        PublishNativeCli(rid);
-    BuildKernelModule(info["debian-arch"]);
-    var arguments = new List<string> { "board", "assemble", BoardFile(name).FullPath,
+    lock (publishedClis)
+    {
+        if (publishedClis.Add(rid))
+            PublishNativeCli(rid);
+        BuildKernelModule(info["debian-arch"]);
+        if (info["debian-arch"] == "arm64" && builtHypervisors.Add("arm64"))
+            BuildHypervisor("arm64");
+    }
+}
+
+var builtHypervisors = new HashSet<string>();
+
+void AssembleBoard(string name)
+{
+    PrepareBoard(name);
+    var info = BoardInfo(name);
+    string rid = info["runtime-id"];
+    var arguments = new List<string>(Forced("board", "assemble", BoardFile(name).FullPath))
+    {
         "--artifacts", BoardArtifacts(name).FullPath,
         "--cli", NativeCli(rid).FullPath,
         "--kmod", KernelModule(info["debian-arch"]).FullPath,
         "--repository", RepositoryRoot.FullPath,
         "--lock", ResolvedLock.FullPath };
-    // arm64 boards carry our hypervisor, built with their parameters, as /lib/firmware/jailhouse.bin
+    // arm64 boards carry our hypervisor (one image per architecture) as /lib/firmware/jailhouse.bin
     // (x86 stops at VMX under TCG and has no disable path yet: its images carry none).
     if (info["debian-arch"] == "arm64")
-    {
-        BuildHypervisor("arm64", "linux-arm64", name);
         arguments.AddRange(new[] { "--hypervisor", HypervisorImage("arm64").FullPath });
-    }
     Jailhouse(arguments.ToArray());
 }
 
 void BuildImages(string name) =>
-    Jailhouse("image", "build", RepositoryRoot.CombineWithFilePath($"bsp/{name}/image.yaml").FullPath,
+    Jailhouse(Forced("image", "build", RepositoryRoot.CombineWithFilePath($"bsp/{name}/image.yaml").FullPath,
         "--board", name,
         "--artifacts", BoardArtifacts(name).FullPath,
-        "-o", BoardArtifacts(name).Combine("images").FullPath);
+        "-o", BoardArtifacts(name).Combine("images").FullPath));
 
 Task("Boot")
-    .Description("Write --board's boot files (plan, command lines for every consumer, grub.cfg, board parameters) and its patched kernel .config to artifacts/<board>/boot/.")
+    .Description("Write --board's boot files (plan, command lines for every consumer, grub.cfg, device tree) and its patched kernel .config to artifacts/<board>/boot/.")
     .IsDependentOn("Assemble")
     .Does(() =>
     {
@@ -82,16 +95,22 @@ Task("Images")
     .Does(() => BuildImages(board));
 
 Task("AllImages")
-    .Description("Assemble and build the images of every board (what the image and boot tests check).")
+    .Description("Assemble and build the images of every board (what the image and boot tests check); boards build in parallel where the cores allow.")
     .IsDependentOn("Configs")
     .IsDependentOn("Packages")
     .Does(() =>
     {
-        foreach (var name in Boards())
-        {
-            AssembleBoard(name);
-            BuildImages(name);
-        }
+        var boards = Boards().ToList();
+        // The shared steps first, one at a time; then the boards, which do not depend on each other.
+        foreach (var name in boards)
+            PrepareBoard(name);
+        System.Threading.Tasks.Parallel.ForEach(boards,
+            new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, System.Environment.ProcessorCount) },
+            name =>
+            {
+                AssembleBoard(name);
+                BuildImages(name);
+            });
     });
 
 Task("Qemu")

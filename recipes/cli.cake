@@ -20,30 +20,41 @@ void Jailhouse(params string[] arguments)
     Run("dotnet", builder);
 }
 
+/// What `jailhouse ARGS...` prints on standard output, line by line (a non-zero exit fails the build).
+IEnumerable<string> JailhouseOutput(params string[] arguments)
+{
+    var builder = new ProcessArgumentBuilder().AppendQuoted(JailhouseDll.FullPath);
+    foreach (var argument in arguments)
+        builder.AppendQuoted(argument);
+    IEnumerable<string> lines;
+    int exit = StartProcess("dotnet", new ProcessSettings { Arguments = builder, RedirectStandardOutput = true }, out lines);
+    if (exit != 0)
+        throw new CakeException($"jailhouse {string.Join(" ", arguments)} failed with exit code {exit}");
+    return lines.ToList();
+}
+
 /// Where the NativeAOT CLI for a runtime identifier (linux-x64, linux-arm64) is published.
 FilePath NativeCli(string rid) => ArtifactsRoot.CombineWithFilePath($"cli/{rid}/jailhouse");
 
+/// Publishes the NativeAOT CLI for a runtime identifier, unless `jailhouse uptodate run` finds the
+/// stamp of its inputs (build/ sources and projects, the props, the SDK and clang versions) current.
 void PublishNativeCli(string rid)
 {
-    var settings = new DotNetPublishSettings
-    {
-        Configuration = configuration,
-        Runtime = rid,
-        OutputDirectory = NativeCli(rid).GetDirectory(),
-        NoLogo = true,
-        Verbosity = DotNetVerbosity.Quiet,
-        MSBuildSettings = new DotNetMSBuildSettings().WithProperty("PublishAot", "true"),
-    };
+    var directory = NativeCli(rid).GetDirectory();
+    var publish = new List<string> { "dotnet", "publish", RepositoryRoot.CombineWithFilePath("build/Jailhouse.Cli/Jailhouse.Cli.csproj").FullPath,
+        "-c", configuration, "-r", rid, "-o", directory.FullPath, "--nologo", "-v", "q", "-p:PublishAot=true" };
+    // Cross-compile without a sysroot: clang drives the link with lld against the aarch64-linux-gnu
+    // libraries of Debian's cross packages.
     if (rid == "linux-arm64")
-    {
-        // Cross-compile without a sysroot: clang drives the link with lld against the
-        // aarch64-linux-gnu libraries of Debian's cross packages.
-        settings.MSBuildSettings
-            .WithProperty("CppCompilerAndLinker", "clang")
-            .WithProperty("LinkerFlavor", "lld")
-            .WithProperty("ObjCopyName", "aarch64-linux-gnu-objcopy");
-    }
-    DotNetPublish("build/Jailhouse.Cli/Jailhouse.Cli.csproj", settings);
+        publish.AddRange(new[] { "-p:CppCompilerAndLinker=clang", "-p:LinkerFlavor=lld", "-p:ObjCopyName=aarch64-linux-gnu-objcopy" });
+    var check = Forced("uptodate", "run", "--stamp", ArtifactsRoot.CombineWithFilePath($"cli/.stamps/{rid}.stamp").FullPath,
+        "--input", RepositoryRoot.Combine("build").FullPath,
+        "--input", RepositoryRoot.CombineWithFilePath("Directory.Build.props").FullPath,
+        "--input", RepositoryRoot.CombineWithFilePath("nuget.config").FullPath,
+        "--tool", "dotnet --version", "--tool", "clang --version",
+        "--option", $"rid={rid}", "--option", $"configuration={configuration}",
+        "--output", NativeCli(rid).FullPath);
+    Jailhouse(check.Concat(new[] { "--" }).Concat(publish).ToArray());
     Information($"{NativeCli(rid)}: {new System.IO.FileInfo(NativeCli(rid).FullPath).Length} bytes");
 }
 

@@ -25,8 +25,7 @@ public sealed class BoardDescription
     /// <summary>Ranges inside RAM the firmware keeps for itself (OP-TEE, ACPI, mailboxes...).</summary>
     public List<(ulong Start, ulong Size)> FirmwareReserved { get; } = [];
     public JailhouseMemory? Jailhouse { get; set; }
-    /// <summary>Interrupt controller and debug UART: the hypervisor's build parameters.</summary>
-    public GicDescription? Gic { get; set; }
+    /// <summary>The debug UART: /chosen stdout-path of the boot device tree (the hypervisor takes its console from the system configuration).</summary>
     public UartDescription? Uart { get; set; }
     public SourceLocation Origin { get; set; }
 }
@@ -54,8 +53,6 @@ public enum ReservationMethod
     /// <summary>ARM: a /reserved-memory child with no-map in the device tree.</summary>
     ReservedMemory,
 }
-
-public sealed record GicDescription(int Version, ulong GicdBase, ulong GiccBase, ulong GichBase, ulong GicvBase, ulong GicrBase, int MaintenanceIrq);
 
 public sealed record UartDescription(string Type, ulong Address);
 

@@ -43,8 +43,6 @@ public static class BoardDescriptionReader
                 board.FirmwareReserved.Add(Range(nodes, item, "a firmware-reserved range"));
         if (f.Optional("jailhouse") is { } jailhouse)
             board.Jailhouse = ReadJailhouse(nodes, jailhouse);
-        if (f.Optional("gic") is { } gic)
-            board.Gic = ReadGic(nodes, gic);
         if (f.Optional("uart") is { } uart)
         {
             var u = nodes.Map(uart, "uart");
@@ -92,19 +90,6 @@ public static class BoardDescriptionReader
             memory.Base = nodes.Number(baseNode, "reservation base");
         f.Done();
         return memory;
-    }
-
-    private static GicDescription ReadGic(YamlNodes nodes, YamlNode node)
-    {
-        var f = nodes.Map(node, "gic");
-        ulong Optional(string key) => f.Optional(key) is { } n ? nodes.Number(n, key) : 0;
-        var gic = new GicDescription(
-            (int)nodes.Number(f.Required("version"), "gic version", 4),
-            nodes.Number(f.Required("gicd"), "gicd"),
-            Optional("gicc"), Optional("gich"), Optional("gicv"), Optional("gicr"),
-            (int)nodes.Number(f.Required("maintenance-irq"), "maintenance-irq", 1019));
-        f.Done();
-        return gic;
     }
 
     private static string KernelArgument(YamlNodes nodes, YamlNode node)

@@ -47,8 +47,10 @@ internal static class BoardCommands
         var kmod = new Option<string?>("--kmod") { Description = "jailhouse.ko for the board's kernel (jailhouse kmod build), installed under /lib/modules/KVER/extra/." };
         var hypervisor = new Option<string?>("--hypervisor") { Description = "jailhouse.bin for the board's architecture (Cake target Hypervisor), installed as /lib/firmware/jailhouse.bin." };
         var lockFile = PackageCommands.ResolvedLockOption();
-        var command = new Command("assemble", "Extract the kernel, busybox, glibc and GRUB for the board and write kernel/, rootfs/, initrd.img, grub/ and packages.lock into its artifacts.")
-            { boardFile, artifacts, cli, repository, kmod, hypervisor, lockFile };
+        var force = UpToDateCommands.ForceOption();
+        var command = new Command("assemble", "Extract the kernel, busybox, glibc and GRUB for the board and write kernel/, rootfs/, initrd.img, grub/ and packages.lock into its artifacts; " +
+            "skipped when the board, bsp/common, inmates, cells, CLI, driver, hypervisor, packages and tools are unchanged.")
+            { boardFile, artifacts, cli, repository, kmod, hypervisor, lockFile, force };
         command.SetAction(parse =>
         {
             var board = BoardDescriptionReader.ReadFile(parse.GetRequiredValue(boardFile));
@@ -62,10 +64,26 @@ internal static class BoardCommands
             if (hypervisorPath is not null && !File.Exists(hypervisorPath))
                 throw new ConfigException(new SourceLocation(hypervisorPath, 0, 0), "no hypervisor image here: build it first (Cake target Hypervisor)");
             var cache = PackageCache.Default();
-            var packages = TargetPackages.Load(parse.GetRequiredValue(repository), parse.GetValue(lockFile), cache);
-            new BoardAssembler(board, parse.GetRequiredValue(repository), parse.GetRequiredValue(artifacts), cache, packages)
-                .Assemble(cliPath, Reproducible.Timestamp(), modulePath, hypervisorPath);
-            Console.WriteLine($"{board.Name}: kernel, initrd.img and GRUB written to {parse.GetRequiredValue(artifacts)}");
+            string root = parse.GetRequiredValue(repository);
+            string artifactsDirectory = parse.GetRequiredValue(artifacts);
+            var packages = TargetPackages.Load(root, parse.GetValue(lockFile), cache);
+            var assembler = new BoardAssembler(board, root, artifactsDirectory, cache, packages);
+            var timestamp = Reproducible.Timestamp();
+            var stamp = new BuildStamp(Path.Combine(artifactsDirectory, ".stamps", "assemble.stamp"))
+                .File(parse.GetRequiredValue(boardFile)).File(cliPath)
+                .Tree(Path.Combine(root, "bsp", "common")).Tree(Path.Combine(root, "inmates")).Tree(Path.Combine(artifactsDirectory, "configs"))
+                .Tool("grub-mkimage", "--version").Tool(board.DebianArch == "arm64" ? "aarch64-linux-gnu-as" : "as", "--version")
+                .Option("kmod", modulePath is null ? null : FileHash.Sha256(modulePath))
+                .Option("hypervisor", hypervisorPath is null ? null : FileHash.Sha256(hypervisorPath))
+                .Option("timestamp", timestamp.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
+            foreach (var package in assembler.Packages().Values)
+                stamp.Option("package " + package.Name, $"{package.Version} {package.Architecture} {package.Sha256}");
+            string[] outputs = [.. new[] { "initrd.img", "packages.lock", Path.Combine("grub", board.EfiLoaderName), Path.Combine("grub", "grub.cfg"),
+                Path.Combine("kernel", assembler.KernelFileName), Path.Combine("kernel", "config") }.Select(o => Path.Combine(artifactsDirectory, o))];
+            if (!stamp.Run(outputs, parse.GetValue(force), () => assembler.Assemble(cliPath, timestamp, modulePath, hypervisorPath)))
+                UpToDateCommands.ReportSkipped($"{board.Name} kernel, initrd.img and GRUB");
+            else
+                Console.WriteLine($"{board.Name}: kernel, initrd.img and GRUB written to {artifactsDirectory}");
             return Program.Success;
         });
         return command;

@@ -13,7 +13,6 @@ internal static class BootCommands
         var boot = new Command("boot", "Boot integration: memory reservation, kernel command lines, hypervisor board parameters.");
         boot.Subcommands.Add(Plan());
         boot.Subcommands.Add(Cmdline());
-        boot.Subcommands.Add(Params());
         boot.Subcommands.Add(Files());
         return boot;
     }
@@ -90,7 +89,7 @@ internal static class BootCommands
         var board = BoardOption();
         var output = new Option<string>("--output", "-o") { Description = "Directory for the files (artifacts/<board>/boot).", Required = true };
         var dtb = new Option<string?>("--dtb") { Description = "The board's device tree to edit (arm64 boards; QEMU boards without one get QEMU's)." };
-        var command = new Command("files", "Write a board's boot files: plan, command line for every consumer, grub.cfg, board parameters, and the edited DTB.")
+        var command = new Command("files", "Write a board's boot files: command line for every consumer, grub.cfg and the edited DTB.")
             { board, output, dtb };
         OutputPaths.CheckDirectory(command, output);
         command.SetAction(parse =>
@@ -108,10 +107,6 @@ internal static class BootCommands
                 + "\n    INITRD /initrd.img\n" + CmdlineEmitters.Emit(CmdlineConsumer.Extlinux, arguments) + "\n");
             Write("grub.cfg", GrubConfigWriter.Write($"Jailhouse {description.Name}", description.DebianArch == "arm64" ? "/Image" : "/vmlinuz", "/initrd.img",
                 description.DeviceTree is null ? null : "/" + Path.GetFileName(description.DeviceTree), arguments));
-            if (plan is not null)
-            {
-                Write("board-params.h", BoardParameters.CHeader(description, plan));
-            }
             if (description.DebianArch == "arm64")
             {
                 // ARM boards boot with a device tree: the board's own (from the kernel package) or,
@@ -124,32 +119,6 @@ internal static class BootCommands
                 ConfigFiles.WriteAtomically(Path.Combine(directory, name), DeviceTree.FdtWriter.Write(fdt), createDirectory: true);
             }
             Console.WriteLine($"{description.Name}: boot files written to {directory}");
-            return Program.Success;
-        });
-        return command;
-    }
-
-    private static Command Params()
-    {
-        var board = BoardOption();
-        var format = new Option<string>("--format") { Description = "c (a config.h) or csharp.", DefaultValueFactory = _ => "c" };
-        var output = new Option<string?>("--output", "-o") { Description = "File to write (default: standard output)." };
-        var command = new Command("params", "Write the hypervisor's board parameters (GIC, UART, hypervisor base) from board.yaml.") { board, format, output };
-        OutputPaths.Check(command, output, board);
-        command.SetAction(parse =>
-        {
-            var description = BoardDescriptionReader.ReadFile(parse.GetRequiredValue(board));
-            var plan = ReservationPlanner.Plan(description);
-            string text = parse.GetRequiredValue(format) switch
-            {
-                "c" => BoardParameters.CHeader(description, plan),
-                "csharp" => BoardParameters.CSharp(description, plan),
-                var other => throw new UsageException("--format", $"expected c or csharp, found \"{other}\""),
-            };
-            if (parse.GetValue(output) is { } path)
-                ConfigFiles.WriteAtomically(path, Encoding.UTF8.GetBytes(text));
-            else
-                Console.Out.Write(text);
             return Program.Success;
         });
         return command;

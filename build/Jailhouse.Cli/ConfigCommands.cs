@@ -20,6 +20,7 @@ internal static class ConfigCommands
         config.Subcommands.Add(Show());
         config.Subcommands.Add(Check());
         config.Subcommands.Add(ConfigMapCommand.Create());
+        config.Subcommands.Add(Build());
         GenerateCommands.AddTo(config);
         config.Subcommands.Add(ConfigCreateCommand.Create());
         CellGenerateCommands.AddTo(config);
@@ -91,11 +92,12 @@ internal static class ConfigCommands
     {
         var files = new Argument<string[]>("FILES")
         {
-            Description = "SYSCONFIG [CELLCONFIG...]: a system configuration and the cells meant to run with it (binary or YAML); a cell alone is checked on its own.",
-            Arity = ArgumentArity.OneOrMore,
+            Description = "SYSCONFIG [CELLCONFIG...]: a system configuration and the cells meant to run with it (binary or YAML); a cell alone is checked on its own. " +
+                "None with --board: the board's configurations (configs/<board>/).",
+            Arity = ArgumentArity.ZeroOrMore,
         };
         var reserved = new Option<string?>("--reserved") { Description = "The memory Linux keeps off, ADDR+SIZE (e.g. 0x3a000000+82M)." };
-        var board = new Option<string?>("--board") { Description = "Take the reservation from a board description, e.g. bsp/qemu-x86/board.yaml." };
+        var board = new Option<string?>("--board") { Description = "Take the reservation from a board description, e.g. bsp/qemu-x86/board.yaml; without FILES, check all of the board's configurations." };
         var json = new Option<bool>("--json") { Description = "Print the findings as JSON." };
         var command = new Command("check",
             "Check configurations for overlaps, resources the hypervisor owns, index ranges, cross-cell conflicts and the reservation. Exit 1 on errors, 0 with warnings only.")
@@ -106,21 +108,90 @@ internal static class ConfigCommands
                 result.AddError("--reserved and --board both give the reservation: use one");
             if (result.GetValue(reserved) is { } text && !TryParseReservation(text, out _, out string error))
                 result.AddError($"--reserved: {error}");
+            if ((result.GetValue(files) ?? []).Length == 0 && result.GetValue(board) is null)
+                result.AddError("expected SYSCONFIG [CELLCONFIG...], or --board for all of a board's configurations");
         });
         command.SetAction(parse =>
         {
             var options = new CheckOptions();
             if (parse.GetValue(reserved) is { } text && TryParseReservation(text, out var range, out _))
                 options = options with { Reservation = range };
+            string[] paths = parse.GetValue(files) ?? [];
             if (parse.GetValue(board) is { } boardPath)
             {
                 var description = BoardDescriptionReader.ReadFile(boardPath);
-                var plan = ReservationPlanner.Plan(description);
-                options = options with { Reservation = (plan.Start, plan.Size), RamBanks = description.RamBanks };
+                options = BoardCheckOptions(description);
+                if (paths.Length == 0)
+                    return CheckBoard(BoardConfigurations.Find(BoardConfigurations.DefaultDirectory(boardPath, description), description), options, parse.GetValue(json));
             }
-            var report = ConfigChecker.CheckFiles(parse.GetRequiredValue(files), options);
+            var report = ConfigChecker.CheckFiles(paths, options);
             Console.Out.Write(parse.GetValue(json) ? CheckReportJson.Format(report) : CheckReportText.Format(report));
             return report.HasErrors ? Program.InvalidInput : Program.Success;
+        });
+        return command;
+    }
+
+    /// <summary>The reservation and RAM banks of a board (none if it reserves nothing for Jailhouse).</summary>
+    private static CheckOptions BoardCheckOptions(BoardDescription description)
+    {
+        if (description.Jailhouse is null)
+            return new CheckOptions { RamBanks = description.RamBanks };
+        var plan = ReservationPlanner.Plan(description);
+        return new CheckOptions { Reservation = (plan.Start, plan.Size), RamBanks = description.RamBanks };
+    }
+
+    /// <summary>Checks every set of a board's configurations; exit 1 if any has errors.</summary>
+    private static int CheckBoard(BoardConfigurations configurations, CheckOptions options, bool json)
+    {
+        bool errors = false;
+        foreach (var set in configurations.CheckSets())
+        {
+            var report = ConfigChecker.CheckFiles(set, options);
+            Console.Out.Write(json ? CheckReportJson.Format(report) : CheckReportText.Format(report));
+            errors |= report.HasErrors;
+        }
+        return errors ? Program.InvalidInput : Program.Success;
+    }
+
+    private static Command Build()
+    {
+        var board = new Option<string>("--board") { Description = "The board description, e.g. bsp/qemu-arm64/board.yaml.", Required = true };
+        var configs = new Option<string?>("--configs") { Description = "The board's configurations (default: configs/<board>/ beside bsp/)." };
+        var output = new Option<string>("--output", "-o") { Description = "Directory for the .cell files, e.g. artifacts/<board>/configs.", Required = true };
+        var force = UpToDateCommands.ForceOption();
+        var command = new Command("build",
+            "Compile every YAML configuration of a board into OUTPUT/*.cell (each skipped while its YAML is unchanged) and check them as `config check --board` does.")
+            { board, configs, output, force };
+        command.SetAction(parse =>
+        {
+            string boardPath = parse.GetRequiredValue(board);
+            var description = BoardDescriptionReader.ReadFile(boardPath);
+            var found = BoardConfigurations.Find(parse.GetValue(configs) ?? BoardConfigurations.DefaultDirectory(boardPath, description), description);
+            string outputDirectory = parse.GetRequiredValue(output);
+            int compiled = 0;
+            foreach (string yaml in found.Files)
+            {
+                string name = Path.GetFileNameWithoutExtension(yaml);
+                string cell = Path.Combine(outputDirectory, name + ".cell");
+                var stamp = new BuildStamp(BuildStamp.Beside(outputDirectory, $"configs/{name}")).File(yaml);
+                if (stamp.Run([cell], parse.GetValue(force), () =>
+                {
+                    var model = ConfigFiles.Load(yaml, out var warnings);
+                    PrintWarnings(warnings);
+                    ConfigFiles.WriteAtomically(cell, ConfigBinaryWriter.Write(model, yaml));
+                }))
+                    compiled++;
+            }
+            // A configuration removed from configs/ leaves no .cell behind for board assembly to ship.
+            var current = found.Files.Select(f => Path.GetFileNameWithoutExtension(f) + ".cell").ToHashSet(StringComparer.Ordinal);
+            if (Directory.Exists(outputDirectory))
+                foreach (string stale in Directory.EnumerateFiles(outputDirectory, "*.cell").Where(f => !current.Contains(Path.GetFileName(f))))
+                    File.Delete(stale);
+            if (compiled == 0 && found.Files.Count > 0)
+                UpToDateCommands.ReportSkipped($"{description.Name} configurations");
+            else
+                Console.WriteLine($"{description.Name}: {compiled} of {found.Files.Count} configuration(s) compiled into {outputDirectory}");
+            return CheckBoard(found, BoardCheckOptions(description), json: false);
         });
         return command;
     }

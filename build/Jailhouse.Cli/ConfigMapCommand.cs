@@ -13,8 +13,9 @@ internal static class ConfigMapCommand
     {
         var files = new Argument<string[]>("FILES")
         {
-            Description = "SYSCONFIG [CELLCONFIG...]: a system configuration and the cells meant to run with it (binary or YAML).",
-            Arity = ArgumentArity.OneOrMore,
+            Description = "SYSCONFIG [CELLCONFIG...]: a system configuration and the cells meant to run with it (binary or YAML); " +
+                "none with --board: the board's configs/<board>/ (its system configuration and every cell, as alternatives).",
+            Arity = ArgumentArity.ZeroOrMore,
         };
         var board = new Option<string?>("--board") { Description = "Show the board's RAM and reservation plan (and check against it), e.g. bsp/qemu-arm64/board.yaml." };
         var output = new Option<string?>("--output", "-o") { Description = "The file to write: .svg, .html or .json (by its extension)." };
@@ -31,6 +32,8 @@ internal static class ConfigMapCommand
             string? path = result.GetValue(output);
             if (path is null && !result.GetValue(json))
                 result.AddError("give -o FILE.svg|FILE.html|FILE.json, or --json for JSON on standard output");
+            if ((result.GetValue(files) ?? []).Length == 0 && result.GetValue(board) is null)
+                result.AddError("give SYSCONFIG [CELLCONFIG...], or --board BOARD.yaml for the board's own configurations");
             if (path is not null && FormatOf(path, result.GetValue(json)) is null)
                 result.AddError($"-o {path}: the extension must be .svg, .html or .json (or give --json)");
         });
@@ -38,14 +41,25 @@ internal static class ConfigMapCommand
         {
             var options = new CheckOptions();
             MapBoard? mapBoard = null;
+            string[] inputs = parse.GetValue(files) ?? [];
+            bool separately = parse.GetValue(alternatives);
             if (parse.GetValue(board) is { } boardPath)
             {
                 var description = BoardDescriptionReader.ReadFile(boardPath);
                 var plan = ReservationPlanner.Plan(description);
                 options = options with { Reservation = (plan.Start, plan.Size), RamBanks = description.RamBanks };
                 mapBoard = MapBoardOf(description, plan);
+                if (inputs.Length == 0)
+                {
+                    // The board's own configurations: upstream's demo cells are alternatives, not one set.
+                    var configurations = BoardConfigurations.Find(BoardConfigurations.DefaultDirectory(boardPath, description), description);
+                    inputs = configurations.SystemFile is { } system ? [system, .. configurations.Cells]
+                        : throw new ConfigException(new SourceLocation(configurations.Directory, 0, 0),
+                            $"no system configuration {description.SystemConfig ?? description.Name + ".yaml"} here to map");
+                    separately = true;
+                }
             }
-            var map = SystemMapBuilder.FromFiles(parse.GetRequiredValue(files), options, mapBoard, parse.GetValue(alternatives));
+            var map = SystemMapBuilder.FromFiles(inputs, options, mapBoard, separately);
             string? path = parse.GetValue(output);
             byte[] bytes = FormatOf(path, parse.GetValue(json)) switch
             {

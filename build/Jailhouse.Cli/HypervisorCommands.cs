@@ -3,14 +3,38 @@ using Jailhouse.Boot;
 
 namespace Jailhouse.Cli;
 
-/// <summary>`jailhouse hypervisor link`: ILCompiler's object of hypervisor/ plus its assembly into jailhouse.elf and jailhouse.bin.</summary>
+/// <summary>`jailhouse hypervisor build|link`: hypervisor/ through ILCompiler, plus its assembly, into jailhouse.elf and jailhouse.bin.</summary>
 internal static class HypervisorCommands
 {
     public static Command Create()
     {
         var hypervisor = new Command("hypervisor", "Build steps of the hypervisor image (hypervisor/).");
+        hypervisor.Subcommands.Add(Build());
         hypervisor.Subcommands.Add(Link());
         return hypervisor;
+    }
+
+    private static Command Build()
+    {
+        var arch = new Option<string>("--arch") { Description = "arm64 or x86.", Required = true };
+        var source = new Option<string>("--source") { Description = "The hypervisor folder.", DefaultValueFactory = _ => "hypervisor" };
+        var configuration = new Option<string>("--configuration") { Description = "Build configuration for ILCompiler.", DefaultValueFactory = _ => "Release" };
+        var output = new Option<string>("-o", "--output") { Description = "Folder for jailhouse.bin, jailhouse.elf and the stamp, e.g. artifacts/hypervisor/arm64.", Required = true };
+        var force = UpToDateCommands.ForceOption();
+        var command = new Command("build", "Publish hypervisor/ with ILCompiler for the architecture and link the image; skipped when sources, tools and options are unchanged.")
+            { arch, source, configuration, output, force };
+        command.SetAction(parse =>
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var (image, built) = HypervisorBuilder.Build(parse.GetRequiredValue(source), parse.GetRequiredValue(arch),
+                parse.GetRequiredValue(configuration), parse.GetRequiredValue(output), parse.GetValue(force));
+            if (built)
+                Console.WriteLine($"{image.BinPath}: {image.Size} bytes (core 0x{image.CoreSize:x}, per-CPU 0x{image.PerCpuSize:x}), built in {watch.Elapsed.TotalSeconds:F1} s");
+            else
+                UpToDateCommands.ReportSkipped($"hypervisor {parse.GetRequiredValue(arch)}");
+            return Program.Success;
+        });
+        return command;
     }
 
     private static Command Link()

@@ -21,13 +21,31 @@ internal static class ImageCommands
         var board = new Option<string>("--board") { Description = "Board name (seeds GUIDs and volume IDs); default: the description's folder name." };
         var artifacts = new Option<string>("--artifacts") { Description = "Directory the description's source paths are relative to.", Required = true };
         var output = new Option<string>("--output", "-o") { Description = "Directory for the images.", Required = true };
-        var command = new Command("build", "Build every image a board's image.yaml describes.") { description, board, artifacts, output };
+        var force = UpToDateCommands.ForceOption();
+        var command = new Command("build", "Build every image a board's image.yaml describes; skipped when the description and the artifacts it takes are unchanged.")
+            { description, board, artifacts, output, force };
         command.SetAction(parse =>
         {
             string path = parse.GetRequiredValue(description);
             string boardName = parse.GetValue(board) ?? Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(path)))!;
             var spec = ImageDescriptionReader.ReadFile(path, boardName);
-            var written = new ImageBuilder(spec, parse.GetRequiredValue(artifacts), Reproducible.Timestamp()).Build(parse.GetRequiredValue(output));
+            string artifactsDirectory = parse.GetRequiredValue(artifacts);
+            string outputDirectory = parse.GetRequiredValue(output);
+            var timestamp = Reproducible.Timestamp();
+            var stamp = new BuildStamp(BuildStamp.Beside(outputDirectory, "images")).File(path)
+                .Option("board", boardName).Option("timestamp", timestamp.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
+            foreach (var contents in spec.Images.Select(i => i.Contents).Concat(spec.Images.SelectMany(i => i.Partitions).Select(p => p.Contents)))
+            {
+                stamp.Files(contents.Files.Values.Select(source => Path.Combine(artifactsDirectory, source)));
+                foreach (string tree in contents.Trees)
+                    stamp.Tree(Path.Combine(artifactsDirectory, tree));
+            }
+            if (spec.Images.Any(i => i.Contents.Filesystem == FilesystemKind.Ext4 || i.Partitions.Any(p => p.Contents.Filesystem == FilesystemKind.Ext4)))
+                stamp.Tool("mke2fs", "-V");
+            var outputs = spec.Images.Select(i => Path.Combine(outputDirectory, i.File)).ToList();
+            IReadOnlyList<string> written = [];
+            if (!stamp.Run(outputs, parse.GetValue(force), () => written = new ImageBuilder(spec, artifactsDirectory, timestamp).Build(outputDirectory)))
+                UpToDateCommands.ReportSkipped($"{boardName} images");
             foreach (string file in written)
                 Console.WriteLine($"{file} ({new FileInfo(file).Length} bytes)");
             return Program.Success;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Jailhouse.Boot;
+using Jailhouse.Config;
 using Jailhouse.Debian;
 
 namespace Jailhouse.Cli;
@@ -16,8 +17,9 @@ internal static class KmodCommands
         var work = new Option<string?>("--work") { Description = "Build directory (default: beside the output, kmod-build-ARCH/)." };
         var output = new Option<string>("--output", "-o") { Description = "Where the stripped jailhouse.ko goes.", Required = true };
         var lockFile = PackageCommands.ResolvedLockOption();
-        var build = new Command("build", "Extract the kernel's linux-headers/linux-kbuild packages and build jailhouse.ko with Kbuild.")
-            { arch, repository, work, output, lockFile };
+        var force = UpToDateCommands.ForceOption();
+        var build = new Command("build", "Extract the kernel's linux-headers/linux-kbuild packages and build jailhouse.ko with Kbuild; skipped when kmod/, the header packages and the compilers are unchanged.")
+            { arch, repository, work, output, lockFile, force };
         build.SetAction(parse =>
         {
             string debianArch = parse.GetRequiredValue(arch);
@@ -26,8 +28,18 @@ internal static class KmodCommands
             string root = Path.GetFullPath(parse.GetRequiredValue(repository));
             var cache = PackageCache.Default();
             var builder = new KmodBuilder(root, TargetPackages.Load(root, parse.GetValue(lockFile), cache), cache);
+            var stamp = new BuildStamp(outputPath + ".stamp")
+                .Tree(Path.Combine(root, "kmod"))
+                .Tool("make", "--version").Tool(debianArch == "arm64" ? "aarch64-linux-gnu-gcc" : "gcc", "--version")
+                .Option("arch", debianArch);
+            foreach (var package in builder.HeaderPackages(debianArch))
+                stamp.Option("package " + package.Name, $"{package.Version} {package.Architecture} {package.Sha256}");
             var watch = System.Diagnostics.Stopwatch.StartNew();
-            builder.Build(debianArch, Path.GetFullPath(workDirectory), outputPath);
+            if (!stamp.Run([outputPath], parse.GetValue(force), () => builder.Build(debianArch, Path.GetFullPath(workDirectory), outputPath)))
+            {
+                UpToDateCommands.ReportSkipped($"jailhouse.ko {debianArch}");
+                return Program.Success;
+            }
             Console.WriteLine($"{outputPath}: jailhouse.ko for {builder.KernelRelease(debianArch)}, {new FileInfo(outputPath).Length} bytes ({watch.Elapsed.TotalSeconds:F1} s)");
             return Program.Success;
         });

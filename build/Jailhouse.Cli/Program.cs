@@ -30,6 +30,7 @@ public static class Program
         foreach (var command in TargetCommands.Create())
             root.Subcommands.Add(command);
         root.Subcommands.Add(HypervisorCommands.Create());
+        root.Subcommands.Add(UpToDateCommands.Create());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

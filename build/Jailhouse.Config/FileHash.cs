@@ -10,4 +10,9 @@ public static class FileHash
         using var stream = File.OpenRead(path);
         return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
+
+    /// <summary>One digest over several files: the sha256 of their names and digests, in the given order.</summary>
+    public static string Sha256Of(IEnumerable<string> paths) =>
+        Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
+            string.Concat(paths.Select(p => $"{Path.GetFileName(p)} {Sha256(p)}\n")))));
 }

@@ -27,6 +27,16 @@ public sealed class HypervisorLinkCliTests : TempDirectoryTest
     }
 
     [Fact]
+    public void Build_with_an_unknown_architecture_is_an_error_before_any_work()
+    {
+        string output = Path.Combine(temp, "out");
+        var (exit, _, stderr) = CliTests.RunCli("hypervisor", "build", "--arch", "riscv", "--source", Source, "-o", output);
+        Assert.Equal(1, exit);
+        Assert.Contains("expected arm64 or x86, found \"riscv\"", stderr);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
     public void A_bad_object_fails_in_the_linker_without_output_files()
     {
         string bogus = Path.Combine(temp, "bogus.o");

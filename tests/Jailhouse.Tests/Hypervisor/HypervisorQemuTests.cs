@@ -9,8 +9,8 @@ using Jailhouse.Config.Model;
 namespace Jailhouse.Tests.Hypervisor;
 
 /// <summary>
-/// Builds one architecture's hypervisor image once per test class: `dotnet publish` of
-/// hypervisor/ (ILCompiler) and <see cref="HypervisorLinker.Link"/>.
+/// One architecture's hypervisor image, once per test class: what `jailhouse hypervisor build`
+/// (and so Cake) makes in artifacts/hypervisor/&lt;arch&gt;/, reused when its stamp is current.
 /// </summary>
 public abstract class HypervisorBuild : IDisposable
 {
@@ -21,10 +21,10 @@ public abstract class HypervisorBuild : IDisposable
 
     protected HypervisorBuild(string arch)
     {
-        Tool.Ok("dotnet", "publish", Path.Combine(HypervisorSource, "Jailhouse.Hypervisor.csproj"), "-c", "Release",
-            "-r", HypervisorLinker.RuntimeIdentifier(arch), "--nologo", "-v", "q");
         IlcObject = HypervisorLinker.IlcObject(HypervisorSource, "Release", arch);
-        Image = HypervisorLinker.Link(HypervisorSource, arch, IlcObject, Path.Combine(Directory, arch));
+        // The relink test needs ILCompiler's object too: without it, publish again.
+        (Image, _) = HypervisorBuilder.Build(HypervisorSource, arch, "Release",
+            Path.Combine(Paths.RepositoryRoot, "artifacts", "hypervisor", arch), force: !File.Exists(IlcObject));
     }
 
     public void Dispose()
@@ -151,7 +151,7 @@ public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixt
         string[] expected =
         [
             "loader: calling the hypervisor entry",
-            "Jailhouse hypervisor in C# (arm64, board qemu-arm64) initializing",
+            "Jailhouse hypervisor in C# (arm64) initializing",
             "System configuration: root cell \"qemu-arm64\", 16 CPUs, 12 memory regions",
             $"Hypervisor memory: 0x7fc00000 + 0x400000, core 0x{build.Image.CoreSize:x}, online CPUs 1",
             "CPU 0 activated",
@@ -162,7 +162,7 @@ public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixt
             "loader: cells 0000000000000001",
             "hello from the root cell via hypercall",           // printed by the hypervisor, one putc each
             "loader: putc 0000000000000000",
-            "loader: console Jailhouse hypervisor in C# (arm64, board qemu-arm64) initializing", // the console page, read by the root cell
+            "loader: console Jailhouse hypervisor in C# (arm64) initializing", // the console page, read by the root cell
             "loader: hypercalls 000000000000002c",              // 5 + 39 characters, this query is the 45th
             "loader: unknown hypercall ffffffffffffffda",       // -ENOSYS
             "loader: psci version 0000000000010001",            // QEMU's PSCI 1.1, through the hypervisor

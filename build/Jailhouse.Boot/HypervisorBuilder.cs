@@ -1,0 +1,33 @@
+using Jailhouse.Config;
+
+namespace Jailhouse.Boot;
+
+/// <summary>
+/// The hypervisor image of one architecture from hypervisor/: `dotnet publish` (ILCompiler, own
+/// corelib, no runtime) and <see cref="HypervisorLinker.Link"/>, skipped when the sources, the
+/// tools and the options are those of the last build (stamp jailhouse.stamp beside the image).
+/// </summary>
+public static class HypervisorBuilder
+{
+    /// <summary>The image in <paramref name="outputDirectory"/> and whether it was rebuilt (false: up to date).</summary>
+    public static (HypervisorImage Image, bool Built) Build(string hypervisorDirectory, string arch, string configuration, string outputDirectory, bool force = false)
+    {
+        string rid = HypervisorLinker.RuntimeIdentifier(arch);
+        string bin = Path.Combine(outputDirectory, "jailhouse.bin");
+        string elf = Path.Combine(outputDirectory, "jailhouse.elf");
+        var stamp = new BuildStamp(Path.Combine(outputDirectory, "jailhouse.stamp"))
+            .Tree(hypervisorDirectory)
+            .Tool("dotnet", "--version").Tool("clang", "--version").Tool("ld.lld", "--version")
+            .Option("arch", arch).Option("configuration", configuration);
+        bool built = stamp.Run([bin, elf], force, () =>
+        {
+            string project = Path.Combine(hypervisorDirectory, "Jailhouse.Hypervisor.csproj");
+            var publish = ExternalTool.Run("dotnet", ["publish", project, "-c", configuration, "-r", rid, "--nologo", "-v", "q"]);
+            if (publish.ExitCode != 0)
+                throw new ConfigException(new SourceLocation(project, 0, 0), $"dotnet publish -r {rid} failed (exit {publish.ExitCode}): {publish.Output.Trim()}");
+            HypervisorLinker.Link(hypervisorDirectory, arch, HypervisorLinker.IlcObject(hypervisorDirectory, configuration, arch), outputDirectory);
+        });
+        var image = HypervisorLinker.Check(bin, File.ReadAllBytes(bin)) with { ElfPath = elf };
+        return (image, built);
+    }
+}
