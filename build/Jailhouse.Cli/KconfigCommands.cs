@@ -29,6 +29,8 @@ internal static class KconfigCommands
             string work = Path.Combine(Path.GetDirectoryName(cache.Directory)!, "kconfig");
             var patcher = KconfigPatcher.FromPackages(parse.GetRequiredValue(repository), work, cache);
             var result = patcher.Patch(basePath, parse.GetRequiredValue(fragments), arch);
+            foreach (string note in result.Notes)
+                Console.Error.WriteLine($"note: {note}");
             if (result.Lost.Count > 0)
             {
                 foreach (string lost in result.Lost)
