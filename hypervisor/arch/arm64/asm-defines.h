@@ -4,6 +4,7 @@
  */
 #define JAILHOUSE_BASE		0xffffc0200000	/* virtual address of hypervisor memory */
 #define UART_VIRT_BASE		0xffffc0000000	/* 2 MiB window holding the debug UART */
+#define HV_MEMORY_MAX		0x3fe00000	/* bootstrap: 511 2 MiB blocks of one L2 table */
 
 #define PERCPU_SIZE		32768	/* El2State.PerCpuAreaSize */
 #define PERCPU_SVE		4096	/* El2State.SveSaveOffset: z0-z31, p0-p15, FFR */

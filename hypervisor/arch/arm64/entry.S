@@ -56,6 +56,13 @@ arch_entry:
 	ldr	x9, =0x1fffff
 	tst	x12, x9
 	b.ne	1f
+	/* ... in one L2 table whose first entry is the UART's: 1 to 511 blocks, no wrap-around */
+	cbz	x11, 1f
+	ldr	x9, =HV_MEMORY_MAX
+	cmp	x11, x9
+	b.hi	1f
+	adds	x9, x12, x11
+	b.cs	1f
 
 	/* The image must sit at the configuration's hypervisor memory, or every mapping would
 	   point elsewhere: translate our own address through the caller's stage 1. */

@@ -56,6 +56,7 @@ public sealed partial class HypervisorLayoutTests
         Assert.True(El2State.SveSaveOffset >= sizeof(PerCpu));
         Assert.True(El2State.PerCpuAreaSize - El2State.SveSaveOffset - El2State.SveSaveSize >= 16384);
         Assert.Equal((ulong)TrapFrame.SvcrOffset, d["FRAME_SVCR"]);
+        Assert.Equal(Jailhouse.Config.Check.OwnHypervisorRules.Arm64MaxHypervisorMemory, d["HV_MEMORY_MAX"]);
         string script = File.ReadAllText(Path.Combine(Paths.RepositoryRoot, "hypervisor", "arch", "arm64", "hypervisor.lds"));
         Assert.Contains($"PERCPU_SIZE = {El2State.PerCpuAreaSize};", script);
         Assert.Equal((ulong)HypervisorHeader.CoreSizeOffset, d["HEADER_CORE_SIZE"]);

@@ -381,6 +381,22 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
         Assert.Equal(uses, Regex.Count(output, "loader: mte register read\n"));
     }
 
+    /// <summary>CPU 1 is online but the root cell has CPUs 0 and 2-15: entry fails on both CPUs
+    /// (nobody waits for it forever, nobody runs on outside the root cell).</summary>
+    [Fact]
+    public void An_online_cpu_outside_the_root_cell_fails_entry_on_every_cpu()
+    {
+        var model = HypervisorTestMemory.LoadYaml("configs/qemu-arm64/qemu-arm64.yaml");
+        model.Cell.Flags |= CellFlags.VirtualConsolePermitted;
+        model.Cell.Cpus.Remove(1);
+        string output = Run(Loader("smp", "SECOND_CPU"), HypervisorTestMemory.Compile(model), "loader: done", onlineCpus: 2);
+        Assert.Contains("CPU 1 is online but not in the root cell\n", output);
+        Assert.Contains("loader: entry returned ffffffffffffffea\n", output);
+        Assert.Contains("loader: cpu 1 entry returned ffffffffffffffea\n", output);
+        Assert.Contains("loader: after failure 000000000badca11\n", output);
+        Assert.DoesNotContain("activated", output);
+    }
+
     [Fact]
     public void Putc_without_the_cells_permission_is_refused()
     {
@@ -407,6 +423,19 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
         model.System!.HypervisorMemory.PhysStart = 0x7fd00000;
         model.System.HypervisorMemory.Size = 0x300000;
         string output = Run(Loader("loader-7fd", 0x7fd00000), HypervisorTestMemory.Compile(model), "loader: done", hypervisorBase: 0x7fd00000);
+        Assert.Contains("loader: entry returned ffffffffffffffea\n", output);
+        Assert.Contains("loader: after failure 000000000badca11\n", output);
+        Assert.DoesNotContain("Jailhouse hypervisor in C#", output);
+    }
+
+    /// <summary>The bootstrap tables hold hypervisor memory in 2 MiB blocks of one L2 table, the
+    /// first entry being the UART's: 1 GiB would write one entry past the table.</summary>
+    [Fact]
+    public void Hypervisor_memory_larger_than_the_bootstrap_table_is_refused_before_el2_is_touched()
+    {
+        var model = HypervisorTestMemory.LoadYaml("configs/qemu-arm64/qemu-arm64.yaml");
+        model.System!.HypervisorMemory.Size = 0x4000_0000;
+        string output = Run(Loader("loader"), HypervisorTestMemory.Compile(model), "loader: done");
         Assert.Contains("loader: entry returned ffffffffffffffea\n", output);
         Assert.Contains("loader: after failure 000000000badca11\n", output);
         Assert.DoesNotContain("Jailhouse hypervisor in C#", output);
