@@ -14,29 +14,18 @@
 #define SMSTART_SM	.inst 0xd503437f	/* msr svcrsm, #1 */
 #define SVCR		S3_3_C4_C2_2
 
-/* x0 = save area; stores z0-z31 and p0-p15 at the current vector length, x0 ends past them */
-.macro sve_store_z_p
+/* x0 = save area; \op (str or ldr) z0-z31, then p0-p15, at the current vector length;
+   x0 ends past them (where FFR goes) */
+.macro sve_z_p op
 	.irp	n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-	str	z\n, [x0, #\n, mul vl]
+	\op	z\n, [x0, #\n, mul vl]
 	.endr
 	addvl	x0, x0, #16
 	addvl	x0, x0, #16
 	.irp	n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
-	str	p\n, [x0, #\n, mul vl]
+	\op	p\n, [x0, #\n, mul vl]
 	.endr
 	addpl	x0, x0, #16
-.endm
-
-/* x0 = save area; loads z0-z31 and p0-p15 */
-.macro sve_load_z_p
-	.irp	n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-	ldr	z\n, [x0, #\n, mul vl]
-	.endr
-	addvl	x0, x0, #16
-	addvl	x0, x0, #16
-	.irp	n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
-	ldr	p\n, [x0, #\n, mul vl]
-	.endr
 .endm
 
 /* x3 = this CPU's per-CPU area (the frame at sp is at its top) */
@@ -55,11 +44,11 @@
 	mrs	x2, SVCR
 	str	x2, [sp, #FRAME_SVCR]
 	tbz	x2, #0, 91f
-	sve_store_z_p			/* streaming registers (no FFR outside FA64) */
+	sve_z_p	str			/* streaming registers (no FFR outside FA64) */
 	SMSTOP_SM
 	b	92f
 91:	tbz	x1, #SAVE_SVE_BIT, 92f
-	sve_store_z_p
+	sve_z_p	str
 	rdffr	p0.b
 	str	p0, [x0]
 92:
@@ -73,7 +62,7 @@
 	ldr	x2, [sp, #FRAME_SVCR]
 	tbz	x2, #0, 93f
 	SMSTART_SM			/* zeroes z, p and FFR and resets FPSR */
-	sve_load_z_p
+	sve_z_p	ldr
 	b	94f
 93:	tbz	x1, #SAVE_SVE_BIT, 94f
 	addvl	x2, x0, #16
@@ -81,7 +70,7 @@
 	addpl	x2, x2, #16
 	ldr	p0, [x2]
 	wrffr	p0.b
-	sve_load_z_p
+	sve_z_p	ldr
 94:
 .endm
 
