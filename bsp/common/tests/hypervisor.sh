@@ -86,6 +86,15 @@ echo "root cell vmexits_mmio $mmio_before -> $mmio_after" | show
 ok "GIC distributor accesses emulated"
 jailhouse console | show
 
+# A root-cell CPU Linux takes offline waits in the hypervisor: disable is refused until it is
+# back (it would go on running EL2 code that the next enable overwrites).
+echo 0 >"/sys/devices/system/cpu/cpu$last/online" || fail "take CPU $last offline"
+jailhouse disable >/tmp/out 2>&1 && fail "disable with CPU $last offline succeeded"
+dmesg | grep -q "disable: a CPU of the root cell is offline" || fail "no refusal for the offline CPU $last"
+echo 1 >"/sys/devices/system/cpu/cpu$last/online" || fail "bring CPU $last online again"
+[ "$(cat /sys/devices/jailhouse/enabled)" = 1 ] || fail "not enabled after the refused disable"
+ok "disable refused while CPU $last is offline"
+
 jailhouse disable >/tmp/out 2>&1 || { show </tmp/out; dmesg | tail -n 5 | show; fail "disable"; }
 [ "$(cat /sys/devices/jailhouse/enabled)" = 0 ] || fail "enabled after disable"
 ok "disable"

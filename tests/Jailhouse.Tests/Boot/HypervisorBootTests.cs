@@ -60,7 +60,7 @@ public partial class HypervisorBootTests(ITestOutputHelper output)
         Assert.DoesNotContain("jailhouse-test: FAIL", console);
         Assert.DoesNotMatch(Trouble(), console);
         foreach (string step in new[] { "insmod", $"before enable: Linux runs on {cpus} CPUs", "enable",
-            $"after enable: Linux runs on {cpus} CPUs", "root cell VM exits counted", "GIC distributor accesses emulated", "disable", $"after disable: Linux runs on {cpus} CPUs", "enable and disable again", "rmmod", "kernel log clean" })
+            $"after enable: Linux runs on {cpus} CPUs", "root cell VM exits counted", "GIC distributor accesses emulated", $"disable refused while CPU {cpus - 1} is offline", "disable", $"after disable: Linux runs on {cpus} CPUs", "enable and disable again", "rmmod", "kernel log clean" })
             Assert.Contains($"jailhouse-test: ok {step}\n", console);
         Assert.Contains("jailhouse-image: test hypervisor passed", console);
         if (cpuModel == MaxCpu)
