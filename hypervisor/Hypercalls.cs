@@ -48,6 +48,8 @@ internal static unsafe class Hypercalls
     public const ulong CpuInfoState = 0;
     public const ulong CpuInfoStatBase = 1000;
     public const long CpuRunning = 0;
+    /// <summary>JAILHOUSE_CPU_FAILED: the CPU stopped in the hypervisor (an unhandled trap).</summary>
+    public const long CpuFailed = 2;
     public const long CellRunning = 0;
 
     /// <summary>Statistics a CPU keeps (JAILHOUSE_GENERIC_CPU_STATS).</summary>
@@ -63,9 +65,12 @@ internal static unsafe class Hypercalls
         switch (code)
         {
             case Disable:
-                // The root cell may always leave; the architecture takes the calling CPU out of
-                // the hypervisor when this returns 0 (the driver calls it on every CPU).
-                return 0;
+                // The architecture takes the calling CPU out of the hypervisor when this returns
+                // 0 (the driver calls it on every CPU). A root-cell CPU Linux turned off waits
+                // in the hypervisor (and a failed one is stopped there): it would go on running
+                // EL2 code in memory the next enable overwrites. Refuse while there is one, as
+                // upstream does.
+                return RootCpuHeldInHypervisor(ref context) ? Errno.EBUSY : 0;
             case HypervisorGetInfo:
                 return GetInfo(ref context, arg1);
             case CellGetState:
@@ -83,6 +88,19 @@ internal static unsafe class Hypercalls
         }
     }
 
+    private static bool RootCpuHeldInHypervisor(ref HypercallContext context)
+    {
+        for (uint cpu = 0; cpu < context.MaxCpus; cpu++)
+        {
+            if (!context.Config.HasCpu(cpu))
+                continue;
+            uint state = Arch.LoadAcquire(ref context.Cpu(cpu)->PowerState);
+            if (state == PowerState.Off || state == PowerState.Waking || state == PowerState.Failed)
+                return true;
+        }
+        return false;
+    }
+
     private static long GetInfo(ref HypercallContext context, ulong type) => type switch
     {
         InfoMemPoolSize => (long)context.PoolPages,
@@ -98,7 +116,7 @@ internal static unsafe class Hypercalls
         if (cpu >= context.MaxCpus || !context.Config.HasCpu((uint)cpu))
             return Errno.EINVAL;
         if (type == CpuInfoState)
-            return CpuRunning;
+            return Arch.LoadAcquire(ref context.Cpu((uint)cpu)->PowerState) == PowerState.Failed ? CpuFailed : CpuRunning;
         if (type >= CpuInfoStatBase && type - CpuInfoStatBase < GenericCpuStats)
             return (long)(context.Cpu((uint)cpu)->Stats[(int)(type - CpuInfoStatBase)] & 0x7fff_ffff);
         return Errno.EINVAL;

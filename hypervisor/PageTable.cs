@@ -47,6 +47,9 @@ internal static unsafe class PageTable
         ulong limit = LevelSize(format.RootLevel) * Entries;
         if (virt >= limit || size > limit - virt)
             return Errno.EINVAL;
+        // The descriptor holds physical address bits 47:12; higher bits would become attributes.
+        if (!SystemConfig.RangeFits(phys, size, SystemConfig.PhysicalLimit))
+            return Errno.EINVAL;
         while (size > 0)
         {
             ulong* table = root;

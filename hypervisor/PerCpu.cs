@@ -64,4 +64,6 @@ internal static class PowerState
     public const uint Off = 2;
     /// <summary>Turned on by another CPU of its cell: about to start at WakeEntry.</summary>
     public const uint Waking = 3;
+    /// <summary>Stopped for good in the hypervisor after an error (reported as failed).</summary>
+    public const uint Failed = 4;
 }

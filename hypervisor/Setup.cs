@@ -22,6 +22,7 @@ internal static unsafe class Setup
         cpu->CpuId = cpuId;
         if (Sync.ArriveFirst())
         {
+            Sync.WaitForArrivals(hypervisorHeader->OnlineCpus);
             header = hypervisorHeader;
             config = new SystemConfig(systemConfig);
             globalResult = InitGlobal();
@@ -33,7 +34,17 @@ internal static unsafe class Setup
         }
         if (globalResult != 0)
             return globalResult;
-        int result = ArchSetup.InitCpu(cpuId, cpu, config);
+        // An online CPU the root cell does not have would run Linux outside any cell: refuse,
+        // on every CPU alike (they have all arrived, so nobody waits for it).
+        int result = config.HasCpu(cpuId) ? ArchSetup.InitCpu(cpuId, cpu, config) : Errno.EINVAL;
+        if (!config.HasCpu(cpuId))
+        {
+            DebugConsole.BeginLine();
+            DebugConsole.Write("CPU ");
+            DebugConsole.WriteDecimal(cpuId);
+            DebugConsole.Write(" is online but not in the root cell\n");
+            DebugConsole.EndLine();
+        }
         if (result != 0)
             Arch.StoreRelease(ref cpuFailure, (uint)result);
         Sync.WaitForAll(header->OnlineCpus);

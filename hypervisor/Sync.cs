@@ -1,9 +1,10 @@
 namespace Jailhouse.Hypervisor;
 
 /// <summary>
-/// Entry rendezvous of the CPUs the driver starts: the first to arrive does the global setup
-/// while the others wait for it, then all wait until every online CPU has arrived (the
-/// driver's entry() calls return together, bootstrap-interface.txt).
+/// Entry rendezvous of the CPUs the driver starts: the first to arrive waits for all online
+/// CPUs, does the global setup while the others wait for it, then all wait until every online
+/// CPU has finished its own setup (the driver's entry() calls return together,
+/// bootstrap-interface.txt).
 /// </summary>
 internal static unsafe class Sync
 {
@@ -12,6 +13,15 @@ internal static unsafe class Sync
     private static uint activated;
 
     public static bool ArriveFirst() => Arch.AtomicIncrement(ref arrived) == 1;
+
+    /// <summary>The first CPU waits here until every online CPU has entered (upstream does the
+    /// same): nothing is checked or built while a CPU may still be running Linux.</summary>
+    public static void WaitForArrivals(uint onlineCpus)
+    {
+        while (Arch.LoadAcquire(ref arrived) < onlineCpus)
+        {
+        }
+    }
 
     public static void ReleaseGlobal() => Arch.StoreRelease(ref globalDone, 1);
 

@@ -66,11 +66,53 @@ internal readonly unsafe struct SystemConfig
             return Errno.EINVAL;
         if (Size > length)
             return Errno.EINVAL;
+        if (!AddressesFit())
+            return Errno.EINVAL;
         byte* name = RootCell + CellNameField;
         for (int i = 0; i < CellNameSize; i++)
             if (name[i] == 0)
                 return 0;
         return Errno.EINVAL;
+    }
+
+    /// <summary>Physical addresses a page-table descriptor can hold (bits 47:12).</summary>
+    public const ulong PhysicalLimit = 1UL << 48;
+
+    /// <summary>[start, start + size) ends at or below <paramref name="limit"/> without wrapping.</summary>
+    public static bool RangeFits(ulong start, ulong size, ulong limit) => size <= limit && start <= limit - size;
+
+    /// <summary>
+    /// The address arithmetic done on the configuration stays in range: hypervisor memory and
+    /// every region end below 2^48 physically (a higher address would spill into a descriptor's
+    /// attribute bits) and below 2^64 in the guest; no sub-page region and, on ARM, no GIC
+    /// distributor (both reached through the hypervisor's own accesses) lies in hypervisor memory.
+    /// </summary>
+    private bool AddressesFit()
+    {
+        ulong hvStart = HypervisorPhys, hvSize = HypervisorSize;
+        if (hvSize == 0 || !RangeFits(hvStart, hvSize, PhysicalLimit))
+            return false;
+        for (uint i = 0; i < MemoryRegionCount; i++)
+        {
+            var region = MemoryRegion(i);
+            if (region.Size == 0)
+                continue;
+            bool commRegion = (region.Flags & Hypervisor.MemoryRegion.CommRegion) != 0;
+            if (!commRegion && !RangeFits(region.Phys, region.Size, PhysicalLimit))
+                return false;
+            if (!RangeFits(region.Virt, region.Size, ~0UL))
+                return false;
+            if (!commRegion && region.Phys < hvStart + hvSize && hvStart < region.Phys + region.Size)
+                return false;
+        }
+        if (data[ArchitectureField] != ArchX86)
+        {
+            ulong gicd = ArmGicdBase;
+            ulong gicdSize = ArmGicVersion == 2 ? 0x1000UL : 0x10000UL;
+            if (gicd != 0 && (!RangeFits(gicd, gicdSize, PhysicalLimit) || (gicd < hvStart + hvSize && hvStart < gicd + gicdSize)))
+                return false;
+        }
+        return true;
     }
 
     public uint Flags => *(uint*)(data + FlagsField);

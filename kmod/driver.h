@@ -18,6 +18,9 @@
 
 /* Configuration format (revision 14), the parts the driver needs. */
 #define JH_CONFIG_REVISION		14
+/* Bounds on what user space and the firmware file may ask the driver to allocate or follow. */
+#define JH_CONFIG_MAX_SIZE		(16U << 20)
+#define JH_PERCPU_MAX_SIZE		(1U << 20)
 #define JH_SYSTEM_SIGNATURE		"JHSYS"
 #define JH_CELL_SIGNATURE		"JHCLL"
 #define JH_SIGNATURE_LEN		5

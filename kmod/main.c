@@ -38,6 +38,7 @@ static void *hypervisor_mem;
 /* What every CPU reports back from entering or leaving the hypervisor. */
 struct jh_cpu_call {
 	struct jh_header *header;
+	const struct cpumask *allowed;	/* enable: the root cell's CPUs */
 	phys_addr_t header_phys;
 	atomic_t done;
 	unsigned int cpus;
@@ -74,11 +75,20 @@ static void jh_leave_cpu(void *info)
  */
 static int jh_on_every_cpu(smp_call_func_t fn, struct jh_cpu_call *call)
 {
-	unsigned int cpus;
+	unsigned int cpus, cpu;
 
 	atomic_set(&call->done, 0);
 	call->error = 0;
 	cpus_read_lock();
+	/* The hypervisor would wait for a CPU it refuses, or lose it. */
+	for_each_cpu(cpu, cpu_online_mask) {
+		if (call->allowed && !cpumask_test_cpu(cpu, call->allowed)) {
+			pr_err("enable: CPU %u is online but not in the root cell\n",
+			       cpu);
+			cpus_read_unlock();
+			return -EINVAL;
+		}
+	}
 	preempt_disable();
 	cpus = num_online_cpus();
 	call->cpus = cpus;
@@ -132,9 +142,9 @@ static struct jh_system *jh_read_system_config(const void __user *arg,
 		return ERR_PTR(-EINVAL);
 	}
 	*size = jh_system_config_size(&header);
-	if (*size > header.hypervisor_memory.size) {
-		pr_err("enable: the configuration (%zu bytes) is larger than the hypervisor memory\n",
-		       *size);
+	if (*size > header.hypervisor_memory.size || *size > JH_CONFIG_MAX_SIZE) {
+		pr_err("enable: the configuration (%zu bytes) is larger than the hypervisor memory or %u bytes\n",
+		       *size, JH_CONFIG_MAX_SIZE);
 		return ERR_PTR(-EINVAL);
 	}
 	config = kvmalloc(*size, GFP_KERNEL);
@@ -143,6 +153,15 @@ static struct jh_system *jh_read_system_config(const void __user *arg,
 	if (copy_from_user(config, arg, *size)) {
 		kvfree(config);
 		return ERR_PTR(-EFAULT);
+	}
+	/*
+	 * User space may change the configuration between the two copies:
+	 * every count the size came from must still be what was checked.
+	 */
+	if (memcmp(config, &header, sizeof(header))) {
+		pr_err("enable: the configuration changed while it was read\n");
+		kvfree(config);
+		return ERR_PTR(-EINVAL);
 	}
 	config->root_cell.name[JH_CELL_NAME_LEN - 1] = 0;
 	return config;
@@ -171,6 +190,18 @@ static int jh_load_firmware(const struct firmware **image)
 		   JH_HEADER_SIGNATURE_LEN)) {
 		pr_err("enable: %s is not a hypervisor image (no \"%s\" header)\n",
 		       JH_FIRMWARE_NAME, JH_HEADER_SIGNATURE);
+		release_firmware(*image);
+		return -EINVAL;
+	}
+	/* Offsets the driver follows: inside the core, without wrapping. */
+	if (header->entry >= header->core_size ||
+	    header->core_size < sizeof(struct jh_virt_console) ||
+	    header->console_page > header->core_size -
+				   sizeof(struct jh_virt_console) ||
+	    header->percpu_size == 0 ||
+	    header->percpu_size > JH_PERCPU_MAX_SIZE) {
+		pr_err("enable: %s has an inconsistent header (entry, console page or per-CPU size)\n",
+		       JH_FIRMWARE_NAME);
 		release_firmware(*image);
 		return -EINVAL;
 	}
@@ -265,9 +296,8 @@ static int jh_cmd_enable(const void __user *arg)
 	memcpy(hypervisor_mem + core_and_percpu, config, config_size);
 	header = hypervisor_mem;
 	header->max_cpus = max_cpus;
-	if ((config->flags & JH_SYS_VIRTUAL_DEBUG_CONSOLE) &&
-	    header->console_page + sizeof(struct jh_virt_console) <=
-	    header->core_size)
+	/* jh_load_firmware checked that the console page lies in the core. */
+	if (config->flags & JH_SYS_VIRTUAL_DEBUG_CONSOLE)
 		jailhouse_console_page = hypervisor_mem + header->console_page;
 
 	root = jh_cell_new(&config->root_cell, config_size -
@@ -276,8 +306,7 @@ static int jh_cmd_enable(const void __user *arg)
 		err = PTR_ERR(root);
 		goto out_release_memory;
 	}
-	cpumask_and(&root->cpus_assigned, &root->cpus_assigned,
-		    cpu_online_mask);
+	call.allowed = &root->cpus_assigned;
 
 	err = jailhouse_arch_prepare(header);
 	if (err) {
@@ -288,6 +317,8 @@ static int jh_cmd_enable(const void __user *arg)
 	call.header = header;
 	call.header_phys = hv_mem->phys_start;
 	err = jh_on_every_cpu(jh_enter_cpu, &call);
+	cpumask_and(&root->cpus_assigned, &root->cpus_assigned,
+		    cpu_online_mask);
 	if (err) {
 		pr_err("enable: the hypervisor refused to start (error %d)\n",
 		       err);
@@ -329,6 +360,13 @@ static int jh_cmd_disable(void)
 	err = -EINVAL;
 	if (!jailhouse_enabled) {
 		pr_err("disable: not enabled\n");
+		goto out_unlock;
+	}
+	if (!cpumask_subset(&jailhouse_root_cell->cpus_assigned,
+			    cpu_online_mask)) {
+		/* It waits in the hypervisor, which would then be gone. */
+		pr_err("disable: a CPU of the root cell is offline: bring it online first\n");
+		err = -EBUSY;
 		goto out_unlock;
 	}
 	err = jh_on_every_cpu(jh_leave_cpu, &call);

@@ -8,6 +8,7 @@
 #include <linux/cpumask.h>
 #include <linux/device.h>
 #include <linux/kobject.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
@@ -107,6 +108,23 @@ static ssize_t name_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%s\n", to_cell(kobj)->name);
 }
 
+/*
+ * Cell attributes issue hypercalls: only while the hypervisor runs, and not
+ * while enable or disable change that. Disable removes these files under
+ * jailhouse_lock and waits for running reads, so a read must not sleep on
+ * the lock: it restarts instead (and then finds its file gone).
+ */
+static int jh_hypercall_lock(void)
+{
+	if (!mutex_trylock(&jailhouse_lock))
+		return restart_syscall();
+	if (!jailhouse_enabled) {
+		mutex_unlock(&jailhouse_lock);
+		return -ENODEV;
+	}
+	return 0;
+}
+
 static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
 {
@@ -118,8 +136,12 @@ static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
 		[JH_CELL_FAILED_COMM_REV] = "Comm ABI mismatch",
 	};
 	long state;
+	int err = jh_hypercall_lock();
 
+	if (err)
+		return err;
 	state = jailhouse_arch_call(JH_HC_CELL_GET_STATE, to_cell(kobj)->id, 0);
+	mutex_unlock(&jailhouse_lock);
 	if (state < 0 || state >= ARRAY_SIZE(states))
 		return sysfs_emit(buf, "invalid\n");
 	return sysfs_emit(buf, "%s\n", states[state]);
@@ -154,10 +176,17 @@ static ssize_t jh_cpus_failed_show(struct kobject *kobj, char *buf, bool list)
 {
 	cpumask_var_t failed;
 	ssize_t len;
+	int err;
 
 	if (!alloc_cpumask_var(&failed, GFP_KERNEL))
 		return -ENOMEM;
+	err = jh_hypercall_lock();
+	if (err) {
+		free_cpumask_var(failed);
+		return err;
+	}
 	jh_failed_cpus(to_cell(kobj), failed);
+	mutex_unlock(&jailhouse_lock);
 	len = list ? sysfs_emit(buf, "%*pbl\n", cpumask_pr_args(failed)) :
 		sysfs_emit(buf, "%*pb\n", cpumask_pr_args(failed));
 	free_cpumask_var(failed);
@@ -246,14 +275,19 @@ static ssize_t jh_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
 	struct jh_cell *cell;
 	unsigned long sum = 0;
 	unsigned int cpu;
+	int err = jh_hypercall_lock();
 
+	if (err)
+		return err;
 	if (kobj->ktype == &jh_cpu_stats_ktype) {
 		one = container_of(kobj, struct jh_cpu_stats, kobj);
-		return sysfs_emit(buf, "%ld\n", jh_cpu_stat(one->cpu, stat->code));
+		sum = jh_cpu_stat(one->cpu, stat->code);
+	} else {
+		cell = to_cell(kobj->parent);
+		for_each_cpu(cpu, &cell->cpus_assigned)
+			sum += jh_cpu_stat(cpu, stat->code);
 	}
-	cell = to_cell(kobj->parent);
-	for_each_cpu(cpu, &cell->cpus_assigned)
-		sum += jh_cpu_stat(cpu, stat->code);
+	mutex_unlock(&jailhouse_lock);
 	return sysfs_emit(buf, "%lu\n", sum);
 }
 

@@ -123,6 +123,12 @@ public sealed class BoardAssembler(BoardDescription board, string repositoryRoot
                 Directory.CreateDirectory(installedTests);
                 CopyFile(fixture, Path.Combine(installedTests, Path.GetFileName(fixture)));
             }
+            // Linux programs the scripts run (tests/<arch>/user/*.S), e.g. one using SVE at EL0.
+            foreach (string program in InmateBuilder.BuildUserPrograms(tests, board.DebianArch, Artifact("test-programs")))
+            {
+                Directory.CreateDirectory(installedTests);
+                CopyFile(program, Path.Combine(installedTests, Path.GetFileName(program)), executable: true);
+            }
         }
         string init = Path.Combine(repositoryRoot, "bsp", "common", "init");
         CopyFile(init, Path.Combine(rootfs, "init"), executable: true);

@@ -8,12 +8,12 @@ namespace Jailhouse.Boot;
 /// </summary>
 public static class InmateBuilder
 {
-    private sealed record Toolchain(string Folder, string[] Assemble, string[] Link, string ObjCopy);
+    private sealed record Toolchain(string Folder, string[] Assemble, string[] Link, string ObjCopy, string UserCompiler);
 
     private static Toolchain For(string debianArch) => debianArch switch
     {
-        "arm64" => new("arm64", ["aarch64-linux-gnu-as"], ["aarch64-linux-gnu-ld", "-Ttext=0"], "aarch64-linux-gnu-objcopy"),
-        "amd64" => new("x86", ["as", "--32"], ["ld", "-m", "elf_i386", "-Ttext=0", "-e", "_start"], "objcopy"),
+        "arm64" => new("arm64", ["aarch64-linux-gnu-as"], ["aarch64-linux-gnu-ld", "-Ttext=0"], "aarch64-linux-gnu-objcopy", "aarch64-linux-gnu-gcc"),
+        "amd64" => new("x86", ["as", "--32"], ["ld", "-m", "elf_i386", "-Ttext=0", "-e", "_start"], "objcopy", "gcc"),
         _ => throw new ArgumentException($"no inmates for {debianArch}"),
     };
 
@@ -29,6 +29,27 @@ public static class InmateBuilder
     {
         string sources = Path.Combine(parent, For(debianArch).Folder);
         return Directory.Exists(sources) ? BuildFolder(sources, debianArch, outputDirectory) : [];
+    }
+
+    /// <summary>
+    /// Linux user programs of the tests (&lt;arch&gt;/user/*.S under <paramref name="parent"/>, no C
+    /// library): static executables, built with the cross compiler into <paramref name="outputDirectory"/>.
+    /// </summary>
+    public static List<string> BuildUserPrograms(string parent, string debianArch, string outputDirectory)
+    {
+        var tools = For(debianArch);
+        string sources = Path.Combine(parent, tools.Folder, "user");
+        var built = new List<string>();
+        if (!Directory.Exists(sources))
+            return built;
+        Directory.CreateDirectory(outputDirectory);
+        foreach (string source in Directory.EnumerateFiles(sources, "*.S").Order(StringComparer.Ordinal))
+        {
+            string program = Path.Combine(outputDirectory, Path.GetFileNameWithoutExtension(source));
+            Run([tools.UserCompiler, "-nostdlib", "-static", "-Wl,--build-id=none", "-o", program, source]);
+            built.Add(program);
+        }
+        return built;
     }
 
     private static List<string> BuildFolder(string sources, string debianArch, string outputDirectory)

@@ -9,11 +9,13 @@ namespace Jailhouse.Boot;
 /// Applies fragments to a base kernel config and lets the kernel's own Kconfig settle it
 /// (`conf --olddefconfig` from Debian's linux-kbuild over the Kconfig tree of Debian's
 /// linux-source), then lists every requested option that did not survive -- a dependency
-/// Kconfig would not satisfy -- as merge_config.sh does.
+/// Kconfig would not satisfy -- as merge_config.sh does. Options the kernel does not declare at
+/// all are not silently taken as done: a note says so, and names the kernel argument that does
+/// the job on such kernels (<see cref="HypervisorKernelArguments.ReplacementFor"/>).
 /// </summary>
 public sealed class KconfigPatcher(string kconfigTree, string confBinary)
 {
-    public sealed record Result(string Config, List<string> Lost);
+    public sealed record Result(string Config, List<string> Lost, List<string> Notes);
 
     /// <summary>Prepares the Kconfig tree from the linux-source and linux-kbuild target packages (cached by sha256).</summary>
     public static KconfigPatcher FromPackages(TargetPackages packages, string workDirectory, PackageCache cache)
@@ -45,6 +47,25 @@ public sealed class KconfigPatcher(string kconfigTree, string confBinary)
             Directory.Move(temporary, tree);
         }
         return new KconfigPatcher(tree, conf);
+    }
+
+    private HashSet<string>? declaredOptions;
+
+    /// <summary>Every CONFIG_ symbol a Kconfig file of the tree declares (`config X` or `menuconfig X`).</summary>
+    private HashSet<string> DeclaredOptions()
+    {
+        if (declaredOptions is not null)
+            return declaredOptions;
+        var declared = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string file in Directory.EnumerateFiles(kconfigTree, "Kconfig*", SearchOption.AllDirectories))
+            foreach (string line in File.ReadLines(file))
+            {
+                string trimmed = line.Trim();
+                int space = trimmed.IndexOf(' ', StringComparison.Ordinal);
+                if (space > 0 && trimmed[..space] is "config" or "menuconfig")
+                    declared.Add("CONFIG_" + trimmed[(space + 1)..].Trim());
+            }
+        return declaredOptions = declared;
     }
 
     public Result Patch(string baseConfig, IReadOnlyList<string> fragments, string debianArch)
@@ -90,7 +111,20 @@ public sealed class KconfigPatcher(string kconfigTree, string confBinary)
                 if (actual != setting.Value)
                     lost.Add($"{setting.Origin}: {setting.Option} requested {setting.Value}, Kconfig gave {actual} (a dependency is not met)");
             }
-            return new Result(final, lost);
+            var declared = DeclaredOptions();
+            var notes = new List<string>();
+            foreach (var setting in requested.GroupBy(s => s.Option).Select(g => g.Last()))
+            {
+                if (declared.Contains(setting.Option))
+                    continue;
+                string note = $"{setting.Origin}: {setting.Option} is not an option of this kernel";
+                if (HypervisorKernelArguments.ReplacementFor(setting.Option) is { } argument)
+                    note += $"; the kernel command line does its job: {argument} (the boot planner adds it)";
+                else if (setting.Value == "n")
+                    note += " (nothing to turn off)";
+                notes.Add(note);
+            }
+            return new Result(final, lost, notes);
         }
         finally
         {

@@ -61,16 +61,24 @@ public static class ReservationPlanner
 
     private static string Hex(ulong value) => $"0x{value:x}";
 
-    /// <summary>The board's kernel arguments plus the plan's memmap=/mem= (unless the board lists its own).</summary>
+    /// <summary>
+    /// The board's kernel arguments, then what the hypervisor needs on every board of its
+    /// architecture (<see cref="HypervisorKernelArguments"/>), then the plan's memmap=/mem=;
+    /// an argument whose key the board lists itself is not added again.
+    /// </summary>
     public static List<string> KernelArguments(BoardDescription board, ReservationPlan? plan)
     {
         var arguments = new List<string>(board.KernelArguments);
-        if (plan?.KernelArgument is { } reservation)
+        void AddUnlessListed(string argument)
         {
-            string key = reservation[..(reservation.IndexOf('=') + 1)];
+            string key = argument[..(argument.IndexOf('=') + 1)];
             if (!arguments.Any(a => a.StartsWith(key, StringComparison.Ordinal)))
-                arguments.Add(reservation);
+                arguments.Add(argument);
         }
+        foreach (string argument in HypervisorKernelArguments.For(board.DebianArch))
+            AddUnlessListed(argument);
+        if (plan?.KernelArgument is { } reservation)
+            AddUnlessListed(reservation);
         return arguments;
     }
 

@@ -68,7 +68,7 @@ internal static class BootCommands
         command.SetAction(parse =>
         {
             var description = BoardDescriptionReader.ReadFile(parse.GetRequiredValue(board));
-            var arguments = description.Jailhouse is null ? description.KernelArguments : ReservationPlanner.KernelArguments(description, ReservationPlanner.Plan(description));
+            var arguments = ReservationPlanner.KernelArguments(description, description.Jailhouse is null ? null : ReservationPlanner.Plan(description));
             var kind = parse.GetRequiredValue(consumer) switch
             {
                 "raw" => CmdlineConsumer.Raw,

@@ -99,9 +99,10 @@ internal static class ConfigCommands
         var reserved = new Option<string?>("--reserved") { Description = "The memory Linux keeps off, ADDR+SIZE (e.g. 0x3a000000+82M)." };
         var board = new Option<string?>("--board") { Description = "Take the reservation from a board description, e.g. bsp/qemu-x86/board.yaml; without FILES, check all of the board's configurations." };
         var json = new Option<bool>("--json") { Description = "Print the findings as JSON." };
+        var upstream = new Option<bool>("--upstream") { Description = "The configurations are for upstream Jailhouse: skip the limits of this project's hypervisor (no SMMU driver, arm64 hypervisor memory size)." };
         var command = new Command("check",
             "Check configurations for overlaps, resources the hypervisor owns, index ranges, cross-cell conflicts and the reservation. Exit 1 on errors, 0 with warnings only.")
-            { files, reserved, board, json };
+            { files, reserved, board, json, upstream };
         command.Validators.Add(result =>
         {
             if (result.GetValue(reserved) is not null && result.GetValue(board) is not null)
@@ -113,7 +114,7 @@ internal static class ConfigCommands
         });
         command.SetAction(parse =>
         {
-            var options = new CheckOptions();
+            var options = new CheckOptions { OwnHypervisor = !parse.GetValue(upstream) };
             if (parse.GetValue(reserved) is { } text && TryParseReservation(text, out var range, out _))
                 options = options with { Reservation = range };
             string[] paths = parse.GetValue(files) ?? [];

@@ -31,6 +31,8 @@ internal static class KconfigCommands
             var packages = TargetPackages.Load(parse.GetRequiredValue(repository), parse.GetValue(lockFile), cache);
             var patcher = KconfigPatcher.FromPackages(packages, Path.Combine(cache.ExtractedDirectory, "kconfig"), cache);
             var result = patcher.Patch(basePath, parse.GetRequiredValue(fragments), arch);
+            foreach (string note in result.Notes)
+                Console.Error.WriteLine($"note: {note}");
             if (result.Lost.Count > 0)
             {
                 foreach (string lost in result.Lost)

@@ -31,6 +31,19 @@ check_linux() {
     ok "$1: Linux runs on $cpus CPUs"
 }
 
+# SVE at EL0 on every CPU, where the CPU has it: the hypervisor must neither trap what Linux
+# lets its programs use nor leave it trapped when it goes (the trap would reach Linux's stub).
+check_sve() {
+    grep -q -w sve /proc/cpuinfo || return 0
+    cpu=0
+    while [ "$cpu" -lt "$cpus" ]; do
+        out=$(taskset -c "$cpu" /usr/lib/jailhouse/tests/sve-probe) || fail "$1: SVE program on CPU $cpu: $out"
+        cpu=$((cpu + 1))
+    done
+    echo "$out" | show
+    ok "$1: SVE at EL0 on $cpus CPUs"
+}
+
 board=$(cat /etc/jailhouse/board)
 system=/etc/jailhouse/$board.cell
 # QEMU virt's interrupt controller decides the configuration.
@@ -45,12 +58,14 @@ grep arch_timer /proc/interrupts | show
 insmod "/lib/modules/$(uname -r)/extra/jailhouse.ko" || fail "insmod"
 ok "insmod"
 check_linux "before enable"
+check_sve "before enable"
 
 jailhouse enable "$system" >/tmp/out 2>&1 || { show </tmp/out; dmesg | tail -n 5 | show; fail "enable"; }
 [ "$(cat /sys/devices/jailhouse/enabled)" = 1 ] || fail "enabled is not 1"
 ok "enable"
 jailhouse cell list | show
 check_linux "after enable"
+check_sve "after enable"
 # The root cell's traps (hypercalls, firmware calls) reach the hypervisor and are counted.
 exits=$(cat /sys/devices/jailhouse/cells/0/statistics/vmexits_total)
 echo "root cell vmexits_total $exits" | show
@@ -71,10 +86,20 @@ echo "root cell vmexits_mmio $mmio_before -> $mmio_after" | show
 ok "GIC distributor accesses emulated"
 jailhouse console | show
 
+# A root-cell CPU Linux takes offline waits in the hypervisor: disable is refused until it is
+# back (it would go on running EL2 code that the next enable overwrites).
+echo 0 >"/sys/devices/system/cpu/cpu$last/online" || fail "take CPU $last offline"
+jailhouse disable >/tmp/out 2>&1 && fail "disable with CPU $last offline succeeded"
+dmesg | grep -q "disable: a CPU of the root cell is offline" || fail "no refusal for the offline CPU $last"
+echo 1 >"/sys/devices/system/cpu/cpu$last/online" || fail "bring CPU $last online again"
+[ "$(cat /sys/devices/jailhouse/enabled)" = 1 ] || fail "not enabled after the refused disable"
+ok "disable refused while CPU $last is offline"
+
 jailhouse disable >/tmp/out 2>&1 || { show </tmp/out; dmesg | tail -n 5 | show; fail "disable"; }
 [ "$(cat /sys/devices/jailhouse/enabled)" = 0 ] || fail "enabled after disable"
 ok "disable"
 check_linux "after disable"
+check_sve "after disable"
 
 # Again: EL2 went back to the stub intact, and hypervisor memory is reloaded from scratch.
 jailhouse enable "$system" >/tmp/out 2>&1 || { show </tmp/out; dmesg | tail -n 5 | show; fail "enable again"; }

@@ -20,6 +20,12 @@ public sealed record CheckOptions
     /// loadable, DMA-capable or shared (device BARs are usually none of these).
     /// </summary>
     public IReadOnlyList<(ulong Start, ulong Size)>? RamBanks { get; init; }
+
+    /// <summary>
+    /// The configurations are for this project's hypervisor (hypervisor/), not upstream's: its own
+    /// limits are checked too (<see cref="OwnHypervisorRules"/>).
+    /// </summary>
+    public bool OwnHypervisor { get; init; }
 }
 
 /// <summary>A cell under check: the root cell of the system configuration or a non-root cell.</summary>

@@ -15,6 +15,7 @@ public static class ConfigChecker
     [
         FileRules.Run,
         MemoryRules.Run,
+        AddressRules.Run,
         ConsoleRules.Run,
         PlatformRules.Run,
         X86Rules.Run,
@@ -22,6 +23,7 @@ public static class ConfigChecker
         PciRules.Run,
         CrossCellRules.Run,
         ReservationRules.Run,
+        OwnHypervisorRules.Run,
     ];
 
     /// <summary>

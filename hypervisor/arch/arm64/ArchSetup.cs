@@ -134,10 +134,22 @@ internal static unsafe class ArchSetup
     /// <summary>Nothing left to do: entry.S returns to the root cell through eret with stage 2 on.</summary>
     public static int Activate(PerCpu* cpu) => 0;
 
+    private static void FirmwareCall(ulong* registers) => Arch.Smc(registers);
+
+    /// <summary>What this CPU's firmware offers (SMCCC), kept in its per-CPU area.</summary>
+    public static FirmwareFeatures* Firmware(PerCpu* cpu) => (FirmwareFeatures*)&cpu->ArchData[El2State.Firmware];
+
     public static int InitCpu(uint cpuId, PerCpu* cpu, SystemConfig config)
     {
+        // Before stage 2 and SMC trapping: these SMCs go straight to the firmware.
+        FirmwareFeatures firmware = FirmwareFeatures.Discover(&FirmwareCall);
+        *Firmware(cpu) = firmware;
+        if (firmware.HardenBranchPredictor)
+            cpu->ArchData[El2State.SaveFlags] |= El2State.HardenBranchPredictor;
         Arch.SwitchPageTables(hypervisorTables);
-        Arch.EnableStage2(vtcr, vttbr, Arm64Stage2.HcrVm | Arm64Stage2.HcrTsc | Arm64Stage2.HcrRw);
+        // Linux's own HCR_EL2 bits stay (pointer authentication and MTE not trapped: API, APK,
+        // ATA); stage 2 and SMC trapping come on top.
+        Arch.EnableStage2(vtcr, vttbr, cpu->ArchData[El2State.Hcr] | Arm64Stage2.HcrVm | Arm64Stage2.HcrTsc | Arm64Stage2.HcrRw);
         GicDistributorTrap.InitCpu();
         return 0;
     }

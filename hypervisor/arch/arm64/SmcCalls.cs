@@ -2,11 +2,15 @@ namespace Jailhouse.Hypervisor;
 
 /// <summary>
 /// What a cell's SMC (trapped with HCR_EL2.TSC, function ID in w0 per the SMC calling
-/// convention) may do. Firmware services that cannot hurt isolation are forwarded: PSCI
-/// version, features, system off and reset, and the SMCCC version and feature queries.
+/// convention) may do. PSCI version, system off and reset are forwarded to the firmware;
 /// CPU_ON, CPU_OFF and AFFINITY_INFO are emulated (a CPU started by the firmware would run
-/// outside the hypervisor); suspend and migrate are denied; every other service is unknown
-/// to the cell.
+/// outside the hypervisor); suspend and migrate are denied. The feature queries (PSCI_FEATURES,
+/// SMCCC_VERSION, SMCCC_ARCH_FEATURES) are answered here, from what this CPU's firmware
+/// offers (<see cref="FirmwareFeatures"/>, asked once at enable) and what the hypervisor lets
+/// through, so that the cell is never told about a call that would then not reach the
+/// firmware: the Spectre-v2 and -BHB workarounds (ARCH_WORKAROUND_1/3) and the SSBD switch
+/// (ARCH_WORKAROUND_2) go to the firmware exactly when it has them. Every other service is
+/// unknown to the cell.
 /// </summary>
 internal static class SmcCalls
 {
@@ -25,7 +29,17 @@ internal static class SmcCalls
     public const uint PsciMigrate64 = 0xc400_0005;
     public const uint SmcccVersion = 0x8000_0000;
     public const uint SmcccArchFeatures = 0x8000_0001;
+    /// <summary>Branch predictor invalidation (Spectre v2).</summary>
+    public const uint SmcccArchWorkaround1 = 0x8000_8000;
+    /// <summary>Speculative store bypass safe on or off (x1), CVE-2018-3639.</summary>
+    public const uint SmcccArchWorkaround2 = 0x8000_7fff;
+    /// <summary>Branch history and predictor invalidation (Spectre v2 and BHB).</summary>
+    public const uint SmcccArchWorkaround3 = 0x8000_3fff;
 
+    /// <summary>SMCCC 1.1: the first version with SMCCC_ARCH_FEATURES and the workaround calls.</summary>
+    public const long SmcccVersion11 = 0x1_0001;
+
+    public const long Success = 0;
     /// <summary>PSCI_RET_DENIED.</summary>
     public const long Denied = -3;
     /// <summary>SMCCC_RET_NOT_SUPPORTED (also PSCI_RET_NOT_SUPPORTED).</summary>
@@ -38,13 +52,119 @@ internal static class SmcCalls
         Unknown,
         /// <summary>Power management of the cell's own CPUs: <see cref="PsciEmulation"/>.</summary>
         Emulate,
+        /// <summary>A feature query: <see cref="Answer"/>.</summary>
+        Answer,
     }
 
-    public static Decision Decide(uint functionId) => functionId switch
+    public static Decision Decide(uint functionId, in FirmwareFeatures firmware) => functionId switch
     {
-        PsciVersion or PsciSystemOff or PsciSystemReset or PsciFeatures or SmcccVersion or SmcccArchFeatures => Decision.Forward,
+        PsciVersion or PsciSystemOff or PsciSystemReset => Decision.Forward,
+        PsciFeatures or SmcccVersion or SmcccArchFeatures => Decision.Answer,
         PsciCpuOff or PsciCpuOn32 or PsciCpuOn64 or PsciAffinityInfo32 or PsciAffinityInfo64 => Decision.Emulate,
         PsciCpuSuspend32 or PsciCpuSuspend64 or PsciMigrate32 or PsciMigrate64 => Decision.Deny,
+        SmcccArchWorkaround1 or SmcccArchWorkaround2 or SmcccArchWorkaround3 =>
+            firmware.Workaround(functionId) >= Success ? Decision.Forward : Decision.Unknown,
         _ => Decision.Unknown,
     };
+
+    /// <summary>The answer to a feature query <paramref name="functionId"/> about <paramref name="argument"/> (x1).</summary>
+    public static long Answer(uint functionId, uint argument, in FirmwareFeatures firmware) => functionId switch
+    {
+        PsciFeatures => PsciFeature(argument, firmware),
+        SmcccVersion => firmware.SmcccVersion >= SmcccVersion11 ? firmware.SmcccVersion : NotSupported,
+        SmcccArchFeatures => ArchFeature(argument, firmware),
+        _ => NotSupported,
+    };
+
+    /// <summary>PSCI_FEATURES: what the cell may call (0 = implemented), not what the firmware has.</summary>
+    private static long PsciFeature(uint functionId, in FirmwareFeatures firmware) => functionId switch
+    {
+        SmcccVersion => firmware.SmcccVersion >= SmcccVersion11 ? Success : NotSupported,
+        PsciVersion or PsciFeatures or PsciSystemOff or PsciSystemReset => Success,
+        PsciCpuOff or PsciCpuOn32 or PsciCpuOn64 or PsciAffinityInfo32 or PsciAffinityInfo64 => Success,
+        _ => NotSupported,
+    };
+
+    private static long ArchFeature(uint functionId, in FirmwareFeatures firmware)
+    {
+        if (firmware.SmcccVersion < SmcccVersion11)
+            return NotSupported;
+        return functionId switch
+        {
+            SmcccArchFeatures => Success,
+            SmcccArchWorkaround1 or SmcccArchWorkaround2 or SmcccArchWorkaround3 => firmware.Workaround(functionId),
+            _ => NotSupported,
+        };
+    }
+}
+
+/// <summary>
+/// What one CPU's firmware offers through the SMC calling convention, as it answered at enable
+/// (big.LITTLE systems answer per CPU): its SMCCC version (or NOT_SUPPORTED below 1.1) and its
+/// SMCCC_ARCH_FEATURES answer for each workaround call.
+/// </summary>
+internal unsafe struct FirmwareFeatures
+{
+    public long SmcccVersion;
+    public long Workaround1;
+    public long Workaround2;
+    public long Workaround3;
+
+    public static FirmwareFeatures None => new()
+    {
+        SmcccVersion = SmcCalls.NotSupported,
+        Workaround1 = SmcCalls.NotSupported,
+        Workaround2 = SmcCalls.NotSupported,
+        Workaround3 = SmcCalls.NotSupported,
+    };
+
+    public readonly long Workaround(uint functionId) => functionId switch
+    {
+        SmcCalls.SmcccArchWorkaround1 => Workaround1,
+        SmcCalls.SmcccArchWorkaround2 => Workaround2,
+        SmcCalls.SmcccArchWorkaround3 => Workaround3,
+        _ => SmcCalls.NotSupported,
+    };
+
+    /// <summary>Whether traps to EL2 should invalidate the branch predictor first (ARCH_WORKAROUND_1).</summary>
+    public readonly bool HardenBranchPredictor => Workaround1 == SmcCalls.Success;
+
+    /// <summary>
+    /// Asks the firmware through <paramref name="smc"/> (x0-x3 in and out), in the order the
+    /// convention requires: PSCI 1.0 or later, PSCI_FEATURES(SMCCC_VERSION), SMCCC 1.1 or later,
+    /// SMCCC_ARCH_FEATURES(SMCCC_ARCH_FEATURES), then each workaround. Calls outside PSCI are
+    /// only made once the firmware said it knows them (firmware may treat unknown SMCs as
+    /// undefined instructions).
+    /// </summary>
+    public static FirmwareFeatures Discover(delegate*<ulong*, void> smc)
+    {
+        FirmwareFeatures features = None;
+        ulong* registers = stackalloc ulong[4];
+        long psci = Call(smc, registers, SmcCalls.PsciVersion, 0);
+        if (psci < 0 || (psci >> 16) < 1)
+            return features;
+        if (Call(smc, registers, SmcCalls.PsciFeatures, SmcCalls.SmcccVersion) != SmcCalls.Success)
+            return features;
+        long version = Call(smc, registers, SmcCalls.SmcccVersion, 0);
+        if (version < SmcCalls.SmcccVersion11)
+            return features;
+        if (Call(smc, registers, SmcCalls.SmcccArchFeatures, SmcCalls.SmcccArchFeatures) != SmcCalls.Success)
+            return features;
+        features.SmcccVersion = version;
+        features.Workaround1 = Call(smc, registers, SmcCalls.SmcccArchFeatures, SmcCalls.SmcccArchWorkaround1);
+        features.Workaround2 = Call(smc, registers, SmcCalls.SmcccArchFeatures, SmcCalls.SmcccArchWorkaround2);
+        features.Workaround3 = Call(smc, registers, SmcCalls.SmcccArchFeatures, SmcCalls.SmcccArchWorkaround3);
+        return features;
+    }
+
+    /// <summary>One SMC32 call with its 32-bit signed result.</summary>
+    private static long Call(delegate*<ulong*, void> smc, ulong* registers, uint function, uint argument)
+    {
+        registers[0] = function;
+        registers[1] = argument;
+        registers[2] = 0;
+        registers[3] = 0;
+        smc(registers);
+        return (int)registers[0];
+    }
 }

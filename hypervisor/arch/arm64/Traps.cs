@@ -72,6 +72,7 @@ internal static unsafe class Traps
         DebugConsole.WriteDecimal(cpu->CpuId);
         DebugConsole.Write(" stopped\n");
         DebugConsole.EndLine();
+        Arch.StoreRelease(ref cpu->PowerState, PowerState.Failed);
         Arch.Park();
         return Resume;
     }
@@ -107,6 +108,7 @@ internal static unsafe class Traps
         DebugConsole.WriteDecimal(cpu->CpuId);
         DebugConsole.Write(" stopped\n");
         DebugConsole.EndLine();
+        Arch.StoreRelease(ref cpu->PowerState, PowerState.Failed);
         Arch.Park();
     }
 
@@ -114,10 +116,15 @@ internal static unsafe class Traps
     private static void HandleSmc(TrapFrame* frame, PerCpu* cpu)
     {
         frame->Elr += 4;
-        switch (SmcCalls.Decide((uint)frame->X[0]))
+        FirmwareFeatures* firmware = ArchSetup.Firmware(cpu);
+        uint function = (uint)frame->X[0];
+        switch (SmcCalls.Decide(function, *firmware))
         {
             case SmcCalls.Decision.Forward:
                 Arch.Smc(&frame->X[0]);
+                break;
+            case SmcCalls.Decision.Answer:
+                frame->X[0] = unchecked((ulong)SmcCalls.Answer(function, (uint)frame->X[1], *firmware));
                 break;
             case SmcCalls.Decision.Emulate:
                 EmulatePsci(frame, cpu);

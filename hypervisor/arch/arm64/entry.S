@@ -4,9 +4,10 @@
  * The driver (or a test loader playing its part) calls arch_entry(cpu_id) at EL1 through
  * its own mapping of hypervisor memory. We ask Linux's hyp stub to install our bootstrap
  * vectors (HVC_SET_VECTORS, x1 = their physical address), trap to EL2 with a second hvc,
- * build bootstrap page tables (hypervisor memory at JAILHOUSE_BASE, the UART at
- * UART_VIRT_BASE, a 1 GiB identity window around the code), enable the MMU, caches and
- * FP/SIMD, and only then call hypervisor_init in C#. README.md spells out the contract.
+ * keep the caller's EL2 registers in the per-CPU area (el2_leave restores them), build
+ * bootstrap page tables (hypervisor memory at JAILHOUSE_BASE, the UART at UART_VIRT_BASE, a
+ * 1 GiB identity window around the code), enable the MMU, caches and FP/SIMD, and only then
+ * call hypervisor_init in C#. README.md spells out the contract.
  *
  * Registers that survive the two hvc calls (Linux's stub clobbers only x0):
  *   x11 hypervisor memory size  x12 hypervisor physical base  x14 UART physical address
@@ -22,7 +23,6 @@
 #define SCTLR_M		(1 << 0)
 #define SCTLR_C		(1 << 2)
 #define SCTLR_I		(1 << 12)
-#define CPTR_EL2_NO_TRAPS	0x33ff	/* RES1 bits only: FP/SIMD not trapped */
 #define MAIR_EL2_VALUE	0x04ff		/* attr0 normal write-back, attr1 device nGnRE */
 /* stage-1 block descriptors: valid, AttrIndx, SH inner, AF (+ XN for devices) */
 #define BLOCK_NORMAL	0x701
@@ -56,6 +56,13 @@ arch_entry:
 	ldr	x9, =0x1fffff
 	tst	x12, x9
 	b.ne	1f
+	/* ... in one L2 table whose first entry is the UART's: 1 to 511 blocks, no wrap-around */
+	cbz	x11, 1f
+	ldr	x9, =HV_MEMORY_MAX
+	cmp	x11, x9
+	b.hi	1f
+	adds	x9, x12, x11
+	b.cs	1f
 
 	/* The image must sit at the configuration's hypervisor memory, or every mapping would
 	   point elsewhere: translate our own address through the caller's stage 1. */
@@ -97,6 +104,7 @@ arch_entry:
 	ret
 
 /* x1 = start, x2 = size; clobbers x1-x4 */
+	.globl	dcache_clean_invalidate
 dcache_clean_invalidate:
 	mrs	x3, ctr_el0
 	ubfx	x3, x3, #16, #4
@@ -135,8 +143,54 @@ el2_entry:
 	cmp	x9, #ESR_EC_HVC64
 	b.ne	.
 
-	mov	x9, #CPTR_EL2_NO_TRAPS
-	msr	cptr_el2, x9
+	/* The caller's EL2 registers, before anything changes them, to this CPU's per-CPU area
+	   (physical: the MMU is off). The stores go to memory: first push out and drop whatever
+	   the caches hold of those lines (the driver zeroed them through a cacheable mapping),
+	   afterwards drop what speculation may have fetched. */
+	adrp	x5, __page_pool
+	mov	x6, #PERCPU_SIZE
+	madd	x5, x16, x6, x5
+	add	x5, x5, #PERCPU_SAVED_EL2
+	mov	x1, x5
+	mov	x2, #SAVED_EL2_SIZE
+	bl	dcache_clean_invalidate
+	mrs	x6, hcr_el2
+	mrs	x13, cptr_el2
+	stp	x6, x13, [x5, #SAVED_HCR]
+	mrs	x6, sctlr_el2
+	mrs	x7, tcr_el2
+	stp	x6, x7, [x5, #SAVED_SCTLR]
+	mrs	x6, mair_el2
+	mrs	x7, ttbr0_el2
+	stp	x6, x7, [x5, #SAVED_MAIR]
+	mrs	x6, vtcr_el2
+	mrs	x7, vttbr_el2
+	stp	x6, x7, [x5, #SAVED_VTCR]
+	mrs	x6, tpidr_el2
+	mov	x7, sp
+	stp	x6, x7, [x5, #SAVED_TPIDR]
+	/* Register files the cell may use (implemented, not trapped by the caller) and traps save */
+	mov	x8, #0
+	mrs	x6, id_aa64pfr0_el1
+	ubfx	x6, x6, #32, #4			/* SVE */
+	cbz	x6, 5f
+	tbnz	x13, #8, 5f			/* CPTR_EL2.TZ */
+	orr	x8, x8, #(1 << SAVE_SVE_BIT)
+5:	mrs	x6, id_aa64pfr1_el1
+	ubfx	x6, x6, #24, #4			/* SME */
+	cbz	x6, 6f
+	tbnz	x13, #12, 6f			/* CPTR_EL2.TSM */
+	orr	x8, x8, #(1 << SAVE_SME_BIT)
+6:	str	x8, [x5, #SAVED_FLAGS]
+	dsb	sy
+	mov	x1, x5
+	mov	x2, #SAVED_EL2_SIZE
+	bl	dcache_invalidate
+
+	/* FP/SIMD for our own code; every other trap stays as Linux set it (it does not trap
+	   SVE or SME it uses, and neither may we) */
+	bic	x13, x13, #CPTR_TFP
+	msr	cptr_el2, x13
 	isb
 
 	bl	build_bootstrap_tables

@@ -5,7 +5,6 @@
 #include "asm-defines.h"
 #include "frame.h"
 
-#define HCR_EL2_RW	(1 << 31)
 #define SCTLR_M		(1 << 0)
 #define SCTLR_C		(1 << 2)
 
@@ -39,6 +38,14 @@ hyp_vectors:
 el1_sync:
 	sub	sp, sp, #FRAME_SIZE
 	save_frame_registers
+	/* Spectre v2: where the firmware offers it, invalidate the branch predictor before the
+	   hypervisor's own code runs (SMCCC 1.1: x0-x3 may change, the frame holds them). */
+	percpu_of_frame
+	ldr	x1, [x3, #(PERCPU_SAVED_EL2 + SAVED_FLAGS)]
+	tbz	x1, #HARDEN_BP_BIT, 1f
+	ldr	w0, =SMCCC_ARCH_WORKAROUND_1
+	smc	#0
+1:
 	mrs	x0, elr_el2
 	mrs	x1, spsr_el2
 	stp	x0, x1, [sp, #FRAME_ELR]
@@ -77,9 +84,22 @@ el2_fault:
  */
 	.globl	el2_leave
 el2_leave:
-	mov	x0, #HCR_EL2_RW
+	/* The caller's HCR_EL2 and stage-2 registers; stage 2 goes off, and every EL1&0
+	   translation cached under it goes with it (Linux runs on without it). */
+	percpu_of_frame
+	add	x3, x3, #PERCPU_SAVED_EL2
+	ldr	x0, [x3, #SAVED_HCR]
 	msr	hcr_el2, x0
-	msr	vttbr_el2, xzr
+	ldp	x0, x1, [x3, #SAVED_VTCR]
+	msr	vtcr_el2, x0
+	msr	vttbr_el2, x1
+	isb
+	tlbi	alle1
+	dsb	nsh
+	/* The trampoline reads the rest of the saved registers with the MMU off. */
+	mov	x1, x3
+	mov	x2, #SAVED_EL2_SIZE
+	bl	dcache_clean_invalidate
 	adr	x0, hypervisor_header
 	ldr	x1, [x0, #HEADER_HYP_VECTORS]
 	msr	vbar_el2, x1
@@ -107,7 +127,7 @@ el2_leave:
 	add	x1, sp, x1			/* frame, physical */
 	add	sp, sp, #FRAME_SIZE
 	br	x0
-	.balign	64			/* the 48 bytes below stay within one page */
+	.balign	256			/* the code below (< 256 bytes) stays within one page */
 	.globl	el2_leave_trampoline
 el2_leave_trampoline:
 1:	/* identity-mapped: the MMU may go off under us */
@@ -116,9 +136,30 @@ el2_leave_trampoline:
 	bic	x0, x0, #SCTLR_C
 	msr	sctlr_el2, x0
 	isb
+	/* x1 = the frame (physical) at the top of the per-CPU area; the caller's EL2 registers
+	   lie near its start: put back the rest of them exactly. */
+	sub	x1, x1, #((PERCPU_SIZE - FRAME_SIZE - PERCPU_SAVED_EL2) & 0xfff)
+	sub	x1, x1, #((PERCPU_SIZE - FRAME_SIZE - PERCPU_SAVED_EL2) >> 12), lsl #12
+	ldr	x0, [x1, #SAVED_TCR]
+	msr	tcr_el2, x0
+	ldr	x0, [x1, #SAVED_MAIR]
+	msr	mair_el2, x0
+	ldr	x0, [x1, #SAVED_TTBR0]
+	msr	ttbr0_el2, x0
+	ldr	x0, [x1, #SAVED_TPIDR]
+	msr	tpidr_el2, x0
+	ldr	x0, [x1, #SAVED_CPTR]
+	msr	cptr_el2, x0
+	ldr	x0, [x1, #SAVED_SP]
+	mov	sp, x0
+	ldr	x0, [x1, #SAVED_SCTLR]
+	msr	sctlr_el2, x0
+	isb
 	tlbi	alle2
 	dsb	sy
 	isb
+	add	x1, x1, #((PERCPU_SIZE - FRAME_SIZE - PERCPU_SAVED_EL2) & 0xfff)
+	add	x1, x1, #((PERCPU_SIZE - FRAME_SIZE - PERCPU_SAVED_EL2) >> 12), lsl #12
 	ldp	x0, x1, [x1]
 	eret
 	dsb	nsh

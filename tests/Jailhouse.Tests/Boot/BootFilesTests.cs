@@ -40,7 +40,7 @@ public sealed class BootFilesTests : TempDirectoryTest
         var (exit, _, err) = CliTests.RunCli("boot", "files", "--board", Path.Combine(Paths.RepositoryRoot, "bsp", "qemu-arm64", "board.yaml"), "-o", temp);
         Assert.True(exit == 0, err);
         string edited = Path.Combine(temp, "qemu-arm64.dtb");
-        Assert.Equal("console=ttyAMA0 kvm-arm.mode=none mem=768M", Tool.Stdout("fdtget", edited, "/chosen", "bootargs").TrimEnd('\n'));
+        Assert.Equal("console=ttyAMA0 kvm-arm.mode=none id_aa64mmfr1.vh=0 mem=768M", Tool.Stdout("fdtget", edited, "/chosen", "bootargs").TrimEnd('\n'));
         Assert.Equal("/pl011@9000000:115200n8", Tool.Stdout("fdtget", edited, "/chosen", "stdout-path").TrimEnd('\n'));
         // QEMU's machine: GICv3 at the board's GICD base.
         Assert.Equal("arm,gic-v3", Tool.Stdout("fdtget", edited, "/intc@8000000", "compatible").TrimEnd('\n'));

@@ -20,12 +20,19 @@ public partial class HypervisorBootTests(ITestOutputHelper output)
     [GeneratedRegex(@"\b(FATAL|Oops|BUG|WARNING|PANIC|Unhandled trap|Hypervisor fault|Unexpected exception|Kernel panic)\b")]
     private static partial Regex Trouble();
 
+    /// <summary>QEMU's newest CPU: VHE, pointer authentication, SVE, SME, MTE (pauth-impdef: the
+    /// same instructions with QEMU's cheaper algorithm, as TCG is slow with the architected one).</summary>
+    private const string MaxCpu = "max,pauth-impdef=on";
+
     [Theory]
-    [InlineData(3, 2)]
-    [InlineData(2, 2)]
-    [InlineData(3, 4)]
-    [InlineData(2, 4)]
-    public void LinuxRunsOnAsRootCellAndAfterDisable(int gicVersion, int cpus)
+    [Trait("Tier", "Images")]
+    [InlineData(3, 2, "cortex-a72")]
+    [InlineData(2, 2, "cortex-a72")]
+    [InlineData(3, 4, "cortex-a72")]
+    [InlineData(2, 4, "cortex-a72")]
+    [InlineData(3, 2, MaxCpu)]
+    [InlineData(2, 2, MaxCpu)]
+    public void LinuxRunsOnAsRootCellAndAfterDisable(int gicVersion, int cpus, string cpuModel)
     {
         string artifacts = Path.Combine(Paths.RepositoryRoot, "artifacts", "qemu-arm64");
         var board = BoardDescriptionReader.ReadFile(Path.Combine(Paths.RepositoryRoot, "bsp", "qemu-arm64", "board.yaml"));
@@ -42,20 +49,32 @@ public partial class HypervisorBootTests(ITestOutputHelper output)
         if (!machine[m].Contains("its=", StringComparison.Ordinal))
             machine[m] += ",its=off";
         machine[smp] = cpus.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        machine[machine.IndexOf("-cpu") + 1] = cpuModel;
 
         var result = QemuBoot.RunKernel(board, Path.Combine(artifacts, "kernel", "Image"), initrd, ["jailhouse.test=hypervisor"],
             TimeSpan.FromMinutes(2), machineArguments: machine);
         string console = result.Console;
-        output.WriteLine($"GICv{gicVersion}, {cpus} CPUs: {result.Elapsed.TotalSeconds:F1} s");
+        output.WriteLine($"GICv{gicVersion}, {cpus} CPUs, -cpu {cpuModel}: {result.Elapsed.TotalSeconds:F1} s");
         foreach (Match counted in Regex.Matches(console, @"jailhouse-test: \| root cell vmexits_\w+ [^\r\n]*"))
             output.WriteLine(counted.Value);
         Assert.True(result.PoweredOff, $"no power-off within 2 minutes:\n{console}");
         Assert.DoesNotContain("jailhouse-test: FAIL", console);
         Assert.DoesNotMatch(Trouble(), console);
         foreach (string step in new[] { "insmod", $"before enable: Linux runs on {cpus} CPUs", "enable",
-            $"after enable: Linux runs on {cpus} CPUs", "root cell VM exits counted", "GIC distributor accesses emulated", "disable", $"after disable: Linux runs on {cpus} CPUs", "enable and disable again", "rmmod", "kernel log clean" })
+            $"after enable: Linux runs on {cpus} CPUs", "root cell VM exits counted", "GIC distributor accesses emulated", $"disable refused while CPU {cpus - 1} is offline", "disable", $"after disable: Linux runs on {cpus} CPUs", "enable and disable again", "rmmod", "kernel log clean" })
             Assert.Contains($"jailhouse-test: ok {step}\n", console);
         Assert.Contains("jailhouse-image: test hypervisor passed", console);
+        if (cpuModel == MaxCpu)
+        {
+            // Linux stayed at EL1 (id_aa64mmfr1.vh=0 from the boot planner), used pointer
+            // authentication throughout, and an EL0 SVE program ran on every CPU before, while
+            // and after the hypervisor ran.
+            Assert.Contains("CPU features: detected: Address authentication", console);
+            Assert.DoesNotContain("CPU features: detected: Virtualization Host Extensions", console);
+            foreach (string step in new[] { "before enable", "after enable", "after disable" })
+                Assert.Contains($"jailhouse-test: ok {step}: SVE at EL0 on {cpus} CPUs\n", console);
+            Assert.Matches(@"jailhouse-test: \| sve-probe: vector length \d+ bytes", console);
+        }
 
         // The configuration that matches the machine's GIC, and Linux really using that GIC.
         string system = gicVersion == 2 ? "qemu-arm64-gicv2.cell" : "qemu-arm64.cell";

@@ -36,7 +36,7 @@ public partial class QemuBootTests
     public void QemuArm64BootsWithTheHypervisorMemoryKeptFromLinux()
     {
         var result = Boot("qemu-arm64");
-        Assert.Equal("BOOT_IMAGE=/Image console=ttyAMA0 kvm-arm.mode=none mem=768M", Cmdline(result.Console));
+        Assert.Equal("BOOT_IMAGE=/Image console=ttyAMA0 kvm-arm.mode=none id_aa64mmfr1.vh=0 mem=768M", Cmdline(result.Console));
         Assert.Contains("CPU: All CPU(s) started at EL2", result.Console);
         // Linux may use at most 768 MiB of RAM, and none of the hypervisor's 0x7fc00000-0x7fffffff.
         var ram = SystemRam(result.Console);

@@ -24,6 +24,20 @@ public class ReservationPlannerTests
     }
 
     [Fact]
+    public void Arm64BoardsKeepLinuxOutOfVheOnTheCommandLine()
+    {
+        var arm64 = Board("qemu-arm64");
+        Assert.Equal(["console=ttyAMA0", "kvm-arm.mode=none", "id_aa64mmfr1.vh=0", "mem=768M"],
+            ReservationPlanner.KernelArguments(arm64, ReservationPlanner.Plan(arm64)));
+        // Without a reservation too, and only once when the board lists it itself.
+        Assert.Contains("id_aa64mmfr1.vh=0", ReservationPlanner.KernelArguments(arm64, null));
+        arm64.KernelArguments.Add("id_aa64mmfr1.vh=0");
+        Assert.Single(ReservationPlanner.KernelArguments(arm64, null), a => a.StartsWith("id_aa64mmfr1.vh=", StringComparison.Ordinal));
+        var x86 = Board("qemu-x86");
+        Assert.DoesNotContain(ReservationPlanner.KernelArguments(x86, ReservationPlanner.Plan(x86)), a => a.StartsWith("id_aa64mmfr1", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void QemuX86BelowTheFirmwareWithMemmap()
     {
         var plan = ReservationPlanner.Plan(Board("qemu-x86"));

@@ -57,6 +57,46 @@ public sealed class ConfigCheckRuleTests
     }
 
     [Fact]
+    public void RegionsThatWrapOrLeave48BitPhysicalAddressesAreRefused()
+    {
+        string wraps = ArmSystem("    - { name: wraps, phys: 0xfffffffffffff000, size: 8K, flags: [read, write, io] }");
+        var finding = Single(Check(("sys.yaml", wraps)), "address-range");
+        Assert.Equal("root-cell.memory[wraps]", finding.Entry);
+        Assert.Equal(At("sys.yaml", wraps, "name: wraps", 7), finding.Location);
+        string high = ArmSystem("    - { name: high, phys: 0x1000000000000, size: 4K, flags: [read, write, io] }");
+        Assert.Equal("root-cell.memory[high]", Single(Check(("sys.yaml", high)), "address-range").Entry);
+        // Wrapped around, the guest range also lands on the cell's RAM at 0: both are reported.
+        string guestWraps = ArmCell(memory: "    - { name: more, phys: 0x7fb00000, virt: 0xfffffffffffff000, size: 8K, flags: [read, write] }");
+        Assert.Contains(Check(("demo.yaml", guestWraps)).Findings, f => f.Rule == "address-range" && f.Entry == "cell.memory[more]");
+        Assert.Empty(Check(("sys.yaml", ArmSystem("    - { name: high, phys: 0xfffffffff000, size: 4K, flags: [read, write, io] }"))).Findings);
+    }
+
+    [Fact]
+    public void HypervisorMemoryThatWrapsOrHoldsTheDistributorIsRefused()
+    {
+        string wraps = ArmSystem().Replace("hypervisor-memory: { phys: 0x7fc00000, size: 4M }", "hypervisor-memory: { phys: 0xffffffffffe00000, size: 4M }", StringComparison.Ordinal);
+        Assert.Equal("system.hypervisor-memory", Single(Check(("sys.yaml", wraps)), "address-range").Entry);
+        string onGicd = ArmSystem(platformArm: "{ gic-version: 3, maintenance-irq: 25, gicd-base: 0x7fc10000, gicr-base: 0x080a0000 }");
+        var finding = Single(Check(("sys.yaml", onGicd)), "gic-overlap");
+        Assert.Equal("system.platform.arm.gicd-base", finding.Entry);
+        Assert.Contains("lies in the hypervisor's memory 0x7fc00000-0x7fffffff", finding.Message);
+    }
+
+    [Fact]
+    public void OwnHypervisorLimits()
+    {
+        var own = new CheckOptions { OwnHypervisor = true };
+        string smmu = ArmSystem(iommu: "    iommu-units: [{ type: mmu500, base: 0xfd800000, size: 0x20000 }]");
+        var finding = Single(Check(own, ("sys.yaml", smmu)), "iommu-not-driven");
+        Assert.Equal(Severity.Warning, finding.Severity);
+        Assert.Equal("system.platform.iommu-units[0]", finding.Entry);
+        Assert.Empty(Check(("sys.yaml", smmu)).Findings);                         // upstream's hypervisor drives it
+        string big = ArmSystem().Replace("size: 4M }", "size: 1G }", StringComparison.Ordinal).Replace("phys: 0x7fc00000", "phys: 0x80000000", StringComparison.Ordinal);
+        Assert.Equal("system.hypervisor-memory", Single(Check(own, ("sys.yaml", big)), "hypervisor-size").Entry);
+        Assert.Empty(Check(own, ("sys.yaml", ArmSystem())).Findings);
+    }
+
+    [Fact]
     public void MmconfigOverlap()
     {
         string bad = ArmSystem("    - { name: ecam, phys: 0x08e00000, size: 64K, flags: [read, write, io] }");

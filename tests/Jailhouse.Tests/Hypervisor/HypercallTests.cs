@@ -50,6 +50,35 @@ public sealed unsafe class HypercallTests : IDisposable
         Assert.Equal(Errno.EINVAL, Hypercalls.Dispatch(ref context, 0, Hypercalls.CpuGetInfo, 1, 999));
     }
 
+    /// <summary>Upstream refuses too: a CPU Linux turned off (PSCI CPU_OFF) waits in the hypervisor,
+    /// a failed one is stopped there; either would run EL2 code the next enable overwrites.</summary>
+    [Theory]
+    [InlineData(PowerState.Off)]
+    [InlineData(PowerState.Waking)]
+    [InlineData(PowerState.Failed)]
+    public void Disable_is_refused_while_a_root_cpu_is_held_in_the_hypervisor(uint heldState)
+    {
+        var context = Context(Root());
+        for (uint cpu = 0; cpu < 4; cpu++)
+            context.Cpu(cpu)->PowerState = PowerState.Running;
+        Assert.Equal(0, Hypercalls.Dispatch(ref context, 0, Hypercalls.Disable, 0, 0));
+        context.Cpu(3)->PowerState = heldState;
+        Assert.Equal(Errno.EBUSY, Hypercalls.Dispatch(ref context, 0, Hypercalls.Disable, 0, 0));
+        // A CPU that never entered (offline at enable) runs no hypervisor code.
+        context.Cpu(3)->PowerState = PowerState.Absent;
+        Assert.Equal(0, Hypercalls.Dispatch(ref context, 0, Hypercalls.Disable, 0, 0));
+    }
+
+    [Fact]
+    public void A_stopped_cpu_reports_failed()
+    {
+        var context = Context(Root());
+        context.Cpu(1)->PowerState = PowerState.Running;
+        Assert.Equal(Hypercalls.CpuRunning, Hypercalls.Dispatch(ref context, 0, Hypercalls.CpuGetInfo, 1, Hypercalls.CpuInfoState));
+        context.Cpu(1)->PowerState = PowerState.Failed;
+        Assert.Equal(Hypercalls.CpuFailed, Hypercalls.Dispatch(ref context, 0, Hypercalls.CpuGetInfo, 1, Hypercalls.CpuInfoState));
+    }
+
     [Fact]
     public void Statistics_count_hypercalls_per_cpu()
     {

@@ -25,10 +25,38 @@ public sealed partial class HypervisorLayoutTests
     }
 
     [Fact]
-    public void Arm64_assembly_constants_match_the_csharp_layouts()
+    public unsafe void Arm64_assembly_constants_match_the_csharp_layouts()
     {
         var d = Defines("arm64");
-        Assert.Equal((ulong)PerCpu.AreaSize, d["PERCPU_SIZE"]);
+        Assert.Equal((ulong)El2State.PerCpuAreaSize, d["PERCPU_SIZE"]);
+        Assert.Equal((ulong)El2State.SveSaveOffset, d["PERCPU_SVE"]);
+        Assert.Equal((ulong)PerCpu.ArchDataOffset, d["PERCPU_SAVED_EL2"]);
+        Assert.Equal((ulong)El2State.Hcr * 8, d["SAVED_HCR"]);
+        Assert.Equal((ulong)El2State.Cptr * 8, d["SAVED_CPTR"]);
+        Assert.Equal((ulong)El2State.Sctlr * 8, d["SAVED_SCTLR"]);
+        Assert.Equal((ulong)El2State.Tcr * 8, d["SAVED_TCR"]);
+        Assert.Equal((ulong)El2State.Mair * 8, d["SAVED_MAIR"]);
+        Assert.Equal((ulong)El2State.Ttbr0 * 8, d["SAVED_TTBR0"]);
+        Assert.Equal((ulong)El2State.Vtcr * 8, d["SAVED_VTCR"]);
+        Assert.Equal((ulong)El2State.Vttbr * 8, d["SAVED_VTTBR"]);
+        Assert.Equal((ulong)El2State.Tpidr * 8, d["SAVED_TPIDR"]);
+        Assert.Equal((ulong)El2State.StackPointer * 8, d["SAVED_SP"]);
+        Assert.Equal((ulong)El2State.SaveFlags * 8, d["SAVED_FLAGS"]);
+        Assert.Equal((ulong)El2State.Count * 8, d["SAVED_EL2_SIZE"]);
+        Assert.True(El2State.Count <= El2State.Firmware);
+        Assert.True(El2State.Firmware + sizeof(FirmwareFeatures) / 8 <= PerCpu.ArchDataCount);
+        Assert.Equal(El2State.HardenBranchPredictor, 1UL << (int)d["HARDEN_BP_BIT"]);
+        Assert.Equal((ulong)SmcCalls.SmcccArchWorkaround1, d["SMCCC_ARCH_WORKAROUND_1"]);
+        Assert.Equal(El2State.SaveSve, 1UL << (int)d["SAVE_SVE_BIT"]);
+        Assert.Equal(El2State.SaveSme, 1UL << (int)d["SAVE_SME_BIT"]);
+        Assert.Equal(El2State.CptrTfp, d["CPTR_TFP"]);
+        // PerCpu page, then the SVE save area, then at least 16 KiB of stack.
+        Assert.True(El2State.SveSaveOffset >= sizeof(PerCpu));
+        Assert.True(El2State.PerCpuAreaSize - El2State.SveSaveOffset - El2State.SveSaveSize >= 16384);
+        Assert.Equal((ulong)TrapFrame.SvcrOffset, d["FRAME_SVCR"]);
+        Assert.Equal(Jailhouse.Config.Check.OwnHypervisorRules.Arm64MaxHypervisorMemory, d["HV_MEMORY_MAX"]);
+        string script = File.ReadAllText(Path.Combine(Paths.RepositoryRoot, "hypervisor", "arch", "arm64", "hypervisor.lds"));
+        Assert.Contains($"PERCPU_SIZE = {El2State.PerCpuAreaSize};", script);
         Assert.Equal((ulong)HypervisorHeader.CoreSizeOffset, d["HEADER_CORE_SIZE"]);
         Assert.Equal((ulong)HypervisorHeader.MaxCpusOffset, d["HEADER_MAX_CPUS"]);
         Assert.Equal((ulong)HypervisorHeader.DebugConsoleBaseOffset, d["HEADER_DEBUG_CONSOLE"]);

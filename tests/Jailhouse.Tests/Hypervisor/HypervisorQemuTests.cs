@@ -50,7 +50,7 @@ public sealed class HypervisorBuildCollection;
 /// </summary>
 [Collection("hypervisor-build")]
 [Trait("Tier", "Images")]
-public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixture<Arm64HypervisorBuild>
+public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixture<Arm64HypervisorBuild>
 {
     private const ulong HypervisorBase = 0x7fc00000;
     private static int runs;
@@ -84,7 +84,7 @@ public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixt
     /// default, passes); returns the output.</summary>
     private string Run(string loader, byte[] config, string until, uint onlineCpus = 1, ulong hypervisorBase = HypervisorBase,
         string machine = Machine, string[]? extraArguments = null, int timeoutSeconds = 20,
-        string? inputAfter = null, string? input = null)
+        string? inputAfter = null, string? input = null, string cpu = "cortex-a57")
     {
         byte[] image = File.ReadAllBytes(build.Image.BinPath);
         uint maxCpus = 16; // the root cell's CPU set 0-15, as the driver derives it
@@ -104,7 +104,7 @@ public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixt
         };
         foreach (string argument in new[]
         {
-            "-M", machine, "-cpu", "cortex-a57", "-smp", onlineCpus.ToString(CultureInfo.InvariantCulture), "-m", "1G", "-nographic",
+            "-M", machine, "-cpu", cpu, "-smp", onlineCpus.ToString(CultureInfo.InvariantCulture), "-m", "1G", "-nographic",
             "-kernel", loader,
             "-device", $"loader,file={imagePath},addr=0x{hypervisorBase:x},force-raw=on",
             "-device", $"loader,file={configPath},addr=0x{configAddress:x},force-raw=on",
@@ -331,6 +331,73 @@ public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixt
         Assert.DoesNotContain("loader: read outside the sub-page region", output);
     }
 
+    /// <summary>QEMU's newest CPU (VHE, pointer authentication, SVE, SME, MTE); pauth-impdef keeps
+    /// the instructions but spares TCG the architected algorithm.</summary>
+    private const string MaxCpu = "max,pauth-impdef=on";
+
+    [GeneratedRegex(@"loader: el2 (before|after)((?: [0-9a-f]{16}){8})\n")]
+    private static partial Regex El2StateLine();
+
+    /// <summary>
+    /// The loader leaves EL2 as Linux does on the CPU (HCR_EL2 with pointer authentication and
+    /// MTE untrapped, CPTR_EL2 with SVE untrapped at the longest vector) plus distinctive
+    /// values in registers only the hypervisor uses (TCR, MAIR, TTBR0, TPIDR, SP), and reads
+    /// them through its stub before entry and after disable (or a failed entry): they must be
+    /// the same. Between, and after, it uses what the CPU has from EL1: SVE registers across a
+    /// hypercall (all vector bits, a predicate), PACGA, an MTE register.
+    /// </summary>
+    [Theory]
+    [Trait("Tier", "Images")]
+    [InlineData("cortex-a57", false)]
+    [InlineData(MaxCpu, false)]
+    [InlineData(MaxCpu, true)]
+    public void El2_goes_back_exactly_as_the_caller_left_it_and_el1_keeps_the_cpus_features(string cpu, bool failEntry)
+    {
+        byte[] config = RootCell();
+        if (failEntry)
+            config[6] = 13; // revision: the configuration check fails after EL2 was taken
+        string output = Run(Loader("el2-state", "EL2_STATE"), config, "loader: done", cpu: cpu,
+            machine: cpu == MaxCpu ? Machine + ",mte=on" : Machine);
+        Assert.DoesNotContain("Unhandled trap", output);
+        Assert.Contains(failEntry ? "loader: entry returned ffffffffffffffea\n" : "loader: entry returned 0000000000000000\n", output);
+        var lines = El2StateLine().Matches(output).ToList();
+        Assert.True(lines.Count == 2, output);
+        Assert.Equal(("before", "after"), (lines[0].Groups[1].Value, lines[1].Groups[1].Value));
+        Assert.Equal(lines[0].Groups[2].Value, lines[1].Groups[2].Value);
+        if (cpu != MaxCpu)
+            return;
+        ulong[] before = lines[0].Groups[2].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(v => Convert.ToUInt64(v, 16)).ToArray();
+        Assert.Equal(3UL, (before[0] >> 40) & 3);       // HCR_EL2.API, APK: what the test is about
+        Assert.Equal(1UL, (before[0] >> 56) & 1);       // HCR_EL2.ATA
+        Assert.Equal(0UL, (before[1] >> 8) & 1);        // CPTR_EL2.TZ clear
+        // While enabled (unless entry failed) and after: the whole vector survived the trap.
+        int uses = failEntry ? 1 : 2;
+        var vectorLengths = Regex.Matches(output, "loader: sve vector length ([0-9a-f]{16})\n").Select(m => Convert.ToUInt64(m.Groups[1].Value, 16)).ToList();
+        Assert.Equal(uses, vectorLengths.Count);
+        ulong vl = vectorLengths[0];
+        Assert.True(vl > 16, $"vector length {vl} bytes: a q register would do");
+        Assert.Equal(uses, Regex.Count(output, $"loader: sve z0 sum {vl * (vl - 1) / 2:x16}\n"));
+        Assert.Equal(uses, Regex.Count(output, "loader: sve p3 count 0000000000000008\n"));
+        Assert.Equal(uses, Regex.Count(output, "loader: pacga ran\n"));
+        Assert.Equal(uses, Regex.Count(output, "loader: mte register read\n"));
+    }
+
+    /// <summary>CPU 1 is online but the root cell has CPUs 0 and 2-15: entry fails on both CPUs
+    /// (nobody waits for it forever, nobody runs on outside the root cell).</summary>
+    [Fact]
+    public void An_online_cpu_outside_the_root_cell_fails_entry_on_every_cpu()
+    {
+        var model = HypervisorTestMemory.LoadYaml("configs/qemu-arm64/qemu-arm64.yaml");
+        model.Cell.Flags |= CellFlags.VirtualConsolePermitted;
+        model.Cell.Cpus.Remove(1);
+        string output = Run(Loader("smp", "SECOND_CPU"), HypervisorTestMemory.Compile(model), "loader: done", onlineCpus: 2);
+        Assert.Contains("CPU 1 is online but not in the root cell\n", output);
+        Assert.Contains("loader: entry returned ffffffffffffffea\n", output);
+        Assert.Contains("loader: cpu 1 entry returned ffffffffffffffea\n", output);
+        Assert.Contains("loader: after failure 000000000badca11\n", output);
+        Assert.DoesNotContain("activated", output);
+    }
+
     [Fact]
     public void Putc_without_the_cells_permission_is_refused()
     {
@@ -357,6 +424,19 @@ public sealed class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixt
         model.System!.HypervisorMemory.PhysStart = 0x7fd00000;
         model.System.HypervisorMemory.Size = 0x300000;
         string output = Run(Loader("loader-7fd", 0x7fd00000), HypervisorTestMemory.Compile(model), "loader: done", hypervisorBase: 0x7fd00000);
+        Assert.Contains("loader: entry returned ffffffffffffffea\n", output);
+        Assert.Contains("loader: after failure 000000000badca11\n", output);
+        Assert.DoesNotContain("Jailhouse hypervisor in C#", output);
+    }
+
+    /// <summary>The bootstrap tables hold hypervisor memory in 2 MiB blocks of one L2 table, the
+    /// first entry being the UART's: 1 GiB would write one entry past the table.</summary>
+    [Fact]
+    public void Hypervisor_memory_larger_than_the_bootstrap_table_is_refused_before_el2_is_touched()
+    {
+        var model = HypervisorTestMemory.LoadYaml("configs/qemu-arm64/qemu-arm64.yaml");
+        model.System!.HypervisorMemory.Size = 0x4000_0000;
+        string output = Run(Loader("loader"), HypervisorTestMemory.Compile(model), "loader: done");
         Assert.Contains("loader: entry returned ffffffffffffffea\n", output);
         Assert.Contains("loader: after failure 000000000badca11\n", output);
         Assert.DoesNotContain("Jailhouse hypervisor in C#", output);

@@ -153,6 +153,23 @@ public sealed unsafe class Stage2PagingTests
         Assert.Null(Walk(memory, rootPhys, 0x080a_0000 + 16 * 0x20000));   // past CPU 15's redistributor
     }
 
+    /// <summary>PageTable.Map bounded only the guest address: a physical address with bit 48 or
+    /// above set would have become descriptor attribute bits.</summary>
+    [Fact]
+    public void A_physical_address_beyond_48_bits_is_refused_not_folded_into_attributes()
+    {
+        using var memory = new HypervisorTestMemory(HypervisorTestMemory.CompileYaml("configs/qemu-arm64/qemu-arm64.yaml"), 16);
+        var pool = memory.NewPool();
+        ulong* root = (ulong*)pool.Allocate();
+        var format = Arm64Stage2.Format;
+        ulong flags = Arm64Stage2.RegionFlags(Jailhouse.Hypervisor.MemoryRegion.Read);
+        Assert.Equal(Errno.EINVAL, PageTable.Map(root, ref pool, format, 0x1000_0000, 1UL << 48, 0x1000, flags));
+        Assert.Equal(Errno.EINVAL, PageTable.Map(root, ref pool, format, 0x1000_0000, 0xffff_ffff_f000, 0x2000, flags)); // ends past 2^48
+        Assert.Null(Walk(memory, pool.ToPhys(root), 0x1000_0000));
+        Assert.Equal(0, PageTable.Map(root, ref pool, format, 0x1000_0000, 0xffff_ffff_f000, 0x1000, flags));
+        Assert.Equal(0xffff_ffff_f000UL, Walk(memory, pool.ToPhys(root), 0x1000_0000)!.Value.Phys);
+    }
+
     [Fact]
     public void A_region_overlapping_hypervisor_memory_is_refused()
     {

@@ -71,4 +71,36 @@ public sealed unsafe class SystemConfigViewTests
         // An unterminated root cell name.
         Assert.Equal(Jailhouse.Hypervisor.Errno.EINVAL, Check(b => b.AsSpan(356 + 8, 32).Fill((byte)'a')));
     }
+
+    /// <summary>Arithmetic on configuration values (issue 12): ranges that wrap, physical addresses
+    /// beyond 48 bits, and what the hypervisor reaches itself (sub-page regions, the GIC
+    /// distributor) inside hypervisor memory are refused before anything is built from them.</summary>
+    [Fact]
+    public void Check_refuses_ranges_that_wrap_leave_48_bits_or_reach_into_hypervisor_memory()
+    {
+        int Check(Action<JailhouseConfig> change)
+        {
+            var model = HypervisorTestMemory.LoadYaml("configs/qemu-arm64/qemu-arm64.yaml");
+            change(model);
+            byte[] bytes = HypervisorTestMemory.Compile(model);
+            using var memory = new HypervisorTestMemory(bytes, 1);
+            return memory.View.Check(HvSystemConfig.ArchArm64, (ulong)bytes.Length);
+        }
+        Jailhouse.Config.Model.MemoryRegion Uart(JailhouseConfig m) => m.Cell.MemoryRegions.First(r => r.Size > 0 && !r.Flags.HasFlag(MemoryFlags.CommRegion));
+        const int EINVAL = Jailhouse.Hypervisor.Errno.EINVAL;
+        Assert.Equal(0, Check(_ => { }));
+        Assert.Equal(EINVAL, Check(m => m.System!.HypervisorMemory.PhysStart = 0xffff_ffff_ffe0_0000));      // wraps
+        Assert.Equal(EINVAL, Check(m => m.System!.HypervisorMemory.Size = 0));
+        Assert.Equal(EINVAL, Check(m => Uart(m).PhysStart = 0xffff_ffff_ffff_f000));                         // wraps
+        Assert.Equal(EINVAL, Check(m => Uart(m).PhysStart = 1UL << 48));                                     // beyond 48 bits
+        Assert.Equal(EINVAL, Check(m => Uart(m).VirtStart = 0xffff_ffff_ffff_f000));                         // guest address wraps
+        Assert.Equal(0, Check(m => Uart(m).PhysStart = (1UL << 48) - Uart(m).Size));                         // the last page is fine
+        // A sub-page io region inside hypervisor memory: the hypervisor would perform the accesses there.
+        Assert.Equal(EINVAL, Check(m => m.Cell.MemoryRegions.Add(new Jailhouse.Config.Model.MemoryRegion
+        {
+            PhysStart = 0x7fc00100, VirtStart = 0x7fc00100, Size = 0x40, Flags = MemoryFlags.Read | MemoryFlags.Io | MemoryFlags.Io32,
+        })));
+        // The GIC distributor (emulated by the hypervisor) inside hypervisor memory.
+        Assert.Equal(EINVAL, Check(m => m.System!.Platform.Arm!.GicdBase = 0x7fc10000));
+    }
 }

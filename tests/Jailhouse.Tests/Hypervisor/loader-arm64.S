@@ -19,6 +19,7 @@
 	.equ	HEADER_HYP_VECTORS, 64
 	.equ	HEADER_HYP_ABI, 72
 	.equ	HVC_STUB_ERR, 0xbadca11
+	.equ	STUB_READ_EL2, 0x7e5		/* the test stub's own call: EL2 registers in x0-x7 */
 
 	.text
 	.globl	_start
@@ -65,6 +66,35 @@ _start:
 	msr	cptr_el2, x0
 	mov	x0, #(3 << 20)			/* FP/SIMD at EL1 */
 	msr	cpacr_el1, x0
+.ifdef EL2_STATE
+	/* What Linux's EL2 set-up leaves on a v8.3+ CPU (pointer authentication and MTE
+	   instructions of EL1 not trapped; SVE not trapped, at its longest vector), and values
+	   the stub does not care about but must find again: the hypervisor hands EL2 back as
+	   it got it. HCR_EL2 bits a CPU does not have read as zero. */
+	ldr	x0, =((1 << 31) | (1 << 41) | (1 << 40) | (1 << 56))	/* RW, API, APK, ATA */
+	msr	hcr_el2, x0
+	mrs	x0, id_aa64pfr0_el1
+	ubfx	x0, x0, #32, #4			/* SVE */
+	cbz	x0, 1f
+	mov	x0, #0x32ff			/* CPTR_EL2: TZ clear */
+	msr	cptr_el2, x0
+	isb
+	mov	x0, #0xf
+	msr	S3_4_C1_C2_0, x0		/* ZCR_EL2: longest vector */
+	msr	S3_0_C1_C2_0, x0		/* ZCR_EL1 */
+	mov	x0, #((3 << 20) | (3 << 16))	/* FP/SIMD and SVE at EL1 */
+	msr	cpacr_el1, x0
+1:	ldr	x0, =0x7e57e12000000001
+	msr	tpidr_el2, x0
+	ldr	x0, =0x44ff04bb00ee0c08
+	msr	mair_el2, x0
+	ldr	x0, =0x80823518
+	msr	tcr_el2, x0
+	ldr	x0, =0x40001000
+	msr	ttbr0_el2, x0
+	ldr	x0, =0x47ff0
+	mov	sp, x0
+.endif
 	ldr	x0, =0x30d00800			/* SCTLR_EL1: MMU and caches off */
 	msr	sctlr_el1, x0
 	mov	x0, #0x3c5			/* EL1h, interrupts masked */
@@ -82,6 +112,12 @@ el1_main:
 	adr	x0, msg_enter
 	bl	puts
 1:
+.ifdef EL2_STATE
+	cbnz	x19, 1f
+	adr	x0, msg_el2_before
+	bl	print_el2_state
+1:
+.endif
 	ldr	x9, =HV_BASE
 	ldr	x10, [x9, #HEADER_ENTRY]
 	add	x10, x9, x10
@@ -148,6 +184,19 @@ el1_main:
 	mov	x3, xzr
 	ldr	x4, =KERNEL_ADDR
 	br	x4
+.endif
+
+.ifdef EL2_STATE
+	bl	use_cpu_features
+	mov	x0, #0				/* disable */
+	hvc	#0x4a48
+	mov	x1, x0
+	adr	x0, msg_disable
+	bl	put_result
+	adr	x0, msg_el2_after
+	bl	print_el2_state
+	bl	use_cpu_features
+	b	done
 .endif
 
 .ifdef PROBE_SUBPAGE_UART
@@ -320,6 +369,11 @@ after_failure:
 	mov	x1, x0
 	adr	x0, msg_after_failure
 	bl	put_result
+.ifdef EL2_STATE
+	adr	x0, msg_el2_after
+	bl	print_el2_state
+	bl	use_cpu_features
+.endif
 
 done:
 	adr	x0, msg_done
@@ -340,8 +394,16 @@ puts:
 	b	4b
 6:	ret
 
-/* put_result(x0 = label, x1 = value): "<label>0x<hex>\n"; clobbers x0-x7 */
+/* put_result(x0 = label, x1 = value): "<label>0x<hex>\n"; clobbers x0-x8 */
 put_result:
+	mov	x8, x30
+	bl	put_value
+	adr	x0, msg_newline
+	bl	puts
+	ret	x8
+
+/* put_value(x0 = label, x1 = value): "<label><16 hex digits>"; clobbers x0-x7 */
+put_value:
 	mov	x7, x30
 	mov	x6, x1
 	bl	puts
@@ -358,9 +420,79 @@ put_result:
 	str	w2, [x1]
 	subs	x4, x4, #4
 	b.pl	7b
+	ret	x7
+
+.ifdef EL2_STATE
+/* print_el2_state(x0 = label): the stub's view of EL2 in one line; clobbers x0-x9 */
+print_el2_state:
+	mov	x9, x30
+	bl	puts
+	mov	x0, #STUB_READ_EL2
+	hvc	#0
+	adr	x8, el2_values
+	stp	x0, x1, [x8]
+	stp	x2, x3, [x8, #16]
+	stp	x4, x5, [x8, #32]
+	stp	x6, x7, [x8, #48]
+	mov	x8, #0
+2:	adr	x0, msg_space
+	adr	x1, el2_values
+	ldr	x1, [x1, x8, lsl #3]
+	stp	x8, x9, [sp, #-16]!
+	bl	put_value
+	ldp	x8, x9, [sp], #16
+	add	x8, x8, #1
+	cmp	x8, #8
+	b.lo	2b
 	adr	x0, msg_newline
 	bl	puts
-	ret	x7
+	ret	x9
+
+/* What the CPU offers EL1 and Linux would use, each where the CPU has it: SVE registers across
+   a trap to EL2 (a hypercall), a pointer-authentication instruction, an MTE register. */
+	.arch_extension	sve
+	.arch_extension	pauth
+use_cpu_features:
+	mov	x22, x30
+	mrs	x0, id_aa64pfr0_el1
+	ubfx	x0, x0, #32, #4
+	cbz	x0, 1f
+	index	z0.b, #0, #1
+	ptrue	p0.b
+	ptrue	p3.h, vl8
+	mov	x0, #6				/* cell get state: a trap to whatever owns EL2 */
+	mov	x1, #0
+	hvc	#0x4a48
+	uaddv	d1, p0, z0.b
+	fmov	x1, d1
+	rdvl	x23, #1
+	cntp	x24, p0, p3.h
+	adr	x0, msg_sve_sum
+	bl	put_result
+	mov	x1, x23
+	adr	x0, msg_sve_vl
+	bl	put_result
+	mov	x1, x24
+	adr	x0, msg_sve_pred
+	bl	put_result
+1:	mrs	x0, id_aa64isar1_el1
+	ubfx	x0, x0, #24, #8			/* GPA, GPI: generic authentication */
+	cbz	x0, 2f
+	mov	x2, #0x1234
+	mov	x3, #0x5678
+	pacga	x1, x2, x3
+	adr	x0, msg_pacga
+	bl	puts
+2:	mrs	x0, id_aa64pfr1_el1
+	ubfx	x0, x0, #8, #4			/* MTE */
+	cmp	x0, #2
+	b.lo	3f
+	mrs	x1, S3_0_C1_C0_6		/* GCR_EL1 */
+	adr	x0, msg_mte
+	bl	puts
+3:	ret	x22
+
+.endif
 
 /* Linux's hyp stub, as far as Jailhouse uses it */
 	.balign	2048
@@ -376,6 +508,20 @@ stub_vectors:
 	b	.
 	.endr
 stub_hvc:
+.ifdef EL2_STATE
+	cmp	x0, #STUB_READ_EL2
+	b.ne	1f
+	mrs	x0, hcr_el2
+	mrs	x1, cptr_el2
+	mrs	x2, sctlr_el2
+	mrs	x3, tcr_el2
+	mrs	x4, mair_el2
+	mrs	x5, tpidr_el2
+	mrs	x6, vttbr_el2
+	mov	x7, sp
+	eret
+1:
+.endif
 	cbnz	x0, 9f
 	msr	vbar_el2, x1
 	mov	x0, #0
@@ -413,6 +559,14 @@ msg_after_failure:	.asciz	"loader: after failure "
 msg_cpu1_returned:	.asciz	"loader: cpu 1 entry returned "
 msg_cpu1_state:		.asciz	"loader: cpu 1 state "
 msg_linux:		.asciz	"loader: starting Linux as the root cell\n"
+msg_el2_before:		.asciz	"loader: el2 before"
+msg_el2_after:		.asciz	"loader: el2 after"
+msg_space:		.asciz	" "
+msg_sve_sum:		.asciz	"loader: sve z0 sum "
+msg_sve_vl:		.asciz	"loader: sve vector length "
+msg_sve_pred:		.asciz	"loader: sve p3 count "
+msg_pacga:		.asciz	"loader: pacga ran\n"
+msg_mte:		.asciz	"loader: mte register read\n"
 msg_done:		.asciz	"loader: done\n"
 msg_newline:		.asciz	"\n"
 
@@ -422,6 +576,8 @@ cpu1_result:
 	.quad	-1
 console_page:
 	.quad	0
+el2_values:
+	.space	64
 
 	.bss
 	.balign	16
