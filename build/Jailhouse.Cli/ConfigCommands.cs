@@ -179,7 +179,7 @@ internal static class ConfigCommands
                 {
                     var model = ConfigFiles.Load(yaml, out var warnings);
                     PrintWarnings(warnings);
-                    ConfigFiles.WriteAtomically(cell, ConfigBinaryWriter.Write(model, yaml));
+                    ConfigFiles.WriteAtomically(cell, ConfigBinaryWriter.Write(model, yaml), createDirectory: true);
                 }))
                     compiled++;
             }

@@ -122,7 +122,7 @@ public sealed class BuildStamp(string stampPath)
         if (System.IO.File.Exists(StampPath))
             System.IO.File.Delete(StampPath);
         build();
-        ConfigFiles.WriteAtomically(StampPath, Encoding.UTF8.GetBytes(Text(outputs)));
+        ConfigFiles.WriteAtomically(StampPath, Encoding.UTF8.GetBytes(Text(outputs)), createDirectory: true);
         return true;
     }
 
