@@ -99,7 +99,7 @@ internal static unsafe class Hypercalls
             return Errno.EINVAL;
         if (type == CpuInfoState)
             return CpuRunning;
-        if (type >= CpuInfoStatBase && type - CpuInfoStatBase < GenericCpuStats)
+        if (type >= CpuInfoStatBase && type - CpuInfoStatBase < PerCpu.StatCount)
             return (long)(context.Cpu((uint)cpu)->Stats[(int)(type - CpuInfoStatBase)] & 0x7fff_ffff);
         return Errno.EINVAL;
     }

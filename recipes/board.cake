@@ -34,13 +34,11 @@ void AssembleBoard(string name)
         "--cli", NativeCli(rid).FullPath,
         "--kmod", KernelModule(info["debian-arch"]).FullPath,
         "--repository", RepositoryRoot.FullPath };
-    // arm64 boards carry our hypervisor, built with their parameters, as /lib/firmware/jailhouse.bin
-    // (x86 stops at VMX under TCG and has no disable path yet: its images carry none).
-    if (info["debian-arch"] == "arm64")
-    {
-        BuildHypervisor("arm64", "linux-arm64", name);
-        arguments.AddRange(new[] { "--hypervisor", HypervisorImage("arm64").FullPath });
-    }
+    // Every board carries our hypervisor, built with its parameters, as /lib/firmware/jailhouse.bin
+    // (x86 runs under VT-x: Bochs in the tests, since QEMU's TCG has none).
+    string hypervisorArch = info["debian-arch"] == "arm64" ? "arm64" : "x86";
+    BuildHypervisor(hypervisorArch, info["runtime-id"], name);
+    arguments.AddRange(new[] { "--hypervisor", HypervisorImage(hypervisorArch).FullPath });
     Jailhouse(arguments.ToArray());
 }
 

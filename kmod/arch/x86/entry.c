@@ -11,7 +11,10 @@
 #define pr_fmt(fmt) "jailhouse: " fmt
 
 #include <linux/io.h>
+#include <linux/mm.h>
 #include <linux/printk.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
 #include <asm/cpufeature.h>
 #include <asm/msr.h>
 #include <asm/pgtable.h>
@@ -44,15 +47,40 @@ int jailhouse_arch_prepare(struct jh_header *header)
 	return 0;
 }
 
+/*
+ * The hypervisor runs from this mapping until it has its own page tables,
+ * so it must be executable: x86's ioremap always maps NX and set_memory_x
+ * is not exported, but vmap takes a protection. memmap= keeps the memory
+ * inside the kernel's memory map (reserved pages), so it has struct pages.
+ */
 void *jailhouse_arch_map(phys_addr_t phys, size_t size)
 {
-	return (void __force *)ioremap_prot(phys, size,
-					    pgprot_val(PAGE_KERNEL_EXEC));
+	unsigned long count = PAGE_ALIGN(size) >> PAGE_SHIFT, n;
+	struct page **pages;
+	void *virt;
+
+	pages = kvmalloc_array(count, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return NULL;
+	for (n = 0; n < count; n++) {
+		unsigned long pfn = PHYS_PFN(phys) + n;
+
+		if (!pfn_valid(pfn)) {
+			pr_err("enable: hypervisor memory page %lx has no struct page (keep it from Linux with memmap=)\n",
+			       pfn);
+			kvfree(pages);
+			return NULL;
+		}
+		pages[n] = pfn_to_page(pfn);
+	}
+	virt = vmap(pages, count, VM_MAP, PAGE_KERNEL_EXEC);
+	kvfree(pages);
+	return virt;
 }
 
 void jailhouse_arch_unmap(void *virt)
 {
-	iounmap((void __iomem __force *)virt);
+	vunmap(virt);
 }
 
 /* Caches are coherent with memory and instruction fetch on x86. */
