@@ -19,6 +19,7 @@ internal static unsafe class X86HostPaging
     private const ulong LargePage = 1UL << 7;
     private const ulong NoExecute = 1UL << 63;
     private const ulong CanonicalMask = (1UL << 48) - 1;
+    private const ulong EferNoExecuteEnable = 1UL << 11;
 
     public const ulong IdentitySize = 4UL << 30;
     public const ulong UncachedBase = 1UL << 39;
@@ -53,14 +54,16 @@ internal static unsafe class X86HostPaging
         ulong consoleVirt, ulong consolePhys, ulong linuxCr3)
     {
         PagingFormat format = Format;
+        // The NX bit is reserved (a fault) unless the caller turned on EFER.NXE, as Linux does.
+        ulong noExecute = (Arch.ReadMsr(Msr.Efer) & EferNoExecuteEnable) != 0 ? NoExecute : 0;
         int result = PageTable.Map(pml4, ref pool, format, hypervisorVirt & CanonicalMask, hypervisorPhys, hypervisorSize, Writable);
         if (result == 0)
-            result = PageTable.Map(pml4, ref pool, format, 0, 0, IdentitySize, Writable | NoExecute);
+            result = PageTable.Map(pml4, ref pool, format, 0, 0, IdentitySize, Writable | noExecute);
         if (result == 0)
-            result = PageTable.Map(pml4, ref pool, format, UncachedBase, 0, IdentitySize, Writable | WriteThrough | CacheDisable | NoExecute);
+            result = PageTable.Map(pml4, ref pool, format, UncachedBase, 0, IdentitySize, Writable | WriteThrough | CacheDisable | noExecute);
         if (result == 0 && consoleVirt != 0)
             result = PageTable.Map(pml4, ref pool, format, consoleVirt & CanonicalMask & ~(PagePool.PageSize - 1),
-                consolePhys & ~(PagePool.PageSize - 1), PagePool.PageSize, Writable | WriteThrough | CacheDisable | NoExecute);
+                consolePhys & ~(PagePool.PageSize - 1), PagePool.PageSize, Writable | WriteThrough | CacheDisable | noExecute);
         if (result != 0)
             return result;
         ulong linuxPml4 = linuxCr3 & PagingFormat.AddressMask;
