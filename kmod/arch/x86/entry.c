@@ -18,6 +18,7 @@
 #include <asm/cpufeature.h>
 #include <asm/msr.h>
 #include <asm/pgtable.h>
+#include <asm/tlbflush.h>
 
 #include "../../driver.h"
 
@@ -48,10 +49,11 @@ int jailhouse_arch_prepare(struct jh_header *header)
 }
 
 /*
- * The hypervisor runs from this mapping until it has its own page tables,
- * so it must be executable: x86's ioremap always maps NX and set_memory_x
- * is not exported, but vmap takes a protection. memmap= keeps the memory
- * inside the kernel's memory map (reserved pages), so it has struct pages.
+ * The hypervisor runs from this mapping, so it must be executable: x86's
+ * ioremap and vmap always map NX and set_memory_x is not exported, so the
+ * driver vmaps the pages (memmap= keeps them inside the kernel's memory map
+ * as reserved pages, with struct pages) and clears NX in the leaf entries
+ * itself (lookup_address), then flushes the TLB.
  */
 void *jailhouse_arch_map(phys_addr_t phys, size_t size)
 {
@@ -75,6 +77,25 @@ void *jailhouse_arch_map(phys_addr_t phys, size_t size)
 	}
 	virt = vmap(pages, count, VM_MAP, PAGE_KERNEL_EXEC);
 	kvfree(pages);
+	if (!virt)
+		return NULL;
+	for (n = 0; n < count; n++) {
+		unsigned int level;
+		pte_t *pte = lookup_address((unsigned long)virt + n * PAGE_SIZE,
+					    &level);
+
+		if (!pte || level != PG_LEVEL_4K) {
+			pr_err("enable: no 4 KiB page-table entry for the hypervisor mapping\n");
+			vunmap(virt);
+			return NULL;
+		}
+		set_pte(pte, pte_clear_flags(*pte, _PAGE_NX));
+	}
+	/*
+	 * flush_tlb_kernel_range is not exported; the mapping is new, so only
+	 * this CPU may hold (speculatively walked) entries of it.
+	 */
+	__flush_tlb_all();
 	return virt;
 }
 
