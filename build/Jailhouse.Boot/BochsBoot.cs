@@ -10,8 +10,8 @@ namespace Jailhouse.Boot;
 /// Boots an x86 board's kernel and initramfs in Bochs, the one emulator here with VT-x (EPT,
 /// unrestricted guest, SMP): a GRUB rescue ISO (BIOS, grub-mkrescue) with the board's command
 /// line as grub.cfg gives it (the memmap= `$` escaped), the board's `bochs:` machine headless
-/// (term display, debugger continued by an rc file), COM1 and COM2 into files. Bochs ends on ACPI
-/// power-off or the time limit (SIGINT: it ignores SIGTERM); its exit code says nothing (1 for
+/// (term display, debugger continued by an rc file), COM1 and COM2 into files. Bochs is ended
+/// when Linux reports its power-off, or at the time limit (SIGINT: it ignores SIGTERM); its exit code says nothing (1 for
 /// power-off and errors alike), so the result is judged from the serial log, and bochs.log's
 /// VM entry failures ("VMENTER FAIL: ...") and panics are reported.
 /// </summary>
@@ -127,8 +127,19 @@ public static partial class BochsBoot
         process.BeginErrorReadLine();
         long echoed = 0;
         var pending = new StringBuilder();
+        bool stopping = false;
         while (!process.WaitForExit(200))
+        {
             echoed = Echo(serial, echoed, pending, onLine);
+            // Bochs may stay up after the guest's ACPI power-off: end it once Linux said so
+            // (timeout(1) passes the SIGINT on).
+            if (!stopping && File.Exists(serial) && ReadShared(serial).Contains(PowerDownLine, StringComparison.Ordinal))
+            {
+                stopping = true;
+                using var kill = Process.Start(new ProcessStartInfo("kill", ["-s", "INT", process.Id.ToString(CultureInfo.InvariantCulture)]));
+                kill?.WaitForExit();
+            }
+        }
         process.WaitForExit();
         Echo(serial, echoed, pending, onLine);
         if (pending.Length > 0)
