@@ -147,7 +147,11 @@ public static partial class BochsBoot
 
         string console = File.Exists(serial) ? ReadShared(serial) : "";
         string console2 = File.Exists(serial2) ? ReadShared(serial2) : "";
-        var errors = File.Exists(log) ? EmulatorError().Matches(ReadShared(log)).Select(m => m.Value.Trim()).Distinct().ToList() : [];
+        // Bochs reports the guest's ACPI power-off as a "PANIC" line: that one is no error.
+        var errors = File.Exists(log)
+            ? EmulatorError().Matches(ReadShared(log)).Select(m => m.Value.Trim())
+                .Where(e => !e.Contains("soft power off", StringComparison.Ordinal)).Distinct().ToList()
+            : [];
         bool poweredOff = console.Contains(PowerDownLine, StringComparison.Ordinal);
         return new Result(poweredOff, console, console2, watch.Elapsed, errors, workDirectory);
     }
