@@ -117,7 +117,7 @@ internal static unsafe class Hypercalls
             return Errno.EINVAL;
         if (type == CpuInfoState)
             return Arch.LoadAcquire(ref context.Cpu((uint)cpu)->PowerState) == PowerState.Failed ? CpuFailed : CpuRunning;
-        if (type >= CpuInfoStatBase && type - CpuInfoStatBase < GenericCpuStats)
+        if (type >= CpuInfoStatBase && type - CpuInfoStatBase < PerCpu.StatCount)
             return (long)(context.Cpu((uint)cpu)->Stats[(int)(type - CpuInfoStatBase)] & 0x7fff_ffff);
         return Errno.EINVAL;
     }

@@ -167,6 +167,22 @@ internal readonly unsafe struct SystemConfig
     public uint IrqchipPinBase(uint index) => *(uint*)(Irqchip(index) + 12);
     public uint* IrqchipPinBitmap(uint index) => (uint*)(Irqchip(index) + 16);
 
+    public uint PioRegionCount => Field(NumPioRegionsField);
+    public uint PciDeviceCount => Field(NumPciDevicesField);
+    public uint PciCapabilityCount => Field(NumPciCapsField);
+
+    private byte* PioRegions => Irqchip(0) + IrqchipCount * IrqchipSize;
+
+    /// <summary>struct jailhouse_pio: first port and length of the cell's port range <paramref name="index"/>.</summary>
+    public ushort PioBase(uint index) => *(ushort*)(PioRegions + index * PioRangeSize);
+    public ushort PioLength(uint index) => *(ushort*)(PioRegions + index * PioRangeSize + 2);
+
+    /// <summary>struct jailhouse_pci_device <paramref name="index"/> (56 bytes, see <see cref="PciDevice"/>).</summary>
+    public byte* PciDeviceAt(uint index) => PioRegions + PioRegionCount * PioRangeSize + index * PciDeviceSize;
+
+    /// <summary>struct jailhouse_pci_capability <paramref name="index"/>: id, start, length, flags (u16 each).</summary>
+    public ushort* PciCapabilityAt(uint index) => (ushort*)(PciDeviceAt(PciDeviceCount) + index * PciCapabilitySize);
+
     /// <summary>Bytes of the whole configuration: header, root cell and its arrays (64-bit sum, no wrap).</summary>
     public ulong Size =>
         SystemHeaderSize + CellDescSize + (ulong)CpuSetSize
@@ -234,4 +250,18 @@ internal readonly struct MemoryRegion
         Size = size;
         Flags = flags;
     }
+}
+
+/// <summary>Offsets in struct jailhouse_pci_device and the capability flags the hypervisor reads.</summary>
+internal static class PciDevice
+{
+    public const int Type = 0;
+    public const int Domain = 2;
+    public const int Bdf = 4;
+    public const int CapsStart = 30;
+    public const int NumCaps = 32;
+    /// <summary>JAILHOUSE_PCICAPS_WRITE: the cell may write the capability's registers.</summary>
+    public const ushort CapabilityWrite = 0x0001;
+    /// <summary>JAILHOUSE_PCI_EXT_CAP: an extended (PCIe, offset >= 0x100) capability.</summary>
+    public const ushort ExtendedCapability = 0x8000;
 }

@@ -22,7 +22,7 @@ Dictionary<string, string> BoardInfo(string name)
 var publishedClis = new HashSet<string>();
 
 /// What a board's assembly takes from shared steps: the NativeAOT CLI of its runtime, the driver of
-/// its architecture and, on arm64, the hypervisor (each built once per run, or up to date).
+/// its architecture and the hypervisor of its architecture (each built once per run, or up to date).
 void PrepareBoard(string name)
 {
     var info = BoardInfo(name);
@@ -32,12 +32,15 @@ void PrepareBoard(string name)
         if (publishedClis.Add(rid))
             PublishNativeCli(rid);
         BuildKernelModule(info["debian-arch"]);
-        if (info["debian-arch"] == "arm64" && builtHypervisors.Add("arm64"))
-            BuildHypervisor("arm64");
+        if (builtHypervisors.Add(HypervisorArch(info)))
+            BuildHypervisor(HypervisorArch(info));
     }
 }
 
 var builtHypervisors = new HashSet<string>();
+
+/// The hypervisor image a board carries: arm64, or x86 for amd64 boards.
+string HypervisorArch(Dictionary<string, string> info) => info["debian-arch"] == "arm64" ? "arm64" : "x86";
 
 void AssembleBoard(string name)
 {
@@ -51,10 +54,9 @@ void AssembleBoard(string name)
         "--kmod", KernelModule(info["debian-arch"]).FullPath,
         "--repository", RepositoryRoot.FullPath,
         "--lock", ResolvedLock.FullPath };
-    // arm64 boards carry our hypervisor (one image per architecture) as /lib/firmware/jailhouse.bin
-    // (x86 stops at VMX under TCG and has no disable path yet: its images carry none).
-    if (info["debian-arch"] == "arm64")
-        arguments.AddRange(new[] { "--hypervisor", HypervisorImage("arm64").FullPath });
+    // Every board carries our hypervisor (one image per architecture) as /lib/firmware/jailhouse.bin
+    // (x86 runs under VT-x: Bochs in the tests, since QEMU's TCG has none).
+    arguments.AddRange(new[] { "--hypervisor", HypervisorImage(HypervisorArch(info)).FullPath });
     Jailhouse(arguments.ToArray());
 }
 

@@ -20,6 +20,8 @@ public sealed class BoardDescription
     /// <summary>The configuration `jailhouse enable` takes on this board (a file under configs/&lt;board&gt;/).</summary>
     public string? SystemConfig { get; set; }
     public QemuMachine? Qemu { get; set; }
+    /// <summary>x86 boards: the Bochs machine that runs the hypervisor under emulated VT-x.</summary>
+    public BochsMachine? Bochs { get; set; }
     /// <summary>RAM banks as the firmware reports them (start, size).</summary>
     public List<(ulong Start, ulong Size)> RamBanks { get; } = [];
     /// <summary>Ranges inside RAM the firmware keeps for itself (OP-TEE, ACPI, mailboxes...).</summary>
@@ -67,4 +69,15 @@ public sealed class QemuMachine
     public string Image { get; set; } = "";
     /// <summary>-drive interface: virtio on arm64 virt, ide/none on q35.</summary>
     public string DriveInterface { get; set; } = "virtio";
+}
+
+/// <summary>How to boot an x86 board's kernel in Bochs (VT-x with EPT and unrestricted guest).</summary>
+public sealed class BochsMachine
+{
+    /// <summary>A Bochs CPU model with VMX, EPT and unrestricted guest (e.g. corei7_skylake_x).</summary>
+    public string CpuModel { get; set; } = "corei7_skylake_x";
+    public int Cpus { get; set; } = 2;
+    public ulong MemoryMegabytes { get; set; } = 256;
+    /// <summary>Emulated instructions per second: lower makes BIOS and GRUB waits pass faster.</summary>
+    public ulong InstructionsPerSecond { get; set; } = 50_000_000;
 }

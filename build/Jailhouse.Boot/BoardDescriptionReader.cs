@@ -35,6 +35,8 @@ public static class BoardDescriptionReader
             board.SystemConfig = nodes.Scalar(system, "system-config");
         if (f.Optional("qemu") is { } qemu)
             board.Qemu = ReadQemu(nodes, qemu);
+        if (f.Optional("bochs") is { } bochs)
+            board.Bochs = ReadBochs(nodes, bochs);
         if (f.Optional("ram") is { } ram)
             foreach (var item in nodes.List(ram, "ram"))
                 board.RamBanks.Add(Range(nodes, item, "a RAM bank"));
@@ -98,6 +100,29 @@ public static class BoardDescriptionReader
         if (argument.Length == 0 || argument.Any(c => c is ' ' or '\t' or '\n' or '"'))
             throw nodes.Error(node, $"kernel argument \"{argument}\": expected one word without blanks or double quotes (one list entry per argument)");
         return argument;
+    }
+
+    private static BochsMachine ReadBochs(YamlNodes nodes, YamlNode node)
+    {
+        var f = nodes.Map(node, "bochs");
+        var bochs = new BochsMachine();
+        if (f.Optional("cpu") is { } cpu)
+            bochs.CpuModel = nodes.Scalar(cpu, "bochs cpu");
+        if (f.Optional("cpus") is { } cpus)
+            bochs.Cpus = (int)nodes.Number(cpus, "bochs cpus", 64);
+        if (f.Optional("memory") is { } memory)
+        {
+            ulong size = nodes.Size(memory, "bochs memory");
+            if (size == 0 || size % (1UL << 20) != 0)
+                throw nodes.Error(memory, "bochs memory: expected a whole number of MiB, e.g. 1G");
+            bochs.MemoryMegabytes = size >> 20;
+        }
+        if (f.Optional("ips") is { } ips)
+            bochs.InstructionsPerSecond = nodes.Number(ips, "bochs ips");
+        f.Done();
+        if (bochs.Cpus == 0)
+            throw nodes.Error(node, "bochs cpus: expected at least 1");
+        return bochs;
     }
 
     private static QemuMachine ReadQemu(YamlNodes nodes, YamlNode node)

@@ -18,12 +18,14 @@ public static class HypervisorLinker
 {
     public const int HeaderSize = 80;
 
-    private sealed record Toolchain(string ClangTarget, string ObjCopy, string Rid);
+    /// <param name="LinkFlags">x86 links a position-independent image: the driver maps it wherever
+    /// its kernel's ioremap puts it, and arch_entry applies the R_X86_64_RELATIVE relocations.</param>
+    private sealed record Toolchain(string ClangTarget, string ObjCopy, string Rid, string[] LinkFlags);
 
     private static Toolchain For(string arch) => arch switch
     {
-        "arm64" => new("aarch64-linux-gnu", "aarch64-linux-gnu-objcopy", "linux-arm64"),
-        "x86" => new("x86_64-linux-gnu", "objcopy", "linux-x64"),
+        "arm64" => new("aarch64-linux-gnu", "aarch64-linux-gnu-objcopy", "linux-arm64", []),
+        "x86" => new("x86_64-linux-gnu", "objcopy", "linux-x64", ["--pie", "-z", "notext", "-z", "norelro", "--no-dynamic-linker"]),
         _ => throw new ConfigException(new SourceLocation("--arch", 0, 0), $"expected arm64 or x86, found \"{arch}\""),
     };
 
@@ -62,7 +64,7 @@ public static class HypervisorLinker
             string elf = Path.Combine(work, "jailhouse.elf");
             string bin = Path.Combine(work, "jailhouse.bin");
             string script = Path.Combine(archDirectory, "hypervisor.lds");
-            Run("ld.lld", ["-T", script, "--no-undefined", "--build-id=none", "--strip-debug", "-o", elf, .. objects], script);
+            Run("ld.lld", ["-T", script, .. tools.LinkFlags, "--no-undefined", "--build-id=none", "--strip-debug", "-o", elf, .. objects], script);
             Run(tools.ObjCopy, ["-O", "binary", elf, bin], elf);
 
             var image = Check(bin, File.ReadAllBytes(bin));

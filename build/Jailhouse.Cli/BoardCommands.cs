@@ -95,21 +95,49 @@ internal static class BoardCommands
         var artifacts = ArtifactsOption();
         var timeout = new Option<int>("--timeout") { Description = "Seconds before the boot counts as hung.", DefaultValueFactory = _ => 300 };
         var quiet = new Option<bool>("--quiet") { Description = "Do not echo the console." };
-        var command = new Command("boot", "Boot the board's disk image in QEMU (TCG, UEFI) and check that /init reports ready and powers off.")
-            { boardFile, artifacts, timeout, quiet };
+        var machine = new Option<string>("--machine")
+        {
+            Description = "qemu: the board's disk image in QEMU (TCG, UEFI); bochs: its kernel and initramfs in Bochs (emulated VT-x, x86 boards with a bochs section).",
+            DefaultValueFactory = _ => "qemu",
+        };
+        machine.AcceptOnlyFromAmong("qemu", "bochs");
+        var append = new Option<string[]>("--append") { Description = "Bochs: extra kernel arguments, e.g. jailhouse.test=hypervisor.", AllowMultipleArgumentsPerToken = true };
+        var command = new Command("boot", "Boot the board in QEMU (its disk image) or Bochs (its kernel and initramfs) and check that /init reports ready and powers off.")
+            { boardFile, artifacts, timeout, quiet, machine, append };
         command.SetAction(parse =>
         {
             var board = BoardDescriptionReader.ReadFile(parse.GetRequiredValue(boardFile));
-            string image = Path.Combine(parse.GetRequiredValue(artifacts), "images", board.Qemu?.Image ?? "disk.img");
-            if (!File.Exists(image))
-                throw new ConfigException(new SourceLocation(image, 0, 0), "no image: build it first (dotnet cake --target=Images)");
+            string artifactsPath = parse.GetRequiredValue(artifacts);
             bool echo = !parse.GetValue(quiet);
-            var result = QemuBoot.Run(board, image, TimeSpan.FromSeconds(parse.GetValue(timeout)), echo ? Console.WriteLine : null);
-            bool ready = result.Console.Contains("jailhouse-image: ready", StringComparison.Ordinal);
-            Console.Error.WriteLine($"{board.Name}: {(ready && result.PoweredOff ? "booted, /init ready, powered off" : "FAILED")} in {result.Elapsed.TotalSeconds:F1} s");
-            if (!ready || !result.PoweredOff)
+            var limit = TimeSpan.FromSeconds(parse.GetValue(timeout));
+            bool poweredOff;
+            string console;
+            TimeSpan elapsed;
+            if (parse.GetValue(machine) == "bochs")
             {
-                Console.Error.WriteLine(result.PoweredOff ? "the guest powered off without /init reporting ready" : $"no power-off within {parse.GetValue(timeout)} s");
+                string kernel = Path.Combine(artifactsPath, "kernel", "vmlinuz");
+                string initrd = Path.Combine(artifactsPath, "initrd.img");
+                if (!File.Exists(kernel) || !File.Exists(initrd))
+                    throw new ConfigException(new SourceLocation(kernel, 0, 0), "no kernel and initrd.img: assemble the board first (dotnet cake --target=Assemble)");
+                var result = BochsBoot.RunKernel(board, kernel, initrd, parse.GetValue(append) ?? [], limit,
+                    Path.Combine(artifactsPath, "bochs"), echo ? Console.WriteLine : null);
+                foreach (string error in result.EmulatorErrors)
+                    Console.Error.WriteLine($"bochs.log: {error}");
+                (poweredOff, console, elapsed) = (result.PoweredOff, result.Console, result.Elapsed);
+            }
+            else
+            {
+                string image = Path.Combine(artifactsPath, "images", board.Qemu?.Image ?? "disk.img");
+                if (!File.Exists(image))
+                    throw new ConfigException(new SourceLocation(image, 0, 0), "no image: build it first (dotnet cake --target=Images)");
+                var result = QemuBoot.Run(board, image, limit, echo ? Console.WriteLine : null);
+                (poweredOff, console, elapsed) = (result.PoweredOff, result.Console, result.Elapsed);
+            }
+            bool ready = console.Contains("jailhouse-image: ready", StringComparison.Ordinal);
+            Console.Error.WriteLine($"{board.Name}: {(ready && poweredOff ? "booted, /init ready, powered off" : "FAILED")} in {elapsed.TotalSeconds:F1} s");
+            if (!ready || !poweredOff)
+            {
+                Console.Error.WriteLine(poweredOff ? "the guest powered off without /init reporting ready" : $"no power-off within {parse.GetValue(timeout)} s");
                 return Program.InvalidInput;
             }
             return Program.Success;

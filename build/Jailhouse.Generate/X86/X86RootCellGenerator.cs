@@ -40,7 +40,7 @@ public static class X86RootCellGenerator
             warnings.AddRange(f.Notes);
         functions = [.. functions.Where(f => f.VendorId != 0xffff)];
 
-        var mmconfig = ReadMmconfig(snapshot);
+        var mmconfig = ReadMmconfig(snapshot, warnings);
         var ioapics = AcpiTable.TryRead(snapshot, "APIC") is { } madt ? Madt.IoApics(madt) : [];
         if (ioapics.Count == 0)
             warnings.Add("no IOAPIC in the snapshot (ACPI MADT missing or empty): the root cell gets no irqchip");
@@ -58,9 +58,9 @@ public static class X86RootCellGenerator
             DebugConsole = console,
             Platform = new PlatformInfo
             {
-                PciMmconfigBase = mmconfig.Base,
-                PciMmconfigEndBus = mmconfig.EndBus,
-                PciDomain = mmconfig.Segment,
+                PciMmconfigBase = mmconfig?.Base ?? 0,
+                PciMmconfigEndBus = mmconfig?.EndBus ?? 0,
+                PciDomain = mmconfig?.Segment ?? 0,
                 IommuUnits = iommu.Units,
                 X86 = new X86Platform { VtdInterruptLimit = VtdInterruptLimit(functions, ioapics.Count) },
             },
@@ -107,11 +107,17 @@ public static class X86RootCellGenerator
         return new GeneratedConfig(new JailhouseConfig { Architecture = Architecture.X86, System = system, Cell = cell }, reservation, warnings);
     }
 
-    private static MmconfigArea ReadMmconfig(SystemSnapshot snapshot)
+    /// <summary>The MMCONFIG area, or null on a machine without one (a PCI host bridge with
+    /// configuration mechanism #1 only, such as Bochs' i440FX): our hypervisor then filters
+    /// PCI configuration space through ports 0xcf8/0xcfc alone.</summary>
+    private static MmconfigArea? ReadMmconfig(SystemSnapshot snapshot, List<string> warnings)
     {
-        var table = AcpiTable.TryRead(snapshot, "MCFG")
-            ?? throw new ConfigException(snapshot.At("sys/firmware/acpi/tables/MCFG"),
-                "the snapshot has no ACPI MCFG table; Jailhouse on x86 needs PCI MMCONFIG (collect as root on an ACPI machine)");
+        var table = AcpiTable.TryRead(snapshot, "MCFG");
+        if (table is null)
+        {
+            warnings.Add("the snapshot has no ACPI MCFG table: no PCI MMCONFIG (mmconfig-base 0), PCI configuration space only through ports 0xcf8/0xcfc; upstream's hypervisor needs MMCONFIG");
+            return null;
+        }
         var areas = Mcfg.Parse(table);
         if (areas.Count == 0)
             throw table.Error(44, "expected an MMCONFIG allocation entry, found none");

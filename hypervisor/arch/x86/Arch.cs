@@ -26,6 +26,17 @@ internal static unsafe class Arch
     [RuntimeImport("x86_read_cr3")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern ulong ReadCr3();
     [RuntimeImport("x86_read_cr4")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern ulong ReadCr4();
     [RuntimeImport("x86_write_cr4")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern void WriteCr4(ulong value);
+    [RuntimeImport("x86_write_cr0")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern void WriteCr0(ulong value);
+    [RuntimeImport("x86_write_cr3")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern void WriteCr3(ulong value);
+    /// <summary>XSETBV; -1 when the CPU has no XSAVE (the caller then injects nothing and stops the cell).</summary>
+    [RuntimeImport("x86_xsetbv")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern int Xsetbv(uint index, ulong value);
+    [RuntimeImport("x86_outw")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern void OutWord(ushort port, ushort value);
+    [RuntimeImport("x86_outl")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern void OutDword(ushort port, uint value);
+    [RuntimeImport("x86_inw")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern ushort InWord(ushort port);
+    [RuntimeImport("x86_inl")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern uint InDword(ushort port);
+    [RuntimeImport("x86_invept_all")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern void InveptAll();
+    /// <summary>After VMXOFF: continue the guest natively from <paramref name="state"/> (X86LeaveState) and its registers. Does not return.</summary>
+    [RuntimeImport("x86_leave_to_guest")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern void LeaveToGuest(ulong* state, ulong* registers);
     [RuntimeImport("x86_read_rflags")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern ulong ReadRflags();
     /// <summary>Stores es, cs, ss, ds, fs, gs, ldtr, tr.</summary>
     [RuntimeImport("x86_read_selectors")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern void ReadSelectors(ushort* selectors);

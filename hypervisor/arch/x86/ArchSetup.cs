@@ -1,9 +1,12 @@
 namespace Jailhouse.Hypervisor;
 
 /// <summary>
-/// x86-64 setup: the page pool behind the system configuration, the root cell's EPT from its
-/// memory regions (hypervisor memory stays unmapped), and per CPU VMX with a VMCS that turns
-/// the calling Linux into the root cell's guest (<see cref="Vmx"/>).
+/// x86-64 setup: the page pool behind the system configuration, the host page tables
+/// (<see cref="X86HostPaging"/>), the root cell's EPT from its memory regions (hypervisor
+/// memory stays unmapped but for the read-only shadow), plus the local APIC and the IOAPICs
+/// of its irqchips passed through, its I/O and MSR bitmaps, its sub-page regions for MMIO
+/// dispatch, and per CPU VMX with a VMCS that turns the calling Linux into the root cell's
+/// guest (<see cref="Vmx"/>).
 /// </summary>
 internal static unsafe class ArchSetup
 {
@@ -11,11 +14,18 @@ internal static unsafe class ArchSetup
     private const ushort ConsoleType8250 = 2;
     private const ushort ConsoleFlagMmio = 1;
     private const ushort ConsoleFlagRegDist4 = 2;
+    /// <summary>The local APIC's xAPIC page (the root cell drives its own APIC).</summary>
+    private const ulong XapicBase = 0xfee00000;
+    private const uint MaxSubpageRegions = 16;
 
     private static PagePool pool;
     private static SpinLock poolLock;
-    private static ulong eptPointer;
+    private static Vmx.Tables tables;
+    private static MmioRegionHandler* mmioRegions;
+    private static SubpageDevice* subpageDevices;
     internal static HypercallContext Hypercalls;
+    internal static SystemConfig Config;
+    internal static MmioDispatch Mmio;
 
     /// <summary>An 8250 debug console: port I/O, or MMIO through the driver's mapping (debug_console_base).</summary>
     public static void AttachConsole(HypervisorHeader* header, SystemConfig config)
@@ -30,16 +40,32 @@ internal static unsafe class ArchSetup
 
     public static int InitGlobal(HypervisorHeader* header, SystemConfig config)
     {
+        Config = config;
         byte* hypervisorBase = (byte*)header;
         pool = new PagePool(config.Address + config.Size, hypervisorBase + config.HypervisorSize, config.HypervisorPhys - (ulong)hypervisorBase);
+        ulong* hostPml4 = (ulong*)pool.Allocate();
         ulong* pml4 = (ulong*)pool.Allocate();
         void* commPage = pool.Allocate();
         void* emptyPage = pool.Allocate();
-        if (pml4 == null || commPage == null || emptyPage == null)
+        byte* ioBitmap = (byte*)pool.Allocate();
+        byte* ioBitmapB = (byte*)pool.Allocate();
+        byte* msrBitmap = (byte*)pool.Allocate();
+        mmioRegions = (MmioRegionHandler*)pool.Allocate();
+        subpageDevices = (SubpageDevice*)pool.Allocate();
+        if (hostPml4 == null || pml4 == null || commPage == null || emptyPage == null || ioBitmap == null || ioBitmapB == null
+            || msrBitmap == null || mmioRegions == null || subpageDevices == null)
             return Errno.ENOMEM;
+
+        // The CPU that runs this switches to the host tables now; the others on their first exit.
+        int result = X86HostPaging.Build(hostPml4, ref pool, (ulong)hypervisorBase, config.HypervisorPhys, config.HypervisorSize,
+            (config.DebugConsoleFlags & ConsoleFlagMmio) != 0 ? header->DebugConsoleBase : 0, config.DebugConsoleAddress,
+            FirstCallerCr3(header));
+        if (result != 0)
+            return Report("host page tables", result);
+
         CommRegion.FillX86((byte*)commPage, PagePool.PageSize, config);
         PagingFormat format = X86Ept.Format;
-        int result = CellPaging.MapRegions(config, pml4, ref pool, format, &X86Ept.RegionFlags, pool.ToPhys(commPage));
+        result = CellPaging.MapRegions(config, pml4, ref pool, format, &X86Ept.RegionFlags, pool.ToPhys(commPage));
         if (result == 0)
         {
             ulong consolePhys = (config.Flags & VirtualConsole.SystemFlagVirtualDebugConsole) != 0
@@ -47,16 +73,70 @@ internal static unsafe class ArchSetup
             result = CellPaging.MapHypervisorShadow(config, pml4, ref pool, format, X86Ept.RegionFlags(MemoryRegion.Read),
                 pool.ToPhys(emptyPage), consolePhys);
         }
+        if (result == 0)
+            result = MapInterruptControllers(config, pml4, format);
         if (result != 0)
+            return Report("root cell EPT", result);
+
+        X86Bitmaps.FillIo(ioBitmap, ioBitmapB, config);
+        X86Bitmaps.FillMsr(msrBitmap);
+        Mmio = new MmioDispatch(mmioRegions, (uint)(PagePool.PageSize / (ulong)sizeof(MmioRegionHandler)));
+        result = MmioSubpage.RegisterAll(config, ref Mmio, subpageDevices, MaxSubpageRegions, &MapDevice);
+        if (result != 0)
+            return Report("sub-page regions", result);
+
+        tables = new Vmx.Tables
         {
-            DebugConsole.Write("root cell EPT failed: ");
-            DebugConsole.WriteDecimal(result);
-            DebugConsole.Write("\n");
-            return result;
-        }
-        eptPointer = X86Ept.Pointer(pool.ToPhys(pml4));
+            HostCr3 = pool.ToPhys(hostPml4),
+            EptPointer = X86Ept.Pointer(pool.ToPhys(pml4)),
+            IoBitmapA = pool.ToPhys(ioBitmap),
+            IoBitmapB = pool.ToPhys(ioBitmapB),
+            MsrBitmap = pool.ToPhys(msrBitmap),
+        };
         Hypercalls = Setup.RootCellReady("Root cell EPT: PML4 at ", pool.ToPhys(pml4), header, config, pool);
         return 0;
+    }
+
+    /// <summary>Linux's CR3 as arch_entry saved it on the CPU doing the global set-up (any CPU's
+    /// kernel half is the same).</summary>
+    private static ulong FirstCallerCr3(HypervisorHeader* header)
+    {
+        byte* perCpu = (byte*)header + header->CoreSize;
+        for (uint i = 0; i < header->MaxCpus; i++)
+        {
+            PerCpu* cpu = (PerCpu*)(perCpu + i * header->PerCpuSize);
+            if (cpu->ArchData[Vmx.LinuxCr3] != 0)
+                return cpu->ArchData[Vmx.LinuxCr3];
+        }
+        return 0;
+    }
+
+    /// <summary>The root cell keeps its local APIC and the IOAPICs its irqchips name (no
+    /// interrupt filtering while it is the only cell).</summary>
+    private static int MapInterruptControllers(in SystemConfig config, ulong* pml4, in PagingFormat format)
+    {
+        ulong flags = X86Ept.RegionFlags(MemoryRegion.Read | MemoryRegion.Write | MemoryRegion.Io);
+        int result = PageTable.Map(pml4, ref pool, format, XapicBase, XapicBase, PagePool.PageSize, flags);
+        for (uint i = 0; result == 0 && i < config.IrqchipCount; i++)
+        {
+            ulong address = config.IrqchipAddress(i) & ~(PagePool.PageSize - 1);
+            if (address != 0 && address != XapicBase)
+                result = PageTable.Map(pml4, ref pool, format, address, address, PagePool.PageSize, flags);
+        }
+        return result;
+    }
+
+    /// <summary>Sub-page regions are performed through the host's uncached identity map.</summary>
+    private static byte* MapDevice(ulong phys, ulong size) =>
+        phys + size <= X86HostPaging.IdentitySize ? X86HostPaging.Device(phys) : null;
+
+    private static int Report(string what, int result)
+    {
+        DebugConsole.Write(what);
+        DebugConsole.Write(" failed: ");
+        DebugConsole.WriteDecimal(result);
+        DebugConsole.Write("\n");
+        return result;
     }
 
     public static int InitCpu(uint cpuId, PerCpu* cpu, SystemConfig config)
@@ -68,9 +148,12 @@ internal static unsafe class ArchSetup
             DebugConsole.Write("VT-x is not available (CPUID or IA32_FEATURE_CONTROL)\n");
         if (result != 0)
             return result;
-        result = Vmx.SetupVmcs(cpu, eptPointer, (ulong*)cpu->CallerStack);
+        result = Vmx.SetupVmcs(cpu, tables, (ulong*)cpu->CallerStack);
         if (result != 0)
+        {
+            DebugConsole.Write("VMCS set-up failed\n");
             Arch.VmxOff();
+        }
         return result;
     }
 

@@ -3,33 +3,310 @@ using System.Runtime;
 namespace Jailhouse.Hypervisor;
 
 /// <summary>
-/// VM exits of a root-cell CPU: VMCALL is a hypercall (code in RAX, arguments RDI and RSI,
-/// result in RAX); every other exit is not handled yet and stops the CPU with a report.
+/// VM exits of a root-cell CPU (upstream's vmx.c vcpu_handle_exit, our own code): CPUID (the
+/// hypervisor bit and Jailhouse's leaves, VMX hidden), the MSRs the bitmap traps, CR4 writes
+/// (VMXE stays set underneath), XSETBV, port I/O outside the cell's PIO list (the PCI
+/// configuration ports are filtered, anything else stops the cell: "Invalid PIO"), EPT
+/// violations (MMIO dispatch, else "Invalid MMIO/RAM"), VMCALL (hypercalls; disable leaves
+/// VMX), INIT and SIPI. Anything else stops the CPU with a report.
 /// </summary>
 internal static unsafe class Exits
 {
+    /// <summary>ArchData index of this CPU's copy of the PCI address port 0xcf8.</summary>
+    private const int PciAddressPort = 3;
+    private const uint CpuidHypervisorBit = 1u << 31;
+    private const uint CpuidVmxBit = 1u << 5;
+    public const uint CpuidJailhouseSignature = 0x40000000;
+    public const uint CpuidJailhouseFeatures = 0x40000001;
+
     [RuntimeExport("x86_handle_exit")]
     public static void Handle(ulong* registers, PerCpu* cpu)
     {
         cpu->Stats[PerCpu.StatVmexitsTotal]++;
         uint reason = (uint)Arch.VmRead(Vmcs.ExitReason) & 0xffff;
-        if (reason == Vmcs.ExitReasonVmcall)
+        switch (reason)
         {
-            ref HypercallContext context = ref ArchSetup.Hypercalls;
-            registers[X86Registers.Rax] = unchecked((ulong)Hypercalls.Dispatch(ref context, cpu->CpuId,
-                registers[X86Registers.Rax], registers[X86Registers.Rdi], registers[X86Registers.Rsi]));
-            Arch.VmWrite(Vmcs.GuestRip, Arch.VmRead(Vmcs.GuestRip) + Arch.VmRead(Vmcs.ExitInstructionLength));
-            return;
+            case Vmcs.ExitReasonVmcall:
+                HandleHypercall(registers, cpu);
+                return;
+            case Vmcs.ExitReasonCpuid:
+                cpu->Stats[X86Stats.Cpuid]++;
+                HandleCpuid(registers);
+                SkipInstruction();
+                return;
+            case Vmcs.ExitReasonRdmsr:
+            case Vmcs.ExitReasonWrmsr:
+                HandleMsr(registers, reason == Vmcs.ExitReasonWrmsr);
+                SkipInstruction();
+                return;
+            case Vmcs.ExitReasonCrAccess:
+                cpu->Stats[X86Stats.Cr]++;
+                if (HandleCrAccess(registers))
+                {
+                    SkipInstruction();
+                    return;
+                }
+                break;
+            case Vmcs.ExitReasonXsetbv:
+                if ((uint)registers[X86Registers.Rcx] == 0 && Arch.Xsetbv(0, (registers[X86Registers.Rdx] << 32) | (uint)registers[X86Registers.Rax]) == 0)
+                {
+                    SkipInstruction();
+                    return;
+                }
+                Stop(cpu, "FATAL: Invalid XSETBV\n");
+                return;
+            case Vmcs.ExitReasonIo:
+                cpu->Stats[X86Stats.Pio]++;
+                HandleIo(registers, cpu);
+                return;
+            case Vmcs.ExitReasonEptViolation:
+                cpu->Stats[PerCpu.StatVmexitsMmio]++;
+                HandleEptViolation(registers, cpu);
+                return;
+            case Vmcs.ExitReasonInit:
+                // Linux parks a CPU with INIT before SIPI starts it again (CPU hotplug).
+                cpu->Stats[PerCpu.StatVmexitsManagement]++;
+                Arch.VmWrite(Vmcs.GuestActivityState, Vmcs.ActivityWaitForSipi);
+                return;
+            case Vmcs.ExitReasonSipi:
+                cpu->Stats[PerCpu.StatVmexitsManagement]++;
+                StartAtSipiVector((uint)Arch.VmRead(Vmcs.ExitQualification) & 0xff, registers);
+                return;
+            case Vmcs.ExitReasonTripleFault:
+                Stop(cpu, "FATAL: triple fault in the cell\n");
+                return;
         }
-        DebugConsole.Write("Unhandled VM exit, reason ");
+        DebugConsole.BeginLine();
+        DebugConsole.Write("FATAL: Unhandled VM exit, reason ");
         DebugConsole.WriteDecimal(reason);
         DebugConsole.Write(", qualification ");
         DebugConsole.WriteHex(Arch.VmRead(Vmcs.ExitQualification));
-        DebugConsole.Write(", RIP ");
+        DebugConsole.Write("\n");
+        DebugConsole.EndLine();
+        Stop(cpu, null);
+    }
+
+    private static void SkipInstruction() =>
+        Arch.VmWrite(Vmcs.GuestRip, Arch.VmRead(Vmcs.GuestRip) + Arch.VmRead(Vmcs.ExitInstructionLength));
+
+    private static void HandleHypercall(ulong* registers, PerCpu* cpu)
+    {
+        ref HypercallContext context = ref ArchSetup.Hypercalls;
+        ulong code = registers[X86Registers.Rax];
+        long result = Hypercalls.Dispatch(ref context, cpu->CpuId, code, registers[X86Registers.Rdi], registers[X86Registers.Rsi]);
+        registers[X86Registers.Rax] = unchecked((ulong)result);
+        if (code == Hypercalls.Disable && result == 0)
+        {
+            DebugConsole.BeginLine();
+            DebugConsole.Write("Hypervisor disabled on CPU ");
+            DebugConsole.WriteDecimal(cpu->CpuId);
+            DebugConsole.Write("\n");
+            DebugConsole.EndLine();
+            Vmx.LeaveToGuest(cpu, registers);
+        }
+        SkipInstruction();
+    }
+
+    private static void HandleCpuid(ulong* registers)
+    {
+        uint leaf = (uint)registers[X86Registers.Rax];
+        uint subleaf = (uint)registers[X86Registers.Rcx];
+        uint* values = stackalloc uint[4];
+        if (leaf == CpuidJailhouseSignature)
+        {
+            values[0] = CpuidJailhouseFeatures;
+            values[1] = 0x6c69614a; // "Jail"
+            values[2] = 0x73756f68; // "hous"
+            values[3] = 0x00000065; // "e"
+        }
+        else if (leaf == CpuidJailhouseFeatures)
+        {
+            values[0] = values[1] = values[2] = values[3] = 0;
+        }
+        else
+        {
+            Arch.Cpuid(leaf, subleaf, values);
+            if (leaf == 1)
+                values[2] = (values[2] | CpuidHypervisorBit) & ~CpuidVmxBit;
+        }
+        registers[X86Registers.Rax] = values[0];
+        registers[X86Registers.Rbx] = values[1];
+        registers[X86Registers.Rcx] = values[2];
+        registers[X86Registers.Rdx] = values[3];
+    }
+
+    private static void HandleMsr(ulong* registers, bool isWrite)
+    {
+        uint msr = (uint)registers[X86Registers.Rcx];
+        bool vmx = msr >= X86Bitmaps.MsrVmxFirst && msr <= X86Bitmaps.MsrVmxLast;
+        if (isWrite)
+        {
+            // Feature control is locked and VMX is the hypervisor's: those writes vanish.
+            if (msr != X86Bitmaps.MsrFeatureControl && !vmx)
+                Arch.WriteMsr(msr, (registers[X86Registers.Rdx] << 32) | (uint)registers[X86Registers.Rax]);
+            return;
+        }
+        ulong value = vmx ? 0 : Arch.ReadMsr(msr);
+        registers[X86Registers.Rax] = (uint)value;
+        registers[X86Registers.Rdx] = value >> 32;
+    }
+
+    /// <summary>MOV to CR4 (the only CR access the masks trap): VMXE stays set underneath,
+    /// the guest reads back what it wrote.</summary>
+    private static bool HandleCrAccess(ulong* registers)
+    {
+        ulong qualification = Arch.VmRead(Vmcs.ExitQualification);
+        uint cr = (uint)qualification & 0xf;
+        uint type = (uint)(qualification >> 4) & 3;
+        int register = (int)(qualification >> 8) & 0xf;
+        if (cr != 4 || type != 0)
+            return false;
+        ulong value = register == X86Registers.Rsp ? Arch.VmRead(Vmcs.GuestRsp) : registers[register];
+        if ((value & Vmx.Cr4VmxEnable) != 0)
+            return false;
+        Arch.VmWrite(Vmcs.GuestCr4, value | Vmx.Cr4VmxEnable);
+        Arch.VmWrite(Vmcs.Cr4ReadShadow, value);
+        return true;
+    }
+
+    private static void HandleIo(ulong* registers, PerCpu* cpu)
+    {
+        ulong qualification = Arch.VmRead(Vmcs.ExitQualification);
+        uint size = ((uint)qualification & 7) + 1;
+        bool isIn = (qualification & (1 << 3)) != 0;
+        bool isString = (qualification & (1 << 4)) != 0;
+        ushort port = (ushort)(qualification >> 16);
+        if (!isString && port >= X86Bitmaps.PciAddressPort && port < X86Bitmaps.PciAddressPort + 8)
+        {
+            ulong value = isIn ? 0 : registers[X86Registers.Rax] & ((1UL << (int)(8 * size)) - 1);
+            uint address = (uint)cpu->ArchData[PciAddressPort];
+            if (X86PciPorts.HandlePort(ArchSetup.Config, ref address, port, size, !isIn, ref value))
+            {
+                cpu->ArchData[PciAddressPort] = address;
+                if (isIn)
+                {
+                    ulong mask = (1UL << (int)(8 * size)) - 1;
+                    registers[X86Registers.Rax] = (registers[X86Registers.Rax] & ~mask) | (value & mask);
+                    if (size == 4)
+                        registers[X86Registers.Rax] &= 0xffff_ffff;
+                }
+                SkipInstruction();
+                return;
+            }
+            DebugConsole.BeginLine();
+            DebugConsole.Write("FATAL: Invalid PCI config ");
+            DebugConsole.Write(isIn ? "read" : "write");
+            DebugConsole.Write(", port: ");
+            DebugConsole.WriteHexDigits(port, 1);
+            DebugConsole.Write(", size ");
+            DebugConsole.WriteDecimal(size);
+            DebugConsole.Write(", address port: ");
+            DebugConsole.WriteHexDigits(address, 1);
+            DebugConsole.Write("\n");
+            DebugConsole.EndLine();
+            Stop(cpu, null);
+            return;
+        }
+        DebugConsole.BeginLine();
+        DebugConsole.Write("FATAL: Invalid PIO ");
+        DebugConsole.Write(isIn ? "read" : "write");
+        DebugConsole.Write(", port: ");
+        DebugConsole.WriteHexDigits(port, 1);
+        DebugConsole.Write(" size: ");
+        DebugConsole.WriteDecimal(size);
+        DebugConsole.Write("\n");
+        DebugConsole.EndLine();
+        Stop(cpu, null);
+    }
+
+    private static void HandleEptViolation(ulong* registers, PerCpu* cpu)
+    {
+        ulong qualification = Arch.VmRead(Vmcs.ExitQualification);
+        ulong address = Arch.VmRead(Vmcs.GuestPhysicalAddress);
+        bool isWrite = (qualification & 2) != 0;
+        byte* code = stackalloc byte[16];
+        uint fetched = X86GuestMemory.FetchInstruction(Arch.VmRead(Vmcs.GuestCr3), Arch.VmRead(Vmcs.GuestRip), code, 15);
+        X86MmioInstruction instruction = X86MmioDecoder.Decode(code, fetched);
+        if (instruction.Length != 0 && instruction.IsWrite == isWrite && (qualification & 4) == 0)
+        {
+            ulong value = 0;
+            if (isWrite)
+                value = instruction.Register < 0 ? instruction.Immediate : registers[instruction.Register];
+            if (instruction.Size < 8)
+                value &= (1UL << (int)(8 * instruction.Size)) - 1;
+            var access = new MmioAccess(address, instruction.Size, isWrite, value);
+            if (ArchSetup.Mmio.Dispatch(&access) == MmioResult.Handled)
+            {
+                if (!isWrite)
+                    WriteRegister(registers, instruction, access.Value);
+                Arch.VmWrite(Vmcs.GuestRip, Arch.VmRead(Vmcs.GuestRip) + instruction.Length);
+                return;
+            }
+        }
+        DebugConsole.BeginLine();
+        DebugConsole.Write("FATAL: Invalid MMIO/RAM ");
+        DebugConsole.Write(isWrite ? "write" : "read");
+        DebugConsole.Write(", addr: ");
+        DebugConsole.WriteHex(address);
+        DebugConsole.Write(" size: ");
+        DebugConsole.WriteDecimal(instruction.Size);
+        DebugConsole.Write("\n");
+        DebugConsole.EndLine();
+        Stop(cpu, null);
+    }
+
+    private static void WriteRegister(ulong* registers, in X86MmioInstruction instruction, ulong value)
+    {
+        if (instruction.Register < 0)
+            return;
+        if (instruction.ZeroExtend || instruction.Size == 8)
+        {
+            registers[instruction.Register] = value;
+            return;
+        }
+        // 8- and 16-bit loads leave the rest of the register as it was.
+        ulong mask = (1UL << (int)(8 * instruction.Size)) - 1;
+        registers[instruction.Register] = (registers[instruction.Register] & ~mask) | (value & mask);
+    }
+
+    /// <summary>SIPI: the CPU starts in real mode at vector * 4 KiB (unrestricted guest).</summary>
+    private static void StartAtSipiVector(uint vector, ulong* registers)
+    {
+        Arch.VmWrite(Vmcs.GuestEsSelector + 2, vector << 8);
+        Arch.VmWrite(Vmcs.GuestEsBase + 2, vector << 12);
+        Arch.VmWrite(Vmcs.GuestRip, 0);
+        Arch.VmWrite(Vmcs.GuestActivityState, Vmcs.ActivityActive);
+    }
+
+    /// <summary>Stops this CPU for good after printing <paramref name="reason"/> (if any) and where the cell was.</summary>
+    private static void Stop(PerCpu* cpu, string reason)
+    {
+        DebugConsole.BeginLine();
+        if (reason is not null)
+            DebugConsole.Write(reason);
+        DebugConsole.Write("RIP: ");
         DebugConsole.WriteHex(Arch.VmRead(Vmcs.GuestRip));
-        DebugConsole.Write("\nCPU ");
+        DebugConsole.Write(" RSP: ");
+        DebugConsole.WriteHex(Arch.VmRead(Vmcs.GuestRsp));
+        DebugConsole.Write(" FLAGS: ");
+        DebugConsole.WriteHex(Arch.VmRead(Vmcs.GuestRflags));
+        DebugConsole.Write("\nParking CPU ");
         DebugConsole.WriteDecimal(cpu->CpuId);
-        DebugConsole.Write(" stopped\n");
+        DebugConsole.Write(" (Cell: \"");
+        DebugConsole.WriteBytes(ArchSetup.Config.RootCellName, SystemConfig.CellNameSize);
+        DebugConsole.Write("\")\n");
+        DebugConsole.EndLine();
         Arch.Park();
     }
+}
+
+/// <summary>The x86 per-CPU statistics beyond the generic four, at upstream's indices
+/// (JAILHOUSE_CPU_STAT_VMEXITS_PIO ...); MSR and XSETBV exits only count in the total, as
+/// the per-CPU area has eight counters.</summary>
+internal static class X86Stats
+{
+    public const int Pio = 4;
+    public const int Xapic = 5;
+    public const int Cr = 6;
+    public const int Cpuid = 7;
 }

@@ -15,7 +15,21 @@ internal static unsafe class Uart
     private static byte* mmio;
     private static int registerDistance = 1;
 
-    public static void AttachPort(ushort basePort) => port = basePort;
+    private const int LineControlRegister = 3;
+    private const byte DivisorLatchAccess = 0x80;
+    private const byte EightBitsNoParity = 0x03;
+
+    /// <summary>Takes the UART at <paramref name="basePort"/> and programs 115200 baud, 8N1: a
+    /// port Linux does not drive (e.g. COM2 while Linux has COM1) would otherwise cut bytes
+    /// to the reset value's 5 bits.</summary>
+    public static void AttachPort(ushort basePort)
+    {
+        port = basePort;
+        Arch.OutByte((ushort)(port + LineControlRegister), DivisorLatchAccess);
+        Arch.OutByte(port, 1);                // divisor 1: 115200 baud
+        Arch.OutByte((ushort)(port + 1), 0);
+        Arch.OutByte((ushort)(port + LineControlRegister), EightBitsNoParity);
+    }
 
     public static void AttachMmio(ulong virtualBase, int distance)
     {

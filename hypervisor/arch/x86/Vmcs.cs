@@ -5,7 +5,13 @@ internal static class Vmcs
 {
     public const ulong GuestEsSelector = 0x0800; // then CS, SS, DS, FS, GS, LDTR, TR every 2
     public const ulong HostEsSelector = 0x0c00;  // then CS, SS, DS, FS, GS, TR every 2
+    public const ulong Vpid = 0x0000;
+    public const ulong IoBitmapA = 0x2000;
+    public const ulong IoBitmapB = 0x2002;
+    public const ulong MsrBitmap = 0x2004;
     public const ulong EptPointer = 0x201a;
+    public const ulong GuestPhysicalAddress = 0x2400;
+    public const ulong GuestDebugCtl = 0x2802;
     public const ulong VmcsLinkPointer = 0x2800;
     public const ulong GuestIa32Efer = 0x2806;
     public const ulong HostIa32Efer = 0x2c02;
@@ -17,6 +23,7 @@ internal static class Vmcs
     public const ulong SecondaryControls = 0x401e;
     public const ulong InstructionError = 0x4400;
     public const ulong ExitReason = 0x4402;
+    public const ulong ExitInterruptionInfo = 0x4404;
     public const ulong ExitInstructionLength = 0x440c;
     public const ulong GuestEsLimit = 0x4800;    // then CS .. TR every 2, GDTR 0x4810, IDTR 0x4812
     public const ulong GuestGdtrLimit = 0x4810;
@@ -41,6 +48,7 @@ internal static class Vmcs
     public const ulong GuestRsp = 0x681c;
     public const ulong GuestRip = 0x681e;
     public const ulong GuestRflags = 0x6820;
+    public const ulong GuestPendingDebugExceptions = 0x6822;
     public const ulong GuestSysenterEsp = 0x6824;
     public const ulong GuestSysenterEip = 0x6826;
     public const ulong HostCr0 = 0x6c00;
@@ -56,18 +64,41 @@ internal static class Vmcs
     public const ulong HostRsp = 0x6c14;
     public const ulong HostRip = 0x6c16;
 
+    public const uint ProcessorUseIoBitmaps = 1u << 25;
+    public const uint ProcessorUseMsrBitmaps = 1u << 28;
     public const uint ProcessorSecondaryControls = 1u << 31;
     public const uint SecondaryEnableEpt = 1 << 1;
+    public const uint SecondaryEnableRdtscp = 1 << 3;
+    public const uint SecondaryEnableVpid = 1 << 5;
     public const uint SecondaryUnrestrictedGuest = 1 << 7;
+    public const uint SecondaryEnableInvpcid = 1 << 12;
+    public const uint SecondaryEnableXsaves = 1 << 20;
     public const uint ExitHostAddressSpaceSize = 1 << 9;
     public const uint ExitSaveEfer = 1 << 20;
     public const uint ExitLoadEfer = 1 << 21;
     public const uint EntryIa32eMode = 1 << 9;
     public const uint EntryLoadEfer = 1 << 15;
 
+    public const uint ExitReasonExceptionOrNmi = 0;
+    public const uint ExitReasonExternalInterrupt = 1;
+    public const uint ExitReasonTripleFault = 2;
+    public const uint ExitReasonInit = 3;
+    public const uint ExitReasonSipi = 4;
     public const uint ExitReasonCpuid = 10;
+    public const uint ExitReasonHlt = 12;
     public const uint ExitReasonVmcall = 18;
+    public const uint ExitReasonCrAccess = 28;
+    public const uint ExitReasonIo = 30;
+    public const uint ExitReasonRdmsr = 31;
+    public const uint ExitReasonWrmsr = 32;
+    public const uint ExitReasonInvalidGuestState = 33;
     public const uint ExitReasonEptViolation = 48;
+    public const uint ExitReasonEptMisconfiguration = 49;
+    public const uint ExitReasonXsetbv = 55;
+
+    /// <summary>Guest activity states (GuestActivityState).</summary>
+    public const ulong ActivityActive = 0;
+    public const ulong ActivityWaitForSipi = 3;
 
     /// <summary>A control value the CPU accepts: bits the capability MSR's low half requires
     /// are forced on, bits its high half does not allow are dropped.</summary>

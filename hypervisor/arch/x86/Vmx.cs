@@ -4,7 +4,7 @@ namespace Jailhouse.Hypervisor;
 /// VMX on one CPU: capability checks, VMXON, and a VMCS that runs the calling Linux as the
 /// root cell's guest: host state = this CPU's hypervisor context, guest state = the state the
 /// driver called us in (segments from its GDT, control registers, the return address and
-/// stack of the entry call), EPT = the root cell's tables. Not run here: QEMU's TCG has no VT-x.
+/// stack of the entry call), EPT = the root cell's tables. Runs in Bochs (QEMU's TCG has no VT-x).
 /// </summary>
 internal static unsafe class Vmx
 {
@@ -12,6 +12,9 @@ internal static unsafe class Vmx
     private const ulong Cr4Vmxe = 1 << 13;
     private const int VmxonRegion = 0;
     private const int VmcsRegion = 1;
+    /// <summary>ArchData index of Linux's CR3 at the entry call (entry.S, PERCPU_LINUX_CR3).</summary>
+    public const int LinuxCr3 = 2;
+    public const ulong Cr4VmxEnable = Cr4Vmxe;
 
     public static int Enable(PerCpu* cpu, ref PagePool pool)
     {
@@ -50,21 +53,43 @@ internal static unsafe class Vmx
         return 0;
     }
 
+    /// <summary>What the VMCS needs from the global set-up: host tables, EPT, bitmaps.</summary>
+    public struct Tables
+    {
+        public ulong HostCr3;
+        public ulong EptPointer;
+        public ulong IoBitmapA;
+        public ulong IoBitmapB;
+        public ulong MsrBitmap;
+    }
+
     /// <summary>Fills the loaded VMCS; <paramref name="callerStack"/> is Linux's stack pointer
-    /// after arch_entry pushed rbp, rbx, r12-r15 (the return address is above them).</summary>
-    public static int SetupVmcs(PerCpu* cpu, ulong eptPointer, ulong* callerStack)
+    /// after arch_entry pushed rflags, rbp, rbx, r12-r15 (the return address is above them).</summary>
+    public static int SetupVmcs(PerCpu* cpu, in Tables tables, ulong* callerStack)
     {
         int errors = 0;
         errors |= Arch.VmWrite(Vmcs.PinBasedControls, Vmcs.AdjustControls(0, Arch.ReadMsr(Msr.VmxTruePinBased)));
-        errors |= Arch.VmWrite(Vmcs.ProcessorBasedControls, Vmcs.AdjustControls(Vmcs.ProcessorSecondaryControls, Arch.ReadMsr(Msr.VmxTrueProcBased)));
-        errors |= Arch.VmWrite(Vmcs.SecondaryControls, Vmcs.AdjustControls(Vmcs.SecondaryEnableEpt | Vmcs.SecondaryUnrestrictedGuest, Arch.ReadMsr(Msr.VmxProcBased2)));
+        errors |= Arch.VmWrite(Vmcs.ProcessorBasedControls, Vmcs.AdjustControls(
+            Vmcs.ProcessorSecondaryControls | Vmcs.ProcessorUseIoBitmaps | Vmcs.ProcessorUseMsrBitmaps, Arch.ReadMsr(Msr.VmxTrueProcBased)));
+        // RDTSCP, INVPCID and XSAVES would raise #UD in the guest unless enabled here.
+        uint secondary = Vmcs.AdjustControls(Vmcs.SecondaryEnableEpt | Vmcs.SecondaryUnrestrictedGuest | Vmcs.SecondaryEnableVpid
+            | Vmcs.SecondaryEnableRdtscp | Vmcs.SecondaryEnableInvpcid | Vmcs.SecondaryEnableXsaves, Arch.ReadMsr(Msr.VmxProcBased2));
+        if ((secondary & (Vmcs.SecondaryEnableEpt | Vmcs.SecondaryUnrestrictedGuest)) != (Vmcs.SecondaryEnableEpt | Vmcs.SecondaryUnrestrictedGuest))
+            return Errno.ENODEV;
+        errors |= Arch.VmWrite(Vmcs.SecondaryControls, secondary);
+        if ((secondary & Vmcs.SecondaryEnableVpid) != 0)
+            errors |= Arch.VmWrite(Vmcs.Vpid, 1);
         errors |= Arch.VmWrite(Vmcs.ExitControls, Vmcs.AdjustControls(Vmcs.ExitHostAddressSpaceSize | Vmcs.ExitSaveEfer | Vmcs.ExitLoadEfer, Arch.ReadMsr(Msr.VmxTrueExit)));
         errors |= Arch.VmWrite(Vmcs.EntryControls, Vmcs.AdjustControls(Vmcs.EntryIa32eMode | Vmcs.EntryLoadEfer, Arch.ReadMsr(Msr.VmxTrueEntry)));
         errors |= Arch.VmWrite(Vmcs.ExceptionBitmap, 0);
-        errors |= Arch.VmWrite(Vmcs.EptPointer, eptPointer);
+        errors |= Arch.VmWrite(Vmcs.EptPointer, tables.EptPointer);
+        errors |= Arch.VmWrite(Vmcs.IoBitmapA, tables.IoBitmapA);
+        errors |= Arch.VmWrite(Vmcs.IoBitmapB, tables.IoBitmapB);
+        errors |= Arch.VmWrite(Vmcs.MsrBitmap, tables.MsrBitmap);
         errors |= Arch.VmWrite(Vmcs.VmcsLinkPointer, ~0UL);
 
-        // Host: this CPU as it is now, entering x86_vmx_exit on the per-CPU stack.
+        // Host: this CPU as it is now (Linux's descriptor tables, our page tables), entering
+        // x86_vmx_exit on the per-CPU stack.
         ushort* selectors = stackalloc ushort[8];
         Arch.ReadSelectors(selectors);
         byte* gdtr = stackalloc byte[10];
@@ -73,15 +98,18 @@ internal static unsafe class Vmx
         Arch.StoreIdt(idtr);
         byte* gdt = *(byte**)(gdtr + 2);
         ulong efer = Arch.ReadMsr(Msr.Efer);
-        errors |= Arch.VmWrite(Vmcs.HostCr0, Arch.ReadCr0());
-        errors |= Arch.VmWrite(Vmcs.HostCr3, Arch.ReadCr3());
-        errors |= Arch.VmWrite(Vmcs.HostCr4, Arch.ReadCr4());
-        errors |= Arch.VmWrite(Vmcs.HostEsSelector + 0, (ulong)(selectors[0] & ~7));
+        ulong cr0 = Arch.ReadCr0();
+        ulong cr4 = Arch.ReadCr4();
+        errors |= Arch.VmWrite(Vmcs.HostCr0, cr0);
+        errors |= Arch.VmWrite(Vmcs.HostCr3, tables.HostCr3);
+        errors |= Arch.VmWrite(Vmcs.HostCr4, cr4);
+        // Host selectors: CS and TR must not be null, the data selectors may be (64-bit host).
+        errors |= Arch.VmWrite(Vmcs.HostEsSelector + 0, 0);
         errors |= Arch.VmWrite(Vmcs.HostEsSelector + 2, (ulong)(selectors[1] & ~7));
         errors |= Arch.VmWrite(Vmcs.HostEsSelector + 4, (ulong)(selectors[2] & ~7));
-        errors |= Arch.VmWrite(Vmcs.HostEsSelector + 6, (ulong)(selectors[3] & ~7));
-        errors |= Arch.VmWrite(Vmcs.HostEsSelector + 8, (ulong)(selectors[4] & ~7));
-        errors |= Arch.VmWrite(Vmcs.HostEsSelector + 10, (ulong)(selectors[5] & ~7));
+        errors |= Arch.VmWrite(Vmcs.HostEsSelector + 6, 0);
+        errors |= Arch.VmWrite(Vmcs.HostEsSelector + 8, 0);
+        errors |= Arch.VmWrite(Vmcs.HostEsSelector + 10, 0);
         errors |= Arch.VmWrite(Vmcs.HostEsSelector + 12, (ulong)(selectors[7] & ~7));
         errors |= Arch.VmWrite(Vmcs.HostFsBase, Arch.ReadMsr(Msr.FsBase));
         errors |= Arch.VmWrite(Vmcs.HostGsBase, Arch.ReadMsr(Msr.GsBase));
@@ -109,20 +137,25 @@ internal static unsafe class Vmx
         errors |= Arch.VmWrite(Vmcs.GuestGdtrLimit, *(ushort*)gdtr);
         errors |= Arch.VmWrite(Vmcs.GuestIdtrBase, *(ulong*)(idtr + 2));
         errors |= Arch.VmWrite(Vmcs.GuestIdtrLimit, *(ushort*)idtr);
-        errors |= Arch.VmWrite(Vmcs.GuestCr0, Arch.ReadCr0());
-        errors |= Arch.VmWrite(Vmcs.GuestCr3, Arch.ReadCr3());
-        errors |= Arch.VmWrite(Vmcs.GuestCr4, Arch.ReadCr4());
+        errors |= Arch.VmWrite(Vmcs.GuestCr0, cr0);
+        errors |= Arch.VmWrite(Vmcs.GuestCr3, cpu->ArchData[LinuxCr3]);
+        errors |= Arch.VmWrite(Vmcs.GuestCr4, cr4);
+        errors |= Arch.VmWrite(Vmcs.Cr0GuestHostMask, 0);
+        errors |= Arch.VmWrite(Vmcs.Cr0ReadShadow, cr0);
         errors |= Arch.VmWrite(Vmcs.Cr4GuestHostMask, Cr4Vmxe);
-        errors |= Arch.VmWrite(Vmcs.Cr4ReadShadow, Arch.ReadCr4() & ~Cr4Vmxe);
+        errors |= Arch.VmWrite(Vmcs.Cr4ReadShadow, cr4 & ~Cr4Vmxe);
         errors |= Arch.VmWrite(Vmcs.GuestIa32Efer, efer);
         errors |= Arch.VmWrite(Vmcs.GuestSysenterCs, Arch.ReadMsr(Msr.SysenterCs));
         errors |= Arch.VmWrite(Vmcs.GuestSysenterEsp, Arch.ReadMsr(Msr.SysenterEsp));
         errors |= Arch.VmWrite(Vmcs.GuestSysenterEip, Arch.ReadMsr(Msr.SysenterEip));
         errors |= Arch.VmWrite(Vmcs.GuestDr7, 0x400);
-        errors |= Arch.VmWrite(Vmcs.GuestRflags, 0x2); // interrupts stay off until Linux's own sti
-        errors |= Arch.VmWrite(Vmcs.GuestRip, callerStack[6]);
-        errors |= Arch.VmWrite(Vmcs.GuestRsp, (ulong)(callerStack + 7));
-        errors |= Arch.VmWrite(Vmcs.GuestActivityState, 0);
+        errors |= Arch.VmWrite(Vmcs.GuestDebugCtl, 0);
+        errors |= Arch.VmWrite(Vmcs.GuestPendingDebugExceptions, 0);
+        // The caller's flags as arch_entry found them (interrupts off in the driver's IPI).
+        errors |= Arch.VmWrite(Vmcs.GuestRflags, callerStack[6]);
+        errors |= Arch.VmWrite(Vmcs.GuestRip, callerStack[7]);
+        errors |= Arch.VmWrite(Vmcs.GuestRsp, (ulong)(callerStack + 8));
+        errors |= Arch.VmWrite(Vmcs.GuestActivityState, Vmcs.ActivityActive);
         errors |= Arch.VmWrite(Vmcs.GuestInterruptibility, 0);
 
         // The registers Linux expects back: entry() returns 0, callee-saved as pushed.
@@ -136,6 +169,40 @@ internal static unsafe class Vmx
         guest[X86Registers.Rbx] = callerStack[4];
         guest[X86Registers.Rbp] = callerStack[5];
         return errors == 0 ? 0 : Errno.EIO;
+    }
+
+    /// <summary>
+    /// Leaves VMX operation on this CPU and continues the guest natively where its current VM
+    /// exit stopped it (after the instruction): descriptor tables, segments, control registers,
+    /// stack and flags from the VMCS, general registers from the exit frame. Does not return.
+    /// </summary>
+    public static void LeaveToGuest(PerCpu* cpu, ulong* registers)
+    {
+        ulong* state = stackalloc ulong[16];
+        state[0] = Arch.VmRead(Vmcs.GuestCr3);
+        state[1] = Arch.VmRead(Vmcs.GuestGdtrBase);
+        state[2] = Arch.VmRead(Vmcs.GuestGdtrLimit);
+        state[3] = Arch.VmRead(Vmcs.GuestIdtrBase);
+        state[4] = Arch.VmRead(Vmcs.GuestIdtrLimit);
+        state[5] = Arch.VmRead(Vmcs.GuestRip) + Arch.VmRead(Vmcs.ExitInstructionLength);
+        state[6] = Arch.VmRead(Vmcs.GuestRsp);
+        state[7] = Arch.VmRead(Vmcs.GuestRflags);
+        state[8] = Arch.VmRead(Vmcs.GuestEsSelector + 2);
+        state[9] = Arch.VmRead(Vmcs.GuestEsSelector + 4);
+        state[10] = Arch.VmRead(Vmcs.GuestEsSelector + 6);
+        state[11] = Arch.VmRead(Vmcs.GuestEsSelector + 0);
+        state[12] = Arch.VmRead(Vmcs.GuestEsSelector + 8);
+        state[13] = Arch.VmRead(Vmcs.GuestEsSelector + 10);
+        state[14] = Arch.VmRead(Vmcs.GuestEsBase + 8);
+        state[15] = Arch.VmRead(Vmcs.GuestEsBase + 10);
+        ulong cr0 = Arch.VmRead(Vmcs.GuestCr0);
+        ulong cr4 = Arch.VmRead(Vmcs.GuestCr4) & ~Cr4Vmxe;
+        Arch.VmClear(&cpu->ArchData[VmcsRegion]);
+        Arch.VmxOff();
+        Arch.WriteCr4(cr4);
+        Arch.WriteCr0(cr0);
+        Arch.StoreRelease(ref cpu->PowerState, PowerState.Absent);
+        Arch.LeaveToGuest(state, registers);
     }
 }
 

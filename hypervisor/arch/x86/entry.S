@@ -1,11 +1,13 @@
 /*
- * x86-64 entry. The driver calls arch_entry(cpu_id) (System V ABI, 64-bit mode) through its
- * mapping of hypervisor memory at JAILHOUSE_BASE in Linux's own page tables (upstream's
- * JAILHOUSE_BORROW_ROOT_PT), so the code runs at its link address from the first instruction.
- * We save the callee-saved registers on Linux's stack, switch to the CPU's hypervisor stack,
- * save Linux's FPU/SSE state (the compiled C# uses SSE registers) and call hypervisor_init.
- * On success the CPU comes back to Linux as a VMX guest (vmx_launch, vmx.S); on failure
- * we return the error code the plain way.
+ * x86-64 entry. The driver calls arch_entry(cpu_id, header) (System V ABI, 64-bit mode) on
+ * every online CPU through its own mapping of hypervisor memory (an ioremap, anywhere in the
+ * kernel's address space). The image is position independent: the first CPU applies its
+ * R_X86_64_RELATIVE relocations for the address it runs at, the others wait for that.
+ * We save the caller's flags and callee-saved registers on Linux's stack and Linux's CR3 in
+ * the per-CPU area, switch to the CPU's hypervisor stack, save Linux's FPU/SSE state (the
+ * compiled C# uses SSE registers) and call hypervisor_init. On success the CPU comes back to
+ * Linux as a VMX guest (x86_vmx_launch, vmx.S); on failure we return the error code the plain
+ * way, on Linux's CR3 again.
  */
 #include "asm-defines.h"
 
@@ -13,6 +15,8 @@
 	.globl	arch_entry
 	.type	arch_entry, @function
 arch_entry:
+	endbr64
+	pushfq
 	cli
 	push	%rbp
 	push	%rbx
@@ -21,6 +25,33 @@ arch_entry:
 	push	%r14
 	push	%r15
 
+	/* Relocate once: 0 = not yet, 1 = under way, 2 = done (the driver copies a fresh image). */
+	lea	relocation_state(%rip), %r11
+	mov	$1, %ecx
+	xor	%eax, %eax
+	lock cmpxchg %ecx, (%r11)
+	jnz	3f
+	lea	hypervisor_header(%rip), %r10
+	movabs	$JAILHOUSE_BASE, %rax
+	sub	%rax, %r10			/* delta: run address - link address */
+	lea	__rela_start(%rip), %rsi
+	lea	__rela_end(%rip), %rdx
+4:	cmp	%rdx, %rsi
+	jae	5f
+	cmpl	$R_X86_64_RELATIVE, 8(%rsi)
+	jne	6f
+	mov	0(%rsi), %rax			/* r_offset (link address) */
+	mov	16(%rsi), %rcx			/* r_addend */
+	add	%r10, %rcx
+	mov	%rcx, (%rax,%r10)
+6:	add	$24, %rsi
+	jmp	4b
+5:	movl	$2, (%r11)
+3:	cmpl	$2, (%r11)
+	je	7f
+	pause
+	jmp	3b
+7:
 	/* a CPU without a per-CPU area: refuse */
 	mov	%edi, %edi
 	lea	hypervisor_header(%rip), %rax
@@ -36,6 +67,8 @@ arch_entry:
 	lea	__page_pool(%rip), %rax
 	add	%rax, %rsi
 	mov	%rsp, PERCPU_CALLER_STACK(%rsi)
+	mov	%cr3, %rdx
+	mov	%rdx, PERCPU_LINUX_CR3(%rsi)
 	lea	PERCPU_SIZE(%rsi), %rsp
 	fxsave64 PERCPU_FXSAVE(%rsi)
 
@@ -50,6 +83,9 @@ arch_entry:
 	pop	%rsi
 	pop	%rsi
 
+	/* failed: back on Linux's page tables (setup may have switched to the host's) */
+	mov	PERCPU_LINUX_CR3(%rsi), %rdx
+	mov	%rdx, %cr3
 	fxrstor64 PERCPU_FXSAVE(%rsi)
 	mov	PERCPU_CALLER_STACK(%rsi), %rsp
 2:	pop	%r15
@@ -58,4 +94,10 @@ arch_entry:
 	pop	%r12
 	pop	%rbx
 	pop	%rbp
+	popfq
 	ret
+
+	.data
+	.balign	4
+relocation_state:
+	.long	0

@@ -62,6 +62,50 @@ function x86_read_cr4
 function x86_write_cr4
 	mov	%rdi, %cr4
 	ret
+function x86_write_cr0
+	mov	%rdi, %cr0
+	ret
+function x86_write_cr3
+	mov	%rdi, %cr3
+	ret
+
+function x86_xsetbv			/* int (u32 index, u64 value): 0, or -1 if CPUID says no XSAVE */
+	push	%rbx
+	mov	$1, %eax
+	xor	%ecx, %ecx
+	cpuid
+	pop	%rbx
+	bt	$26, %ecx
+	jnc	1f
+	mov	%edi, %ecx
+	mov	%rsi, %rax
+	mov	%rsi, %rdx
+	shr	$32, %rdx
+	xsetbv
+	xor	%eax, %eax
+	ret
+1:	mov	$-1, %eax
+	ret
+
+function x86_outw			/* (u16 port, u16 value) */
+	mov	%edi, %edx
+	mov	%esi, %eax
+	outw	%ax, %dx
+	ret
+function x86_outl			/* (u16 port, u32 value) */
+	mov	%edi, %edx
+	mov	%esi, %eax
+	outl	%eax, %dx
+	ret
+function x86_inw			/* u16 (u16 port) */
+	mov	%edi, %edx
+	xor	%eax, %eax
+	inw	%dx, %ax
+	ret
+function x86_inl			/* u32 (u16 port) */
+	mov	%edi, %edx
+	inl	%dx, %eax
+	ret
 function x86_read_rflags
 	pushfq
 	pop	%rax
@@ -110,6 +154,14 @@ function x86_vmptrld			/* (u64 *vmcs_phys) */
 function x86_vmwrite			/* (u64 field, u64 value) */
 	vmwrite	%rsi, %rdi
 	vmx_result
+function x86_invept_all		/* INVEPT type 2 (all contexts) */
+	sub	$16, %rsp
+	movq	$0, 0(%rsp)
+	movq	$0, 8(%rsp)
+	mov	$2, %eax
+	invept	(%rsp), %rax
+	add	$16, %rsp
+	ret
 function x86_vmread			/* u64 (u64 field) */
 	vmread	%rdi, %rax
 	ret

@@ -7,13 +7,13 @@
 
 	.text
 
+/* All but rdi, which the caller loads last (it is usually the base). */
 .macro load_guest_registers base
 	mov	0x08(\base), %rcx
 	mov	0x10(\base), %rdx
 	mov	0x18(\base), %rbx
 	mov	0x28(\base), %rbp
 	mov	0x30(\base), %rsi
-	mov	0x38(\base), %rdi
 	mov	0x40(\base), %r8
 	mov	0x48(\base), %r9
 	mov	0x50(\base), %r10
@@ -88,3 +88,55 @@ x86_vmx_exit:
 	vmresume
 	/* VMRESUME failed: nothing sane is left to return to. */
 	jmp	x86_park
+
+/*
+ * void x86_leave_to_guest(u64 *state, u64 *registers): after VMXOFF, continue the guest
+ * natively where its last VM exit left it (the disable hypercall). state (X86LeaveState):
+ * 0 cr3, 1 gdtr base, 2 gdtr limit, 3 idtr base, 4 idtr limit, 5 rip, 6 rsp, 7 rflags,
+ * 8 cs, 9 ss, 10 ds, 11 es, 12 fs, 13 gs, 14 fs base, 15 gs base. The code and the stack
+ * we still use are hypervisor memory, which the guest's (Linux's) page tables map too.
+ */
+	.globl	x86_leave_to_guest
+	.type	x86_leave_to_guest, @function
+x86_leave_to_guest:
+	sub	$32, %rsp
+	mov	16(%rdi), %ax
+	mov	%ax, 0(%rsp)
+	mov	8(%rdi), %rax
+	mov	%rax, 2(%rsp)
+	lgdt	0(%rsp)
+	mov	32(%rdi), %ax
+	mov	%ax, 16(%rsp)
+	mov	24(%rdi), %rax
+	mov	%rax, 18(%rsp)
+	lidt	16(%rsp)
+	add	$32, %rsp
+	/* selectors first: loading FS/GS may change their bases */
+	mov	80(%rdi), %ax
+	mov	%ax, %ds
+	mov	88(%rdi), %ax
+	mov	%ax, %es
+	mov	96(%rdi), %ax
+	mov	%ax, %fs
+	mov	104(%rdi), %ax
+	mov	%ax, %gs
+	mov	$0xc0000100, %ecx
+	mov	112(%rdi), %eax
+	mov	116(%rdi), %edx
+	wrmsr
+	mov	$0xc0000101, %ecx
+	mov	120(%rdi), %eax
+	mov	124(%rdi), %edx
+	wrmsr
+	/* iretq frame: ss, rsp, rflags, cs, rip */
+	pushq	72(%rdi)
+	pushq	48(%rdi)
+	pushq	56(%rdi)
+	pushq	64(%rdi)
+	pushq	40(%rdi)
+	mov	0(%rdi), %rax
+	mov	%rax, %cr3
+	mov	%rsi, %rdi
+	load_guest_registers %rdi
+	mov	0x38(%rdi), %rdi
+	iretq

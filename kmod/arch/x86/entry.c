@@ -11,10 +11,14 @@
 #define pr_fmt(fmt) "jailhouse: " fmt
 
 #include <linux/io.h>
+#include <linux/mm.h>
 #include <linux/printk.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
 #include <asm/cpufeature.h>
 #include <asm/msr.h>
 #include <asm/pgtable.h>
+#include <asm/tlbflush.h>
 
 #include "../../driver.h"
 
@@ -44,15 +48,60 @@ int jailhouse_arch_prepare(struct jh_header *header)
 	return 0;
 }
 
+/*
+ * The hypervisor runs from this mapping, so it must be executable: x86's
+ * ioremap and vmap always map NX and set_memory_x is not exported, so the
+ * driver vmaps the pages (memmap= keeps them inside the kernel's memory map
+ * as reserved pages, with struct pages) and clears NX in the leaf entries
+ * itself (lookup_address), then flushes the TLB.
+ */
 void *jailhouse_arch_map(phys_addr_t phys, size_t size)
 {
-	return (void __force *)ioremap_prot(phys, size,
-					    pgprot_val(PAGE_KERNEL_EXEC));
+	unsigned long count = PAGE_ALIGN(size) >> PAGE_SHIFT, n;
+	struct page **pages;
+	void *virt;
+
+	pages = kvmalloc_array(count, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return NULL;
+	for (n = 0; n < count; n++) {
+		unsigned long pfn = PHYS_PFN(phys) + n;
+
+		if (!pfn_valid(pfn)) {
+			pr_err("enable: hypervisor memory page %lx has no struct page (keep it from Linux with memmap=)\n",
+			       pfn);
+			kvfree(pages);
+			return NULL;
+		}
+		pages[n] = pfn_to_page(pfn);
+	}
+	virt = vmap(pages, count, VM_MAP, PAGE_KERNEL_EXEC);
+	kvfree(pages);
+	if (!virt)
+		return NULL;
+	for (n = 0; n < count; n++) {
+		unsigned int level;
+		pte_t *pte = lookup_address((unsigned long)virt + n * PAGE_SIZE,
+					    &level);
+
+		if (!pte || level != PG_LEVEL_4K) {
+			pr_err("enable: no 4 KiB page-table entry for the hypervisor mapping\n");
+			vunmap(virt);
+			return NULL;
+		}
+		set_pte(pte, pte_clear_flags(*pte, _PAGE_NX));
+	}
+	/*
+	 * flush_tlb_kernel_range is not exported; the mapping is new, so only
+	 * this CPU may hold (speculatively walked) entries of it.
+	 */
+	__flush_tlb_all();
+	return virt;
 }
 
 void jailhouse_arch_unmap(void *virt)
 {
-	iounmap((void __iomem __force *)virt);
+	vunmap(virt);
 }
 
 /* Caches are coherent with memory and instruction fetch on x86. */

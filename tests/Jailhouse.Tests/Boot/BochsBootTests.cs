@@ -1,0 +1,170 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Jailhouse.Boot;
+using Jailhouse.Config.Binary;
+using Jailhouse.Config.Model;
+using Jailhouse.Config.Yaml;
+using Jailhouse.Generate.Diagnose;
+using Jailhouse.Generate.Snapshot;
+using Xunit.Abstractions;
+
+namespace Jailhouse.Tests.Boot;
+
+/// <summary>
+/// x86 under emulated VT-x: the qemu-x86 image's kernel and initramfs (built by `dotnet cake
+/// --target=Assemble --board=qemu-x86`) booted in Bochs through the board's `bochs:` machine
+/// (GRUB rescue ISO, 2 CPUs, the plan's memmap=). Bochs is slow (minutes per boot on a busy
+/// machine), so every test boots once and checks everything it can from that console.
+/// </summary>
+// About 13 minutes of Bochs per boot on this 2-core machine: a tier of its own (Cake TestBochs),
+// outside ./test.sh, whose CI run has 90 minutes.
+[Trait("Tier", "Bochs")]
+public partial class BochsBootTests(ITestOutputHelper output)
+{
+    /// <summary>A boot to enable takes ~13 minutes with the machine's two cores shared (measured).</summary>
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(40);
+
+    /// <summary>The kernel in trouble. Not WARNINGs: Bochs' CPU model draws a boot-time one
+    /// (fpu__init_system_xstate, "RETBleed: WARNING"); hypervisor-x86.sh checks that none
+    /// appears from insmod on.</summary>
+    [GeneratedRegex(@"\bOops\b|\bBUG:|Kernel panic")]
+    private static partial Regex KernelTrouble();
+
+    internal static (BoardDescription Board, string Kernel, string Initrd) QemuX86Image()
+    {
+        string artifacts = Path.Combine(Paths.RepositoryRoot, "artifacts", "qemu-x86");
+        var board = BoardDescriptionReader.ReadFile(Path.Combine(Paths.RepositoryRoot, "bsp", "qemu-x86", "board.yaml"));
+        string initrd = Path.Combine(artifacts, "initrd.img");
+        Assert.True(File.Exists(initrd), $"{initrd} is missing: run `dotnet cake --target=Assemble --board=qemu-x86` (./test.sh does)");
+        return (board, Path.Combine(artifacts, "kernel", "vmlinuz"), initrd);
+    }
+
+    /// <summary>Boots the image with <paramref name="cells"/> added as /etc/jailhouse/NAME (an
+    /// uncompressed cpio appended to the initramfs, which Linux unpacks over the first).</summary>
+    internal static BochsBoot.Result Boot(ITestOutputHelper output, string name, IEnumerable<(string Name, byte[] Bytes)> cells,
+        params string[] arguments)
+    {
+        var (board, kernel, initrd) = QemuX86Image();
+        string work = Path.Combine(Path.GetTempPath(), $"jailhouse-bochs-{name}-{Environment.ProcessId}");
+        Directory.CreateDirectory(work);
+        string bootInitrd = Path.Combine(work, "initrd-test.img");
+        using (var stream = new FileStream(bootInitrd, FileMode.Create))
+        {
+            using (var original = File.OpenRead(initrd))
+                original.CopyTo(stream);
+            while (stream.Length % 4 != 0)
+                stream.WriteByte(0);
+            var cpio = new Jailhouse.Images.CpioWriter();
+            foreach (var (cellName, bytes) in cells)
+                cpio.AddFile($"etc/jailhouse/{cellName}", bytes);
+            cpio.WriteTo(stream, DateTimeOffset.UnixEpoch);
+        }
+        var result = BochsBoot.RunKernel(board, kernel, bootInitrd, arguments, Limit, work);
+        output.WriteLine($"{name}: {result.Elapsed.TotalSeconds:F0} s in Bochs, logs in {result.LogDirectory}");
+        foreach (string error in result.EmulatorErrors)
+            output.WriteLine($"bochs.log: {error}");
+        return result;
+    }
+
+    [Fact]
+    public void Debian_kernel_boots_to_init_on_two_cpus_with_the_plans_memmap()
+    {
+        var result = Boot(output, "plain", []);
+        string console = result.Console;
+        Assert.True(result.PoweredOff, $"no power-off within {Limit}:\n{console}");
+        Assert.Empty(result.EmulatorErrors);
+        Assert.Contains("jailhouse-image: ready", console);
+        // The plan's reservation reached the kernel through grub.cfg with its `$` intact.
+        var plan = ReservationPlanner.Plan(QemuX86Image().Board);
+        Assert.Contains($"jailhouse-image: cmdline ", console);
+        Assert.Contains(plan.KernelArgument!, console);
+        Assert.Matches(@"smp: Brought up 1 node, 2 CPUs", console);
+        Assert.DoesNotMatch(KernelTrouble(), console);
+    }
+
+    /// <summary>The Bochs machine's root cell (generated from its snapshot, see the fixture's README).</summary>
+    internal static JailhouseConfig BochsRootCell() =>
+        YamlConfigReader.Read(File.ReadAllText(BochsRootCellPath), BochsRootCellPath);
+
+    internal static string BochsRootCellPath => Path.Combine(Paths.RepositoryRoot, "tests", "Jailhouse.Tests", "fixtures", "bochs", "bochs-x86.yaml");
+
+    private static readonly string[] Steps = ["insmod", "before enable: Linux runs on 2 CPUs", "enable", "cell list",
+        "after enable: Linux runs on 2 CPUs", "RTC read through the cell's ports", "root cell VM exits counted",
+        "disable", "after disable: Linux runs on 2 CPUs", "rmmod", "kernel log clean"];
+
+    private void AssertHypervisorRunPassed(BochsBoot.Result result)
+    {
+        string console = result.Console;
+        Assert.True(result.PoweredOff, $"no power-off within {Limit}:\n{console}");
+        Assert.Empty(result.EmulatorErrors);
+        Assert.DoesNotContain("jailhouse-test: FAIL", console);
+        Assert.DoesNotContain("FATAL", console);
+        Assert.DoesNotMatch(KernelTrouble(), console);
+        foreach (string step in Steps)
+            Assert.Contains($"jailhouse-test: ok {step}\n", console);
+        Assert.Contains("jailhouse-image: test hypervisor-x86 passed", console);
+        // Straight from the hypervisor on its debug UART, COM2 (Linux keeps COM1): banner, both
+        // CPUs in and out again, nothing fatal.
+        string hypervisor = result.SecondConsole;
+        Assert.DoesNotContain("FATAL", hypervisor);
+        Assert.Matches(@"(?m)^Jailhouse hypervisor in C# \(x86, board qemu-x86\) initializing$", hypervisor);
+        for (int cpu = 0; cpu < 2; cpu++)
+        {
+            Assert.Matches($@"(?m)^CPU {cpu} activated$", hypervisor);
+            Assert.Matches($@"(?m)^Hypervisor disabled on CPU {cpu}$", hypervisor);
+        }
+        Assert.Contains("jailhouse: enabled: hypervisor running on 2 CPUs", console);
+        foreach (Match counted in Regex.Matches(console, @"jailhouse-test: \| (root cell vmexits_\w+ \d+|enable took [^\n]*)"))
+            output.WriteLine(counted.Groups[1].Value);
+    }
+
+    /// <summary>`quiet` saves emulated UART time; `io_delay=none` keeps Linux off port 0x80,
+    /// which no root cell lists (upstream's neither).</summary>
+    [Fact]
+    public void Hypervisor_runs_linux_as_the_root_cell_and_hands_it_back()
+    {
+        byte[] cell = ConfigBinaryWriter.Write(BochsRootCell());
+        var result = Boot(output, "hypervisor", [("bochs-x86.cell", cell)], "jailhouse.test=hypervisor-x86", "jailhouse.cell=bochs-x86.cell", "quiet", "io_delay=none");
+        AssertHypervisorRunPassed(result);
+    }
+
+    /// <summary>
+    /// The bring-up loop: a root cell without the RTC's ports stops the CPU that reads the RTC
+    /// with upstream's "Invalid PIO" line; `jailhouse diagnose` (Diagnoser) on that console
+    /// with the machine's snapshot proposes the pio entry; with it added the same boot passes.
+    /// </summary>
+    [Fact]
+    public void Crash_dump_of_a_missing_port_leads_to_the_entry_that_fixes_the_boot()
+    {
+        var config = BochsRootCell();
+        Assert.Equal(1, config.Cell.PioRanges.RemoveAll(p => p.Base <= 0x70 && 0x70 < p.Base + p.Length));
+        var broken = Boot(output, "no-rtc", [("bochs-x86.cell", ConfigBinaryWriter.Write(config))],
+            "jailhouse.test=hypervisor-x86", "jailhouse.cell=bochs-x86.cell", "quiet", "io_delay=none");
+        Assert.Contains("jailhouse-test: ok enable\n", broken.Console);
+        Assert.Matches(@"FATAL: Invalid PIO (read|write), port: 70 size: 1", broken.SecondConsole);
+
+        var snapshot = SystemSnapshot.ReadTar(new MemoryStream(BochsSnapshot()), "bochs snapshot");
+        var dump = FatalDumpParser.Parse(broken.SecondConsole).OfType<PortAccessDump>().First();
+        var diagnosis = new Diagnoser(snapshot, config).Explain(dump);
+        output.WriteLine($"diagnose: {diagnosis.FixSection}: {diagnosis.Fix}");
+        Assert.Equal("root-cell: pio (add)", diagnosis.FixSection);
+        var fix = Regex.Match(diagnosis.Fix!, @"base: 0x([0-9a-f]+), length: 0x([0-9a-f]+)");
+        Assert.True(fix.Success, diagnosis.Fix);
+        config.Cell.PioRanges.Add(new PioRange
+        {
+            Name = "rtc",
+            Base = ushort.Parse(fix.Groups[1].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture),
+            Length = ushort.Parse(fix.Groups[2].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture),
+        });
+        var fixedBoot = Boot(output, "rtc-fixed", [("bochs-x86.cell", ConfigBinaryWriter.Write(config))],
+            "jailhouse.test=hypervisor-x86", "jailhouse.cell=bochs-x86.cell", "quiet", "io_delay=none");
+        AssertHypervisorRunPassed(fixedBoot);
+    }
+
+    /// <summary>The snapshot the fixture's root cell was generated from, packed again.</summary>
+    internal static byte[] BochsSnapshot()
+    {
+        string console = File.ReadAllText(Path.Combine(Paths.RepositoryRoot, "tests", "Jailhouse.Tests", "fixtures", "bochs", "snapshot-console.log"));
+        return ConsoleSnapshot.Extract(console, "snapshot-console.log");
+    }
+}
