@@ -16,7 +16,7 @@ public static class HypervisorBuilder
         string bin = Path.Combine(outputDirectory, "jailhouse.bin");
         string elf = Path.Combine(outputDirectory, "jailhouse.elf");
         var stamp = new BuildStamp(Path.Combine(outputDirectory, "jailhouse.stamp"))
-            .Tree(hypervisorDirectory)
+            .Tree(hypervisorDirectory, sourceTree: true)
             .Tool("dotnet", "--version").Tool("clang", "--version").Tool("ld.lld", "--version")
             .Option("arch", arch).Option("configuration", configuration);
         bool built = stamp.Run([bin, elf], force, () =>

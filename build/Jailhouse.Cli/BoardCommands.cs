@@ -71,7 +71,7 @@ internal static class BoardCommands
             var timestamp = Reproducible.Timestamp();
             var stamp = new BuildStamp(Path.Combine(artifactsDirectory, ".stamps", "assemble.stamp"))
                 .File(parse.GetRequiredValue(boardFile)).File(cliPath)
-                .Tree(Path.Combine(root, "bsp", "common")).Tree(Path.Combine(root, "inmates")).Tree(Path.Combine(artifactsDirectory, "configs"))
+                .Tree(Path.Combine(root, "bsp", "common"), sourceTree: true).Tree(Path.Combine(root, "inmates"), sourceTree: true).Tree(Path.Combine(artifactsDirectory, "configs"))
                 .Tool("grub-mkimage", "--version").Tool(board.DebianArch == "arm64" ? "aarch64-linux-gnu-as" : "as", "--version")
                 .Option("kmod", modulePath is null ? null : FileHash.Sha256(modulePath))
                 .Option("hypervisor", hypervisorPath is null ? null : FileHash.Sha256(hypervisorPath))

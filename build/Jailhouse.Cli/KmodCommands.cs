@@ -29,7 +29,7 @@ internal static class KmodCommands
             var cache = PackageCache.Default();
             var builder = new KmodBuilder(root, TargetPackages.Load(root, parse.GetValue(lockFile), cache), cache);
             var stamp = new BuildStamp(outputPath + ".stamp")
-                .Tree(Path.Combine(root, "kmod"))
+                .Tree(Path.Combine(root, "kmod"), sourceTree: true)
                 .Tool("make", "--version").Tool(debianArch == "arm64" ? "aarch64-linux-gnu-gcc" : "gcc", "--version")
                 .Option("arch", debianArch);
             foreach (var package in builder.HeaderPackages(debianArch))

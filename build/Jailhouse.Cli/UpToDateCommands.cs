@@ -32,7 +32,7 @@ internal static class UpToDateCommands
             foreach (string input in parse.GetValue(inputs) ?? [])
             {
                 if (Directory.Exists(input))
-                    buildStamp.Tree(input);
+                    buildStamp.Tree(input, sourceTree: true);
                 else
                     buildStamp.File(input);
             }

@@ -29,7 +29,12 @@ public sealed class BuildStamp(string stampPath)
     public BuildStamp File(string path)
     {
         string full = Path.GetFullPath(path);
-        lines.Add($"file {full} {(System.IO.File.Exists(full) ? FileHash.Sha256(full) : "missing")}");
+        // A symbolic link is its target's text: a root file system's links (/lib/ld-linux-*.so.1 ->
+        // /lib/aarch64-linux-gnu/...) point into the target's tree, not the host's.
+        if (new FileInfo(full).LinkTarget is { } target)
+            lines.Add($"link {full} {target}");
+        else
+            lines.Add($"file {full} {(System.IO.File.Exists(full) ? FileHash.Sha256(full) : "missing")}");
         return this;
     }
 
@@ -40,8 +45,12 @@ public sealed class BuildStamp(string stampPath)
         return this;
     }
 
-    /// <summary>Every file under a directory, build outputs (bin/, obj/) and hidden entries left out.</summary>
-    public BuildStamp Tree(string directory)
+    /// <summary>
+    /// Every file under a directory (links by their target). In a source tree
+    /// (<paramref name="sourceTree"/>) build outputs (bin/, obj/) and hidden entries are left out;
+    /// an artifact tree such as a root file system counts whole.
+    /// </summary>
+    public BuildStamp Tree(string directory, bool sourceTree = false)
     {
         string full = Path.GetFullPath(directory);
         if (!Directory.Exists(full))
@@ -54,10 +63,16 @@ public sealed class BuildStamp(string stampPath)
         {
             string current = pending.Pop();
             foreach (string sub in Directory.EnumerateDirectories(current))
-                if (Path.GetFileName(sub) is not ("bin" or "obj") && !Path.GetFileName(sub).StartsWith('.'))
+            {
+                if (sourceTree && (Path.GetFileName(sub) is "bin" or "obj" || Path.GetFileName(sub).StartsWith('.')))
+                    continue;
+                if (new DirectoryInfo(sub).LinkTarget is { } target)
+                    lines.Add($"link {sub} {target}");
+                else
                     pending.Push(sub);
+            }
             foreach (string file in Directory.EnumerateFiles(current))
-                if (!Path.GetFileName(file).StartsWith('.'))
+                if (!sourceTree || !Path.GetFileName(file).StartsWith('.'))
                     File(file);
         }
         return this;

@@ -28,6 +28,36 @@ public sealed class BuildStampTests : TempDirectoryTest
         });
     }
 
+    /// <summary>
+    /// A root file system as an input tree: its absolute links point into the target (not the
+    /// host) and count by their text, and its bin/ and hidden files count like any other.
+    /// </summary>
+    [Fact]
+    public void AnArtifactTreeCountsLinksByTargetAndKeepsBinAndHiddenFiles()
+    {
+        string rootfs = Path.Combine(temp, "rootfs");
+        Directory.CreateDirectory(Path.Combine(rootfs, "bin"));
+        Directory.CreateDirectory(Path.Combine(rootfs, "lib"));
+        File.WriteAllText(Path.Combine(rootfs, "bin", "busybox"), "one");
+        File.WriteAllText(Path.Combine(rootfs, ".profile"), "PS1=#");
+        File.CreateSymbolicLink(Path.Combine(rootfs, "lib", "ld-linux-aarch64.so.1"), "/nonexistent-on-the-host/ld-linux-aarch64.so.1");
+        Directory.CreateSymbolicLink(Path.Combine(rootfs, "lib64"), "/nonexistent-directory");
+        int built = 0;
+        bool Build() => new BuildStamp(StampPath).Tree(rootfs).Run([Output], false, () => { built++; File.WriteAllText(Output, "image"); });
+
+        Assert.True(Build());
+        Assert.False(Build());
+        File.WriteAllText(Path.Combine(rootfs, "bin", "busybox"), "two");
+        Assert.True(Build());
+        File.WriteAllText(Path.Combine(rootfs, ".profile"), "PS1=$");
+        Assert.True(Build());
+        File.Delete(Path.Combine(rootfs, "lib", "ld-linux-aarch64.so.1"));
+        File.CreateSymbolicLink(Path.Combine(rootfs, "lib", "ld-linux-aarch64.so.1"), "/elsewhere/ld-linux-aarch64.so.1");
+        Assert.True(Build());
+        Assert.False(Build());
+        Assert.Equal(4, built);
+    }
+
     [Fact]
     public void AnUnchangedStepRunsOnceAndIsSkippedAfterwards()
     {
