@@ -6,29 +6,10 @@
 # interrupt on every CPU, work on the last CPU, the serial console, the RTC's ports), `jailhouse cell list`,
 # the root cell's VM exits by reason, `jailhouse disable` leaves VMX, Linux still runs, the
 # module unloads. Each step prints "jailhouse-test: ok STEP" or "jailhouse-test: FAIL STEP ...".
-ok() { echo "jailhouse-test: ok $*"; }
-fail() { echo "jailhouse-test: FAIL $*"; exit 1; }
-show() { sed 's/^/jailhouse-test: | /'; }
+. "$(dirname "$0")/linux-alive.sh"
 
 # The local timer line of /proc/interrupts: "LOC: count-cpu0 count-cpu1 ... Local timer interrupts"
 timer_counts() { grep '^ *LOC:' /proc/interrupts | awk '{ for (i = 2; i <= cpus + 1; i++) printf "%s ", $i }' cpus="$1"; }
-timer_grew() {
-    echo "$1|$2" | awk -F '|' '{ n = split($1, a, " "); split($2, b, " ");
-        for (i = 1; i <= n; i++) if (b[i] + 0 <= a[i] + 0) exit 1 }'
-}
-check_linux() {
-    cpus=$(grep -c ^processor /proc/cpuinfo)
-    [ "$(echo alive)" = alive ] || fail "$1: a shell command"
-    before=$(timer_counts "$cpus")
-    sleep 1
-    after=$(timer_counts "$cpus")
-    echo "local timer interrupts per CPU: $before-> $after" | show
-    timer_grew "$before" "$after" || fail "$1: the timer interrupt count did not grow on every CPU"
-    last=$((cpus - 1))
-    [ "$(taskset -c "$last" cat /proc/self/stat | cut -d ' ' -f 39)" = "$last" ] ||
-        fail "$1: no process ran on CPU $last"
-    ok "$1: Linux runs on $cpus CPUs"
-}
 
 board=$(cat /etc/jailhouse/board)
 cell=$(sed -n 's/.*jailhouse\.cell=\([A-Za-z0-9_.-]*\).*/\1/p' /proc/cmdline)

@@ -5,31 +5,10 @@
 # as the root cell (commands, the timer interrupt on every CPU, work on CPU 1), `jailhouse
 # disable` hands EL2 back, Linux still runs, the module unloads.
 # Each step prints "jailhouse-test: ok STEP" or "jailhouse-test: FAIL STEP ..." and stops.
-ok() { echo "jailhouse-test: ok $*"; }
-fail() { echo "jailhouse-test: FAIL $*"; exit 1; }
-show() { sed 's/^/jailhouse-test: | /'; }
+. "$(dirname "$0")/linux-alive.sh"
 
 # The arch_timer line of /proc/interrupts: "IRQ: count-cpu0 count-cpu1 ... GICvN ... arch_timer"
 timer_counts() { grep arch_timer /proc/interrupts | head -n 1 | awk '{ for (i = 2; i <= cpus + 1; i++) printf "%s ", $i }' cpus="$1"; }
-# Every CPU's timer count grew between two readings ($1 and $2, space-separated).
-timer_grew() {
-    echo "$1|$2" | awk -F '|' '{ n = split($1, a, " "); split($2, b, " ");
-        for (i = 1; i <= n; i++) if (b[i] + 0 <= a[i] + 0) exit 1 }'
-}
-# Linux alive: a command, the timer ticking on every CPU across a sleep, a process on CPU 1.
-check_linux() {
-    cpus=$(grep -c ^processor /proc/cpuinfo)
-    [ "$(echo alive)" = alive ] || fail "$1: a shell command"
-    before=$(timer_counts "$cpus")
-    sleep 1
-    after=$(timer_counts "$cpus")
-    echo "timer interrupts per CPU: $before-> $after" | show
-    timer_grew "$before" "$after" || fail "$1: the timer interrupt count did not grow on every CPU"
-    last=$((cpus - 1))
-    [ "$(taskset -c "$last" cat /proc/self/stat | cut -d ' ' -f 39)" = "$last" ] ||
-        fail "$1: no process ran on CPU $last"
-    ok "$1: Linux runs on $cpus CPUs"
-}
 
 # SVE at EL0 on every CPU, where the CPU has it: the hypervisor must neither trap what Linux
 # lets its programs use nor leave it trapped when it goes (the trap would reach Linux's stub).
