@@ -42,10 +42,7 @@ void PublishNativeCli(string rid)
 {
     var directory = NativeCli(rid).GetDirectory();
     var publish = new List<string> { "dotnet", "publish", RepositoryRoot.CombineWithFilePath("build/Jailhouse.Cli/Jailhouse.Cli.csproj").FullPath,
-        "-c", configuration, "-r", rid, "-o", directory.FullPath, "--nologo", "-v", "q", "-p:PublishAot=true",
-        // Its own intermediate tree: a publish in the projects' obj/ rewrites their restore
-        // output for the runtime, and the host build of the CLI would then start over.
-        "--artifacts-path", ArtifactsRoot.Combine($"cli-build/{rid}").FullPath };
+        "-c", configuration, "-r", rid, "-o", directory.FullPath, "--nologo", "-v", "q", "-p:PublishAot=true" };
     // Cross-compile without a sysroot: clang drives the link with lld against the aarch64-linux-gnu
     // libraries of Debian's cross packages.
     if (rid == "linux-arm64")
