@@ -46,7 +46,8 @@ public static class InmateBuilder
         foreach (string source in Directory.EnumerateFiles(sources, "*.S").Order(StringComparer.Ordinal))
         {
             string program = Path.Combine(outputDirectory, Path.GetFileNameWithoutExtension(source));
-            Run([tools.UserCompiler, "-nostdlib", "-static", "-Wl,--build-id=none", "-o", program, source]);
+            // -s: no symbol table, which would name the compiler's temporary object (ccXXXXXX.o).
+            Run([tools.UserCompiler, "-nostdlib", "-static", "-s", "-Wl,--build-id=none", "-o", program, source]);
             built.Add(program);
         }
         return built;
