@@ -97,11 +97,7 @@ internal static unsafe class Exits
         registers[X86Registers.Rax] = unchecked((ulong)result);
         if (code == Hypercalls.Disable && result == 0)
         {
-            DebugConsole.BeginLine();
-            DebugConsole.Write("Hypervisor disabled on CPU ");
-            DebugConsole.WriteDecimal(cpu->CpuId);
-            DebugConsole.Write("\n");
-            DebugConsole.EndLine();
+            Setup.ReportDisabled(cpu->CpuId);
             Vmx.LeaveToGuest(cpu, registers);
         }
         SkipInstruction();
