@@ -17,16 +17,6 @@ internal static unsafe class Setup
     private static uint cpuFailure;
 
     [RuntimeExport("hypervisor_init")]
-    /// <summary>The line each CPU prints when the disable hypercall hands it back; CPUs disable at the same time, so each line is kept whole.</summary>
-    public static void ReportDisabled(uint cpuId)
-    {
-        DebugConsole.BeginLine();
-        DebugConsole.Write("Hypervisor disabled on CPU ");
-        DebugConsole.WriteDecimal(cpuId);
-        DebugConsole.Write("\n");
-        DebugConsole.EndLine();
-    }
-
     public static int Init(uint cpuId, PerCpu* cpu, HypervisorHeader* hypervisorHeader, byte* systemConfig)
     {
         cpu->CpuId = cpuId;

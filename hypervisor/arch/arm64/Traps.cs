@@ -36,7 +36,12 @@ internal static unsafe class Traps
             frame->X[0] = unchecked((ulong)result);
             if (code == Hypercalls.Disable && result == 0)
             {
-                Setup.ReportDisabled(cpu->CpuId);
+                // CPUs disable at the same time: keep each one's line whole.
+                DebugConsole.BeginLine();
+                DebugConsole.Write("Hypervisor disabled on CPU ");
+                DebugConsole.WriteDecimal(cpu->CpuId);
+                DebugConsole.Write("\n");
+                DebugConsole.EndLine();
                 return LeaveHypervisor;
             }
             return Resume;

@@ -97,7 +97,11 @@ internal static unsafe class Exits
         registers[X86Registers.Rax] = unchecked((ulong)result);
         if (code == Hypercalls.Disable && result == 0)
         {
-            Setup.ReportDisabled(cpu->CpuId);
+            DebugConsole.BeginLine();
+            DebugConsole.Write("Hypervisor disabled on CPU ");
+            DebugConsole.WriteDecimal(cpu->CpuId);
+            DebugConsole.Write("\n");
+            DebugConsole.EndLine();
             Vmx.LeaveToGuest(cpu, registers);
         }
         SkipInstruction();
