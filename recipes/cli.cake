@@ -42,7 +42,9 @@ void PublishNativeCli(string rid)
 {
     var directory = NativeCli(rid).GetDirectory();
     var publish = new List<string> { "dotnet", "publish", RepositoryRoot.CombineWithFilePath("build/Jailhouse.Cli/Jailhouse.Cli.csproj").FullPath,
-        "-c", configuration, "-r", rid, "-o", directory.FullPath, "--nologo", "-v", "q", "-p:PublishAot=true" };
+        "-c", configuration, "-r", rid, "-o", directory.FullPath, "--nologo", "-v", "q", "-p:PublishAot=true",
+        // Its own obj/ tree (Directory.Build.props says why).
+        $"-p:JailhouseIntermediateName=publish-{rid}" };
     // Cross-compile without a sysroot: clang drives the link with lld against the aarch64-linux-gnu
     // libraries of Debian's cross packages.
     if (rid == "linux-arm64")
