@@ -6,6 +6,7 @@ Task("Benchmark")
     {
         PublishNativeCli("linux-x64");
         PublishNativeCli("linux-arm64");
+        PublishNativeCli("linux-x64", host: true);
         var reference = RepositoryRoot.Combine("../shared/reference/jailhouse-cells").FullPath;
         DotNetRun("tests/Jailhouse.Benchmarks/Jailhouse.Benchmarks.csproj",
             new ProcessArgumentBuilder()
@@ -14,7 +15,8 @@ Task("Benchmark")
                 .Append("--dll").AppendQuoted(JailhouseDll.FullPath)
                 .Append("--fat")
                 .Append("--native-cli").AppendQuoted($"linux-x64={NativeCli("linux-x64").FullPath}")
-                .Append("--native-cli").AppendQuoted($"linux-arm64={NativeCli("linux-arm64").FullPath}"),
+                .Append("--native-cli").AppendQuoted($"linux-arm64={NativeCli("linux-arm64").FullPath}")
+                .Append("--native-cli").AppendQuoted($"host-linux-x64={NativeCli("linux-x64", host: true).FullPath}"),
             new DotNetRunSettings { Configuration = configuration });
 
         // The kernel module per architecture, headers already extracted (second build of the run).

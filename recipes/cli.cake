@@ -33,31 +33,34 @@ IEnumerable<string> JailhouseOutput(params string[] arguments)
     return lines.ToList();
 }
 
-/// Where the NativeAOT CLI for a runtime identifier (linux-x64, linux-arm64) is published.
-FilePath NativeCli(string rid) => ArtifactsRoot.CombineWithFilePath($"cli/{rid}/jailhouse");
+/// Where the NativeAOT CLI for a runtime identifier (linux-x64, linux-arm64) is published: the
+/// target flavour, shipped on images (configuration model, `config collect`, driver commands,
+/// console), or with `host: true` every command (only the benchmark builds it, to print its size).
+FilePath NativeCli(string rid, bool host = false) => ArtifactsRoot.CombineWithFilePath($"cli/{(host ? "host-" : "")}{rid}/jailhouse");
 
 /// Publishes the NativeAOT CLI for a runtime identifier, unless `jailhouse uptodate run` finds the
 /// stamp of its inputs (build/ sources and projects, the props, the SDK and clang versions) current.
-void PublishNativeCli(string rid)
+void PublishNativeCli(string rid, bool host = false)
 {
-    var directory = NativeCli(rid).GetDirectory();
+    string name = (host ? "host-" : "") + rid;
     var publish = new List<string> { "dotnet", "publish", RepositoryRoot.CombineWithFilePath("build/Jailhouse.Cli/Jailhouse.Cli.csproj").FullPath,
-        "-c", configuration, "-r", rid, "-o", directory.FullPath, "--nologo", "-v", "q", "-p:PublishAot=true",
+        "-c", configuration, "-r", rid, "-o", NativeCli(rid, host).GetDirectory().FullPath, "--nologo", "-v", "q", "-p:PublishAot=true",
+        $"-p:JailhouseTargetFlavor={(host ? "false" : "true")}",
         // Its own obj/ tree (Directory.Build.props says why).
-        $"-p:JailhouseIntermediateName=publish-{rid}" };
+        $"-p:JailhouseIntermediateName=publish-{name}" };
     // Cross-compile without a sysroot: clang drives the link with lld against the aarch64-linux-gnu
     // libraries of Debian's cross packages.
     if (rid == "linux-arm64")
         publish.AddRange(new[] { "-p:CppCompilerAndLinker=clang", "-p:LinkerFlavor=lld", "-p:ObjCopyName=aarch64-linux-gnu-objcopy" });
-    var check = Forced("uptodate", "run", "--stamp", ArtifactsRoot.CombineWithFilePath($"cli/.stamps/{rid}.stamp").FullPath,
+    var check = Forced("uptodate", "run", "--stamp", ArtifactsRoot.CombineWithFilePath($"cli/.stamps/{name}.stamp").FullPath,
         "--input", RepositoryRoot.Combine("build").FullPath,
         "--input", RepositoryRoot.CombineWithFilePath("Directory.Build.props").FullPath,
         "--input", RepositoryRoot.CombineWithFilePath("nuget.config").FullPath,
         "--tool", "dotnet --version", "--tool", "clang --version",
-        "--option", $"rid={rid}", "--option", $"configuration={configuration}",
-        "--output", NativeCli(rid).FullPath);
+        "--option", $"rid={rid}", "--option", $"flavour={(host ? "host" : "target")}", "--option", $"configuration={configuration}",
+        "--output", NativeCli(rid, host).FullPath);
     Jailhouse(check.Concat(new[] { "--" }).Concat(publish).ToArray());
-    Information($"{NativeCli(rid)}: {new System.IO.FileInfo(NativeCli(rid).FullPath).Length} bytes");
+    Information($"{NativeCli(rid, host)}: {new System.IO.FileInfo(NativeCli(rid, host).FullPath).Length} bytes");
 }
 
 Task("CliNative")

@@ -14,16 +14,29 @@ internal static class ConfigCommands
 {
     public static Command Create()
     {
-        var config = new Command("config", "Compile, decompile and inspect system and cell configurations (format revision 14).");
-        config.Subcommands.Add(Compile());
-        config.Subcommands.Add(Decompile());
+        var config = new Command("config", Flavor.HostCommands
+            ? "Compile, decompile and inspect system and cell configurations (format revision 14)."
+            : "Inspect and check compiled configurations (format revision 14); snapshot this machine for `config create`.");
+        // The target flavour keeps what a target runs: show, check and collect.
+        bool host = Flavor.HostCommands;
+        if (host)
+        {
+            config.Subcommands.Add(Compile());
+            config.Subcommands.Add(Decompile());
+        }
         config.Subcommands.Add(Show());
         config.Subcommands.Add(Check());
-        config.Subcommands.Add(ConfigMapCommand.Create());
-        config.Subcommands.Add(Build());
+        if (host)
+        {
+            config.Subcommands.Add(ConfigMapCommand.Create());
+            config.Subcommands.Add(Build());
+        }
         GenerateCommands.AddTo(config);
-        config.Subcommands.Add(ConfigCreateCommand.Create());
-        CellGenerateCommands.AddTo(config);
+        if (host)
+        {
+            config.Subcommands.Add(ConfigCreateCommand.Create());
+            CellGenerateCommands.AddTo(config);
+        }
         return config;
     }
 
@@ -102,7 +115,10 @@ internal static class ConfigCommands
         var upstream = new Option<bool>("--upstream") { Description = "The configurations are for upstream Jailhouse: skip the limits of this project's hypervisor (no SMMU driver, arm64 hypervisor memory size)." };
         var command = new Command("check",
             "Check configurations for overlaps, resources the hypervisor owns, index ranges, cross-cell conflicts and the reservation. Exit 1 on errors, 0 with warnings only.")
-            { files, reserved, board, json, upstream };
+            { files, reserved, json, upstream };
+        // Board descriptions live in the source tree, not on targets.
+        if (Flavor.HostCommands)
+            command.Options.Add(board);
         command.Validators.Add(result =>
         {
             if (result.GetValue(reserved) is not null && result.GetValue(board) is not null)
@@ -110,7 +126,7 @@ internal static class ConfigCommands
             if (result.GetValue(reserved) is { } text && !TryParseReservation(text, out _, out string error))
                 result.AddError($"--reserved: {error}");
             if ((result.GetValue(files) ?? []).Length == 0 && result.GetValue(board) is null)
-                result.AddError("expected SYSCONFIG [CELLCONFIG...], or --board for all of a board's configurations");
+                result.AddError(Flavor.HostCommands ? "expected SYSCONFIG [CELLCONFIG...], or --board for all of a board's configurations" : "expected SYSCONFIG [CELLCONFIG...]");
         });
         command.SetAction(parse =>
         {
@@ -118,7 +134,7 @@ internal static class ConfigCommands
             if (parse.GetValue(reserved) is { } text && TryParseReservation(text, out var range, out _))
                 options = options with { Reservation = range };
             string[] paths = parse.GetValue(files) ?? [];
-            if (parse.GetValue(board) is { } boardPath)
+            if (Flavor.HostCommands && parse.GetValue(board) is { } boardPath)
             {
                 var description = BoardDescriptionReader.ReadFile(boardPath);
                 options = BoardCheckOptions(description);

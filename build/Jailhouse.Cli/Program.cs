@@ -16,21 +16,26 @@ public static class Program
 
     public static int Main(string[] args)
     {
-        var root = new RootCommand("Jailhouse board-support tools: configurations, boot integration, images and the target commands.");
+        var root = new RootCommand(Flavor.HostCommands
+            ? "Jailhouse board-support tools: configurations, boot integration, images and the target commands."
+            : "Jailhouse on the target: the hypervisor, cells, the console and compiled configurations.");
         root.Subcommands.Add(ConfigCommands.Create());
-        root.Subcommands.Add(ImageCommands.Create());
-        root.Subcommands.Add(PackageCommands.Create());
-        root.Subcommands.Add(BoardCommands.Create());
-        root.Subcommands.Add(ReleaseCommands.Create());
-        root.Subcommands.Add(DtCommands.Create());
-        root.Subcommands.Add(BootCommands.Create());
-        root.Subcommands.Add(KconfigCommands.Create());
-        root.Subcommands.Add(DiagnoseCommands.Create());
-        root.Subcommands.Add(KmodCommands.Create());
         foreach (var command in TargetCommands.Create())
             root.Subcommands.Add(command);
-        root.Subcommands.Add(HypervisorCommands.Create());
-        root.Subcommands.Add(UpToDateCommands.Create());
+        if (Flavor.HostCommands)
+        {
+            root.Subcommands.Add(ImageCommands.Create());
+            root.Subcommands.Add(PackageCommands.Create());
+            root.Subcommands.Add(BoardCommands.Create());
+            root.Subcommands.Add(ReleaseCommands.Create());
+            root.Subcommands.Add(DtCommands.Create());
+            root.Subcommands.Add(BootCommands.Create());
+            root.Subcommands.Add(KconfigCommands.Create());
+            root.Subcommands.Add(DiagnoseCommands.Create());
+            root.Subcommands.Add(KmodCommands.Create());
+            root.Subcommands.Add(HypervisorCommands.Create());
+            root.Subcommands.Add(UpToDateCommands.Create());
+        }
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Jailhouse.Config.Binary;
 using Jailhouse.Config.Model;
 using Jailhouse.Config.Yaml;
@@ -7,6 +8,15 @@ namespace Jailhouse.Config;
 /// <summary>Loads a configuration from either format and writes outputs atomically.</summary>
 public static class ConfigFiles
 {
+    public const string YamlSwitch = "Jailhouse.Config.Yaml";
+
+    /// <summary>
+    /// Whether YAML configurations are read. The CLI's target flavour turns this off: targets carry
+    /// compiled .cell files, and without the YAML reader the binary is megabytes smaller.
+    /// </summary>
+    [FeatureSwitchDefinition(YamlSwitch)]
+    public static bool ReadsYaml => !AppContext.TryGetSwitch(YamlSwitch, out bool enabled) || enabled;
+
     /// <summary>Reads a binary config (recognised by its signature) or a YAML one.</summary>
     public static JailhouseConfig Load(string path, out IReadOnlyList<ConfigWarning> warnings) =>
         Parse(InputFiles.Read(path, InputLimit.Configuration), path, out warnings);
@@ -17,6 +27,9 @@ public static class ConfigFiles
         if (IsBinary(bytes))
             return ConfigBinaryReader.Read(bytes, path, out warnings);
         warnings = [];
+        if (!ReadsYaml)
+            throw new ConfigException(SourceLocation.AtByte(path, 0),
+                "not a Jailhouse binary configuration (no JHSYS/JHCLL signature); this build of jailhouse reads compiled .cell files only: compile YAML with `jailhouse config compile` on the build host");
         string text;
         try
         {

@@ -1,51 +1,60 @@
+using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace Jailhouse.Config.Check;
 
 /// <summary>
 /// The report for machines: {"files", "errors", "warnings", "findings": [{"severity", "rule",
-/// "file", "cell", "entry", "line", "column", "byteOffset", "message", "fix"}]}. Serialised through
-/// a source-generated context, so it needs no reflection (NativeAOT).
+/// "file", "cell", "entry", "line", "column", "byteOffset", "message", "fix"}]}, absent positions
+/// as null. Written field by field with Utf8JsonWriter: no serializer, so the target's NativeAOT
+/// binary carries no reflection or generated serialisation code for it.
 /// </summary>
 public static class CheckReportJson
 {
     public static string Format(CheckReport report)
     {
-        var document = new CheckReportDocument(
-            report.Files,
-            report.Errors,
-            report.Warnings,
-            report.Findings.Select(f => new FindingDocument(
-                f.IsError ? "error" : "warning",
-                f.Rule,
-                f.File,
-                f.Cell,
-                f.Entry,
-                f.Location is { IsText: true } t ? t.Line : null,
-                f.Location is { IsText: true } c ? c.Column : null,
-                f.Location is { IsText: false, ByteOffset: >= 0 } b ? b.ByteOffset : null,
-                f.Message,
-                f.Fix)).ToList());
-        return JsonSerializer.Serialize(document, Context.CheckReportDocument) + "\n";
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        // Messages quote names; keep the quotes readable (the output is not embedded in HTML).
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            json.WriteStartObject();
+            json.WriteStartArray("files");
+            foreach (string file in report.Files)
+                json.WriteStringValue(file);
+            json.WriteEndArray();
+            json.WriteNumber("errors", report.Errors);
+            json.WriteNumber("warnings", report.Warnings);
+            json.WriteStartArray("findings");
+            foreach (var finding in report.Findings)
+                WriteFinding(json, finding);
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan) + "\n";
     }
 
-    // Messages quote names; keep the quotes readable (the output is not embedded in HTML).
-    private static readonly CheckReportJsonContext Context = new(new JsonSerializerOptions
+    private static void WriteFinding(Utf8JsonWriter json, Finding finding)
     {
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        WriteIndented = true,
-    });
+        json.WriteStartObject();
+        json.WriteString("severity", finding.IsError ? "error" : "warning");
+        json.WriteString("rule", finding.Rule);
+        json.WriteString("file", finding.File);
+        json.WriteString("cell", finding.Cell);
+        json.WriteString("entry", finding.Entry);
+        WriteNumberOrNull(json, "line", finding.Location is { IsText: true } line ? line.Line : null);
+        WriteNumberOrNull(json, "column", finding.Location is { IsText: true } column ? column.Column : null);
+        WriteNumberOrNull(json, "byteOffset", finding.Location is { IsText: false, ByteOffset: >= 0 } offset ? offset.ByteOffset : null);
+        json.WriteString("message", finding.Message);
+        json.WriteString("fix", finding.Fix);
+        json.WriteEndObject();
+    }
+
+    private static void WriteNumberOrNull(Utf8JsonWriter json, string name, long? value)
+    {
+        if (value is { } number)
+            json.WriteNumber(name, number);
+        else
+            json.WriteNull(name);
+    }
 }
-
-public sealed record CheckReportDocument(
-    IReadOnlyList<string> Files, int Errors, int Warnings, IReadOnlyList<FindingDocument> Findings);
-
-public sealed record FindingDocument(
-    string Severity, string Rule, string File, string Cell, string Entry,
-    int? Line, int? Column, long? ByteOffset, string Message, string Fix);
-
-[JsonSerializable(typeof(CheckReportDocument))]
-internal sealed partial class CheckReportJsonContext : JsonSerializerContext;
