@@ -63,13 +63,13 @@ public sealed unsafe class SystemConfigViewTests
         }
         Assert.Equal(0, Check(_ => { }));
         Assert.Equal(Jailhouse.Hypervisor.Errno.EINVAL, Check(b => b[0] = (byte)'X'));
-        Assert.Equal(Jailhouse.Hypervisor.Errno.EINVAL, Check(b => b[6] = 13));
+        Assert.Equal(Jailhouse.Hypervisor.Errno.EINVAL, Check(b => b[BinaryLayout.RevisionOffset] = 13));
         Assert.Equal(Jailhouse.Hypervisor.Errno.EINVAL, Check(_ => { }, arch: HvSystemConfig.ArchX86));
         Assert.Equal(Jailhouse.Hypervisor.Errno.EINVAL, Check(_ => { }, length: (ulong)good.Length - 1));
         // A huge memory-region count must not wrap the size computation.
-        Assert.Equal(Jailhouse.Hypervisor.Errno.EINVAL, Check(b => BitConverter.TryWriteBytes(b.AsSpan(356 + 52), uint.MaxValue)));
+        Assert.Equal(Jailhouse.Hypervisor.Errno.EINVAL, Check(b => BitConverter.TryWriteBytes(b.AsSpan(BinaryLayout.SystemHeaderSize + BinaryLayout.CellNumMemoryRegions), uint.MaxValue)));
         // An unterminated root cell name.
-        Assert.Equal(Jailhouse.Hypervisor.Errno.EINVAL, Check(b => b.AsSpan(356 + 8, 32).Fill((byte)'a')));
+        Assert.Equal(Jailhouse.Hypervisor.Errno.EINVAL, Check(b => b.AsSpan(BinaryLayout.SystemHeaderSize + BinaryLayout.CellName, BinaryLayout.CellNameSize).Fill((byte)'a')));
     }
 
     /// <summary>Arithmetic on configuration values (issue 12): ranges that wrap, physical addresses
