@@ -1,3 +1,5 @@
+using Jailhouse.Hypervisor;
+
 namespace Jailhouse.Tests.Hypervisor;
 
 /// <summary>`jailhouse hypervisor link` on bad input: a clear message, exit 1, nothing left behind; and the header check.</summary>
@@ -53,20 +55,20 @@ public sealed class HypervisorLinkCliTests : TempDirectoryTest
     public void The_header_check_names_the_field_at_fault()
     {
         byte[] image = new byte[8192];
-        "JAILHOUS"u8.CopyTo(image);
-        BitConverter.TryWriteBytes(image.AsSpan(8), 0x3000UL);  // core_size
-        BitConverter.TryWriteBytes(image.AsSpan(16), 0x4000UL); // percpu_size
-        BitConverter.TryWriteBytes(image.AsSpan(24), 0x800UL);  // entry
-        BitConverter.TryWriteBytes(image.AsSpan(32), 0x2000UL); // console page
+        System.Text.Encoding.ASCII.GetBytes(HypervisorHeader.SignatureText).CopyTo(image, HypervisorHeader.SignatureOffset);
+        BitConverter.TryWriteBytes(image.AsSpan(HypervisorHeader.CoreSizeOffset), 0x3000UL);
+        BitConverter.TryWriteBytes(image.AsSpan(HypervisorHeader.PerCpuSizeOffset), 0x4000UL);
+        BitConverter.TryWriteBytes(image.AsSpan(HypervisorHeader.EntryOffset), 0x800UL);
+        BitConverter.TryWriteBytes(image.AsSpan(HypervisorHeader.ConsolePageOffset), 0x2000UL);
         Assert.Equal(0x800UL, Jailhouse.Boot.HypervisorLinker.Check("ok.bin", image).EntryOffset);
 
-        BitConverter.TryWriteBytes(image.AsSpan(24), 0x9000UL);
+        BitConverter.TryWriteBytes(image.AsSpan(HypervisorHeader.EntryOffset), 0x9000UL);
         var error = Assert.Throws<ConfigException>(() => Jailhouse.Boot.HypervisorLinker.Check("bad.bin", image));
         Assert.Contains("entry offset inside the image", error.Message);
-        BitConverter.TryWriteBytes(image.AsSpan(24), 0x800UL);
-        image[48] = 16; // max_cpus must be left to the driver
+        BitConverter.TryWriteBytes(image.AsSpan(HypervisorHeader.EntryOffset), 0x800UL);
+        image[HypervisorHeader.MaxCpusOffset] = 16; // max_cpus must be left to the driver
         Assert.Throws<ConfigException>(() => Jailhouse.Boot.HypervisorLinker.Check("bad.bin", image));
-        image[0] = (byte)'X';
+        image[HypervisorHeader.SignatureOffset] = (byte)'X';
         Assert.Contains("JAILHOUS", Assert.Throws<ConfigException>(() => Jailhouse.Boot.HypervisorLinker.Check("bad.bin", image)).Message);
     }
 }

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Jailhouse.Boot;
 using Jailhouse.Config.Model;
+using Jailhouse.Hypervisor;
 
 namespace Jailhouse.Tests.Hypervisor;
 
@@ -88,8 +89,8 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
     {
         byte[] image = File.ReadAllBytes(build.Image.BinPath);
         uint maxCpus = 16; // the root cell's CPU set 0-15, as the driver derives it
-        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(48), maxCpus);
-        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(52), onlineCpus);
+        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(HypervisorHeader.MaxCpusOffset), maxCpus);
+        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(HypervisorHeader.OnlineCpusOffset), onlineCpus);
         string imagePath = Path.Combine(build.Directory, $"loaded-{Interlocked.Increment(ref runs)}.bin");
         string configPath = imagePath + ".cell";
         File.WriteAllBytes(imagePath, image);

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Jailhouse.Boot;
+using Jailhouse.Hypervisor;
 
 namespace Jailhouse.Tests.Hypervisor;
 
@@ -27,8 +28,8 @@ public sealed class X86QemuTests(X86HypervisorBuild build) : IClassFixture<X86Hy
         Tool.Ok("objcopy", "-O", "binary", elf, loader);
 
         byte[] image = File.ReadAllBytes(build.Image.BinPath);
-        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(48), 4); // CPUs 0-3
-        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(52), 1);
+        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(HypervisorHeader.MaxCpusOffset), 4); // CPUs 0-3
+        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(HypervisorHeader.OnlineCpusOffset), 1);
         string imagePath = Path.Combine(build.Directory, "loaded.bin");
         File.WriteAllBytes(imagePath, image);
         string configPath = Path.Combine(build.Directory, "qemu-x86.cell");
