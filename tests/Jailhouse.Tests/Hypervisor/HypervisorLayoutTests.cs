@@ -7,9 +7,10 @@ namespace Jailhouse.Tests.Hypervisor;
 
 /// <summary>
 /// The assembly and the C# of the hypervisor describe the same structures twice (the assembly
-/// cannot include C#): the constants of arch/*/asm-defines.h must equal the C# layouts.
+/// cannot include C#): the constants of arch/*/asm-defines.h must equal the C# layouts, and
+/// header.S, assembled and linked here, must put each field where HypervisorHeader says.
 /// </summary>
-public sealed partial class HypervisorLayoutTests
+public sealed partial class HypervisorLayoutTests : TempDirectoryTest
 {
     [GeneratedRegex(@"^#define\s+(\w+)\s+(0x[0-9a-fA-F]+|\d+)", RegexOptions.Multiline)]
     private static partial Regex Define();
@@ -83,6 +84,29 @@ public sealed partial class HypervisorLayoutTests
         Assert.Equal((ulong)PerCpu.ArchDataOffset + 8 * 2, d["PERCPU_LINUX_CR3"]); // ArchData[Vmx.LinuxCr3]
         Assert.Equal(0, PerCpu.FpuStateOffset % 16); // FXSAVE needs 16-byte alignment
         Assert.Equal((ulong)HypervisorHeader.MaxCpusOffset, d["HEADER_MAX_CPUS"]);
+    }
+
+    [Fact]
+    public void Header_assembly_puts_each_field_where_the_csharp_header_has_it()
+    {
+        string obj = Path.Combine(temp, "header.o");
+        string elf = Path.Combine(temp, "header.elf");
+        string bin = Path.Combine(temp, "header.bin");
+        Tool.Ok("clang", "--target=x86_64-linux-gnu", "-c", "-o", obj, Path.Combine(Paths.RepositoryRoot, "hypervisor", "header.S"));
+        // The linker script's symbols, each with a value of its own.
+        Tool.Ok("ld.lld", "--entry=hypervisor_header", "--defsym", "__core_size=0x1111000", "--defsym", "__percpu_size=0x2222000",
+            "--defsym", "__entry_offset=0x3333", "--defsym", "__console_offset=0x4444000", "-o", elf, obj);
+        Tool.Ok("objcopy", "-O", "binary", "-j", ".header", elf, bin);
+        byte[] header = File.ReadAllBytes(bin);
+
+        Assert.Equal(HypervisorHeader.Size, header.Length);
+        Assert.Equal(HypervisorHeader.SignatureText, System.Text.Encoding.ASCII.GetString(header, HypervisorHeader.SignatureOffset, HypervisorHeader.SignatureLength));
+        Assert.Equal(0x1111000UL, BitConverter.ToUInt64(header, HypervisorHeader.CoreSizeOffset));
+        Assert.Equal(0x2222000UL, BitConverter.ToUInt64(header, HypervisorHeader.PerCpuSizeOffset));
+        Assert.Equal(0x3333UL, BitConverter.ToUInt64(header, HypervisorHeader.EntryOffset));
+        Assert.Equal(0x4444000UL, BitConverter.ToUInt64(header, HypervisorHeader.ConsolePageOffset));
+        Assert.Equal(HypervisorHeader.GcovInfoHeadOffset + 8, HypervisorHeader.BuildFieldsEnd);
+        Assert.Equal(-1, header.AsSpan(HypervisorHeader.GcovInfoHeadOffset).IndexOfAnyExcept((byte)0));
     }
 
     [Fact]
