@@ -215,9 +215,8 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
         // QEMU's own device tree for this machine (no ITS: nothing maps it yet), with the
         // command line and the initrd at 0x48000000 where QEMU would put it.
         const string machine = Machine + ",its=off";
-        string dtb = Path.Combine(build.Directory, $"virt-{Interlocked.Increment(ref runs)}.dtb");
-        Tool.Run("qemu-system-aarch64", "-M", machine + ",dumpdtb=" + dtb, "-cpu", "cortex-a57", "-smp", "2", "-m", "1G", "-nographic",
-            "-kernel", kernel, "-initrd", initrd, "-append", bootargs);
+        string dtb = QemuDeviceTree.Dump(Path.Combine(build.Directory, $"virt-{Interlocked.Increment(ref runs)}.dtb"), machine, "cortex-a57", 2, "1G",
+            extra: ["-kernel", kernel, "-initrd", initrd, "-append", bootargs]);
         Assert.Equal("48000000", Tool.Stdout("fdtget", "-t", "x", dtb, "/chosen", "linux,initrd-start").Trim());
 
         return Run(Loader("linux", HypervisorBase, "LINUX_ROOT_CELL", "SECOND_CPU", "DTB_ADDR=0x47f00000", "KERNEL_ADDR=0x40200000"),
