@@ -46,7 +46,10 @@ public sealed class ConfigBinaryReader
     /// <summary>True if the bytes start with a Jailhouse configuration signature.</summary>
     public static bool HasSignature(ReadOnlySpan<byte> bytes) =>
         bytes.Length >= SignatureLength &&
-        (bytes[..SignatureLength].SequenceEqual("JHSYS"u8) || bytes[..SignatureLength].SequenceEqual("JHCLL"u8));
+        (bytes[..SignatureLength].SequenceEqual(SystemSignatureBytes) || bytes[..SignatureLength].SequenceEqual(CellSignatureBytes));
+
+    private static readonly byte[] SystemSignatureBytes = Encoding.ASCII.GetBytes(SystemSignature);
+    private static readonly byte[] CellSignatureBytes = Encoding.ASCII.GetBytes(CellSignature);
 
     private ConfigException Error(long offset, string message) => new(SourceLocation.AtByte(file, offset), message);
 
@@ -78,9 +81,9 @@ public sealed class ConfigBinaryReader
         Need(PrefixSize, "the signature, architecture and revision");
         var signature = At(0, SignatureLength);
         bool isSystem;
-        if (signature.SequenceEqual("JHSYS"u8))
+        if (signature.SequenceEqual(SystemSignatureBytes))
             isSystem = true;
-        else if (signature.SequenceEqual("JHCLL"u8))
+        else if (signature.SequenceEqual(CellSignatureBytes))
             isSystem = false;
         else
             throw Error(0, $"expected signature \"{SystemSignature}\" (system) or \"{CellSignature}\" (cell), found \"{Printable(signature)}\"");

@@ -4,6 +4,8 @@ namespace Jailhouse.Config.Model;
 public sealed class JailhouseConfig
 {
     public const ushort Revision = Binary.BinaryLayout.Revision;
+    public const string SystemSignature = Binary.BinaryLayout.SystemSignature;
+    public const string CellSignature = Binary.BinaryLayout.CellSignature;
 
     public Architecture Architecture { get; set; }
     /// <summary>Non-null for a system configuration (JHSYS).</summary>
