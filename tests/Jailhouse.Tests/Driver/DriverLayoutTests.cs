@@ -1,4 +1,7 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
+using Jailhouse.Boot;
 using Jailhouse.Config.Binary;
 using Jailhouse.Config.Model;
 using Jailhouse.Hypervisor;
@@ -10,7 +13,7 @@ namespace Jailhouse.Tests.Driver;
 /// the hypervisor header of HypervisorHeader, the hypercall numbers of Hypercalls): a C program
 /// compiled here with the host's gcc prints every sizeof, offsetof and value the driver uses.
 /// </summary>
-public sealed class DriverLayoutTests : TempDirectoryTest
+public sealed partial class DriverLayoutTests : TempDirectoryTest
 {
     private const string Program = $$"""
         #include <stddef.h>
@@ -226,5 +229,45 @@ public sealed class DriverLayoutTests : TempDirectoryTest
         Assert.Equal(Hypercalls.CpuInfoStatBase, c.Number("JH_CPU_INFO_STAT_BASE"));
         Assert.Equal((ulong)Hypercalls.CpuFailed, c.Number("JH_CPU_FAILED"));
         Assert.Equal((ulong)Hypercalls.CellRunning, c.Number("JH_CELL_RUNNING"));
+    }
+
+    [GeneratedRegex(@"^\s*\.equ\s+(\w+),\s*(\d+)", RegexOptions.Multiline)]
+    private static partial Regex Equ();
+
+    /// <summary>
+    /// The stand-in hypervisors of the driver's boot tests (bsp/common/tests/arm64/*.S) write the
+    /// header out in assembly: their offsets are HypervisorHeader's and the images they build pass
+    /// the linker's header check.
+    /// </summary>
+    [Fact]
+    public void StandInHypervisorsUseTheHeaderLayout()
+    {
+        var expected = new Dictionary<string, int>
+        {
+            ["CORE_SIZE"] = HypervisorHeader.CoreSizeOffset,
+            ["PERCPU_SIZE"] = HypervisorHeader.PerCpuSizeOffset,
+            ["MAX_CPUS"] = HypervisorHeader.MaxCpusOffset,
+            ["ONLINE_CPUS"] = HypervisorHeader.OnlineCpusOffset,
+            ["HYP_VECTORS"] = HypervisorHeader.ArmLinuxHypVectorsOffset,
+            ["SYS_HV_PHYS"] = BinaryLayout.SysHypervisorMemory + BinaryLayout.MemoryPhysStart,
+        };
+        string tests = Path.Combine(Paths.RepositoryRoot, "bsp", "common", "tests");
+        var sources = Directory.GetFiles(Path.Combine(tests, "arm64"), "*-hypervisor.S");
+        Assert.Equal(2, sources.Length);
+        foreach (string source in sources)
+        {
+            var offsets = Equ().Matches(File.ReadAllText(source))
+                .Where(m => expected.ContainsKey(m.Groups[1].Value))
+                .ToDictionary(m => m.Groups[1].Value, m => int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
+            Assert.Contains("MAX_CPUS", offsets.Keys);
+            Assert.Contains("SYS_HV_PHYS", offsets.Keys);
+            foreach (var (name, offset) in offsets)
+                Assert.True(expected[name] == offset, $"{Path.GetFileName(source)}: {name} is {offset}, the layout says {expected[name]}");
+        }
+
+        var images = InmateBuilder.BuildArchFolder(tests, "arm64", temp).Where(f => f.EndsWith("-hypervisor.bin", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, images.Count);
+        foreach (string image in images)
+            HypervisorLinker.Check(image, File.ReadAllBytes(image));
     }
 }

@@ -64,7 +64,7 @@ public sealed partial class HypervisorLayoutTests : TempDirectoryTest
         Assert.Equal((ulong)HypervisorHeader.ArmLinuxHypVectorsOffset, d["HEADER_HYP_VECTORS"]);
         Assert.Equal((ulong)HypervisorHeader.ArmLinuxHypAbiOffset, d["HEADER_HYP_ABI"]);
         Assert.Equal((ulong)SystemConfig.HypervisorMemoryField, d["SYS_HV_PHYS"]);
-        Assert.Equal((ulong)SystemConfig.HypervisorMemoryField + 16, d["SYS_HV_SIZE"]);
+        Assert.Equal((ulong)(SystemConfig.HypervisorMemoryField + Jailhouse.Config.Binary.BinaryLayout.MemorySizeField), d["SYS_HV_SIZE"]);
         Assert.Equal((ulong)SystemConfig.DebugConsoleField, d["SYS_DEBUG_CONSOLE"]);
         Assert.Equal((ulong)TrapFrame.ElrOffset, d["FRAME_ELR"]);
         Assert.Equal((ulong)TrapFrame.QOffset, d["FRAME_Q"]);

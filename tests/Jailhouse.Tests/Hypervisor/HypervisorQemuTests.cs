@@ -63,7 +63,14 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
         string source = Path.Combine(Paths.RepositoryRoot, "tests", "Jailhouse.Tests", "Hypervisor", "loader-arm64.S");
         string obj = Path.Combine(build.Directory, name + ".o");
         string elf = Path.Combine(build.Directory, name + ".elf");
-        var arguments = new List<string> { "--defsym", $"HV_BASE=0x{hypervisorBase:x}" };
+        var arguments = new List<string>
+        {
+            "--defsym", $"HV_BASE=0x{hypervisorBase:x}",
+            "--defsym", $"HEADER_ENTRY={HypervisorHeader.EntryOffset}",
+            "--defsym", $"HEADER_CONSOLE_PAGE={HypervisorHeader.ConsolePageOffset}",
+            "--defsym", $"HEADER_HYP_VECTORS={HypervisorHeader.ArmLinuxHypVectorsOffset}",
+            "--defsym", $"HEADER_HYP_ABI={HypervisorHeader.ArmLinuxHypAbiOffset}",
+        };
         foreach (string symbol in symbols)
             arguments.AddRange(["--defsym", symbol.Contains('=') ? symbol : symbol + "=1"]);
         Tool.Ok("aarch64-linux-gnu-as", [.. arguments, "-o", obj, source]);

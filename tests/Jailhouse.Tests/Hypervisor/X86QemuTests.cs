@@ -23,7 +23,7 @@ public sealed class X86QemuTests(X86HypervisorBuild build) : IClassFixture<X86Hy
         string obj = Path.Combine(build.Directory, "loader-x86.o");
         string elf = Path.Combine(build.Directory, "loader-x86.elf");
         string loader = Path.Combine(build.Directory, "loader-x86.bin");
-        Tool.Ok("as", "--defsym", $"HV_PHYS=0x{HypervisorPhys:x}", "-o", obj, source);
+        Tool.Ok("as", "--defsym", $"HV_PHYS=0x{HypervisorPhys:x}", "--defsym", $"HEADER_ENTRY={HypervisorHeader.EntryOffset}", "-o", obj, source);
         Tool.Ok("ld", "-m", "elf_x86_64", "-Ttext=0x100000", "-o", elf, obj);
         Tool.Ok("objcopy", "-O", "binary", elf, loader);
 
