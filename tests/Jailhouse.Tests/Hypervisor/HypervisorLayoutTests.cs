@@ -26,7 +26,7 @@ public sealed partial class HypervisorLayoutTests : TempDirectoryTest
     }
 
     [Fact]
-    public unsafe void Arm64_assembly_constants_match_the_csharp_layouts()
+    public unsafe void Arm64AssemblyConstantsMatchTheCsharpLayouts()
     {
         var d = Defines("arm64");
         Assert.Equal((ulong)El2State.PerCpuAreaSize, d["PERCPU_SIZE"]);
@@ -74,7 +74,7 @@ public sealed partial class HypervisorLayoutTests : TempDirectoryTest
     }
 
     [Fact]
-    public void X86_assembly_constants_match_the_csharp_layouts()
+    public void X86AssemblyConstantsMatchTheCsharpLayouts()
     {
         var d = Defines("x86");
         Assert.Equal((ulong)PerCpu.AreaSize, d["PERCPU_SIZE"]);
@@ -87,7 +87,7 @@ public sealed partial class HypervisorLayoutTests : TempDirectoryTest
     }
 
     [Fact]
-    public void Header_assembly_puts_each_field_where_the_csharp_header_has_it()
+    public void HeaderAssemblyPutsEachFieldWhereTheCsharpHeaderHasIt()
     {
         string obj = Path.Combine(temp, "header.o");
         string elf = Path.Combine(temp, "header.elf");
@@ -110,7 +110,7 @@ public sealed partial class HypervisorLayoutTests : TempDirectoryTest
     }
 
     [Fact]
-    public unsafe void Csharp_layouts_match_upstreams_structures()
+    public unsafe void CsharpLayoutsMatchUpstreamsStructures()
     {
         Assert.Equal(HypervisorHeader.Size, sizeof(HypervisorHeader));
         Assert.Equal(HypervisorHeader.Size, Unsafe.SizeOf<HypervisorHeader>());

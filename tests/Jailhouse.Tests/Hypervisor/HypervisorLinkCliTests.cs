@@ -9,7 +9,7 @@ public sealed class HypervisorLinkCliTests : TempDirectoryTest
     private static string Source => Path.Combine(Paths.RepositoryRoot, "hypervisor");
 
     [Fact]
-    public void A_missing_object_names_the_publish_command()
+    public void AMissingObjectNamesThePublishCommand()
     {
         string output = Path.Combine(temp, "out");
         var (exit, _, stderr) = CliTests.RunCli("hypervisor", "link", "--arch", "arm64", "--source", Source,
@@ -21,7 +21,7 @@ public sealed class HypervisorLinkCliTests : TempDirectoryTest
     }
 
     [Fact]
-    public void An_unknown_architecture_is_an_error()
+    public void AnUnknownArchitectureIsAnError()
     {
         var (exit, _, stderr) = CliTests.RunCli("hypervisor", "link", "--arch", "riscv", "--source", Source, "-o", Path.Combine(temp, "out"));
         Assert.Equal(1, exit);
@@ -29,7 +29,7 @@ public sealed class HypervisorLinkCliTests : TempDirectoryTest
     }
 
     [Fact]
-    public void Build_with_an_unknown_architecture_is_an_error_before_any_work()
+    public void BuildWithAnUnknownArchitectureIsAnErrorBeforeAnyWork()
     {
         string output = Path.Combine(temp, "out");
         var (exit, _, stderr) = CliTests.RunCli("hypervisor", "build", "--arch", "riscv", "--source", Source, "-o", output);
@@ -39,7 +39,7 @@ public sealed class HypervisorLinkCliTests : TempDirectoryTest
     }
 
     [Fact]
-    public void A_bad_object_fails_in_the_linker_without_output_files()
+    public void ABadObjectFailsInTheLinkerWithoutOutputFiles()
     {
         string bogus = Path.Combine(temp, "bogus.o");
         File.WriteAllText(bogus, "not an object");
@@ -52,7 +52,7 @@ public sealed class HypervisorLinkCliTests : TempDirectoryTest
     }
 
     [Fact]
-    public void The_header_check_names_the_field_at_fault()
+    public void TheHeaderCheckNamesTheFieldAtFault()
     {
         byte[] image = new byte[8192];
         System.Text.Encoding.ASCII.GetBytes(HypervisorHeader.SignatureText).CopyTo(image, HypervisorHeader.SignatureOffset);

@@ -18,7 +18,7 @@ public sealed unsafe class SystemConfigViewTests
 
     [Theory]
     [MemberData(nameof(SystemConfigurations))]
-    public void View_agrees_with_the_configuration_reader(string name)
+    public void ViewAgreesWithTheConfigurationReader(string name)
     {
         byte[] bytes = File.ReadAllBytes(Path.Combine(Paths.ReferenceCells, name));
         var model = ConfigBinaryReader.Read(bytes, name, out _);
@@ -51,7 +51,7 @@ public sealed unsafe class SystemConfigViewTests
     }
 
     [Fact]
-    public void Check_refuses_wrong_signature_revision_architecture_and_truncation()
+    public void CheckRefusesWrongSignatureRevisionArchitectureAndTruncation()
     {
         byte[] good = HypervisorTestMemory.CompileYaml("configs/qemu-arm64/qemu-arm64.yaml");
         int Check(Action<byte[]> corrupt, ulong? length = null, byte arch = HvSystemConfig.ArchArm64)
@@ -76,7 +76,7 @@ public sealed unsafe class SystemConfigViewTests
     /// beyond 48 bits, and what the hypervisor reaches itself (sub-page regions, the GIC
     /// distributor) inside hypervisor memory are refused before anything is built from them.</summary>
     [Fact]
-    public void Check_refuses_ranges_that_wrap_leave_48_bits_or_reach_into_hypervisor_memory()
+    public void CheckRefusesRangesThatWrapLeave48BitsOrReachIntoHypervisorMemory()
     {
         int Check(Action<JailhouseConfig> change)
         {

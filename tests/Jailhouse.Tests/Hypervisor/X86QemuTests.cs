@@ -17,7 +17,7 @@ public sealed class X86QemuTests(X86HypervisorBuild build) : IClassFixture<X86Hy
     private const ulong HypervisorPhys = 0x3a000000;
 
     [Fact]
-    public void Entry_runs_the_csharp_core_and_reports_missing_vt_x_to_the_caller()
+    public void EntryRunsTheCsharpCoreAndReportsMissingVtXToTheCaller()
     {
         string source = Path.Combine(Paths.RepositoryRoot, "tests", "Jailhouse.Tests", "Hypervisor", "loader-x86.S");
         string obj = Path.Combine(build.Directory, "loader-x86.o");
