@@ -6,13 +6,18 @@ namespace Jailhouse.Hypervisor;
 /// struct jailhouse_header (upstream include/jailhouse/header.h), the first 80 bytes of the image
 /// on 64-bit architectures. The build fills signature .. gcov_info_head (header.S with values
 /// from the linker script); the driver fills max_cpus .. arm_linux_hyp_abi before entry;
-/// arch_entry fills debug_console_base on arm64.
+/// arch_entry fills debug_console_base on arm64. The one definition of the header's layout: the
+/// linker (build/Jailhouse.Boot) compiles this file too, HypervisorLayoutTests checks asm-defines.h
+/// and assembles header.S against it, and DriverLayoutTests compiles kmod's struct jh_header.
 /// </summary>
 [StructLayout(LayoutKind.Explicit, Size = Size)]
 internal unsafe struct HypervisorHeader
 {
     public const int Size = 80;
+    public const string SignatureText = "JAILHOUS";
     public const int SignatureLength = 8;
+    /// <summary>The fields the build fills end here; the driver's (max_cpus onwards) follow.</summary>
+    public const int BuildFieldsEnd = MaxCpusOffset;
 
     public const int SignatureOffset = 0;
     public const int CoreSizeOffset = 8;

@@ -1,3 +1,5 @@
+using Jailhouse.Config.Binary;
+
 namespace Jailhouse.Hypervisor;
 
 /// <summary>
@@ -9,39 +11,14 @@ namespace Jailhouse.Hypervisor;
 /// </summary>
 internal readonly unsafe struct SystemConfig
 {
-    public const ushort Revision = 14;
-    public const int SystemHeaderSize = 356;
-    public const int CellDescSize = 132;
-    public const int MemoryRegionSize = 32;
-    public const int CacheRegionSize = 12;
-    public const int IrqchipSize = 32;
-    public const int PioRangeSize = 4;
-    public const int PciDeviceSize = 56;
-    public const int PciCapabilitySize = 8;
-    public const int StreamIdSize = 4;
-
-    // struct jailhouse_system
-    private const int ArchitectureField = 5;
-    private const int RevisionField = 6;
-    private const int FlagsField = 8;
-    public const int HypervisorMemoryField = 12;
-    public const int DebugConsoleField = 44;
-    private const int PciMmconfigBaseField = 76;
-    public const int PlatformField = 312;
-    // struct jailhouse_cell_desc, relative to the root cell
-    private const int CellNameField = 8;
-    private const int CellFlagsField = 44;
-    public const int CellNameSize = 32;
-    private const int CpuSetSizeField = 48;
-    private const int NumMemoryRegionsField = 52;
-    private const int NumCacheRegionsField = 56;
-    private const int NumIrqchipsField = 60;
-    private const int NumPioRegionsField = 64;
-    private const int NumPciDevicesField = 68;
-    private const int NumPciCapsField = 72;
-    private const int NumStreamIdsField = 76;
-    private const int VpciIrqBaseField = 80;
-    private const int CellConsoleField = 100;
+    // The layout is build/Jailhouse.Config/Binary/BinaryLayout.cs, compiled into this image too.
+    public const ushort Revision = BinaryLayout.Revision;
+    public const int SystemHeaderSize = BinaryLayout.SystemHeaderSize;
+    public const int CellDescSize = BinaryLayout.CellDescSize;
+    public const int CellNameSize = BinaryLayout.CellNameSize;
+    public const int HypervisorMemoryField = BinaryLayout.SysHypervisorMemory;
+    public const int DebugConsoleField = BinaryLayout.SysDebugConsole;
+    public const int PlatformField = BinaryLayout.SysPlatformUnion;
 
     public const byte ArchX86 = 0;
     public const byte ArchArm = 1;
@@ -62,13 +39,13 @@ internal readonly unsafe struct SystemConfig
             return Errno.EINVAL;
         if (data[0] != 'J' || data[1] != 'H' || data[2] != 'S' || data[3] != 'Y' || data[4] != 'S')
             return Errno.EINVAL;
-        if (data[ArchitectureField] != architecture || *(ushort*)(data + RevisionField) != Revision)
+        if (data[BinaryLayout.ArchitectureOffset] != architecture || *(ushort*)(data + BinaryLayout.RevisionOffset) != Revision)
             return Errno.EINVAL;
         if (Size > length)
             return Errno.EINVAL;
         if (!AddressesFit())
             return Errno.EINVAL;
-        byte* name = RootCell + CellNameField;
+        byte* name = RootCell + BinaryLayout.CellName;
         for (int i = 0; i < CellNameSize; i++)
             if (name[i] == 0)
                 return 0;
@@ -105,7 +82,7 @@ internal readonly unsafe struct SystemConfig
             if (!commRegion && region.Phys < hvStart + hvSize && hvStart < region.Phys + region.Size)
                 return false;
         }
-        if (data[ArchitectureField] != ArchX86)
+        if (data[BinaryLayout.ArchitectureOffset] != ArchX86)
         {
             ulong gicd = ArmGicdBase;
             ulong gicdSize = ArmGicVersion == 2 ? 0x1000UL : 0x10000UL;
@@ -115,84 +92,85 @@ internal readonly unsafe struct SystemConfig
         return true;
     }
 
-    public uint Flags => *(uint*)(data + FlagsField);
-    public ulong HypervisorPhys => *(ulong*)(data + HypervisorMemoryField);
-    public ulong HypervisorSize => *(ulong*)(data + HypervisorMemoryField + 16);
-    public ulong DebugConsoleAddress => *(ulong*)(data + DebugConsoleField);
-    public uint DebugConsoleSize => *(uint*)(data + DebugConsoleField + 8);
-    public ushort DebugConsoleType => *(ushort*)(data + DebugConsoleField + 12);
-    public ushort DebugConsoleFlags => *(ushort*)(data + DebugConsoleField + 14);
+    public uint Flags => *(uint*)(data + BinaryLayout.SysFlags);
+    public ulong HypervisorPhys => *(ulong*)(data + HypervisorMemoryField + BinaryLayout.MemoryPhysStart);
+    public ulong HypervisorSize => *(ulong*)(data + HypervisorMemoryField + BinaryLayout.MemorySizeField);
+    public ulong DebugConsoleAddress => *(ulong*)(data + DebugConsoleField + BinaryLayout.ConsoleAddress);
+    public uint DebugConsoleSize => *(uint*)(data + DebugConsoleField + BinaryLayout.ConsoleSizeField);
+    public ushort DebugConsoleType => *(ushort*)(data + DebugConsoleField + BinaryLayout.ConsoleTypeField);
+    public ushort DebugConsoleFlags => *(ushort*)(data + DebugConsoleField + BinaryLayout.ConsoleFlagsField);
 
     /// <summary>ARM platform information: GIC generation and register bases.</summary>
-    public byte ArmGicVersion => data[PlatformField + 1];
-    public ulong ArmGicdBase => *(ulong*)(data + PlatformField + 4);
-    public ulong ArmGiccBase => *(ulong*)(data + PlatformField + 12);
-    public ulong ArmGicrBase => *(ulong*)(data + PlatformField + 36);
+    public byte ArmGicVersion => data[PlatformField + BinaryLayout.ArmGicVersion];
+    public ulong ArmGicdBase => *(ulong*)(data + PlatformField + BinaryLayout.ArmGicdBase);
+    public ulong ArmGiccBase => *(ulong*)(data + PlatformField + BinaryLayout.ArmGiccBase);
+    public ulong ArmGicrBase => *(ulong*)(data + PlatformField + BinaryLayout.ArmGicrBase);
 
     /// <summary>Base of the PCI memory-mapped configuration space (ECAM), 0 when there is none.</summary>
-    public ulong PciMmconfigBase => *(ulong*)(data + PciMmconfigBaseField);
+    public ulong PciMmconfigBase => *(ulong*)(data + BinaryLayout.SysPciMmconfigBase);
 
     /// <summary>x86 platform information: PM timer I/O port, calibrated TSC and APIC timer kHz.</summary>
-    public ushort X86PmTimerAddress => *(ushort*)(data + PlatformField);
-    public uint X86TscKhz => *(uint*)(data + PlatformField + 8);
-    public uint X86ApicKhz => *(uint*)(data + PlatformField + 12);
+    public ushort X86PmTimerAddress => *(ushort*)(data + PlatformField + BinaryLayout.X86PmTimerAddress);
+    public uint X86TscKhz => *(uint*)(data + PlatformField + BinaryLayout.X86TscKhz);
+    public uint X86ApicKhz => *(uint*)(data + PlatformField + BinaryLayout.X86ApicKhz);
 
     private byte* RootCell => data + SystemHeaderSize;
     private uint Field(int offset) => *(uint*)(RootCell + offset);
 
     /// <summary>The root cell's NUL-terminated name (at most 31 bytes).</summary>
-    public byte* RootCellName => RootCell + CellNameField;
-    public uint RootCellFlags => Field(CellFlagsField);
-    public uint RootCellVpciIrqBase => Field(VpciIrqBaseField);
+    public byte* RootCellName => RootCell + BinaryLayout.CellName;
+    public uint RootCellFlags => Field(BinaryLayout.CellFlagsField);
+    public uint RootCellVpciIrqBase => Field(BinaryLayout.CellVpciIrqBase);
     /// <summary>The root cell's struct jailhouse_console (32 bytes).</summary>
-    public byte* RootCellConsole => RootCell + CellConsoleField;
-    public uint CpuSetSize => Field(CpuSetSizeField);
+    public byte* RootCellConsole => RootCell + BinaryLayout.CellConsole;
+    public uint CpuSetSize => Field(BinaryLayout.CellCpuSetSize);
     public byte* CpuSet => RootCell + CellDescSize;
-    public uint MemoryRegionCount => Field(NumMemoryRegionsField);
+    public uint MemoryRegionCount => Field(BinaryLayout.CellNumMemoryRegions);
 
     public MemoryRegion MemoryRegion(uint index)
     {
-        byte* region = CpuSet + CpuSetSize + index * MemoryRegionSize;
-        return new MemoryRegion(*(ulong*)region, *(ulong*)(region + 8), *(ulong*)(region + 16), *(ulong*)(region + 24));
+        byte* region = CpuSet + CpuSetSize + index * BinaryLayout.MemoryRegionSize;
+        return new MemoryRegion(*(ulong*)(region + BinaryLayout.MemoryPhysStart), *(ulong*)(region + BinaryLayout.MemoryVirtStart),
+            *(ulong*)(region + BinaryLayout.MemorySizeField), *(ulong*)(region + BinaryLayout.MemoryFlagsField));
     }
 
-    public uint IrqchipCount => Field(NumIrqchipsField);
+    public uint IrqchipCount => Field(BinaryLayout.CellNumIrqchips);
 
     private byte* Irqchip(uint index) =>
-        CpuSet + CpuSetSize + MemoryRegionCount * MemoryRegionSize + Field(NumCacheRegionsField) * CacheRegionSize + index * IrqchipSize;
+        CpuSet + CpuSetSize + MemoryRegionCount * BinaryLayout.MemoryRegionSize + Field(BinaryLayout.CellNumCacheRegions) * BinaryLayout.CacheRegionSize + index * BinaryLayout.IrqchipSize;
 
     /// <summary>struct jailhouse_irqchip: the chip's base address, the first INTID of its pin bitmap,
     /// and the bitmap (4 x 32 bits, bit n = INTID pin_base + n belongs to the cell).</summary>
-    public ulong IrqchipAddress(uint index) => *(ulong*)Irqchip(index);
-    public uint IrqchipPinBase(uint index) => *(uint*)(Irqchip(index) + 12);
-    public uint* IrqchipPinBitmap(uint index) => (uint*)(Irqchip(index) + 16);
+    public ulong IrqchipAddress(uint index) => *(ulong*)(Irqchip(index) + BinaryLayout.IrqchipAddress);
+    public uint IrqchipPinBase(uint index) => *(uint*)(Irqchip(index) + BinaryLayout.IrqchipPinBase);
+    public uint* IrqchipPinBitmap(uint index) => (uint*)(Irqchip(index) + BinaryLayout.IrqchipPinBitmap);
 
-    public uint PioRegionCount => Field(NumPioRegionsField);
-    public uint PciDeviceCount => Field(NumPciDevicesField);
-    public uint PciCapabilityCount => Field(NumPciCapsField);
+    public uint PioRegionCount => Field(BinaryLayout.CellNumPioRegions);
+    public uint PciDeviceCount => Field(BinaryLayout.CellNumPciDevices);
+    public uint PciCapabilityCount => Field(BinaryLayout.CellNumPciCaps);
 
-    private byte* PioRegions => Irqchip(0) + IrqchipCount * IrqchipSize;
+    private byte* PioRegions => Irqchip(0) + IrqchipCount * BinaryLayout.IrqchipSize;
 
     /// <summary>struct jailhouse_pio: first port and length of the cell's port range <paramref name="index"/>.</summary>
-    public ushort PioBase(uint index) => *(ushort*)(PioRegions + index * PioRangeSize);
-    public ushort PioLength(uint index) => *(ushort*)(PioRegions + index * PioRangeSize + 2);
+    public ushort PioBase(uint index) => *(ushort*)(PioRegions + index * BinaryLayout.PioRangeSize);
+    public ushort PioLength(uint index) => *(ushort*)(PioRegions + index * BinaryLayout.PioRangeSize + 2);
 
     /// <summary>struct jailhouse_pci_device <paramref name="index"/> (56 bytes, see <see cref="PciDevice"/>).</summary>
-    public byte* PciDeviceAt(uint index) => PioRegions + PioRegionCount * PioRangeSize + index * PciDeviceSize;
+    public byte* PciDeviceAt(uint index) => PioRegions + PioRegionCount * BinaryLayout.PioRangeSize + index * BinaryLayout.PciDeviceSize;
 
     /// <summary>struct jailhouse_pci_capability <paramref name="index"/>: id, start, length, flags (u16 each).</summary>
-    public ushort* PciCapabilityAt(uint index) => (ushort*)(PciDeviceAt(PciDeviceCount) + index * PciCapabilitySize);
+    public ushort* PciCapabilityAt(uint index) => (ushort*)(PciDeviceAt(PciDeviceCount) + index * BinaryLayout.PciCapabilitySize);
 
     /// <summary>Bytes of the whole configuration: header, root cell and its arrays (64-bit sum, no wrap).</summary>
     public ulong Size =>
         SystemHeaderSize + CellDescSize + (ulong)CpuSetSize
-        + (ulong)MemoryRegionCount * MemoryRegionSize
-        + (ulong)Field(NumCacheRegionsField) * CacheRegionSize
-        + (ulong)Field(NumIrqchipsField) * IrqchipSize
-        + (ulong)Field(NumPioRegionsField) * PioRangeSize
-        + (ulong)Field(NumPciDevicesField) * PciDeviceSize
-        + (ulong)Field(NumPciCapsField) * PciCapabilitySize
-        + (ulong)Field(NumStreamIdsField) * StreamIdSize;
+        + (ulong)MemoryRegionCount * BinaryLayout.MemoryRegionSize
+        + (ulong)Field(BinaryLayout.CellNumCacheRegions) * BinaryLayout.CacheRegionSize
+        + (ulong)Field(BinaryLayout.CellNumIrqchips) * BinaryLayout.IrqchipSize
+        + (ulong)Field(BinaryLayout.CellNumPioRegions) * BinaryLayout.PioRangeSize
+        + (ulong)Field(BinaryLayout.CellNumPciDevices) * BinaryLayout.PciDeviceSize
+        + (ulong)Field(BinaryLayout.CellNumPciCaps) * BinaryLayout.PciCapabilitySize
+        + (ulong)Field(BinaryLayout.CellNumStreamIds) * BinaryLayout.StreamIdSize;
 
     /// <summary>Number of CPUs in the root cell's CPU set.</summary>
     public uint CpuCount
@@ -255,11 +233,11 @@ internal readonly struct MemoryRegion
 /// <summary>Offsets in struct jailhouse_pci_device and the capability flags the hypervisor reads.</summary>
 internal static class PciDevice
 {
-    public const int Type = 0;
-    public const int Domain = 2;
-    public const int Bdf = 4;
-    public const int CapsStart = 30;
-    public const int NumCaps = 32;
+    public const int Type = BinaryLayout.PciType;
+    public const int Domain = BinaryLayout.PciDomain;
+    public const int Bdf = BinaryLayout.PciBdf;
+    public const int CapsStart = BinaryLayout.PciCapsStart;
+    public const int NumCaps = BinaryLayout.PciNumCaps;
     /// <summary>JAILHOUSE_PCICAPS_WRITE: the cell may write the capability's registers.</summary>
     public const ushort CapabilityWrite = 0x0001;
     /// <summary>JAILHOUSE_PCI_EXT_CAP: an extended (PCIe, offset >= 0x100) capability.</summary>

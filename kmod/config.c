@@ -5,28 +5,15 @@
  * user space, so sizes are summed in 64 bits (a u32 count times the largest
  * element size cannot overflow that).
  */
-#include <linux/build_bug.h>
 #include <linux/cpumask.h>
 #include <linux/stddef.h>
 
 #include "driver.h"
 
-static void jh_config_layout_checks(void)
-{
-	BUILD_BUG_ON(sizeof(struct jh_memory) != 32);
-	BUILD_BUG_ON(sizeof(struct jh_console) != 32);
-	BUILD_BUG_ON(sizeof(struct jh_cell_desc) != 132);
-	BUILD_BUG_ON(offsetof(struct jh_system, hypervisor_memory) != 12);
-	BUILD_BUG_ON(offsetof(struct jh_system, debug_console) != 44);
-	BUILD_BUG_ON(offsetof(struct jh_system, root_cell) != 356);
-	BUILD_BUG_ON(sizeof(struct jh_header) != 80);
-}
-
 size_t jh_cell_config_size(const struct jh_cell_desc *cell)
 {
 	u64 size = sizeof(*cell);
 
-	jh_config_layout_checks();
 	size += cell->cpu_set_size;
 	size += (u64)cell->num_memory_regions * sizeof(struct jh_memory);
 	size += (u64)cell->num_cache_regions * JH_CACHE_SIZE;

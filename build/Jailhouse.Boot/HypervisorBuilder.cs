@@ -1,3 +1,4 @@
+using System.Xml.Linq;
 using Jailhouse.Config;
 
 namespace Jailhouse.Boot;
@@ -13,15 +14,16 @@ public static class HypervisorBuilder
     public static (HypervisorImage Image, bool Built) Build(string hypervisorDirectory, string arch, string configuration, string outputDirectory, bool force = false)
     {
         string rid = HypervisorLinker.RuntimeIdentifier(arch);
+        string project = Path.Combine(hypervisorDirectory, "Jailhouse.Hypervisor.csproj");
         string bin = Path.Combine(outputDirectory, "jailhouse.bin");
         string elf = Path.Combine(outputDirectory, "jailhouse.elf");
         var stamp = new BuildStamp(Path.Combine(outputDirectory, "jailhouse.stamp"))
             .Tree(hypervisorDirectory, sourceTree: true)
+            .Files(SourcesOutside(hypervisorDirectory, project))
             .Tool("dotnet", "--version").Tool("clang", "--version").Tool("ld.lld", "--version")
             .Option("arch", arch).Option("configuration", configuration);
         bool built = stamp.Run([bin, elf], force, () =>
         {
-            string project = Path.Combine(hypervisorDirectory, "Jailhouse.Hypervisor.csproj");
             var publish = ExternalTool.Run("dotnet", ["publish", project, "-c", configuration, "-r", rid, "--nologo", "-v", "q"]);
             if (publish.ExitCode != 0)
                 throw new ConfigException(new SourceLocation(project, 0, 0), $"dotnet publish -r {rid} failed (exit {publish.ExitCode}): {publish.Output.Trim()}");
@@ -30,4 +32,14 @@ public static class HypervisorBuilder
         var image = HypervisorLinker.Check(bin, File.ReadAllBytes(bin)) with { ElfPath = elf };
         return (image, built);
     }
+
+    /// <summary>The files the project compiles from outside its folder (the configuration format's
+    /// BinaryLayout.cs): inputs of the image as much as the folder's own.</summary>
+    private static IEnumerable<string> SourcesOutside(string hypervisorDirectory, string project) =>
+        XDocument.Load(project).Descendants("Compile")
+            .Select(item => (string?)item.Attribute("Include"))
+            .OfType<string>()
+            .Where(include => include.StartsWith("../", StringComparison.Ordinal))
+            .Select(include => Path.Combine(hypervisorDirectory, include))
+            .Order(StringComparer.Ordinal);
 }

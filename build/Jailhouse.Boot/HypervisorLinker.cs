@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Text;
+using Jailhouse.Hypervisor;
 using Jailhouse.Config;
 
 namespace Jailhouse.Boot;
@@ -16,7 +18,7 @@ public sealed record HypervisorImage(string BinPath, string ElfPath, long Size, 
 /// </summary>
 public static class HypervisorLinker
 {
-    public const int HeaderSize = 80;
+    public const int HeaderSize = HypervisorHeader.Size;
 
     /// <param name="LinkFlags">x86 links a position-independent image: the driver maps it wherever
     /// its kernel's ioremap puts it, and arch_entry applies the R_X86_64_RELATIVE relocations.</param>
@@ -85,22 +87,23 @@ public static class HypervisorLinker
     public static HypervisorImage Check(string path, ReadOnlySpan<byte> image)
     {
         ConfigException Error(int offset, string message) => new(SourceLocation.AtByte(path, offset), message);
-        if (image.Length < HeaderSize || !image[..8].SequenceEqual("JAILHOUS"u8))
-            throw Error(0, "expected the hypervisor header signature \"JAILHOUS\"");
-        ulong coreSize = BinaryPrimitives.ReadUInt64LittleEndian(image[8..]);
-        ulong perCpuSize = BinaryPrimitives.ReadUInt64LittleEndian(image[16..]);
-        ulong entry = BinaryPrimitives.ReadUInt64LittleEndian(image[24..]);
-        ulong consolePage = BinaryPrimitives.ReadUInt64LittleEndian(image[32..]);
+        if (image.Length < HeaderSize
+            || !image.Slice(HypervisorHeader.SignatureOffset, HypervisorHeader.SignatureLength).SequenceEqual(Encoding.ASCII.GetBytes(HypervisorHeader.SignatureText)))
+            throw Error(HypervisorHeader.SignatureOffset, $"expected the hypervisor header signature \"{HypervisorHeader.SignatureText}\"");
+        ulong coreSize = BinaryPrimitives.ReadUInt64LittleEndian(image[HypervisorHeader.CoreSizeOffset..]);
+        ulong perCpuSize = BinaryPrimitives.ReadUInt64LittleEndian(image[HypervisorHeader.PerCpuSizeOffset..]);
+        ulong entry = BinaryPrimitives.ReadUInt64LittleEndian(image[HypervisorHeader.EntryOffset..]);
+        ulong consolePage = BinaryPrimitives.ReadUInt64LittleEndian(image[HypervisorHeader.ConsolePageOffset..]);
         if (coreSize < (ulong)image.Length || coreSize % 4096 != 0)
-            throw Error(8, $"expected a page-aligned core_size of at least the image size {image.Length}, found 0x{coreSize:x}");
+            throw Error(HypervisorHeader.CoreSizeOffset, $"expected a page-aligned core_size of at least the image size {image.Length}, found 0x{coreSize:x}");
         if (perCpuSize == 0 || perCpuSize % 4096 != 0)
-            throw Error(16, $"expected a page-aligned percpu_size, found 0x{perCpuSize:x}");
+            throw Error(HypervisorHeader.PerCpuSizeOffset, $"expected a page-aligned percpu_size, found 0x{perCpuSize:x}");
         if (entry < HeaderSize || entry >= (ulong)image.Length)
-            throw Error(24, $"expected the entry offset inside the image, found 0x{entry:x}");
+            throw Error(HypervisorHeader.EntryOffset, $"expected the entry offset inside the image, found 0x{entry:x}");
         if (consolePage % 4096 != 0 || consolePage >= coreSize)
-            throw Error(32, $"expected a page-aligned console page inside the core, found 0x{consolePage:x}");
-        if (image[48..HeaderSize].IndexOfAnyExcept((byte)0) >= 0)
-            throw Error(48, "expected the driver's header fields (max_cpus onwards) to be zero in the image");
+            throw Error(HypervisorHeader.ConsolePageOffset, $"expected a page-aligned console page inside the core, found 0x{consolePage:x}");
+        if (image[HypervisorHeader.BuildFieldsEnd..HeaderSize].IndexOfAnyExcept((byte)0) >= 0)
+            throw Error(HypervisorHeader.BuildFieldsEnd, "expected the driver's header fields (max_cpus onwards) to be zero in the image");
         return new HypervisorImage(path, "", image.Length, coreSize, perCpuSize, entry, consolePage);
     }
 

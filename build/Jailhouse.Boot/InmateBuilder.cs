@@ -61,7 +61,8 @@ public static class InmateBuilder
         foreach (string source in Directory.EnumerateFiles(sources, "*.S").Order(StringComparer.Ordinal))
         {
             string stem = Path.Combine(outputDirectory, Path.GetFileNameWithoutExtension(source));
-            Run([.. tools.Assemble, "-o", stem + ".o", source]);
+            // -I: a folder's sources may share .include files (which are not built themselves).
+            Run([.. tools.Assemble, "-I", sources, "-o", stem + ".o", source]);
             Run([.. tools.Link, "-o", stem + ".elf", stem + ".o"]);
             Run([tools.ObjCopy, "-O", "binary", stem + ".elf", stem + ".bin"]);
             File.Delete(stem + ".o");

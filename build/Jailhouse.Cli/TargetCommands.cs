@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using Jailhouse.Config;
+using Jailhouse.Config.Model;
 using Jailhouse.Driver;
 
 namespace Jailhouse.Cli;
@@ -35,7 +36,7 @@ internal static class TargetCommands
         command.SetAction(parse =>
         {
             string path = parse.GetRequiredValue(config);
-            byte[] bytes = ReadConfig(path, "JHSYS", "system");
+            byte[] bytes = ReadConfig(path, JailhouseConfig.SystemSignature, "system");
             return OnDevice("enable", device => device.Enable(bytes), HintForEnable);
         });
         return command;
@@ -56,7 +57,7 @@ internal static class TargetCommands
         var create = new Command("create", "Create a cell: its CPUs go offline in Linux and move to the cell.") { config };
         create.SetAction(parse =>
         {
-            byte[] bytes = ReadConfig(parse.GetRequiredValue(config), "JHCLL", "cell");
+            byte[] bytes = ReadConfig(parse.GetRequiredValue(config), JailhouseConfig.CellSignature, "cell");
             return OnDevice("cell create", device => device.CreateCell(bytes), HintForCell);
         });
         cell.Subcommands.Add(create);
@@ -243,7 +244,7 @@ internal static class TargetCommands
     private static byte[] ReadConfig(string path, string signature, string kind)
     {
         byte[] bytes = InputFiles.Read(path, InputLimit.Configuration);
-        if (bytes.Length < 5 || System.Text.Encoding.ASCII.GetString(bytes, 0, 5) != signature)
+        if (bytes.Length < signature.Length || System.Text.Encoding.ASCII.GetString(bytes, 0, signature.Length) != signature)
             throw new ConfigException(new SourceLocation(path, 0, 0), $"at byte 0: expected the signature \"{signature}\" of a {kind} configuration");
         return bytes;
     }

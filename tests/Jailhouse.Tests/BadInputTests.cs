@@ -66,7 +66,7 @@ public class BadInputTests
     public void WrongRevision()
     {
         byte[] bytes = Reference("x86/tiny-demo.cell");
-        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(6), 13);
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(BinaryLayout.RevisionOffset), 13);
         Assert.Equal("bad.cell: byte offset 0x6: error: expected configuration revision 14, found 13", BinaryError(bytes));
     }
 
@@ -74,7 +74,7 @@ public class BadInputTests
     public void WrongArchitecture()
     {
         byte[] bytes = Reference("x86/tiny-demo.cell");
-        bytes[5] = 7;
+        bytes[BinaryLayout.ArchitectureOffset] = 7;
         Assert.Equal("bad.cell: byte offset 0x5: error: expected architecture 0 (x86), 1 (arm) or 2 (arm64), found 7", BinaryError(bytes));
     }
 
@@ -82,7 +82,7 @@ public class BadInputTests
     public void CountOverflow()
     {
         byte[] bytes = Reference("x86/tiny-demo.cell");
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(52), uint.MaxValue);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(BinaryLayout.CellNumMemoryRegions), uint.MaxValue);
         Assert.Equal("bad.cell: byte offset 0x34: error: memory region count 4294967295 needs bytes 0x8c..0x200000006c, but the file ends at 0xe4",
             BinaryError(bytes));
     }
@@ -91,10 +91,10 @@ public class BadInputTests
     public void CapabilityIndexOutOfRange()
     {
         byte[] bytes = Reference("x86/pci-demo.cell");
-        // The one PCI device sits after header (132), CPU set (8), 3 memory regions and 3 PIO ranges.
-        int device = 132 + 8 + 3 * 32 + 3 * 4;
-        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(device + 30), 5);
-        Assert.Equal($"bad.cell: byte offset 0x{device + 30:x}: error: PCI device 0: capabilities 5..5 are out of range: the cell has 1", BinaryError(bytes));
+        // The one PCI device sits after header, CPU set (8 bytes), 3 memory regions and 3 PIO ranges.
+        int capsStart = BinaryLayout.CellDescSize + 8 + 3 * BinaryLayout.MemoryRegionSize + 3 * BinaryLayout.PioRangeSize + BinaryLayout.PciCapsStart;
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(capsStart), 5);
+        Assert.Equal($"bad.cell: byte offset 0x{capsStart:x}: error: PCI device 0: capabilities 5..5 are out of range: the cell has 1", BinaryError(bytes));
     }
 
     [Fact]

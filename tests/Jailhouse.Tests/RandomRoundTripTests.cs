@@ -47,6 +47,9 @@ public class RandomRoundTripTests
             var original = generator.Next();
             var fromYaml = YamlConfigReader.Read(YamlConfigWriter.Write(original), "named.yaml");
             Assert.Equal(original.Cell.Name, fromYaml.Cell.Name);
+            Assert.Equal(original.Cell.MemoryRegions.Count, fromYaml.Cell.MemoryRegions.Count);
+            Assert.Equal(original.Cell.PciDevices.Count, fromYaml.Cell.PciDevices.Count);
+            Assert.Equal(original.Cell.PioRanges.Count, fromYaml.Cell.PioRanges.Count);
             foreach (var (a, b) in original.Cell.MemoryRegions.Zip(fromYaml.Cell.MemoryRegions))
                 if (a.Name is not null)
                     Assert.Equal(a.Name, b.Name);

@@ -2,10 +2,14 @@ namespace Jailhouse.Config.Binary;
 
 /// <summary>
 /// Sizes and offsets of the packed little-endian structures of configuration revision 14
-/// (include/jailhouse/cell-config.h, console.h).
+/// (include/jailhouse/cell-config.h, console.h): the one definition of the format. The reader and
+/// writer here use it, the hypervisor compiles this file into its image (SystemConfig reads the
+/// configuration with it), and DriverLayoutTests compiles kmod's C structures with gcc and compares
+/// their offsetof/sizeof with these values.
 /// </summary>
 internal static class BinaryLayout
 {
+    public const ushort Revision = 14;
     public const string SystemSignature = "JHSYS";
     public const string CellSignature = "JHCLL";
 
@@ -15,8 +19,30 @@ internal static class BinaryLayout
     public const int RevisionOffset = 6;
     public const int PrefixSize = 8;
 
+    // struct jailhouse_console.
+    public const int ConsoleAddress = 0;
+    public const int ConsoleSizeField = 8;
+    public const int ConsoleTypeField = 12;
+    public const int ConsoleFlagsField = 14;
+    public const int ConsoleDivider = 16;
+    public const int ConsoleGateNr = 20;
+    public const int ConsoleClockReg = 24;
     public const int ConsoleSize = 32;
+
+    // struct jailhouse_memory.
+    public const int MemoryPhysStart = 0;
+    public const int MemoryVirtStart = 8;
+    public const int MemorySizeField = 16;
+    public const int MemoryFlagsField = 24;
     public const int MemoryRegionSize = 32;
+
+    // struct jailhouse_irqchip.
+    public const int IrqchipAddress = 0;
+    public const int IrqchipId = 8;
+    public const int IrqchipPinBase = 12;
+    public const int IrqchipPinBitmap = 16;
+    public const int IrqchipPinBitmapWords = 4;
+
     public const int CacheRegionSize = 12;
     public const int IrqchipSize = 32;
     public const int PioRangeSize = 4;
@@ -38,6 +64,22 @@ internal static class BinaryLayout
     public const int SysPlatformUnion = 312;
     public const int PlatformUnionSize = 44;
     public const int SystemHeaderSize = 356;
+
+    // The platform union at SysPlatformUnion: its x86 member.
+    public const int X86PmTimerAddress = 0;
+    public const int X86ApicMode = 2;
+    public const int X86VtdInterruptLimit = 4;
+    public const int X86TscKhz = 8;
+    public const int X86ApicKhz = 12;
+    public const int X86PlatformSize = 16;
+    // Its ARM member.
+    public const int ArmMaintenanceIrq = 0;
+    public const int ArmGicVersion = 1;
+    public const int ArmGicdBase = 4;
+    public const int ArmGiccBase = 12;
+    public const int ArmGichBase = 20;
+    public const int ArmGicvBase = 28;
+    public const int ArmGicrBase = 36;
 
     // struct jailhouse_cell_desc.
     public const int CellName = 8;

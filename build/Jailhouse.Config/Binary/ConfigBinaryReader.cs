@@ -46,7 +46,10 @@ public sealed class ConfigBinaryReader
     /// <summary>True if the bytes start with a Jailhouse configuration signature.</summary>
     public static bool HasSignature(ReadOnlySpan<byte> bytes) =>
         bytes.Length >= SignatureLength &&
-        (bytes[..SignatureLength].SequenceEqual("JHSYS"u8) || bytes[..SignatureLength].SequenceEqual("JHCLL"u8));
+        (bytes[..SignatureLength].SequenceEqual(SystemSignatureBytes) || bytes[..SignatureLength].SequenceEqual(CellSignatureBytes));
+
+    private static readonly byte[] SystemSignatureBytes = Encoding.ASCII.GetBytes(SystemSignature);
+    private static readonly byte[] CellSignatureBytes = Encoding.ASCII.GetBytes(CellSignature);
 
     private ConfigException Error(long offset, string message) => new(SourceLocation.AtByte(file, offset), message);
 
@@ -78,9 +81,9 @@ public sealed class ConfigBinaryReader
         Need(PrefixSize, "the signature, architecture and revision");
         var signature = At(0, SignatureLength);
         bool isSystem;
-        if (signature.SequenceEqual("JHSYS"u8))
+        if (signature.SequenceEqual(SystemSignatureBytes))
             isSystem = true;
-        else if (signature.SequenceEqual("JHCLL"u8))
+        else if (signature.SequenceEqual(CellSignatureBytes))
             isSystem = false;
         else
             throw Error(0, $"expected signature \"{SystemSignature}\" (system) or \"{CellSignature}\" (cell), found \"{Printable(signature)}\"");
@@ -139,28 +142,28 @@ public sealed class ConfigBinaryReader
         {
             platform.X86 = new X86Platform
             {
-                PmTimerAddress = U16(u0),
-                ApicMode = (ApicMode)U8(u0 + 2),
-                VtdInterruptLimit = U32(u0 + 4),
-                TscKhz = U32(u0 + 8),
-                ApicKhz = U32(u0 + 12),
+                PmTimerAddress = U16(u0 + X86PmTimerAddress),
+                ApicMode = (ApicMode)U8(u0 + X86ApicMode),
+                VtdInterruptLimit = U32(u0 + X86VtdInterruptLimit),
+                TscKhz = U32(u0 + X86TscKhz),
+                ApicKhz = U32(u0 + X86ApicKhz),
             };
-            ExpectZero(u0 + 3, 1, "x86 platform padding");
-            ExpectZero(u0 + 16, PlatformUnionSize - 16, "bytes after the x86 platform information");
+            ExpectZero(u0 + X86ApicMode + 1, X86VtdInterruptLimit - X86ApicMode - 1, "x86 platform padding");
+            ExpectZero(u0 + X86PlatformSize, PlatformUnionSize - X86PlatformSize, "bytes after the x86 platform information");
         }
         else
         {
             platform.Arm = new ArmPlatform
             {
-                MaintenanceIrq = U8(u0),
-                GicVersion = U8(u0 + 1),
-                GicdBase = U64(u0 + 4),
-                GiccBase = U64(u0 + 12),
-                GichBase = U64(u0 + 20),
-                GicvBase = U64(u0 + 28),
-                GicrBase = U64(u0 + 36),
+                MaintenanceIrq = U8(u0 + ArmMaintenanceIrq),
+                GicVersion = U8(u0 + ArmGicVersion),
+                GicdBase = U64(u0 + ArmGicdBase),
+                GiccBase = U64(u0 + ArmGiccBase),
+                GichBase = U64(u0 + ArmGichBase),
+                GicvBase = U64(u0 + ArmGicvBase),
+                GicrBase = U64(u0 + ArmGicrBase),
             };
-            ExpectZero(u0 + 2, 2, "ARM platform padding");
+            ExpectZero(u0 + ArmGicVersion + 1, ArmGicdBase - ArmGicVersion - 1, "ARM platform padding");
         }
         return system;
     }
@@ -197,22 +200,22 @@ public sealed class ConfigBinaryReader
 
     private ConsoleConfig ReadConsole(int offset) => new()
     {
-        Address = U64(offset),
-        Size = U32(offset + 8),
-        Type = (ConsoleType)U16(offset + 12),
-        Flags = (ConsoleFlags)U16(offset + 14),
-        Divider = U32(offset + 16),
-        GateNr = U32(offset + 20),
-        ClockReg = U64(offset + 24),
+        Address = U64(offset + ConsoleAddress),
+        Size = U32(offset + ConsoleSizeField),
+        Type = (ConsoleType)U16(offset + ConsoleTypeField),
+        Flags = (ConsoleFlags)U16(offset + ConsoleFlagsField),
+        Divider = U32(offset + ConsoleDivider),
+        GateNr = U32(offset + ConsoleGateNr),
+        ClockReg = U64(offset + ConsoleClockReg),
         Origin = SourceLocation.AtByte(file, offset),
     };
 
     private MemoryRegion ReadMemory(int offset) => new()
     {
-        PhysStart = U64(offset),
-        VirtStart = U64(offset + 8),
-        Size = U64(offset + 16),
-        Flags = (MemoryFlags)U64(offset + 24),
+        PhysStart = U64(offset + MemoryPhysStart),
+        VirtStart = U64(offset + MemoryVirtStart),
+        Size = U64(offset + MemorySizeField),
+        Flags = (MemoryFlags)U64(offset + MemoryFlagsField),
         Origin = SourceLocation.AtByte(file, offset),
     };
 
@@ -299,9 +302,9 @@ public sealed class ConfigBinaryReader
         for (int i = 0; i < irqchips.Count; i++)
         {
             int o = (int)irqchips.Start + i * IrqchipSize;
-            var chip = new Irqchip { Address = U64(o), Id = U32(o + 8), PinBase = U32(o + 12), Origin = SourceLocation.AtByte(file, o) };
-            for (int w = 0; w < 4; w++)
-                chip.PinBitmap[w] = U32(o + 16 + w * 4);
+            var chip = new Irqchip { Address = U64(o + IrqchipAddress), Id = U32(o + IrqchipId), PinBase = U32(o + IrqchipPinBase), Origin = SourceLocation.AtByte(file, o) };
+            for (int w = 0; w < IrqchipPinBitmapWords; w++)
+                chip.PinBitmap[w] = U32(o + IrqchipPinBitmap + w * 4);
             cell.Irqchips.Add(chip);
         }
 

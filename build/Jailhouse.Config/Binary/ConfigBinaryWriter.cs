@@ -71,24 +71,24 @@ public static class ConfigBinaryWriter
             if (platform.Arm is not null)
                 throw Error(null, file, "an x86 system configuration cannot carry ARM platform information");
             var x86 = platform.X86 ?? new X86Platform();
-            BinaryPrimitives.WriteUInt16LittleEndian(u, x86.PmTimerAddress);
-            u[2] = (byte)x86.ApicMode;
-            BinaryPrimitives.WriteUInt32LittleEndian(u[4..], x86.VtdInterruptLimit);
-            BinaryPrimitives.WriteUInt32LittleEndian(u[8..], x86.TscKhz);
-            BinaryPrimitives.WriteUInt32LittleEndian(u[12..], x86.ApicKhz);
+            BinaryPrimitives.WriteUInt16LittleEndian(u[X86PmTimerAddress..], x86.PmTimerAddress);
+            u[X86ApicMode] = (byte)x86.ApicMode;
+            BinaryPrimitives.WriteUInt32LittleEndian(u[X86VtdInterruptLimit..], x86.VtdInterruptLimit);
+            BinaryPrimitives.WriteUInt32LittleEndian(u[X86TscKhz..], x86.TscKhz);
+            BinaryPrimitives.WriteUInt32LittleEndian(u[X86ApicKhz..], x86.ApicKhz);
         }
         else
         {
             if (platform.X86 is not null)
                 throw Error(null, file, "an ARM system configuration cannot carry x86 platform information");
             var arm = platform.Arm ?? new ArmPlatform();
-            u[0] = arm.MaintenanceIrq;
-            u[1] = arm.GicVersion;
-            BinaryPrimitives.WriteUInt64LittleEndian(u[4..], arm.GicdBase);
-            BinaryPrimitives.WriteUInt64LittleEndian(u[12..], arm.GiccBase);
-            BinaryPrimitives.WriteUInt64LittleEndian(u[20..], arm.GichBase);
-            BinaryPrimitives.WriteUInt64LittleEndian(u[28..], arm.GicvBase);
-            BinaryPrimitives.WriteUInt64LittleEndian(u[36..], arm.GicrBase);
+            u[ArmMaintenanceIrq] = arm.MaintenanceIrq;
+            u[ArmGicVersion] = arm.GicVersion;
+            BinaryPrimitives.WriteUInt64LittleEndian(u[ArmGicdBase..], arm.GicdBase);
+            BinaryPrimitives.WriteUInt64LittleEndian(u[ArmGiccBase..], arm.GiccBase);
+            BinaryPrimitives.WriteUInt64LittleEndian(u[ArmGichBase..], arm.GichBase);
+            BinaryPrimitives.WriteUInt64LittleEndian(u[ArmGicvBase..], arm.GicvBase);
+            BinaryPrimitives.WriteUInt64LittleEndian(u[ArmGicrBase..], arm.GicrBase);
         }
     }
 
@@ -114,21 +114,21 @@ public static class ConfigBinaryWriter
 
     private static void WriteConsole(Span<byte> d, ConsoleConfig console)
     {
-        BinaryPrimitives.WriteUInt64LittleEndian(d, console.Address);
-        BinaryPrimitives.WriteUInt32LittleEndian(d[8..], console.Size);
-        BinaryPrimitives.WriteUInt16LittleEndian(d[12..], (ushort)console.Type);
-        BinaryPrimitives.WriteUInt16LittleEndian(d[14..], (ushort)console.Flags);
-        BinaryPrimitives.WriteUInt32LittleEndian(d[16..], console.Divider);
-        BinaryPrimitives.WriteUInt32LittleEndian(d[20..], console.GateNr);
-        BinaryPrimitives.WriteUInt64LittleEndian(d[24..], console.ClockReg);
+        BinaryPrimitives.WriteUInt64LittleEndian(d[ConsoleAddress..], console.Address);
+        BinaryPrimitives.WriteUInt32LittleEndian(d[ConsoleSizeField..], console.Size);
+        BinaryPrimitives.WriteUInt16LittleEndian(d[ConsoleTypeField..], (ushort)console.Type);
+        BinaryPrimitives.WriteUInt16LittleEndian(d[ConsoleFlagsField..], (ushort)console.Flags);
+        BinaryPrimitives.WriteUInt32LittleEndian(d[ConsoleDivider..], console.Divider);
+        BinaryPrimitives.WriteUInt32LittleEndian(d[ConsoleGateNr..], console.GateNr);
+        BinaryPrimitives.WriteUInt64LittleEndian(d[ConsoleClockReg..], console.ClockReg);
     }
 
     private static void WriteMemory(Span<byte> d, MemoryRegion region)
     {
-        BinaryPrimitives.WriteUInt64LittleEndian(d, region.PhysStart);
-        BinaryPrimitives.WriteUInt64LittleEndian(d[8..], region.VirtStart);
-        BinaryPrimitives.WriteUInt64LittleEndian(d[16..], region.Size);
-        BinaryPrimitives.WriteUInt64LittleEndian(d[24..], (ulong)region.Flags);
+        BinaryPrimitives.WriteUInt64LittleEndian(d[MemoryPhysStart..], region.PhysStart);
+        BinaryPrimitives.WriteUInt64LittleEndian(d[MemoryVirtStart..], region.VirtStart);
+        BinaryPrimitives.WriteUInt64LittleEndian(d[MemorySizeField..], region.Size);
+        BinaryPrimitives.WriteUInt64LittleEndian(d[MemoryFlagsField..], (ulong)region.Flags);
     }
 
     private static void WriteCell(Span<byte> d, CellConfig cell, string file)
@@ -177,11 +177,11 @@ public static class ConfigBinaryWriter
         }
         foreach (var chip in cell.Irqchips)
         {
-            BinaryPrimitives.WriteUInt64LittleEndian(rest, chip.Address);
-            BinaryPrimitives.WriteUInt32LittleEndian(rest[8..], chip.Id);
-            BinaryPrimitives.WriteUInt32LittleEndian(rest[12..], chip.PinBase);
-            for (int w = 0; w < 4; w++)
-                BinaryPrimitives.WriteUInt32LittleEndian(rest[(16 + w * 4)..], chip.PinBitmap[w]);
+            BinaryPrimitives.WriteUInt64LittleEndian(rest[IrqchipAddress..], chip.Address);
+            BinaryPrimitives.WriteUInt32LittleEndian(rest[IrqchipId..], chip.Id);
+            BinaryPrimitives.WriteUInt32LittleEndian(rest[IrqchipPinBase..], chip.PinBase);
+            for (int w = 0; w < IrqchipPinBitmapWords; w++)
+                BinaryPrimitives.WriteUInt32LittleEndian(rest[(IrqchipPinBitmap + w * 4)..], chip.PinBitmap[w]);
             rest = rest[IrqchipSize..];
         }
         foreach (var pio in cell.PioRanges)

@@ -3,7 +3,9 @@ namespace Jailhouse.Config.Model;
 /// <summary>One configuration file: a system configuration (with its root cell) or a non-root cell.</summary>
 public sealed class JailhouseConfig
 {
-    public const ushort Revision = 14;
+    public const ushort Revision = Binary.BinaryLayout.Revision;
+    public const string SystemSignature = Binary.BinaryLayout.SystemSignature;
+    public const string CellSignature = Binary.BinaryLayout.CellSignature;
 
     public Architecture Architecture { get; set; }
     /// <summary>Non-null for a system configuration (JHSYS).</summary>

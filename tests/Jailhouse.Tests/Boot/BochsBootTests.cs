@@ -67,7 +67,7 @@ public partial class BochsBootTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Debian_kernel_boots_to_init_on_two_cpus_with_the_plans_memmap()
+    public void DebianKernelBootsToInitOnTwoCpusWithThePlansMemmap()
     {
         var result = Boot(output, "plain", []);
         string console = result.Console;
@@ -121,7 +121,7 @@ public partial class BochsBootTests(ITestOutputHelper output)
     /// <summary>`quiet` saves emulated UART time; `io_delay=none` keeps Linux off port 0x80,
     /// which no root cell lists (upstream's neither).</summary>
     [Fact]
-    public void Hypervisor_runs_linux_as_the_root_cell_and_hands_it_back()
+    public void HypervisorRunsLinuxAsTheRootCellAndHandsItBack()
     {
         byte[] cell = ConfigBinaryWriter.Write(BochsRootCell());
         var result = Boot(output, "hypervisor", [("bochs-x86.cell", cell)], "jailhouse.test=hypervisor-x86", "jailhouse.cell=bochs-x86.cell", "quiet", "io_delay=none");
@@ -134,7 +134,7 @@ public partial class BochsBootTests(ITestOutputHelper output)
     /// with the machine's snapshot proposes the pio entry; with it added the same boot passes.
     /// </summary>
     [Fact]
-    public void Crash_dump_of_a_missing_port_leads_to_the_entry_that_fixes_the_boot()
+    public void CrashDumpOfAMissingPortLeadsToTheEntryThatFixesTheBoot()
     {
         var config = BochsRootCell();
         Assert.Equal(1, config.Cell.PioRanges.RemoveAll(p => p.Base <= 0x70 && 0x70 < p.Base + p.Length));

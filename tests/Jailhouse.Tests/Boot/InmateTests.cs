@@ -2,7 +2,7 @@ using Jailhouse.Boot;
 
 namespace Jailhouse.Tests.Boot;
 
-/// <summary>The demo inmates build, and run bare-metal in QEMU (no hypervisor here yet).</summary>
+/// <summary>The demo inmates build, and run bare-metal in QEMU, without a hypervisor under them.</summary>
 public sealed class InmateTests : TempDirectoryTest
 {
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text.Json;
+using Jailhouse.Config.Binary;
 using static Jailhouse.Tests.Checking.CheckFixtures;
 
 namespace Jailhouse.Tests.Checking;
@@ -100,7 +101,7 @@ public sealed class ConfigCheckCliTests : TempDirectoryTest
 
         // A non-zero padding byte (tiny-demo's cache region after header, CPU set, 2 memory regions).
         byte[] padded = File.ReadAllBytes(Reference("x86/tiny-demo.cell"));
-        padded[132 + 8 + 2 * 32 + 9] = 0x5a;
+        padded[BinaryLayout.CellDescSize + 8 + 2 * BinaryLayout.MemoryRegionSize + 9] = 0x5a; // the byte after the cache type
         (exit, stdout, _) = Run("config", "check", WriteBytes("padded.cell", padded));
         Assert.Equal(0, exit);
         Assert.Contains($"padded.cell: byte offset 0xd5: warning: (binary): non-zero cache region padding ignored", stdout);
@@ -108,26 +109,26 @@ public sealed class ConfigCheckCliTests : TempDirectoryTest
         // caps_start beyond the cell's capabilities (pci-demo's one device after header, CPU set,
         // 3 memory regions and 3 PIO ranges): an error, and the rest of the file is still checked.
         byte[] caps = File.ReadAllBytes(Reference("x86/pci-demo.cell"));
-        int device = 132 + 8 + 3 * 32 + 3 * 4;
-        BinaryPrimitives.WriteUInt16LittleEndian(caps.AsSpan(device + 30), 5);
+        int capsStart = BinaryLayout.CellDescSize + 8 + 3 * BinaryLayout.MemoryRegionSize + 3 * BinaryLayout.PioRangeSize + BinaryLayout.PciCapsStart;
+        BinaryPrimitives.WriteUInt16LittleEndian(caps.AsSpan(capsStart), 5);
         (exit, stdout, _) = Run("config", "check", WriteBytes("caps.cell", caps));
         Assert.Equal(1, exit);
-        Assert.Contains($"caps.cell: byte offset 0x{device + 30:x}: error: cell.pci-devices[0]: PCI device 0: capabilities 5..5 are out of range: the cell has 1", stdout);
+        Assert.Contains($"caps.cell: byte offset 0x{capsStart:x}: error: cell.pci-devices[0]: PCI device 0: capabilities 5..5 are out of range: the cell has 1", stdout);
 
         // shmem_regions_start beyond the memory regions (ivshmem-demo: 7 regions, 2 PIO ranges).
         byte[] shmem = File.ReadAllBytes(Reference("x86/ivshmem-demo.cell"));
-        int ivshmem = 132 + 8 + 7 * 32 + 2 * 4;
-        BinaryPrimitives.WriteUInt32LittleEndian(shmem.AsSpan(ivshmem + 48), 5);
+        int shmemStart = BinaryLayout.CellDescSize + 8 + 7 * BinaryLayout.MemoryRegionSize + 2 * BinaryLayout.PioRangeSize + BinaryLayout.PciShmemRegionsStart;
+        BinaryPrimitives.WriteUInt32LittleEndian(shmem.AsSpan(shmemStart), 5);
         (exit, stdout, _) = Run("config", "check", WriteBytes("shmem.cell", shmem));
         Assert.Equal(1, exit);
-        Assert.Contains($"shmem.cell: byte offset 0x{ivshmem + 48:x}: error: cell.pci-devices[0]: PCI device 0: an ivshmem device with 3 peers needs memory regions 5..9, the cell has 7", stdout);
+        Assert.Contains($"shmem.cell: byte offset 0x{shmemStart:x}: error: cell.pci-devices[0]: PCI device 0: an ivshmem device with 3 peers needs memory regions 5..9, the cell has 7", stdout);
     }
 
     [Fact]
     public void RevisionMismatchIsAFinding()
     {
         byte[] old = File.ReadAllBytes(Reference("x86/tiny-demo.cell"));
-        BinaryPrimitives.WriteUInt16LittleEndian(old.AsSpan(6), 13);
+        BinaryPrimitives.WriteUInt16LittleEndian(old.AsSpan(BinaryLayout.RevisionOffset), 13);
         string path = WriteBytes("old.cell", old);
         var (exit, stdout, _) = Run("config", "check", Reference("x86/qemu-x86.cell"), path);
         Assert.Equal(1, exit);

@@ -23,8 +23,7 @@ public sealed class FdtTests : TempDirectoryTest
     [InlineData(3)]
     public void QemuVirtDtbRoundTripsAndDescribesTheGic(int gicVersion)
     {
-        string dtb = Path.Combine(temp, $"virt-gicv{gicVersion}.dtb");
-        Tool.Ok("qemu-system-aarch64", "-M", $"virt,virtualization=on,gic-version={gicVersion},dumpdtb={dtb}", "-cpu", "cortex-a72", "-smp", "4", "-m", "1G", "-nographic");
+        string dtb = QemuDeviceTree.Dump(Path.Combine(temp, $"virt-gicv{gicVersion}.dtb"), $"virt,virtualization=on,gic-version={gicVersion}", "cortex-a72", 4, "1G");
         byte[] original = File.ReadAllBytes(dtb);
         var fdt = FdtReader.Read(original, dtb);
         Assert.Equal(original, FdtWriter.Write(fdt));
@@ -62,8 +61,7 @@ public sealed class FdtTests : TempDirectoryTest
     [Fact]
     public void ReservedMemoryIsCreatedWhenAbsent()
     {
-        string dtb = Path.Combine(temp, "virt.dtb");
-        Tool.Ok("qemu-system-aarch64", "-M", $"virt,virtualization=on,gic-version=3,dumpdtb={dtb}", "-cpu", "cortex-a72", "-m", "1G", "-nographic");
+        string dtb = QemuDeviceTree.Dump(Path.Combine(temp, "virt.dtb"), "virt,virtualization=on,gic-version=3", "cortex-a72", 1, "1G");
         var fdt = FdtReader.ReadFile(dtb);
         Assert.Null(fdt.Find("/reserved-memory"));
         FdtEdits.Reserve(fdt, 0x70000000, 64 << 20);

@@ -11,14 +11,12 @@ namespace Jailhouse.Tests.Driver;
 /// </summary>
 public sealed class IoctlLayoutTests : TempDirectoryTest
 {
-    private const string Program = """
+    private const string Program = $$"""
         #include <stddef.h>
         #include <stdio.h>
         #include "jailhouse.h"
 
-        #define SIZE(type) printf(#type " %zu\n", sizeof(struct type))
-        #define OFFSET(type, field) printf(#type "." #field " %zu\n", offsetof(struct type, field))
-        #define VALUE(name) printf(#name " %lu\n", (unsigned long)(name))
+        {{CHeaderProgram.Macros}}
 
         int main(void)
         {
@@ -47,16 +45,8 @@ public sealed class IoctlLayoutTests : TempDirectoryTest
         }
         """;
 
-    private Dictionary<string, ulong> CompileAndRun()
-    {
-        string source = Path.Combine(temp, "layout.c");
-        string binary = Path.Combine(temp, "layout");
-        File.WriteAllText(source, Program);
-        Tool.Ok("gcc", "-Wall", "-Werror", "-I", Path.Combine(Paths.RepositoryRoot, "kmod"), "-o", binary, source);
-        return Tool.Stdout(binary).Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => line.Split(' '))
-            .ToDictionary(parts => parts[0], parts => ulong.Parse(parts[1], CultureInfo.InvariantCulture));
-    }
+    private Dictionary<string, ulong> CompileAndRun() =>
+        CHeaderProgram.Run(temp, Program).ToDictionary(fact => fact.Key, fact => ulong.Parse(fact.Value, CultureInfo.InvariantCulture));
 
     private static ulong Offset<T>(string field) => (ulong)Marshal.OffsetOf<T>(field);
 

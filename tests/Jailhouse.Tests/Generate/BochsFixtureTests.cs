@@ -14,7 +14,7 @@ public sealed class BochsFixtureTests
     private static string Fixture(string name) => Path.Combine(Paths.RepositoryRoot, "tests", "Jailhouse.Tests", "fixtures", "bochs", name);
 
     [Fact]
-    public void The_committed_root_cell_is_what_config_create_makes_of_the_snapshot()
+    public void TheCommittedRootCellIsWhatConfigCreateMakesOfTheSnapshot()
     {
         byte[] tar = ConsoleSnapshot.Extract(File.ReadAllText(Fixture("snapshot-console.log")), "snapshot-console.log");
         var snapshot = SystemSnapshot.ReadTar(new MemoryStream(tar), "snapshot-console.log");

@@ -31,13 +31,15 @@ public sealed class CellGeneratorTests : TempDirectoryTest
         Assert.Equal(root.Architecture, cell.Architecture);
         Assert.Subset(root.Cell.Cpus, cell.Cell.Cpus);
         Assert.DoesNotContain(0, cell.Cell.Cpus);
+        var loadable = cell.Cell.MemoryRegions.Where(r => r.Flags.HasFlag(MemoryFlags.Loadable)).ToList();
+        Assert.NotEmpty(loadable);
         foreach (var other in others)
         {
             Assert.Empty(cell.Cell.Cpus.Intersect(other.Cell.Cpus));
-            foreach (var region in cell.Cell.MemoryRegions.Where(r => r.Flags.HasFlag(MemoryFlags.Loadable)))
+            foreach (var region in loadable)
                 Assert.DoesNotContain(other.Cell.MemoryRegions, o => o.Size > 0 && !o.Flags.HasFlag(MemoryFlags.CommRegion) && Range(o).Overlaps(Range(region)));
         }
-        foreach (var region in cell.Cell.MemoryRegions.Where(r => r.Flags.HasFlag(MemoryFlags.Loadable)))
+        foreach (var region in loadable)
             Assert.Contains(root.Cell.MemoryRegions, r => InmateArea.IsRam(r) && Range(r).Contains(Range(region)));
         Assert.DoesNotContain(root.Cell.MemoryRegions, r => Range(r).Overlaps(AddressRange.OfSize(root.System!.HypervisorMemory.PhysStart, root.System.HypervisorMemory.Size)) && r.Size > 0);
         var comm = Assert.Single(cell.Cell.MemoryRegions, r => r.Flags.HasFlag(MemoryFlags.CommRegion));
@@ -103,7 +105,9 @@ public sealed class CellGeneratorTests : TempDirectoryTest
         // Its BARs come along, the MSI-X table does not: the hypervisor keeps intercepting it.
         var msixTable = AddressRange.OfSize(source.MsixAddress, source.MsixRegionSize);
         Assert.DoesNotContain(cell.Cell.MemoryRegions, r => r.Size > 0 && Range(r).Overlaps(msixTable));
-        foreach (var bar in rootConfig.Cell.MemoryRegions.Where(r => r.Name!.StartsWith("e1000e-", StringComparison.Ordinal)))
+        var bars = rootConfig.Cell.MemoryRegions.Where(r => r.Name!.StartsWith("e1000e-", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(bars);
+        foreach (var bar in bars)
             Assert.Contains(cell.Cell.MemoryRegions, r => Range(r) == Range(bar));
     }
 

@@ -30,7 +30,7 @@ public sealed class ConsoleSnapshotTests
     }
 
     [Fact]
-    public void The_archive_comes_back_byte_for_byte()
+    public void TheArchiveComesBackByteForByte()
     {
         var archive = new byte[5000];
         new Random(13).NextBytes(archive.AsSpan(0, 2500)); // half noise, half zeros: several lines
@@ -38,7 +38,7 @@ public sealed class ConsoleSnapshotTests
     }
 
     [Fact]
-    public void A_log_without_or_with_a_cut_off_snapshot_is_an_error_with_the_line()
+    public void ALogWithoutOrWithACutOffSnapshotIsAnErrorWithTheLine()
     {
         var missing = Assert.Throws<ConfigException>(() => ConsoleSnapshot.Extract("jailhouse-image: ready\n", "console.log"));
         Assert.Contains("jailhouse-snapshot: begin", missing.Message);

@@ -16,10 +16,8 @@ public sealed class DeviceTreeRootGeneratorTests : TempDirectoryTest
 
     private string QemuVirt(int gicVersion)
     {
-        string dtb = Path.Combine(temp, $"virt-gicv{gicVersion}.dtb");
-        Tool.Ok("timeout", "60", "qemu-system-aarch64", "-machine", $"virt,virtualization=on,gic-version={gicVersion},dumpdtb={dtb}",
-            "-cpu", "cortex-a57", "-smp", "4", "-m", "1G", "-nographic");
-        return dtb;
+        return QemuDeviceTree.Dump(Path.Combine(temp, $"virt-gicv{gicVersion}.dtb"), $"virt,virtualization=on,gic-version={gicVersion}",
+            "cortex-a57", 4, "1G");
     }
 
     /// <summary>Generates a root cell, which must pass `config check`.</summary>
@@ -127,8 +125,7 @@ public sealed class DeviceTreeRootGeneratorTests : TempDirectoryTest
     [Fact]
     public void Armv7TreeGivesAnArmRootCellUnlessTheArchitectureIsGiven()
     {
-        string dtb = Path.Combine(temp, "arm32.dtb");
-        Tool.Ok("timeout", "60", "qemu-system-arm", "-machine", $"virt,virtualization=on,dumpdtb={dtb}", "-cpu", "cortex-a15", "-smp", "2", "-m", "512M", "-nographic");
+        string dtb = QemuDeviceTree.Dump(Path.Combine(temp, "arm32.dtb"), "virt,virtualization=on", "cortex-a15", 2, "512M", "qemu-system-arm");
         var result = Generate(dtb, 16 * MiB, 32 * MiB);
         Assert.Equal(Architecture.Arm, result.Config.Architecture);
         Assert.Equal(2, result.Config.System!.Platform.Arm!.GicVersion);

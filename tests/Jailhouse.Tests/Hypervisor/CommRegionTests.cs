@@ -46,7 +46,7 @@ public sealed unsafe class CommRegionTests
     }
 
     [Fact]
-    public void Arm64_region_carries_header_console_and_gic_at_upstream_offsets()
+    public void Arm64RegionCarriesHeaderConsoleAndGicAtUpstreamOffsets()
     {
         var model = HypervisorTestMemory.LoadYaml("configs/qemu-arm64/qemu-arm64.yaml");
         // The root cell of the shipped configuration has no console: give it one so that every
@@ -81,7 +81,7 @@ public sealed unsafe class CommRegionTests
     }
 
     [Fact]
-    public void Arm64_flags_follow_the_cells_virtual_console_flags()
+    public void Arm64FlagsFollowTheCellsVirtualConsoleFlags()
     {
         var model = HypervisorTestMemory.LoadYaml("configs/qemu-arm64/qemu-arm64.yaml");
         model.Cell.Flags &= ~(CellFlags.VirtualConsoleActive | CellFlags.VirtualConsolePermitted);
@@ -93,7 +93,7 @@ public sealed unsafe class CommRegionTests
     }
 
     [Fact]
-    public void X86_region_carries_pm_timer_cpu_count_and_timer_frequencies()
+    public void X86RegionCarriesPmTimerCpuCountAndTimerFrequencies()
     {
         var model = HypervisorTestMemory.LoadYaml("configs/qemu-x86/qemu-x86.yaml");
         model.System!.Platform.X86!.TscKhz = 2_400_000;

@@ -45,7 +45,7 @@ public sealed unsafe class GicDistributorTests : IDisposable
     private uint Reg32(ulong offset) => *(uint*)(registers + offset);
 
     [Fact]
-    public void Ownership_comes_from_the_pin_bitmap_and_sgis_ppis_are_always_the_cells()
+    public void OwnershipComesFromThePinBitmapAndSgisPpisAreAlwaysTheCells()
     {
         Assert.True(GicDistributor.Owns(*state, 0));
         Assert.True(GicDistributor.Owns(*state, 31));
@@ -64,7 +64,7 @@ public sealed unsafe class GicDistributorTests : IDisposable
     [InlineData(0x280ul)]   // ICPENDR
     [InlineData(0x300ul)]   // ISACTIVER
     [InlineData(0x380ul)]   // ICACTIVER
-    public void Set_and_clear_registers_pass_only_the_cells_bits(ulong register)
+    public void SetAndClearRegistersPassOnlyTheCellsBits(ulong register)
     {
         Assert.Equal(MmioResult.Handled, Write(register + 4, 4, 0xffff_ffff));   // SPIs 32-63
         Assert.Equal(0x0000_ffffu, Reg32(register + 4));
@@ -77,7 +77,7 @@ public sealed unsafe class GicDistributorTests : IDisposable
     }
 
     [Fact]
-    public void Group_priority_and_configuration_keep_other_interrupts_fields()
+    public void GroupPriorityAndConfigurationKeepOtherInterruptsFields()
     {
         *(uint*)(registers + 0x084) = 0xaaaa_0000;                        // IGROUPR1: foreign SPIs 48-63 in some state
         Write(0x084, 4, 0x5555_5555);
@@ -100,7 +100,7 @@ public sealed unsafe class GicDistributorTests : IDisposable
     }
 
     [Fact]
-    public void Gicv3_routing_of_foreign_spis_is_ignored()
+    public void Gicv3RoutingOfForeignSpisIsIgnored()
     {
         Write(0x6000 + 8 * 40, 8, 3);                                      // IROUTER40 to CPU 3
         Write(0x6000 + 8 * 50, 8, 3);                                      // IROUTER50: foreign
@@ -111,7 +111,7 @@ public sealed unsafe class GicDistributorTests : IDisposable
     }
 
     [Fact]
-    public void Gicv3_routing_names_only_the_cells_cpus()
+    public void Gicv3RoutingNamesOnlyTheCellsCpus()
     {
         state->CpuSet = 0x3;                                               // CPUs 0 and 1
         state->HasAllCpus = false;
@@ -131,7 +131,7 @@ public sealed unsafe class GicDistributorTests : IDisposable
     }
 
     [Fact]
-    public void Gicv2_targets_name_only_the_cells_cpus_and_sgis_stay_inside_the_cell()
+    public void Gicv2TargetsNameOnlyTheCellsCpusAndSgisStayInsideTheCell()
     {
         state->Version = 2;
         state->CpuTargets = 0x3;                                           // CPUs 0 and 1
@@ -154,7 +154,7 @@ public sealed unsafe class GicDistributorTests : IDisposable
     }
 
     [Fact]
-    public void Reads_pass_through_and_unaligned_accesses_are_refused()
+    public void ReadsPassThroughAndUnalignedAccessesAreRefused()
     {
         *(uint*)(registers + 0x104) = 0xdead_beef;
         Assert.Equal(0xdead_beeful, Read(0x104, 4));

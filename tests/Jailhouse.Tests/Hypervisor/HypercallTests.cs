@@ -36,7 +36,7 @@ public sealed unsafe class HypercallTests : IDisposable
     private static JailhouseConfig Root() => HypervisorTestMemory.LoadYaml("configs/qemu-arm64/qemu-arm64.yaml");
 
     [Fact]
-    public void Information_hypercalls_answer_for_the_root_cell()
+    public void InformationHypercallsAnswerForTheRootCell()
     {
         var context = Context(Root());
         Assert.Equal(947, Hypercalls.Dispatch(ref context, 0, Hypercalls.HypervisorGetInfo, Hypercalls.InfoMemPoolSize, 0));
@@ -56,7 +56,7 @@ public sealed unsafe class HypercallTests : IDisposable
     [InlineData(PowerState.Off)]
     [InlineData(PowerState.Waking)]
     [InlineData(PowerState.Failed)]
-    public void Disable_is_refused_while_a_root_cpu_is_held_in_the_hypervisor(uint heldState)
+    public void DisableIsRefusedWhileARootCpuIsHeldInTheHypervisor(uint heldState)
     {
         var context = Context(Root());
         for (uint cpu = 0; cpu < 4; cpu++)
@@ -70,7 +70,7 @@ public sealed unsafe class HypercallTests : IDisposable
     }
 
     [Fact]
-    public void A_stopped_cpu_reports_failed()
+    public void AStoppedCpuReportsFailed()
     {
         var context = Context(Root());
         context.Cpu(1)->PowerState = PowerState.Running;
@@ -80,7 +80,7 @@ public sealed unsafe class HypercallTests : IDisposable
     }
 
     [Fact]
-    public void Statistics_count_hypercalls_per_cpu()
+    public void StatisticsCountHypercallsPerCpu()
     {
         var context = Context(Root());
         for (int i = 0; i < 3; i++)
@@ -94,7 +94,7 @@ public sealed unsafe class HypercallTests : IDisposable
     }
 
     [Fact]
-    public void Debug_console_putc_needs_the_cells_permission()
+    public void DebugConsolePutcNeedsTheCellsPermission()
     {
         var denied = Context(Root());
         Assert.Equal(Errno.EPERM, Hypercalls.Dispatch(ref denied, 0, Hypercalls.DebugConsolePutc, 'x', 0));
@@ -109,7 +109,7 @@ public sealed unsafe class HypercallTests : IDisposable
     }
 
     [Fact]
-    public void Disable_succeeds_for_the_root_cell_and_unimplemented_codes_answer_enosys()
+    public void DisableSucceedsForTheRootCellAndUnimplementedCodesAnswerEnosys()
     {
         var context = Context(Root());
         foreach (ulong code in new[] { Hypercalls.CellCreate, Hypercalls.CellStart, Hypercalls.CellSetLoadable, Hypercalls.CellDestroy, 9UL, ulong.MaxValue })

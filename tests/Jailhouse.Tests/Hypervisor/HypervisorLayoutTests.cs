@@ -7,9 +7,10 @@ namespace Jailhouse.Tests.Hypervisor;
 
 /// <summary>
 /// The assembly and the C# of the hypervisor describe the same structures twice (the assembly
-/// cannot include C#): the constants of arch/*/asm-defines.h must equal the C# layouts.
+/// cannot include C#): the constants of arch/*/asm-defines.h must equal the C# layouts, and
+/// header.S, assembled and linked here, must put each field where HypervisorHeader says.
 /// </summary>
-public sealed partial class HypervisorLayoutTests
+public sealed partial class HypervisorLayoutTests : TempDirectoryTest
 {
     [GeneratedRegex(@"^#define\s+(\w+)\s+(0x[0-9a-fA-F]+|\d+)", RegexOptions.Multiline)]
     private static partial Regex Define();
@@ -25,7 +26,7 @@ public sealed partial class HypervisorLayoutTests
     }
 
     [Fact]
-    public unsafe void Arm64_assembly_constants_match_the_csharp_layouts()
+    public unsafe void Arm64AssemblyConstantsMatchTheCsharpLayouts()
     {
         var d = Defines("arm64");
         Assert.Equal((ulong)El2State.PerCpuAreaSize, d["PERCPU_SIZE"]);
@@ -63,7 +64,7 @@ public sealed partial class HypervisorLayoutTests
         Assert.Equal((ulong)HypervisorHeader.ArmLinuxHypVectorsOffset, d["HEADER_HYP_VECTORS"]);
         Assert.Equal((ulong)HypervisorHeader.ArmLinuxHypAbiOffset, d["HEADER_HYP_ABI"]);
         Assert.Equal((ulong)SystemConfig.HypervisorMemoryField, d["SYS_HV_PHYS"]);
-        Assert.Equal((ulong)SystemConfig.HypervisorMemoryField + 16, d["SYS_HV_SIZE"]);
+        Assert.Equal((ulong)(SystemConfig.HypervisorMemoryField + Jailhouse.Config.Binary.BinaryLayout.MemorySizeField), d["SYS_HV_SIZE"]);
         Assert.Equal((ulong)SystemConfig.DebugConsoleField, d["SYS_DEBUG_CONSOLE"]);
         Assert.Equal((ulong)TrapFrame.ElrOffset, d["FRAME_ELR"]);
         Assert.Equal((ulong)TrapFrame.QOffset, d["FRAME_Q"]);
@@ -73,7 +74,7 @@ public sealed partial class HypervisorLayoutTests
     }
 
     [Fact]
-    public void X86_assembly_constants_match_the_csharp_layouts()
+    public void X86AssemblyConstantsMatchTheCsharpLayouts()
     {
         var d = Defines("x86");
         Assert.Equal((ulong)PerCpu.AreaSize, d["PERCPU_SIZE"]);
@@ -86,7 +87,30 @@ public sealed partial class HypervisorLayoutTests
     }
 
     [Fact]
-    public unsafe void Csharp_layouts_match_upstreams_structures()
+    public void HeaderAssemblyPutsEachFieldWhereTheCsharpHeaderHasIt()
+    {
+        string obj = Path.Combine(temp, "header.o");
+        string elf = Path.Combine(temp, "header.elf");
+        string bin = Path.Combine(temp, "header.bin");
+        Tool.Ok("clang", "--target=x86_64-linux-gnu", "-c", "-o", obj, Path.Combine(Paths.RepositoryRoot, "hypervisor", "header.S"));
+        // The linker script's symbols, each with a value of its own.
+        Tool.Ok("ld.lld", "--entry=hypervisor_header", "--defsym", "__core_size=0x1111000", "--defsym", "__percpu_size=0x2222000",
+            "--defsym", "__entry_offset=0x3333", "--defsym", "__console_offset=0x4444000", "-o", elf, obj);
+        Tool.Ok("objcopy", "-O", "binary", "-j", ".header", elf, bin);
+        byte[] header = File.ReadAllBytes(bin);
+
+        Assert.Equal(HypervisorHeader.Size, header.Length);
+        Assert.Equal(HypervisorHeader.SignatureText, System.Text.Encoding.ASCII.GetString(header, HypervisorHeader.SignatureOffset, HypervisorHeader.SignatureLength));
+        Assert.Equal(0x1111000UL, BitConverter.ToUInt64(header, HypervisorHeader.CoreSizeOffset));
+        Assert.Equal(0x2222000UL, BitConverter.ToUInt64(header, HypervisorHeader.PerCpuSizeOffset));
+        Assert.Equal(0x3333UL, BitConverter.ToUInt64(header, HypervisorHeader.EntryOffset));
+        Assert.Equal(0x4444000UL, BitConverter.ToUInt64(header, HypervisorHeader.ConsolePageOffset));
+        Assert.Equal(HypervisorHeader.GcovInfoHeadOffset + 8, HypervisorHeader.BuildFieldsEnd);
+        Assert.Equal(-1, header.AsSpan(HypervisorHeader.GcovInfoHeadOffset).IndexOfAnyExcept((byte)0));
+    }
+
+    [Fact]
+    public unsafe void CsharpLayoutsMatchUpstreamsStructures()
     {
         Assert.Equal(HypervisorHeader.Size, sizeof(HypervisorHeader));
         Assert.Equal(HypervisorHeader.Size, Unsafe.SizeOf<HypervisorHeader>());

@@ -1,3 +1,5 @@
+using Jailhouse.Hypervisor;
+
 namespace Jailhouse.Tests.Hypervisor;
 
 /// <summary>`jailhouse hypervisor link` on bad input: a clear message, exit 1, nothing left behind; and the header check.</summary>
@@ -7,7 +9,7 @@ public sealed class HypervisorLinkCliTests : TempDirectoryTest
     private static string Source => Path.Combine(Paths.RepositoryRoot, "hypervisor");
 
     [Fact]
-    public void A_missing_object_names_the_publish_command()
+    public void AMissingObjectNamesThePublishCommand()
     {
         string output = Path.Combine(temp, "out");
         var (exit, _, stderr) = CliTests.RunCli("hypervisor", "link", "--arch", "arm64", "--source", Source,
@@ -19,7 +21,7 @@ public sealed class HypervisorLinkCliTests : TempDirectoryTest
     }
 
     [Fact]
-    public void An_unknown_architecture_is_an_error()
+    public void AnUnknownArchitectureIsAnError()
     {
         var (exit, _, stderr) = CliTests.RunCli("hypervisor", "link", "--arch", "riscv", "--source", Source, "-o", Path.Combine(temp, "out"));
         Assert.Equal(1, exit);
@@ -27,7 +29,7 @@ public sealed class HypervisorLinkCliTests : TempDirectoryTest
     }
 
     [Fact]
-    public void Build_with_an_unknown_architecture_is_an_error_before_any_work()
+    public void BuildWithAnUnknownArchitectureIsAnErrorBeforeAnyWork()
     {
         string output = Path.Combine(temp, "out");
         var (exit, _, stderr) = CliTests.RunCli("hypervisor", "build", "--arch", "riscv", "--source", Source, "-o", output);
@@ -37,7 +39,7 @@ public sealed class HypervisorLinkCliTests : TempDirectoryTest
     }
 
     [Fact]
-    public void A_bad_object_fails_in_the_linker_without_output_files()
+    public void ABadObjectFailsInTheLinkerWithoutOutputFiles()
     {
         string bogus = Path.Combine(temp, "bogus.o");
         File.WriteAllText(bogus, "not an object");
@@ -50,23 +52,23 @@ public sealed class HypervisorLinkCliTests : TempDirectoryTest
     }
 
     [Fact]
-    public void The_header_check_names_the_field_at_fault()
+    public void TheHeaderCheckNamesTheFieldAtFault()
     {
         byte[] image = new byte[8192];
-        "JAILHOUS"u8.CopyTo(image);
-        BitConverter.TryWriteBytes(image.AsSpan(8), 0x3000UL);  // core_size
-        BitConverter.TryWriteBytes(image.AsSpan(16), 0x4000UL); // percpu_size
-        BitConverter.TryWriteBytes(image.AsSpan(24), 0x800UL);  // entry
-        BitConverter.TryWriteBytes(image.AsSpan(32), 0x2000UL); // console page
+        System.Text.Encoding.ASCII.GetBytes(HypervisorHeader.SignatureText).CopyTo(image, HypervisorHeader.SignatureOffset);
+        BitConverter.TryWriteBytes(image.AsSpan(HypervisorHeader.CoreSizeOffset), 0x3000UL);
+        BitConverter.TryWriteBytes(image.AsSpan(HypervisorHeader.PerCpuSizeOffset), 0x4000UL);
+        BitConverter.TryWriteBytes(image.AsSpan(HypervisorHeader.EntryOffset), 0x800UL);
+        BitConverter.TryWriteBytes(image.AsSpan(HypervisorHeader.ConsolePageOffset), 0x2000UL);
         Assert.Equal(0x800UL, Jailhouse.Boot.HypervisorLinker.Check("ok.bin", image).EntryOffset);
 
-        BitConverter.TryWriteBytes(image.AsSpan(24), 0x9000UL);
+        BitConverter.TryWriteBytes(image.AsSpan(HypervisorHeader.EntryOffset), 0x9000UL);
         var error = Assert.Throws<ConfigException>(() => Jailhouse.Boot.HypervisorLinker.Check("bad.bin", image));
         Assert.Contains("entry offset inside the image", error.Message);
-        BitConverter.TryWriteBytes(image.AsSpan(24), 0x800UL);
-        image[48] = 16; // max_cpus must be left to the driver
+        BitConverter.TryWriteBytes(image.AsSpan(HypervisorHeader.EntryOffset), 0x800UL);
+        image[HypervisorHeader.MaxCpusOffset] = 16; // max_cpus must be left to the driver
         Assert.Throws<ConfigException>(() => Jailhouse.Boot.HypervisorLinker.Check("bad.bin", image));
-        image[0] = (byte)'X';
+        image[HypervisorHeader.SignatureOffset] = (byte)'X';
         Assert.Contains("JAILHOUS", Assert.Throws<ConfigException>(() => Jailhouse.Boot.HypervisorLinker.Check("bad.bin", image)).Message);
     }
 }

@@ -38,7 +38,7 @@ public sealed unsafe class HypervisorPagingTests : IDisposable
     }
 
     [Fact]
-    public void Code_is_read_only_executable_data_never_executable_and_only_the_trampoline_is_identity_mapped()
+    public void CodeIsReadOnlyExecutableDataNeverExecutableAndOnlyTheTrampolineIsIdentityMapped()
     {
         ulong baseVirt = (ulong)memory;
         // Image: 3 pages of code, 1 of read-only data; the pool starts at page 16.

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Jailhouse.Boot;
 using Jailhouse.Config.Model;
+using Jailhouse.Hypervisor;
 
 namespace Jailhouse.Tests.Hypervisor;
 
@@ -62,7 +63,14 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
         string source = Path.Combine(Paths.RepositoryRoot, "tests", "Jailhouse.Tests", "Hypervisor", "loader-arm64.S");
         string obj = Path.Combine(build.Directory, name + ".o");
         string elf = Path.Combine(build.Directory, name + ".elf");
-        var arguments = new List<string> { "--defsym", $"HV_BASE=0x{hypervisorBase:x}" };
+        var arguments = new List<string>
+        {
+            "--defsym", $"HV_BASE=0x{hypervisorBase:x}",
+            "--defsym", $"HEADER_ENTRY={HypervisorHeader.EntryOffset}",
+            "--defsym", $"HEADER_CONSOLE_PAGE={HypervisorHeader.ConsolePageOffset}",
+            "--defsym", $"HEADER_HYP_VECTORS={HypervisorHeader.ArmLinuxHypVectorsOffset}",
+            "--defsym", $"HEADER_HYP_ABI={HypervisorHeader.ArmLinuxHypAbiOffset}",
+        };
         foreach (string symbol in symbols)
             arguments.AddRange(["--defsym", symbol.Contains('=') ? symbol : symbol + "=1"]);
         Tool.Ok("aarch64-linux-gnu-as", [.. arguments, "-o", obj, source]);
@@ -88,8 +96,8 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
     {
         byte[] image = File.ReadAllBytes(build.Image.BinPath);
         uint maxCpus = 16; // the root cell's CPU set 0-15, as the driver derives it
-        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(48), maxCpus);
-        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(52), onlineCpus);
+        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(HypervisorHeader.MaxCpusOffset), maxCpus);
+        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(HypervisorHeader.OnlineCpusOffset), onlineCpus);
         string imagePath = Path.Combine(build.Directory, $"loaded-{Interlocked.Increment(ref runs)}.bin");
         string configPath = imagePath + ".cell";
         File.WriteAllBytes(imagePath, image);
@@ -145,7 +153,7 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
     }
 
     [Fact]
-    public void Enable_runs_csharp_at_el2_and_the_root_cell_continues_under_stage_2()
+    public void EnableRunsCsharpAtEl2AndTheRootCellContinuesUnderStage2()
     {
         string output = Run(Loader("loader"), RootCell(), "loader: done");
         string[] expected =
@@ -188,7 +196,7 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
     }
 
     [Fact]
-    public void Two_cpus_meet_in_entry_and_both_return_as_root_cell_cpus()
+    public void TwoCpusMeetInEntryAndBothReturnAsRootCellCpus()
     {
         string output = Run(Loader("smp", "SECOND_CPU"), RootCell(), "loader: done", onlineCpus: 2);
         Assert.Contains("online CPUs 2\n", output);
@@ -214,9 +222,8 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
         // QEMU's own device tree for this machine (no ITS: nothing maps it yet), with the
         // command line and the initrd at 0x48000000 where QEMU would put it.
         const string machine = Machine + ",its=off";
-        string dtb = Path.Combine(build.Directory, $"virt-{Interlocked.Increment(ref runs)}.dtb");
-        Tool.Run("qemu-system-aarch64", "-M", machine + ",dumpdtb=" + dtb, "-cpu", "cortex-a57", "-smp", "2", "-m", "1G", "-nographic",
-            "-kernel", kernel, "-initrd", initrd, "-append", bootargs);
+        string dtb = QemuDeviceTree.Dump(Path.Combine(build.Directory, $"virt-{Interlocked.Increment(ref runs)}.dtb"), machine, "cortex-a57", 2, "1G",
+            extra: ["-kernel", kernel, "-initrd", initrd, "-append", bootargs]);
         Assert.Equal("48000000", Tool.Stdout("fdtget", "-t", "x", dtb, "/chosen", "linux,initrd-start").Trim());
 
         return Run(Loader("linux", HypervisorBase, "LINUX_ROOT_CELL", "SECOND_CPU", "DTB_ADDR=0x47f00000", "KERNEL_ADDR=0x40200000"),
@@ -234,7 +241,7 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
     /// stage-2 fault on a write.
     /// </summary>
     [Fact]
-    public void Linux_in_the_root_cell_reads_the_console_page_and_cannot_write_hypervisor_memory()
+    public void LinuxInTheRootCellReadsTheConsolePageAndCannotWriteHypervisorMemory()
     {
         ulong console = HypervisorBase + build.Image.ConsolePageOffset;
         string commands = $"devmem 0x{HypervisorBase:x} 64\ndevmem 0x{console + 8:x} 32\ndevmem 0x{HypervisorBase:x} 32 1\n";
@@ -254,7 +261,7 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
     /// /init powers off through the forwarded SYSTEM_OFF.
     /// </summary>
     [Fact]
-    public void Debian_linux_boots_as_the_root_cell_on_two_cpus_and_powers_off_through_the_hypervisor()
+    public void DebianLinuxBootsAsTheRootCellOnTwoCpusAndPowersOffThroughTheHypervisor()
     {
         string output = BootLinux("console=ttyAMA0 mem=0x3fa00000 rdinit=/init", "reboot: Power down");
         Assert.Contains("loader: entry returned 0000000000000000\n", output);
@@ -269,7 +276,7 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
     }
 
     [Fact]
-    public void The_root_cell_sees_an_empty_read_only_shadow_of_hypervisor_memory()
+    public void TheRootCellSeesAnEmptyReadOnlyShadowOfHypervisorMemory()
     {
         string output = Run(Loader("probe", "PROBE_HYPERVISOR_MEMORY"), RootCell(), "stopped");
         // The header starts with "JAILHOUS"; the root cell reads the empty page instead.
@@ -283,7 +290,7 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
     /// <summary>A comm-region memory region added to the root cell shows the page the hypervisor
     /// filled: "JHCOMM", ABI revision 2, then the GIC part (version 3, distributor base).</summary>
     [Fact]
-    public void The_root_cell_reads_its_filled_communication_region()
+    public void TheRootCellReadsItsFilledCommunicationRegion()
     {
         const ulong commVirt = 0x80000000; // beyond RAM and the MMIO regions of the configuration
         var model = HypervisorTestMemory.LoadYaml("configs/qemu-arm64/qemu-arm64.yaml");
@@ -307,7 +314,7 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
     /// upstream's FATAL line.
     /// </summary>
     [Fact]
-    public void A_subpage_uart_region_is_emulated_and_the_rest_of_its_page_is_refused()
+    public void ASubpageUartRegionIsEmulatedAndTheRestOfItsPageIsRefused()
     {
         var model = HypervisorTestMemory.LoadYaml("configs/qemu-arm64/qemu-arm64.yaml");
         model.Cell.Flags |= CellFlags.VirtualConsolePermitted;
@@ -351,7 +358,7 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
     [InlineData("cortex-a57", false)]
     [InlineData(MaxCpu, false)]
     [InlineData(MaxCpu, true)]
-    public void El2_goes_back_exactly_as_the_caller_left_it_and_el1_keeps_the_cpus_features(string cpu, bool failEntry)
+    public void El2GoesBackExactlyAsTheCallerLeftItAndEl1KeepsTheCpusFeatures(string cpu, bool failEntry)
     {
         byte[] config = RootCell();
         if (failEntry)
@@ -385,7 +392,7 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
     /// <summary>CPU 1 is online but the root cell has CPUs 0 and 2-15: entry fails on both CPUs
     /// (nobody waits for it forever, nobody runs on outside the root cell).</summary>
     [Fact]
-    public void An_online_cpu_outside_the_root_cell_fails_entry_on_every_cpu()
+    public void AnOnlineCpuOutsideTheRootCellFailsEntryOnEveryCpu()
     {
         var model = HypervisorTestMemory.LoadYaml("configs/qemu-arm64/qemu-arm64.yaml");
         model.Cell.Flags |= CellFlags.VirtualConsolePermitted;
@@ -399,7 +406,7 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
     }
 
     [Fact]
-    public void Putc_without_the_cells_permission_is_refused()
+    public void PutcWithoutTheCellsPermissionIsRefused()
     {
         string output = Run(Loader("loader"), RootCell(consolePermitted: false), "loader: done");
         Assert.Contains("loader: putc ffffffffffffffff\n", output);          // -EPERM
@@ -407,7 +414,7 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
     }
 
     [Fact]
-    public void A_broken_configuration_fails_entry_and_hands_el2_back()
+    public void ABrokenConfigurationFailsEntryAndHandsEl2Back()
     {
         byte[] config = RootCell();
         config[6] = 13; // revision
@@ -418,7 +425,7 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
     }
 
     [Fact]
-    public void Hypervisor_memory_off_a_2_MiB_boundary_is_refused_before_el2_is_touched()
+    public void HypervisorMemoryOffA2MiBBoundaryIsRefusedBeforeEl2IsTouched()
     {
         var model = HypervisorTestMemory.LoadYaml("configs/qemu-arm64/qemu-arm64.yaml");
         model.System!.HypervisorMemory.PhysStart = 0x7fd00000;
@@ -432,7 +439,7 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
     /// <summary>The bootstrap tables hold hypervisor memory in 2 MiB blocks of one L2 table, the
     /// first entry being the UART's: 1 GiB would write one entry past the table.</summary>
     [Fact]
-    public void Hypervisor_memory_larger_than_the_bootstrap_table_is_refused_before_el2_is_touched()
+    public void HypervisorMemoryLargerThanTheBootstrapTableIsRefusedBeforeEl2IsTouched()
     {
         var model = HypervisorTestMemory.LoadYaml("configs/qemu-arm64/qemu-arm64.yaml");
         model.System!.HypervisorMemory.Size = 0x4000_0000;
@@ -443,7 +450,7 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
     }
 
     [Fact]
-    public void An_image_loaded_elsewhere_than_the_configured_hypervisor_memory_fails_entry()
+    public void AnImageLoadedElsewhereThanTheConfiguredHypervisorMemoryFailsEntry()
     {
         var model = HypervisorTestMemory.LoadYaml("configs/qemu-arm64/qemu-arm64.yaml");
         model.Cell.Flags |= CellFlags.VirtualConsolePermitted;
@@ -456,7 +463,7 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
     }
 
     [Fact]
-    public void A_cpu_id_beyond_max_cpus_is_refused_before_el2_is_touched()
+    public void ACpuIdBeyondMaxCpusIsRefusedBeforeEl2IsTouched()
     {
         string output = Run(Loader("cpu16", "ENTRY_CPU_ID=16"), RootCell(), "loader: done");
         Assert.Contains("loader: entry returned ffffffffffffffea\n", output);   // -EINVAL: max_cpus is 16
@@ -465,7 +472,7 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
     }
 
     [Fact]
-    public void Linking_again_gives_the_same_bytes_and_the_header_matches_the_symbols()
+    public void LinkingAgainGivesTheSameBytesAndTheHeaderMatchesTheSymbols()
     {
         var again = HypervisorLinker.Link(build.HypervisorSource, "arm64", build.IlcObject, Path.Combine(build.Directory, "again"));
         Assert.Equal(File.ReadAllBytes(build.Image.BinPath), File.ReadAllBytes(again.BinPath));

@@ -14,7 +14,7 @@ public sealed unsafe class MmioDispatchTests
         | (sixtyFour ? 1ul << 15 : 0) | (write ? 1ul << 6 : 0);
 
     [Fact]
-    public void A_word_store_is_decoded_with_register_size_and_guest_physical_address()
+    public void AWordStoreIsDecodedWithRegisterSizeAndGuestPhysicalAddress()
     {
         // str w3, [x0] to 0x0800_0104 (GICD_ISENABLER1): HPFAR.FIPA = 0x08000 in bits 43:4, FAR has the page offset.
         DataAbort abort = DataAbort.Decode(Esr(2, false, 3, false, true), 0x08000ul << 4, 0xffff_8000_0801_0104);
@@ -28,7 +28,7 @@ public sealed unsafe class MmioDispatchTests
     }
 
     [Fact]
-    public void High_guest_physical_addresses_come_from_hpfar_bits_43_to_4()
+    public void HighGuestPhysicalAddressesComeFromHpfarBits43To4()
     {
         DataAbort abort = DataAbort.Decode(Esr(3, false, 0, true, false), (0x80_1234_5678ul << 4) | 0xf, 0xabc);
         Assert.Equal(0x80_1234_5678_abcul, abort.Address);   // bits 3:0 of HPFAR are RES0 and ignored
@@ -36,7 +36,7 @@ public sealed unsafe class MmioDispatchTests
     }
 
     [Fact]
-    public void Without_isv_the_access_is_not_described()
+    public void WithoutIsvTheAccessIsNotDescribed()
     {
         DataAbort abort = DataAbort.Decode(DataAbortBase | (2ul << 22) | (1ul << 6), 0, 0);   // e.g. stp, or a writeback store
         Assert.False(abort.Valid);
@@ -50,7 +50,7 @@ public sealed unsafe class MmioDispatchTests
     [InlineData(2u, true, true, 0x8000_0000ul, 0xffff_ffff_8000_0000ul)] // ldrsw
     [InlineData(2u, false, false, 0xdead_beef_0000_0001ul, 0x1ul)]       // ldr w
     [InlineData(3u, false, true, 0xdead_beef_0000_0001ul, 0xdead_beef_0000_0001ul)] // ldr x
-    public void Loads_leave_the_register_as_the_instruction_would(uint sizeLog2, bool signExtend, bool wide, ulong read, ulong expected)
+    public void LoadsLeaveTheRegisterAsTheInstructionWould(uint sizeLog2, bool signExtend, bool wide, ulong read, ulong expected)
     {
         DataAbort abort = DataAbort.Decode(Esr(sizeLog2, signExtend, 5, wide, false), 0, 0);
         Assert.False(abort.IsWrite);
@@ -58,7 +58,7 @@ public sealed unsafe class MmioDispatchTests
     }
 
     [Fact]
-    public void A_store_of_the_zero_register_writes_zero()
+    public void AStoreOfTheZeroRegisterWritesZero()
     {
         DataAbort abort = DataAbort.Decode(Esr(2, false, DataAbort.ZeroRegister, false, true), 0, 0);
         Assert.Equal(0ul, abort.StoreValue(0x1234));
@@ -81,7 +81,7 @@ public sealed unsafe class MmioDispatchTests
     private static int Refuse(void* argument, MmioAccess* access) => MmioResult.Unhandled;
 
     [Fact]
-    public void Accesses_go_to_the_region_that_holds_them_with_the_offset_inside_it()
+    public void AccessesGoToTheRegionThatHoldsThemWithTheOffsetInsideIt()
     {
         MmioRegionHandler* storage = stackalloc MmioRegionHandler[4];
         var table = new MmioDispatch(storage, 4);
@@ -105,7 +105,7 @@ public sealed unsafe class MmioDispatchTests
     }
 
     [Fact]
-    public void Overlapping_empty_or_too_many_regions_are_refused()
+    public void OverlappingEmptyOrTooManyRegionsAreRefused()
     {
         MmioRegionHandler* storage = stackalloc MmioRegionHandler[2];
         var table = new MmioDispatch(storage, 2);

@@ -43,7 +43,7 @@ public sealed unsafe class MmioSubpageTests : IDisposable
     private const MemoryFlags UartFlags = MemoryFlags.Read | MemoryFlags.Write | MemoryFlags.Io | MemoryFlags.Io8 | MemoryFlags.Io32;
 
     [Fact]
-    public void A_subpage_region_is_not_mapped_at_stage_2_but_its_neighbours_are()
+    public void ASubpageRegionIsNotMappedAtStage2ButItsNeighboursAre()
     {
         using var memory = new HypervisorTestMemory(RootCellWithSubpageUart(UartFlags), 64);
         var pool = memory.NewPool();
@@ -55,7 +55,7 @@ public sealed unsafe class MmioSubpageTests : IDisposable
     }
 
     [Fact]
-    public void A_subpage_region_that_is_not_io_is_refused()
+    public void ASubpageRegionThatIsNotIoIsRefused()
     {
         byte[] config = RootCellWithSubpageUart(MemoryFlags.Read | MemoryFlags.Write | MemoryFlags.Io32);
         using var memory = new HypervisorTestMemory(config, 64);
@@ -69,7 +69,7 @@ public sealed unsafe class MmioSubpageTests : IDisposable
     }
 
     [Fact]
-    public void Accesses_inside_the_region_with_allowed_widths_reach_the_device_others_are_refused()
+    public void AccessesInsideTheRegionWithAllowedWidthsReachTheDeviceOthersAreRefused()
     {
         using var memory = new HypervisorTestMemory(RootCellWithSubpageUart(UartFlags), 64);
         MmioRegionHandler* handlers = stackalloc MmioRegionHandler[4];
@@ -99,7 +99,7 @@ public sealed unsafe class MmioSubpageTests : IDisposable
     }
 
     [Fact]
-    public void A_read_only_subpage_region_refuses_writes()
+    public void AReadOnlySubpageRegionRefusesWrites()
     {
         using var memory = new HypervisorTestMemory(RootCellWithSubpageUart(MemoryFlags.Read | MemoryFlags.Io | MemoryFlags.Io32), 64);
         MmioRegionHandler* handlers = stackalloc MmioRegionHandler[4];

@@ -30,7 +30,7 @@ public sealed class SmcCallTests
     [InlineData(0x8000_8000u, (int)SmcCalls.Decision.Unknown)]  // ARCH_WORKAROUND_1 without firmware support
     [InlineData(0xc200_0000u, (int)SmcCalls.Decision.Unknown)]  // a SiP service
     [InlineData(0u, (int)SmcCalls.Decision.Unknown)]
-    public void Firmware_calls_are_forwarded_answered_denied_or_unknown(uint functionId, int expected) =>
+    public void FirmwareCallsAreForwardedAnsweredDeniedOrUnknown(uint functionId, int expected) =>
         Assert.Equal((SmcCalls.Decision)expected, SmcCalls.Decide(functionId, NoSmccc));
 
     /// <summary>
@@ -43,7 +43,7 @@ public sealed class SmcCallTests
     [InlineData(0x1_0001L, 0L, -1L, 0L)]
     [InlineData(0x1_0001L, -2L, 1L, -1L)]
     [InlineData(-1L, -1L, -1L, -1L)]
-    public void A_workaround_is_advertised_exactly_when_its_call_reaches_the_firmware(long version, long wa1, long wa2, long wa3)
+    public void AWorkaroundIsAdvertisedExactlyWhenItsCallReachesTheFirmware(long version, long wa1, long wa2, long wa3)
     {
         var firmware = new FirmwareFeatures { SmcccVersion = version, Workaround1 = wa1, Workaround2 = wa2, Workaround3 = wa3 };
         foreach (uint workaround in new[] { SmcCalls.SmcccArchWorkaround1, SmcCalls.SmcccArchWorkaround2, SmcCalls.SmcccArchWorkaround3 })
@@ -55,7 +55,7 @@ public sealed class SmcCallTests
     }
 
     [Fact]
-    public void Feature_queries_are_answered_from_the_firmware_and_the_hypervisors_policy()
+    public void FeatureQueriesAreAnsweredFromTheFirmwareAndTheHypervisorsPolicy()
     {
         Assert.Equal(0x1_0002L, SmcCalls.Answer(SmcCalls.SmcccVersion, 0, Mitigating));
         Assert.Equal(SmcCalls.Success, SmcCalls.Answer(SmcCalls.SmcccArchFeatures, SmcCalls.SmcccArchFeatures, Mitigating));
@@ -84,7 +84,7 @@ public sealed class SmcCallTests
     }
 
     [Fact]
-    public unsafe void Discovery_asks_in_the_conventions_order_and_stops_where_the_firmware_knows_no_more()
+    public unsafe void DiscoveryAsksInTheConventionsOrderAndStopsWhereTheFirmwareKnowsNoMore()
     {
         firmwareAnswers = new()
         {
@@ -116,7 +116,7 @@ public sealed class SmcCallTests
     }
 
     [Fact]
-    public unsafe void Cpu_on_starts_only_a_cpu_that_waits_in_the_hypervisor()
+    public unsafe void CpuOnStartsOnlyACpuThatWaitsInTheHypervisor()
     {
         var cpu = new PerCpu();
         PerCpu* target = &cpu;

@@ -49,7 +49,7 @@ public sealed unsafe class Stage2PagingTests
     }
 
     [Fact]
-    public void Qemu_arm64_root_cell_maps_ram_and_devices_but_not_hypervisor_memory()
+    public void QemuArm64RootCellMapsRamAndDevicesButNotHypervisorMemory()
     {
         var (memory, root, result, used) = Build(HypervisorTestMemory.CompileYaml("configs/qemu-arm64/qemu-arm64.yaml"));
         using (memory)
@@ -88,7 +88,7 @@ public sealed unsafe class Stage2PagingTests
     }
 
     [Fact]
-    public void Every_region_of_the_root_cell_translates_to_its_physical_range()
+    public void EveryRegionOfTheRootCellTranslatesToItsPhysicalRange()
     {
         var model = HypervisorTestMemory.LoadYaml("configs/qemu-arm64/qemu-arm64.yaml");
         var (memory, root, result, _) = Build(HypervisorTestMemory.Compile(model));
@@ -110,7 +110,7 @@ public sealed unsafe class Stage2PagingTests
     }
 
     [Fact]
-    public void Hypervisor_memory_is_shadowed_read_only_by_an_empty_page_except_the_console()
+    public void HypervisorMemoryIsShadowedReadOnlyByAnEmptyPageExceptTheConsole()
     {
         using var memory = new HypervisorTestMemory(HypervisorTestMemory.CompileYaml("configs/qemu-arm64/qemu-arm64.yaml"), 16);
         var pool = memory.NewPool();
@@ -132,7 +132,7 @@ public sealed unsafe class Stage2PagingTests
     }
 
     [Fact]
-    public void The_gicv3_redistributors_are_passed_through_for_every_cpu_but_not_the_distributor()
+    public void TheGicv3RedistributorsArePassedThroughForEveryCpuButNotTheDistributor()
     {
         using var memory = new HypervisorTestMemory(HypervisorTestMemory.CompileYaml("configs/qemu-arm64/qemu-arm64.yaml"), 16);
         var pool = memory.NewPool();
@@ -156,7 +156,7 @@ public sealed unsafe class Stage2PagingTests
     /// <summary>PageTable.Map bounded only the guest address: a physical address with bit 48 or
     /// above set would have become descriptor attribute bits.</summary>
     [Fact]
-    public void A_physical_address_beyond_48_bits_is_refused_not_folded_into_attributes()
+    public void APhysicalAddressBeyond48BitsIsRefusedNotFoldedIntoAttributes()
     {
         using var memory = new HypervisorTestMemory(HypervisorTestMemory.CompileYaml("configs/qemu-arm64/qemu-arm64.yaml"), 16);
         var pool = memory.NewPool();
@@ -171,7 +171,7 @@ public sealed unsafe class Stage2PagingTests
     }
 
     [Fact]
-    public void A_region_overlapping_hypervisor_memory_is_refused()
+    public void ARegionOverlappingHypervisorMemoryIsRefused()
     {
         var model = HypervisorTestMemory.LoadYaml("configs/qemu-arm64/qemu-arm64.yaml");
         model.Cell.MemoryRegions.Add(new ModelMemoryRegion { PhysStart = 0x7fdf_f000, VirtStart = 0x1_0000_0000, Size = 0x2000, Flags = MemoryFlags.Read });
@@ -181,7 +181,7 @@ public sealed unsafe class Stage2PagingTests
     }
 
     [Fact]
-    public void Overlapping_regions_and_an_exhausted_pool_are_errors_not_corruption()
+    public void OverlappingRegionsAndAnExhaustedPoolAreErrorsNotCorruption()
     {
         var model = HypervisorTestMemory.LoadYaml("configs/qemu-arm64/qemu-arm64.yaml");
         model.Cell.MemoryRegions.Add(new ModelMemoryRegion { PhysStart = 0x4000_0000, VirtStart = 0x4000_0000, Size = 0x1000, Flags = MemoryFlags.Read });
@@ -195,7 +195,7 @@ public sealed unsafe class Stage2PagingTests
     }
 
     [Fact]
-    public void Unaligned_and_out_of_range_mappings_are_refused()
+    public void UnalignedAndOutOfRangeMappingsAreRefused()
     {
         using var memory = new HypervisorTestMemory([], 4);
         var pool = memory.NewPool();
@@ -211,7 +211,7 @@ public sealed unsafe class Stage2PagingTests
     }
 
     [Fact]
-    public void Region_flags_become_stage2_permissions_and_memory_types()
+    public void RegionFlagsBecomeStage2PermissionsAndMemoryTypes()
     {
         ulong io = Arm64Stage2.RegionFlags(HvMemoryRegion.Read | HvMemoryRegion.Write | HvMemoryRegion.Io);
         Assert.Equal(0x1UL, (io >> 2) & 0xf);
@@ -223,7 +223,7 @@ public sealed unsafe class Stage2PagingTests
     }
 
     [Fact]
-    public void Vtcr_describes_a_39_bit_level_1_walk_capped_at_48_bit_output()
+    public void VtcrDescribesA39BitLevel1WalkCappedAt48BitOutput()
     {
         ulong vtcr = Arm64Stage2.Vtcr(0x1124); // PARange 0b0100 (44 bits), as a Cortex-A57
         Assert.Equal(25UL, vtcr & 0x3f);        // T0SZ

@@ -18,7 +18,7 @@ public sealed unsafe class SystemConfigViewTests
 
     [Theory]
     [MemberData(nameof(SystemConfigurations))]
-    public void View_agrees_with_the_configuration_reader(string name)
+    public void ViewAgreesWithTheConfigurationReader(string name)
     {
         byte[] bytes = File.ReadAllBytes(Path.Combine(Paths.ReferenceCells, name));
         var model = ConfigBinaryReader.Read(bytes, name, out _);
@@ -51,7 +51,7 @@ public sealed unsafe class SystemConfigViewTests
     }
 
     [Fact]
-    public void Check_refuses_wrong_signature_revision_architecture_and_truncation()
+    public void CheckRefusesWrongSignatureRevisionArchitectureAndTruncation()
     {
         byte[] good = HypervisorTestMemory.CompileYaml("configs/qemu-arm64/qemu-arm64.yaml");
         int Check(Action<byte[]> corrupt, ulong? length = null, byte arch = HvSystemConfig.ArchArm64)
@@ -63,20 +63,20 @@ public sealed unsafe class SystemConfigViewTests
         }
         Assert.Equal(0, Check(_ => { }));
         Assert.Equal(Jailhouse.Hypervisor.Errno.EINVAL, Check(b => b[0] = (byte)'X'));
-        Assert.Equal(Jailhouse.Hypervisor.Errno.EINVAL, Check(b => b[6] = 13));
+        Assert.Equal(Jailhouse.Hypervisor.Errno.EINVAL, Check(b => b[BinaryLayout.RevisionOffset] = 13));
         Assert.Equal(Jailhouse.Hypervisor.Errno.EINVAL, Check(_ => { }, arch: HvSystemConfig.ArchX86));
         Assert.Equal(Jailhouse.Hypervisor.Errno.EINVAL, Check(_ => { }, length: (ulong)good.Length - 1));
         // A huge memory-region count must not wrap the size computation.
-        Assert.Equal(Jailhouse.Hypervisor.Errno.EINVAL, Check(b => BitConverter.TryWriteBytes(b.AsSpan(356 + 52), uint.MaxValue)));
+        Assert.Equal(Jailhouse.Hypervisor.Errno.EINVAL, Check(b => BitConverter.TryWriteBytes(b.AsSpan(BinaryLayout.SystemHeaderSize + BinaryLayout.CellNumMemoryRegions), uint.MaxValue)));
         // An unterminated root cell name.
-        Assert.Equal(Jailhouse.Hypervisor.Errno.EINVAL, Check(b => b.AsSpan(356 + 8, 32).Fill((byte)'a')));
+        Assert.Equal(Jailhouse.Hypervisor.Errno.EINVAL, Check(b => b.AsSpan(BinaryLayout.SystemHeaderSize + BinaryLayout.CellName, BinaryLayout.CellNameSize).Fill((byte)'a')));
     }
 
     /// <summary>Arithmetic on configuration values (issue 12): ranges that wrap, physical addresses
     /// beyond 48 bits, and what the hypervisor reaches itself (sub-page regions, the GIC
     /// distributor) inside hypervisor memory are refused before anything is built from them.</summary>
     [Fact]
-    public void Check_refuses_ranges_that_wrap_leave_48_bits_or_reach_into_hypervisor_memory()
+    public void CheckRefusesRangesThatWrapLeave48BitsOrReachIntoHypervisorMemory()
     {
         int Check(Action<JailhouseConfig> change)
         {

@@ -17,7 +17,7 @@ public sealed unsafe class X86ExitTests
     }
 
     [Fact]
-    public void Io_bitmap_passes_the_cells_ports_and_traps_the_rest_and_pci_configuration()
+    public void IoBitmapPassesTheCellsPortsAndTrapsTheRestAndPciConfiguration()
     {
         var (memory, model) = QemuX86();
         using var _ = memory;
@@ -40,7 +40,7 @@ public sealed unsafe class X86ExitTests
     }
 
     [Fact]
-    public void Msr_bitmap_traps_apic_base_writes_vmx_and_x2apic_only()
+    public void MsrBitmapTrapsApicBaseWritesVmxAndX2apicOnly()
     {
         byte* bitmap = stackalloc byte[4096];
         X86Bitmaps.FillMsr(bitmap);
@@ -57,7 +57,7 @@ public sealed unsafe class X86ExitTests
     }
 
     [Fact]
-    public void Pci_filter_follows_the_device_list_and_writable_capabilities()
+    public void PciFilterFollowsTheDeviceListAndWritableCapabilities()
     {
         var (memory, model) = QemuX86();
         using var _ = memory;
@@ -94,7 +94,7 @@ public sealed unsafe class X86ExitTests
     }
 
     [Fact]
-    public void Mmio_decoder_reads_moves_with_their_widths_registers_and_lengths()
+    public void MmioDecoderReadsMovesWithTheirWidthsRegistersAndLengths()
     {
         var store = Decode(0x89, 0x18);                          // mov [rax], ebx
         Assert.Equal((2u, 4u, true, 3), (store.Length, store.Size, store.IsWrite, store.Register));

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Jailhouse.Boot;
+using Jailhouse.Hypervisor;
 
 namespace Jailhouse.Tests.Hypervisor;
 
@@ -16,19 +17,19 @@ public sealed class X86QemuTests(X86HypervisorBuild build) : IClassFixture<X86Hy
     private const ulong HypervisorPhys = 0x3a000000;
 
     [Fact]
-    public void Entry_runs_the_csharp_core_and_reports_missing_vt_x_to_the_caller()
+    public void EntryRunsTheCsharpCoreAndReportsMissingVtXToTheCaller()
     {
         string source = Path.Combine(Paths.RepositoryRoot, "tests", "Jailhouse.Tests", "Hypervisor", "loader-x86.S");
         string obj = Path.Combine(build.Directory, "loader-x86.o");
         string elf = Path.Combine(build.Directory, "loader-x86.elf");
         string loader = Path.Combine(build.Directory, "loader-x86.bin");
-        Tool.Ok("as", "--defsym", $"HV_PHYS=0x{HypervisorPhys:x}", "-o", obj, source);
+        Tool.Ok("as", "--defsym", $"HV_PHYS=0x{HypervisorPhys:x}", "--defsym", $"HEADER_ENTRY={HypervisorHeader.EntryOffset}", "-o", obj, source);
         Tool.Ok("ld", "-m", "elf_x86_64", "-Ttext=0x100000", "-o", elf, obj);
         Tool.Ok("objcopy", "-O", "binary", elf, loader);
 
         byte[] image = File.ReadAllBytes(build.Image.BinPath);
-        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(48), 4); // CPUs 0-3
-        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(52), 1);
+        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(HypervisorHeader.MaxCpusOffset), 4); // CPUs 0-3
+        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(HypervisorHeader.OnlineCpusOffset), 1);
         string imagePath = Path.Combine(build.Directory, "loaded.bin");
         File.WriteAllBytes(imagePath, image);
         string configPath = Path.Combine(build.Directory, "qemu-x86.cell");

@@ -32,7 +32,7 @@ public sealed unsafe class X86VmxTests
     }
 
     [Fact]
-    public void Root_cell_ept_of_qemu_x86_maps_every_region_and_not_the_hypervisor()
+    public void RootCellEptOfQemuX86MapsEveryRegionAndNotTheHypervisor()
     {
         var model = HypervisorTestMemory.LoadYaml("configs/qemu-x86/qemu-x86.yaml");
         using var memory = new HypervisorTestMemory(HypervisorTestMemory.Compile(model), 256);
@@ -61,7 +61,7 @@ public sealed unsafe class X86VmxTests
     }
 
     [Fact]
-    public void Gdt_descriptors_decode_to_vmcs_segments()
+    public void GdtDescriptorsDecodeToVmcsSegments()
     {
         ulong* gdt = stackalloc ulong[8];
         gdt[0] = 0;

@@ -11,13 +11,11 @@
  * memory instead, which stage 2 must refuse; with PROBE_COMM_REGION (and COMM_VIRT) it reads
  * the communication region. Output lines start with "loader:".
  *
- * Assemble with --defsym HV_BASE=<physical address of the image>.
+ * Assemble with --defsym HV_BASE=<physical address of the image> and the header offsets
+ * HEADER_ENTRY, HEADER_CONSOLE_PAGE, HEADER_HYP_VECTORS, HEADER_HYP_ABI (HypervisorQemuTests
+ * passes HypervisorHeader's).
  */
 	.equ	UART, 0x09000000
-	.equ	HEADER_ENTRY, 24
-	.equ	HEADER_CONSOLE_PAGE, 32
-	.equ	HEADER_HYP_VECTORS, 64
-	.equ	HEADER_HYP_ABI, 72
 	.equ	HVC_STUB_ERR, 0xbadca11
 	.equ	STUB_READ_EL2, 0x7e5		/* the test stub's own call: EL2 registers in x0-x7 */
 

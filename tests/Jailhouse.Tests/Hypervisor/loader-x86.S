@@ -7,7 +7,8 @@
  * SSE (Linux has), and calls entry(0). It prints the result on COM1 and leaves QEMU through
  * the isa-debug-exit device. QEMU's loader devices place the image and the configuration.
  *
- * Assemble with --defsym HV_PHYS=<physical address of hypervisor memory>.
+ * Assemble with --defsym HV_PHYS=<physical address of hypervisor memory> and --defsym
+ * HEADER_ENTRY=<offset of entry in the header> (X86QemuTests passes HypervisorHeader's).
  */
 	.equ	MB_MAGIC, 0x1badb002
 	.equ	MB_FLAGS, 0x00010003
@@ -93,7 +94,7 @@ entry64:
 	lea	msg_enter(%rip), %rsi
 	call	puts
 	movabs	$0xfffffffff0000000, %rax
-	mov	24(%rax), %rbx			/* header.entry */
+	mov	HEADER_ENTRY(%rax), %rbx	/* header.entry */
 	add	%rax, %rbx
 	xor	%edi, %edi			/* cpu_id 0 */
 	call	*%rbx

@@ -41,7 +41,7 @@ public sealed class ImageBuilderTests : TempDirectoryTest
               - { name: boot, type: basic-data, bootable: true, filesystem: fat16, label: USB, files: { kernel: kernel/Image } }
         """;
 
-    /// <summary>A board artifacts tree; file times and umask differ per call, which must not matter.</summary>
+    /// <summary>A board artifacts tree; its file times differ per seed, which must not matter.</summary>
     private string Artifacts(string name, int seed)
     {
         string root = Path.Combine(temp, name);
@@ -101,11 +101,15 @@ public sealed class ImageBuilderTests : TempDirectoryTest
     [Fact]
     public void BuildsAreBitIdenticalAcrossDirectoriesAndFileTimes()
     {
-        Build(Artifacts("a", 1), Path.Combine(temp, "out1"));
+        var first = Build(Artifacts("a", 1), Path.Combine(temp, "out1"));
         // A second later: any wall-clock time that leaks into an image shows up as a difference.
         Thread.Sleep(1100);
-        Build(Artifacts("b", 9), Path.Combine(temp, "out2"));
-        foreach (string file in Directory.EnumerateFiles(Path.Combine(temp, "out1")).Order(StringComparer.Ordinal))
+        var second = Build(Artifacts("b", 9), Path.Combine(temp, "out2"));
+        static List<string> Names(List<string> written) => written.Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(Names(first), Names(second));
+        Assert.Equal(Names(first), Directory.EnumerateFiles(Path.Combine(temp, "out1")).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal));
+        Assert.Contains("disk.img", Names(first));
+        foreach (string file in first)
         {
             string other = Path.Combine(temp, "out2", Path.GetFileName(file));
             Assert.True(SHA256.HashData(File.ReadAllBytes(file)).AsSpan().SequenceEqual(SHA256.HashData(File.ReadAllBytes(other))),

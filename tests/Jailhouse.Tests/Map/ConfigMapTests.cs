@@ -99,7 +99,9 @@ public sealed class ConfigMapTests : TempDirectoryTest
         Assert.Equal(["board qemu-arm64", "hypervisor", "qemu-arm64", "inmate-demo"], LaneTitles(svg));
         var hover = svg.Descendants(Svg + "g").Where(g => Class(g)?.StartsWith("region", StringComparison.Ordinal) == true)
             .Select(g => g.Element(Svg + "title")!.Value).ToList();
-        foreach (var region in demoConfig.MemoryRegions.Where(r => r.Size > 0 && r.PhysStart != 0))
+        var placed = demoConfig.MemoryRegions.Where(r => r.Size > 0 && r.PhysStart != 0).ToList();
+        Assert.NotEmpty(placed);
+        foreach (var region in placed)
             Assert.Contains(hover, h => h.StartsWith($"{region.Name}\n{MapLayout.Span(region.PhysStart, region.Size)}", StringComparison.Ordinal));
         Assert.Contains(svg.Descendants(Svg + "text"), t => t.Value == "comm region at guest 0x80000000");
     }

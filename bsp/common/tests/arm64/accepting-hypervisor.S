@@ -18,44 +18,16 @@
  * in a cell (offline). Only x0-x2 are changed, as the driver's hypercall
  * expects.
  */
-	.equ	CORE_SIZE, 8		/* header offsets */
-	.equ	PERCPU_SIZE, 16
-	.equ	MAX_CPUS, 48
-	.equ	HYP_VECTORS, 64
-	.equ	SYS_HV_PHYS, 12		/* struct jailhouse_system: hypervisor_memory.phys_start */
-	.equ	HVC_SET_VECTORS, 0
+	.include "stand-in-hypervisor.inc"
 
 	.text
 	.globl	_start
 _start:
-header:
-	.ascii	"JAILHOUS"
-	.quad	0x3000			/* core_size */
-	.quad	0x1000			/* percpu_size */
-	.quad	entry - header		/* entry: offset from the image start */
-	.quad	0x2000			/* console_page: past the code, zeroed by the driver */
-	.quad	0			/* gcov_info_head */
-	.word	0, 0			/* max_cpus, online_cpus */
-	.quad	0			/* debug_console_base */
-	.quad	0			/* arm_linux_hyp_vectors */
-	.word	0, 0			/* arm_linux_hyp_abi, padding */
+	jailhouse_header 0x3000, 0x2000
 
 /* EL1, x0 = CPU; the same vectors on every CPU. */
 entry:
-	adr	x10, header
-	ldr	x11, [x10, #CORE_SIZE]
-	ldr	w12, [x10, #MAX_CPUS]
-	ldr	x13, [x10, #PERCPU_SIZE]
-	madd	x11, x12, x13, x11
-	add	x11, x11, x10		/* the system configuration */
-	ldr	w12, [x11, #SYS_HV_PHYS]
-	ldr	w13, [x11, #SYS_HV_PHYS + 4]
-	orr	x11, x12, x13, lsl #32	/* physical address of the header */
-	adr	x1, vectors
-	sub	x1, x1, x10
-	add	x1, x1, x11
-	mov	x0, #HVC_SET_VECTORS
-	hvc	#0
+	install_vectors
 	mov	x0, #0
 	ret
 

@@ -16,33 +16,18 @@
  * every access goes to memory, so the word is shared without caches. The
  * online CPUs must therefore be 0..n-1.
  */
+	.include "stand-in-hypervisor.inc"
+
 	.equ	UART_BASE, 0x09000000
 	.equ	UARTDR, 0x00
 	.equ	UARTFR, 0x18
 	.equ	UARTFR_TXFF, 5
 	.equ	EIO, 5
-	.equ	CORE_SIZE, 8		/* header offsets */
-	.equ	PERCPU_SIZE, 16
-	.equ	MAX_CPUS, 48
-	.equ	ONLINE_CPUS, 52
-	.equ	HYP_VECTORS, 64
-	.equ	SYS_HV_PHYS, 12		/* struct jailhouse_system: hypervisor_memory.phys_start */
-	.equ	HVC_SET_VECTORS, 0
 
 	.text
 	.globl	_start
 _start:
-header:
-	.ascii	"JAILHOUS"
-	.quad	0x1000			/* core_size: the image fits */
-	.quad	0x1000			/* percpu_size */
-	.quad	entry - header		/* entry: offset from the image start */
-	.quad	0			/* console_page */
-	.quad	0			/* gcov_info_head */
-	.word	0, 0			/* max_cpus, online_cpus: the driver's */
-	.quad	0			/* debug_console_base */
-	.quad	0			/* arm_linux_hyp_vectors: the driver's */
-	.word	0, 0			/* arm_linux_hyp_abi, padding */
+	jailhouse_header 0x1000, 0
 
 turn:
 	.quad	0
@@ -50,20 +35,7 @@ turn:
 /* EL1, x0 = CPU, x30 = return address (kept: the EL2 part restores it). */
 entry:
 	mov	x9, x0
-	adr	x10, header
-	ldr	x11, [x10, #CORE_SIZE]
-	ldr	w12, [x10, #MAX_CPUS]
-	ldr	x13, [x10, #PERCPU_SIZE]
-	madd	x11, x12, x13, x11
-	add	x11, x11, x10		/* the system configuration */
-	ldr	w12, [x11, #SYS_HV_PHYS]
-	ldr	w13, [x11, #SYS_HV_PHYS + 4]
-	orr	x11, x12, x13, lsl #32	/* physical address of the header */
-	adr	x1, vectors
-	sub	x1, x1, x10
-	add	x1, x1, x11
-	mov	x0, #HVC_SET_VECTORS
-	hvc	#0
+	install_vectors
 	hvc	#0			/* into el2 below; comes back with x0 */
 	ret
 
