@@ -56,7 +56,7 @@ void PublishNativeCli(string rid, bool host = false)
         "--input", RepositoryRoot.Combine("build").FullPath,
         "--input", RepositoryRoot.CombineWithFilePath("Directory.Build.props").FullPath,
         "--input", RepositoryRoot.CombineWithFilePath("nuget.config").FullPath,
-        // Compiled into Jailhouse.Boot from the hypervisor, the one home of the header layout.
+        // Compiled into Jailhouse.Binaries from the hypervisor, the one home of the header layout.
         "--input", RepositoryRoot.CombineWithFilePath("hypervisor/HypervisorHeader.cs").FullPath,
         "--tool", "dotnet --version", "--tool", "clang --version",
         "--option", $"rid={rid}", "--option", $"flavour={(host ? "host" : "target")}", "--option", $"configuration={configuration}",

@@ -1,3 +1,4 @@
+using Jailhouse.Binaries;
 using Jailhouse.Config;
 using Jailhouse.Debian;
 using Jailhouse.Images;
@@ -36,7 +37,7 @@ public sealed class BoardAssembler(BoardDescription board, string repositoryRoot
         var wanted = packages.Select(p => (p.Value, Artifact("packages", p.Value.Name))).ToList();
         var extracted = packages.Keys.Zip(cache.ExtractAll(wanted)).ToDictionary(p => p.First, p => p.Second);
         // What this board was made from, as a lock (the resolved set, substitutions included).
-        ConfigFiles.WriteAtomically(Artifact("packages.lock"), System.Text.Encoding.UTF8.GetBytes(
+        AtomicFile.Write(Artifact("packages.lock"), System.Text.Encoding.UTF8.GetBytes(
             PackageLock.Format(targetPackages.All, [$"The target packages {board.Name} was built from (resolved from {Path.GetFileName(targetPackages.LockFile)})."])));
         string kernelVersion = packages["kernel"].Name["linux-image-".Length..];
 
@@ -61,7 +62,7 @@ public sealed class BoardAssembler(BoardDescription board, string repositoryRoot
         using (var initrd = new MemoryStream())
         {
             InitramfsBuilder.Write(Artifact("rootfs"), initrd, timestamp);
-            ConfigFiles.WriteAtomically(Artifact("initrd.img"), initrd.ToArray(), createDirectory: true);
+            AtomicFile.Write(Artifact("initrd.img"), initrd.ToArray(), createDirectory: true);
         }
 
         Directory.CreateDirectory(Artifact("grub"));
@@ -69,7 +70,7 @@ public sealed class BoardAssembler(BoardDescription board, string repositoryRoot
         string cfg = GrubConfigWriter.Write($"Jailhouse {board.Name}", "/" + KernelFileName, "/initrd.img",
             board.DeviceTree is null ? null : "/" + Path.GetFileName(board.DeviceTree),
             ReservationPlanner.KernelArguments(board, board.Jailhouse is null ? null : ReservationPlanner.Plan(board)));
-        ConfigFiles.WriteAtomically(Artifact("grub", "grub.cfg"), System.Text.Encoding.UTF8.GetBytes(cfg), createDirectory: true);
+        AtomicFile.Write(Artifact("grub", "grub.cfg"), System.Text.Encoding.UTF8.GetBytes(cfg), createDirectory: true);
     }
 
     public string KernelFileName => board.DebianArch == "arm64" ? "Image" : "vmlinuz";

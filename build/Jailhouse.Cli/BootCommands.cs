@@ -99,7 +99,7 @@ internal static class BootCommands
             var arguments = ReservationPlanner.KernelArguments(description, plan);
             string directory = parse.GetRequiredValue(output);
             // The directory is the command's own output: it is made here.
-            void Write(string name, string text) => ConfigFiles.WriteAtomically(Path.Combine(directory, name), Encoding.UTF8.GetBytes(text), createDirectory: true);
+            void Write(string name, string text) => AtomicFile.Write(Path.Combine(directory, name), Encoding.UTF8.GetBytes(text), createDirectory: true);
             Write("cmdline.txt", CmdlineEmitters.Emit(CmdlineConsumer.Raw, arguments) + "\n");
             Write("default-grub", CmdlineEmitters.Emit(CmdlineConsumer.DefaultGrub, arguments) + "\n");
             Write("u-boot.txt", CmdlineEmitters.Emit(CmdlineConsumer.UBoot, arguments) + "\n");
@@ -116,7 +116,7 @@ internal static class BootCommands
                     : throw new ConfigException(description.Origin, $"board {description.Name} boots with {description.DeviceTree}: pass it with --dtb");
                 BootDeviceTree.Edit(fdt, description, plan, arguments);
                 string name = description.DeviceTree is null ? description.Name + ".dtb" : Path.GetFileName(description.DeviceTree);
-                ConfigFiles.WriteAtomically(Path.Combine(directory, name), DeviceTree.FdtWriter.Write(fdt), createDirectory: true);
+                AtomicFile.Write(Path.Combine(directory, name), DeviceTree.FdtWriter.Write(fdt), createDirectory: true);
             }
             Console.WriteLine($"{description.Name}: boot files written to {directory}");
             return Program.Success;

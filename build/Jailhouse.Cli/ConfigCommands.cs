@@ -31,11 +31,11 @@ internal static class ConfigCommands
             config.Subcommands.Add(ConfigMapCommand.Create());
             config.Subcommands.Add(Build());
         }
-        GenerateCommands.AddTo(config);
+        config.Subcommands.Add(ConfigCollectCommand.Create());
         if (host)
         {
             config.Subcommands.Add(ConfigCreateCommand.Create());
-            CellGenerateCommands.AddTo(config);
+            config.Subcommands.Add(ConfigCellCommand.Create());
         }
         return config;
     }
@@ -59,7 +59,7 @@ internal static class ConfigCommands
             var model = ConfigFiles.Load(inPath, out var warnings);
             PrintWarnings(warnings);
             byte[] bytes = ConfigBinaryWriter.Write(model, inPath);
-            ConfigFiles.WriteAtomically(outPath, bytes);
+            AtomicFile.Write(outPath, bytes);
             return Program.Success;
         });
         return command;
@@ -78,7 +78,7 @@ internal static class ConfigCommands
             PrintWarnings(warnings);
             string yaml = YamlConfigWriter.Write(model, $"decompiled from {Path.GetFileName(inPath)}");
             if (parse.GetValue(output) is { } outPath)
-                ConfigFiles.WriteAtomically(outPath, Encoding.UTF8.GetBytes(yaml));
+                AtomicFile.Write(outPath, Encoding.UTF8.GetBytes(yaml));
             else
                 Console.Out.Write(yaml);
             return Program.Success;
@@ -195,7 +195,7 @@ internal static class ConfigCommands
                 {
                     var model = ConfigFiles.Load(yaml, out var warnings);
                     PrintWarnings(warnings);
-                    ConfigFiles.WriteAtomically(cell, ConfigBinaryWriter.Write(model, yaml), createDirectory: true);
+                    AtomicFile.Write(cell, ConfigBinaryWriter.Write(model, yaml), createDirectory: true);
                 }))
                     compiled++;
             }

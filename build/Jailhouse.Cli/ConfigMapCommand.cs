@@ -70,7 +70,7 @@ internal static class ConfigMapCommand
             if (path is null)
                 Console.Out.Write(System.Text.Encoding.UTF8.GetString(bytes));
             else
-                ConfigFiles.WriteAtomically(path, bytes);
+                AtomicFile.Write(path, bytes);
             return Program.Success;
         });
         return command;

@@ -77,7 +77,7 @@ internal static class DtCommands
                 FdtEdits.SetBootargs(fdt, args);
             if (parse.GetValue(stdoutPath) is { } stdout)
                 FdtEdits.SetStdoutPath(fdt, stdout);
-            ConfigFiles.WriteAtomically(parse.GetRequiredValue(output), FdtWriter.Write(fdt));
+            AtomicFile.Write(parse.GetRequiredValue(output), FdtWriter.Write(fdt));
             return Program.Success;
         });
         return command;

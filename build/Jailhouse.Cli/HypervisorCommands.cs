@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Jailhouse.Binaries;
 using Jailhouse.Boot;
 
 namespace Jailhouse.Cli;

@@ -66,7 +66,7 @@ internal static class ImageCommands
                 throw new ConfigException(new SourceLocation(source, 0, 0), "not a directory");
             using var buffer = new MemoryStream();
             InitramfsBuilder.Write(source, buffer, Reproducible.Timestamp());
-            ConfigFiles.WriteAtomically(parse.GetRequiredValue(output), buffer.ToArray());
+            AtomicFile.Write(parse.GetRequiredValue(output), buffer.ToArray());
             return Program.Success;
         });
         return command;

@@ -39,7 +39,7 @@ internal static class KconfigCommands
                     Console.Error.WriteLine($"error: {lost}");
                 return Program.InvalidInput;
             }
-            ConfigFiles.WriteAtomically(parse.GetRequiredValue(output), Encoding.UTF8.GetBytes(result.Config));
+            AtomicFile.Write(parse.GetRequiredValue(output), Encoding.UTF8.GetBytes(result.Config));
             return Program.Success;
         });
         kconfig.Subcommands.Add(patch);

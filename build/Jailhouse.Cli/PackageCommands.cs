@@ -50,7 +50,7 @@ internal static class PackageCommands
             string header = resolved.Substitutions.Count == 0
                 ? $"Resolved from {Path.GetFileName(lockFile)}: every pin as it is."
                 : $"Resolved from {Path.GetFileName(lockFile)}: {resolved.Substitutions.Count} substituted ({string.Join("; ", resolved.Substitutions)}).";
-            ConfigFiles.WriteAtomically(parse.GetRequiredValue(output), Encoding.UTF8.GetBytes(PackageLock.Format(resolved.Packages, [header])));
+            AtomicFile.Write(parse.GetRequiredValue(output), Encoding.UTF8.GetBytes(PackageLock.Format(resolved.Packages, [header])));
             Console.WriteLine($"{parse.GetRequiredValue(output)}: {resolved.Packages.Count} packages, {resolved.Substitutions.Count} substituted");
             return Program.Success;
         });
@@ -69,7 +69,7 @@ internal static class PackageCommands
             var pins = PackageLock.Read(text, lockFile);
             var cache = PackageCache.Default();
             var newest = new PackageResolver(cache, cache.Archive).Newest(pins);
-            ConfigFiles.WriteAtomically(lockFile, Encoding.UTF8.GetBytes(PackageLock.Rewrite(text, newest)));
+            AtomicFile.Write(lockFile, Encoding.UTF8.GetBytes(PackageLock.Rewrite(text, newest)));
             foreach (var (old, now) in pins.Zip(newest).Where(p => p.First != p.Second))
                 Console.WriteLine($"{old.Name}:{old.Architecture} {old.Version} -> {(now.Name == old.Name ? "" : now.Name + " ")}{now.Version}");
             Console.WriteLine($"{lockFile}: {pins.Zip(newest).Count(p => p.First != p.Second)} of {pins.Count} pins changed");

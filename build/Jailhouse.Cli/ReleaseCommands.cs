@@ -41,7 +41,7 @@ internal static class ReleaseCommands
             {
                 using var buffer = new MemoryStream();
                 ReleaseTarball.Write(source, parse.GetRequiredValue(prefix), buffer, timestamp);
-                ConfigFiles.WriteAtomically(tarball, buffer.ToArray());
+                AtomicFile.Write(tarball, buffer.ToArray());
             }))
                 UpToDateCommands.ReportSkipped(tarball);
             return Program.Success;
@@ -81,7 +81,7 @@ internal static class ReleaseCommands
                 ("ld.lld", ReleaseManifest.ToolVersion("ld.lld", "--version")),
             ];
             string manifest = ReleaseManifest.Write(Path.GetFullPath(parse.GetRequiredValue(artifacts)), listed, inputs, tools, Reproducible.Timestamp());
-            ConfigFiles.WriteAtomically(parse.GetRequiredValue(output), Encoding.UTF8.GetBytes(manifest));
+            AtomicFile.Write(parse.GetRequiredValue(output), Encoding.UTF8.GetBytes(manifest));
             return Program.Success;
         });
         return command;

@@ -5,7 +5,7 @@ using Jailhouse.Config.Yaml;
 
 namespace Jailhouse.Config;
 
-/// <summary>Loads a configuration from either format and writes outputs atomically.</summary>
+/// <summary>Loads a configuration from either format.</summary>
 public static class ConfigFiles
 {
     public const string YamlSwitch = "Jailhouse.Config.Yaml";
@@ -53,32 +53,5 @@ public static class ConfigFiles
             if (b < 0x20 && b is not (byte)'\n' and not (byte)'\r' and not (byte)'\t')
                 return true;
         return false;
-    }
-
-    /// <summary>
-    /// Writes to a temporary file beside <paramref name="path"/> and renames it, so no half-written
-    /// output remains. The directory must exist unless the caller asks for it to be made.
-    /// </summary>
-    public static void WriteAtomically(string path, ReadOnlySpan<byte> contents, bool createDirectory = false)
-    {
-        string full = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(full) ?? ".";
-        if (createDirectory)
-            Directory.CreateDirectory(directory);
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                stream.Write(contents);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, full, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
     }
 }

@@ -1,4 +1,3 @@
-using Jailhouse.Config;
 
 namespace Jailhouse.Debian;
 

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using Jailhouse.Config;
 
 namespace Jailhouse.Debian;
 

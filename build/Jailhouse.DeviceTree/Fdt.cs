@@ -66,8 +66,8 @@ public sealed class FdtNode(string name)
     public long Offset { get; internal set; } = -1;
 
     /// <summary>Where an error about this node points: its byte offset in <paramref name="file"/>, if it came from there.</summary>
-    public Jailhouse.Config.SourceLocation At(string file) =>
-        Offset >= 0 ? Jailhouse.Config.SourceLocation.AtByte(file, Offset) : new(file, 0, 0);
+    public SourceLocation At(string file) =>
+        Offset >= 0 ? SourceLocation.AtByte(file, Offset) : new(file, 0, 0);
 
     /// <summary>
     /// A count property (#address-cells, #size-cells, #interrupt-cells) of at most <paramref name="max"/>,
@@ -169,8 +169,8 @@ public sealed class FdtProperty(string name, byte[] value)
     internal long Offset { get; set; } = -1;
 
     /// <summary>An error about this property, at its byte offset in the blob it came from.</summary>
-    public Jailhouse.Config.ConfigException Error(string message) =>
-        new(Offset >= 0 ? Jailhouse.Config.SourceLocation.AtByte(File ?? "device tree", Offset) : new(File ?? "device tree", 0, 0), message);
+    public ConfigException Error(string message) =>
+        new(Offset >= 0 ? SourceLocation.AtByte(File ?? "device tree", Offset) : new(File ?? "device tree", 0, 0), message);
 
     /// <summary>A one-cell value; a property of another length is refused with its offset.</summary>
     public uint AsU32() => Value.Length == 4 ? BinaryPrimitives.ReadUInt32BigEndian(Value)

@@ -60,7 +60,7 @@ public sealed class ImageBuilder(ImageDescription description, string artifactsD
         if (image.Table != PartitionTableKind.None && !image.TableOnly)
         {
             string bmap = Path.ChangeExtension(final, ".bmap");
-            ConfigFiles.WriteAtomically(bmap, System.Text.Encoding.UTF8.GetBytes(BmapWriter.Create(final)));
+            AtomicFile.Write(bmap, System.Text.Encoding.UTF8.GetBytes(BmapWriter.Create(final)));
             outputs.Add(bmap);
         }
         if (image.SparseSplit > 0)

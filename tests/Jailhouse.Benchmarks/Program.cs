@@ -105,7 +105,7 @@ void FatBenchmark()
 
 void Run(string program, params string[] arguments)
 {
-    var result = Jailhouse.Config.ExternalTool.Run(program, arguments);
+    var result = Jailhouse.ExternalTool.Run(program, arguments);
     if (result.ExitCode != 0)
         throw new InvalidOperationException($"{program} exited with {result.ExitCode}: {result.Output}");
 }

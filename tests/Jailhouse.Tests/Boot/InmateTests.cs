@@ -1,3 +1,4 @@
+using Jailhouse.Binaries;
 using Jailhouse.Boot;
 
 namespace Jailhouse.Tests.Boot;

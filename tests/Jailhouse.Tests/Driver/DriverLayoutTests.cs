@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
+using Jailhouse.Binaries;
 using Jailhouse.Boot;
 using Jailhouse.Config.Binary;
 using Jailhouse.Config.Model;

@@ -1,4 +1,5 @@
 using System.Text;
+using Jailhouse.Binaries;
 using Jailhouse.Boot;
 using Jailhouse.Debian;
 

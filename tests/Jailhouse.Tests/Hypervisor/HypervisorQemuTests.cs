@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using Jailhouse.Binaries;
 using Jailhouse.Boot;
 using Jailhouse.Config.Model;
 using Jailhouse.Hypervisor;

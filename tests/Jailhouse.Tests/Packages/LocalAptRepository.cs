@@ -50,7 +50,7 @@ internal sealed class LocalAptRepository
         File.WriteAllText(Path.Combine(tree, "usr", "share", name, "version"), version + "\n");
         File.WriteAllText(Path.Combine(tree, "DEBIAN", "control"),
             $"Package: {name}\nVersion: {version}\nArchitecture: {architecture}\nMaintainer: Test <test@localhost>\nDescription: test package\n");
-        var package = new PinnedPackage(name, version, architecture, new string('0', 64), new Jailhouse.Config.SourceLocation("lock", 0, 0));
+        var package = new PinnedPackage(name, version, architecture, new string('0', 64), new SourceLocation("lock", 0, 0));
         string deb = Path.Combine(served ? Pool : Path.Combine(root, "unserved"), package.FileName);
         Tool.Ok("dpkg-deb", "--root-owner-group", "-Zgzip", "--build", tree, deb);
         return package with { Sha256 = PackageCache.Sha256(deb) };

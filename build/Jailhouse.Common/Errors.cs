@@ -1,4 +1,4 @@
-namespace Jailhouse.Config;
+namespace Jailhouse;
 
 /// <summary>Where a finding points: a YAML position (1-based line and column) or a byte offset.</summary>
 public readonly record struct SourceLocation(string File, int Line, int Column, long ByteOffset = -1)
@@ -22,26 +22,6 @@ public sealed class ConfigException(SourceLocation location, string message) : E
     public SourceLocation Location { get; } = location;
 
     public override string ToString() => $"{Location}: error: {Message}";
-}
-
-/// <summary>
-/// A non-fatal finding of a reader, e.g. bytes beyond the declared contents. <see cref="Kind"/>
-/// tells the configuration checker which of its rules the warning belongs to.
-/// </summary>
-public sealed record ConfigWarning(SourceLocation Location, string Message, ReaderWarningKind Kind = ReaderWarningKind.Other)
-{
-    public override string ToString() => $"{Location}: warning: {Message}";
-}
-
-public enum ReaderWarningKind
-{
-    Other,
-    /// <summary>Bytes after the end the header's counts declare.</summary>
-    TrailingBytes,
-    /// <summary>caps_start/num_caps of a PCI device beyond the cell's capabilities (tolerant reading only).</summary>
-    CapabilitiesOutOfRange,
-    /// <summary>shmem_regions_start of an ivshmem device beyond the cell's memory regions (tolerant reading only).</summary>
-    ShmemRegionsOutOfRange,
 }
 
 /// <summary>

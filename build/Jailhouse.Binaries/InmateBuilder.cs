@@ -1,6 +1,5 @@
-using Jailhouse.Config;
 
-namespace Jailhouse.Boot;
+namespace Jailhouse.Binaries;
 
 /// <summary>
 /// Builds the bare-metal demo inmates (inmates/&lt;arch&gt;/*.S) into flat binaries with binutils:

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Jailhouse.Config;
+namespace Jailhouse;
 
 /// <summary>File digests for pins, manifests and reproducibility checks.</summary>
 public static class FileHash

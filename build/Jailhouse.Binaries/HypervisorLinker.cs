@@ -1,9 +1,8 @@
 using System.Buffers.Binary;
 using System.Text;
 using Jailhouse.Hypervisor;
-using Jailhouse.Config;
 
-namespace Jailhouse.Boot;
+namespace Jailhouse.Binaries;
 
 /// <summary>What <see cref="HypervisorLinker.Link"/> produced: the flat image, the ELF with symbols and the header's build-time fields.</summary>
 public sealed record HypervisorImage(string BinPath, string ElfPath, long Size, ulong CoreSize, ulong PerCpuSize, ulong EntryOffset, ulong ConsolePageOffset);

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Jailhouse.Config;
+namespace Jailhouse;
 
 /// <summary>The result of running an external program: its exit code and both output streams.</summary>
 public readonly record struct ToolResult(int ExitCode, string StandardOutput, string StandardError)

@@ -1,7 +1,6 @@
 using System.Xml.Linq;
-using Jailhouse.Config;
 
-namespace Jailhouse.Boot;
+namespace Jailhouse.Binaries;
 
 /// <summary>
 /// The hypervisor image of one architecture from hypervisor/: `dotnet publish` (ILCompiler, own

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Jailhouse.Config;
+namespace Jailhouse;
 
 /// <summary>
 /// The up-to-date check of one build step: everything its outputs are made from -- input files by
@@ -137,7 +137,7 @@ public sealed class BuildStamp(string stampPath)
         if (System.IO.File.Exists(StampPath))
             System.IO.File.Delete(StampPath);
         build();
-        ConfigFiles.WriteAtomically(StampPath, Encoding.UTF8.GetBytes(Text(outputs)), createDirectory: true);
+        AtomicFile.Write(StampPath, Encoding.UTF8.GetBytes(Text(outputs)), createDirectory: true);
         return true;
     }
 

@@ -1,7 +1,6 @@
-using Jailhouse.Config;
 using Jailhouse.Debian;
 
-namespace Jailhouse.Boot;
+namespace Jailhouse.Binaries;
 
 /// <summary>
 /// Builds the driver (kmod/) out of tree against Debian's kernel headers for the kernel of the

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Jailhouse.Config;
+namespace Jailhouse;
 
 /// <summary>
 /// What one kind of input file may weigh. A file over its limit is refused with its size before
