@@ -1,31 +1,19 @@
 // Benchmarks print numbers; nothing is asserted.
 Task("Benchmark")
-    .Description("Config codec throughput, CLI start-up (NativeAOT vs dotnet jailhouse.dll) and native sizes, kmod, hypervisor and image build times, the end-to-end hypervisor boot on qemu-arm64.")
+    .Description("Config codec throughput, CLI start-up (NativeAOT vs dotnet jailhouse.dll) and sizes, kmod, hypervisor and image build times, the end-to-end hypervisor boot on qemu-arm64.")
     .IsDependentOn("Packages")
     .Does(() =>
     {
         PublishNativeCli("linux-x64");
         PublishNativeCli("linux-arm64");
         PublishNativeCli("linux-x64", host: true);
-        var reference = RepositoryRoot.Combine("../shared/reference/jailhouse-cells").FullPath;
-        DotNetRun("tests/Jailhouse.Benchmarks/Jailhouse.Benchmarks.csproj",
-            new ProcessArgumentBuilder()
-                .AppendQuoted(reference)
-                .Append("--aot").AppendQuoted(NativeCli("linux-x64").FullPath)
-                .Append("--dll").AppendQuoted(JailhouseDll.FullPath)
-                .Append("--fat")
-                .Append("--native-cli").AppendQuoted($"linux-x64={NativeCli("linux-x64").FullPath}")
-                .Append("--native-cli").AppendQuoted($"linux-arm64={NativeCli("linux-arm64").FullPath}")
-                .Append("--native-cli").AppendQuoted($"host-linux-x64={NativeCli("linux-x64", host: true).FullPath}"),
-            new DotNetRunSettings { Configuration = configuration });
 
-        // The kernel module per architecture, headers already extracted (second build of the run).
+        // The kernel module per architecture, headers already extracted (second build of the run;
+        // the command prints the time).
         foreach (var arch in new[] { "arm64", "amd64" })
         {
             BuildKernelModule(arch);
-            var watch = System.Diagnostics.Stopwatch.StartNew();
             Jailhouse("kmod", "build", "--force", "--arch", arch, "--repository", RepositoryRoot.FullPath, "--lock", ResolvedLock.FullPath, "-o", KernelModule(arch).FullPath);
-            Information($"kmod build {arch}: {watch.Elapsed.TotalSeconds:F2} s, jailhouse.ko {new System.IO.FileInfo(KernelModule(arch).FullPath).Length} bytes");
         }
         // The hypervisor images: ILCompiler + link per architecture (the command prints the time).
         foreach (var arch in new[] { "arm64", "x86" })
@@ -33,84 +21,52 @@ Task("Benchmark")
                 "--configuration", configuration, "-o", ArtifactsRoot.Combine($"hypervisor/{arch}").FullPath);
 
         // Image builds from a warm cache: the boards' artifacts are assembled once, then only
-        // `jailhouse image build` is timed.
+        // `jailhouse image build` is timed (the command prints the time).
         foreach (var name in Boards())
         {
-            if (!FileExists(BoardArtifacts(name).CombineWithFilePath("initrd.img")))
-                AssembleBoard(name);
-            var watch = System.Diagnostics.Stopwatch.StartNew();
+            AssembleBoard(name);
             Jailhouse("image", "build", "--force", RepositoryRoot.CombineWithFilePath($"bsp/{name}/image.yaml").FullPath, "--board", name,
                 "--artifacts", BoardArtifacts(name).FullPath, "-o", BoardArtifacts(name).Combine("images").FullPath);
-            Information($"image build {name}: {watch.Elapsed.TotalSeconds:F2} s");
         }
 
         // End to end on qemu-arm64 (what HypervisorBootTests checks): boot, insmod, enable,
-        // Linux as root cell, disable, rmmod, power off -- per GIC version and CPU count.
+        // Linux as root cell, disable, rmmod, power off -- per GIC version and CPU count (the
+        // command prints the time).
         var arm64 = BoardArtifacts("qemu-arm64");
-        Information($"qemu-arm64 initrd.img {new System.IO.FileInfo(arm64.CombineWithFilePath("initrd.img").FullPath).Length} bytes, " +
-            $"jailhouse.bin {new System.IO.FileInfo(arm64.CombineWithFilePath("rootfs/lib/firmware/jailhouse.bin").FullPath).Length} bytes");
-        // The kernel command line is the board's plan (console, kvm-arm.mode, the mem= reservation).
-        string cmdline = string.Join(" ", JailhouseOutput("boot", "cmdline", "--board", BoardFile("qemu-arm64").FullPath, "--for", "raw")).Trim();
         foreach (var (gic, cpus) in new[] { (3, 2), (2, 2), (3, 4) })
+            Jailhouse("board", "boot", BoardFile("qemu-arm64").FullPath, "--artifacts", arm64.FullPath, "--test", "hypervisor",
+                "--gic-version", gic.ToString(), "--cpus", cpus.ToString(), "--timeout", "120", "--quiet");
+
+        // Codec, checker, FAT writer and start-up figures, then the sizes of what was built.
+        var arguments = new ProcessArgumentBuilder()
+            .AppendQuoted(RepositoryRoot.Combine("../shared/reference/jailhouse-cells").FullPath)
+            .Append("--aot").AppendQuoted(NativeCli("linux-x64").FullPath)
+            .Append("--dll").AppendQuoted(JailhouseDll.FullPath)
+            .Append("--fat");
+        var sizes = new List<(string, FilePath)>
         {
-            var arguments = new ProcessArgumentBuilder()
-                .Append("-M").Append($"virt,virtualization=on,gic-version={gic},its=off").Append("-cpu").Append("cortex-a72")
-                .Append("-smp").Append(cpus.ToString()).Append("-m").Append("1G").Append("-nographic").Append("-no-reboot")
-                .Append("-kernel").AppendQuoted(arm64.CombineWithFilePath("kernel/Image").FullPath)
-                .Append("-initrd").AppendQuoted(arm64.CombineWithFilePath("initrd.img").FullPath)
-                .Append("-append").AppendQuoted($"{cmdline} jailhouse.test=hypervisor");
-            var watch = System.Diagnostics.Stopwatch.StartNew();
-            IEnumerable<string> console;
-            StartProcess("qemu-system-aarch64", new ProcessSettings { Arguments = arguments, RedirectStandardOutput = true, Timeout = 120000 }, out console);
-            bool passed = console.Any(l => l.Contains("jailhouse-image: test hypervisor passed"));
-            Information($"end to end qemu-arm64 GICv{gic}, {cpus} CPUs: {watch.Elapsed.TotalSeconds:F1} s ({(passed ? "passed" : "FAILED")})");
-        }
+            ("NativeAOT jailhouse linux-x64 (target)", NativeCli("linux-x64")),
+            ("NativeAOT jailhouse linux-arm64 (target)", NativeCli("linux-arm64")),
+            ("NativeAOT jailhouse linux-x64 (host, all commands)", NativeCli("linux-x64", host: true)),
+            ("jailhouse.ko arm64", KernelModule("arm64")),
+            ("jailhouse.ko amd64", KernelModule("amd64")),
+            ("jailhouse.bin arm64", ArtifactsRoot.CombineWithFilePath("hypervisor/arm64/jailhouse.bin")),
+            ("jailhouse.bin x86", ArtifactsRoot.CombineWithFilePath("hypervisor/x86/jailhouse.bin")),
+            ("qemu-arm64 initrd.img", arm64.CombineWithFilePath("initrd.img")),
+        };
+        foreach (var (label, path) in sizes)
+            arguments.Append("--size").AppendQuoted($"{label}={path.FullPath}");
+        DotNetRun("tests/Jailhouse.Benchmarks/Jailhouse.Benchmarks.csproj", arguments, new DotNetRunSettings { Configuration = configuration });
     });
 
-// Up-to-date checks, per board: `--target=Images` with every step forced (what a clean build does
-// once the package cache is warm), with nothing changed, and after an edit of one configuration
-// (the root cell's name in the system configuration, restored afterwards). Each run is a separate
-// Cake process, so the times include Cake's start-up, as a user sees them.
+// Up-to-date checks, per board (--board for one): Images forced, with nothing changed, and after
+// one configuration edit; tests/Jailhouse.Benchmarks/IncrementalBuild.cs runs and times them.
 Task("BenchmarkIncremental")
     .Description("Per board (--board for one): Images forced, Images with nothing changed, Images after one configuration edit.")
-    .IsDependentOn("Cli")
     .Does(() =>
     {
-        var boards = HasArgument("board") ? new[] { board } : Boards().ToArray();
-        double Images(string name, bool force)
-        {
-            var watch = System.Diagnostics.Stopwatch.StartNew();
-            var arguments = new ProcessArgumentBuilder().Append("cake").Append("build.cake").Append("--target=Images").Append($"--board={name}")
-                .Append($"--configuration={configuration}");
-            if (force)
-                arguments.Append("--force");
-            Run("dotnet", arguments, RepositoryRoot.FullPath);
-            return watch.Elapsed.TotalSeconds;
-        }
-        var results = new List<string>();
-        foreach (var name in boards)
-        {
-            double clean = Images(name, force: true);
-            double noop = Images(name, force: false);
-            double edit = double.NaN;
-            var system = RepositoryRoot.CombineWithFilePath($"configs/{name}/{name}.yaml").FullPath;
-            if (System.IO.File.Exists(system))
-            {
-                string original = System.IO.File.ReadAllText(system);
-                var match = System.Text.RegularExpressions.Regex.Match(original, "(?m)^  name: \"([^\"]*)\"");
-                try
-                {
-                    System.IO.File.WriteAllText(system, original.Insert(match.Groups[1].Index + match.Groups[1].Length, "2"));
-                    edit = Images(name, force: false);
-                }
-                finally
-                {
-                    System.IO.File.WriteAllText(system, original);
-                }
-                Images(name, force: false); // back to the committed configuration
-            }
-            results.Add($"{name}: clean (forced) {clean:F1} s, no-op {noop:F1} s, one configuration edited {(double.IsNaN(edit) ? "n/a (no configurations)" : $"{edit:F1} s")}");
-        }
-        foreach (var line in results)
-            Information(line);
+        var arguments = new ProcessArgumentBuilder().Append("incremental").AppendQuoted(RepositoryRoot.FullPath).Append(configuration);
+        foreach (var name in HasArgument("board") ? new[] { board } : Boards().ToArray())
+            arguments.Append(name);
+        DotNetRun("tests/Jailhouse.Benchmarks/Jailhouse.Benchmarks.csproj", arguments, new DotNetRunSettings { Configuration = configuration });
     });

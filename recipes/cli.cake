@@ -62,7 +62,6 @@ void PublishNativeCli(string rid, bool host = false)
         "--option", $"rid={rid}", "--option", $"flavour={(host ? "host" : "target")}", "--option", $"configuration={configuration}",
         "--output", NativeCli(rid, host).FullPath);
     Jailhouse(check.Concat(new[] { "--" }).Concat(publish).ToArray());
-    Information($"{NativeCli(rid, host)}: {new System.IO.FileInfo(NativeCli(rid, host).FullPath).Length} bytes");
 }
 
 Task("CliNative")

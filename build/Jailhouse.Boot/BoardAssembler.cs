@@ -43,7 +43,7 @@ public sealed class BoardAssembler(BoardDescription board, string repositoryRoot
 
         // Kernel: on arm64 Debian's vmlinuz already is a raw Image; on x86 a bzImage.
         Directory.CreateDirectory(Artifact("kernel"));
-        CopyFile(Path.Combine(extracted["kernel"], "boot", $"vmlinuz-{kernelVersion}"), Artifact("kernel", KernelFileName));
+        CopyFile(Path.Combine(extracted["kernel"], "boot", $"vmlinuz-{kernelVersion}"), Artifact("kernel", board.KernelFileName));
         CopyFile(Path.Combine(extracted["kernel"], "boot", $"config-{kernelVersion}"), Artifact("kernel", "config"));
         if (board.DeviceTree is { } dtb)
             CopyFile(Path.Combine(extracted["kernel"], "usr", "lib", $"linux-image-{kernelVersion}", dtb), Artifact("kernel", Path.GetFileName(dtb)));
@@ -67,13 +67,11 @@ public sealed class BoardAssembler(BoardDescription board, string repositoryRoot
 
         Directory.CreateDirectory(Artifact("grub"));
         BuildGrubEfi(Path.Combine(extracted["grub"], "usr", "lib", "grub", board.GrubPlatform), Artifact("grub", board.EfiLoaderName));
-        string cfg = GrubConfigWriter.Write($"Jailhouse {board.Name}", "/" + KernelFileName, "/initrd.img",
+        string cfg = GrubConfigWriter.Write($"Jailhouse {board.Name}", "/" + board.KernelFileName, "/initrd.img",
             board.DeviceTree is null ? null : "/" + Path.GetFileName(board.DeviceTree),
             ReservationPlanner.KernelArguments(board, board.Jailhouse is null ? null : ReservationPlanner.Plan(board)));
         AtomicFile.Write(Artifact("grub", "grub.cfg"), System.Text.Encoding.UTF8.GetBytes(cfg), createDirectory: true);
     }
-
-    public string KernelFileName => board.DebianArch == "arm64" ? "Image" : "vmlinuz";
 
     private void AssembleRootfs(Dictionary<string, string> extracted, string nativeCli)
     {

@@ -10,6 +10,8 @@ public sealed class BoardDescription
     public string DebianArch { get; set; } = "";
     /// <summary>.NET runtime identifier of the target CLI: linux-arm64 or linux-x64.</summary>
     public string RuntimeId => DebianArch == "arm64" ? "linux-arm64" : "linux-x64";
+    /// <summary>The kernel's file name in artifacts/BOARD/kernel/: Debian's arm64 vmlinuz is a raw Image, the x86 one a bzImage.</summary>
+    public string KernelFileName => DebianArch == "arm64" ? "Image" : "vmlinuz";
     /// <summary>GRUB platform (arm64-efi, x86_64-efi) and the removable-media loader name.</summary>
     public string GrubPlatform => DebianArch == "arm64" ? "arm64-efi" : "x86_64-efi";
     public string EfiLoaderName => DebianArch == "arm64" ? "BOOTAA64.EFI" : "BOOTX64.EFI";

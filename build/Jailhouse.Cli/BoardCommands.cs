@@ -79,7 +79,7 @@ internal static class BoardCommands
             foreach (var package in assembler.Packages().Values)
                 stamp.Option("package " + package.Name, $"{package.Version} {package.Architecture} {package.Sha256}");
             string[] outputs = [.. new[] { "initrd.img", "packages.lock", Path.Combine("grub", board.EfiLoaderName), Path.Combine("grub", "grub.cfg"),
-                Path.Combine("kernel", assembler.KernelFileName), Path.Combine("kernel", "config") }.Select(o => Path.Combine(artifactsDirectory, o))];
+                Path.Combine("kernel", board.KernelFileName), Path.Combine("kernel", "config") }.Select(o => Path.Combine(artifactsDirectory, o))];
             if (!stamp.Run(outputs, parse.GetValue(force), () => assembler.Assemble(cliPath, timestamp, modulePath, hypervisorPath)))
                 UpToDateCommands.ReportSkipped($"{board.Name} kernel, initrd.img and GRUB");
             else
@@ -101,29 +101,59 @@ internal static class BoardCommands
             DefaultValueFactory = _ => "qemu",
         };
         machine.AcceptOnlyFromAmong("qemu", "bochs");
-        var append = new Option<string[]>("--append") { Description = "Bochs: extra kernel arguments, e.g. jailhouse.test=hypervisor.", AllowMultipleArgumentsPerToken = true };
-        var command = new Command("boot", "Boot the board in QEMU (its disk image) or Bochs (its kernel and initramfs) and check that /init reports ready and powers off.")
-            { boardFile, artifacts, timeout, quiet, machine, append };
+        var append = new Option<string[]>("--append") { Description = "Extra kernel arguments (Bochs, or QEMU with --test), e.g. quiet.", AllowMultipleArgumentsPerToken = true };
+        var test = new Option<string?>("--test") { Description = "Run /init's test NAME (bsp/common/tests/NAME.sh, jailhouse.test=NAME), booting kernel and initramfs directly; passes when the test reports passed." };
+        var gic = new Option<int?>("--gic-version") { Description = "QEMU virt: the GIC version instead of the board's (2 or 3)." };
+        gic.AcceptOnlyFromAmong("2", "3");
+        var cpus = new Option<int?>("--cpus") { Description = "QEMU: the CPU count instead of the board's." };
+        var cpu = new Option<string?>("--cpu") { Description = "QEMU: the CPU model instead of the board's, e.g. max,pauth-impdef=on." };
+        var command = new Command("boot", "Boot the board in QEMU (its disk image, or with --test its kernel and initramfs) or Bochs (its kernel and initramfs) and check that /init reports ready (or the test passed) and powers off.")
+            { boardFile, artifacts, timeout, quiet, machine, append, test, gic, cpus, cpu };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(cpus) is < 1)
+                result.AddError("--cpus: expected at least 1");
+            bool variant = result.GetValue(gic) is not null || result.GetValue(cpus) is not null || result.GetValue(cpu) is not null;
+            if (variant && result.GetValue(machine) == "bochs")
+                result.AddError("--gic-version, --cpus and --cpu vary the QEMU machine: not with --machine bochs");
+            if ((variant || (result.GetValue(append) ?? []).Length > 0) && result.GetValue(machine) != "bochs" && result.GetValue(test) is null)
+                result.AddError("the disk image boots as built: --append, --gic-version, --cpus and --cpu need --test (a direct kernel boot)");
+        });
         command.SetAction(parse =>
         {
             var board = BoardDescriptionReader.ReadFile(parse.GetRequiredValue(boardFile));
             string artifactsPath = parse.GetRequiredValue(artifacts);
             bool echo = !parse.GetValue(quiet);
             var limit = TimeSpan.FromSeconds(parse.GetValue(timeout));
+            string? testName = parse.GetValue(test);
+            var arguments = (parse.GetValue(append) ?? []).ToList();
+            if (testName is not null)
+                arguments.Insert(0, $"jailhouse.test={testName}");
+            var variant = new QemuMachineVariant(parse.GetValue(gic), parse.GetValue(cpus), parse.GetValue(cpu));
             bool poweredOff;
             string console;
             TimeSpan elapsed;
-            if (parse.GetValue(machine) == "bochs")
+            if (parse.GetValue(machine) == "bochs" || testName is not null)
             {
-                string kernel = Path.Combine(artifactsPath, "kernel", "vmlinuz");
+                bool bochs = parse.GetValue(machine) == "bochs";
+                string kernel = Path.Combine(artifactsPath, "kernel", board.KernelFileName);
                 string initrd = Path.Combine(artifactsPath, "initrd.img");
                 if (!File.Exists(kernel) || !File.Exists(initrd))
                     throw new ConfigException(new SourceLocation(kernel, 0, 0), "no kernel and initrd.img: assemble the board first (dotnet cake --target=Assemble)");
-                var result = BochsBoot.RunKernel(board, kernel, initrd, parse.GetValue(append) ?? [], limit,
-                    Path.Combine(artifactsPath, "bochs"), echo ? Console.WriteLine : null);
-                foreach (string error in result.EmulatorErrors)
-                    Console.Error.WriteLine($"bochs.log: {error}");
-                (poweredOff, console, elapsed) = (result.PoweredOff, result.Console, result.Elapsed);
+                if (bochs)
+                {
+                    var result = BochsBoot.RunKernel(board, kernel, initrd, arguments, limit,
+                        Path.Combine(artifactsPath, "bochs"), echo ? Console.WriteLine : null);
+                    foreach (string error in result.EmulatorErrors)
+                        Console.Error.WriteLine($"bochs.log: {error}");
+                    (poweredOff, console, elapsed) = (result.PoweredOff, result.Console, result.Elapsed);
+                }
+                else
+                {
+                    var result = QemuBoot.RunKernel(board, kernel, initrd, arguments, limit, echo ? Console.WriteLine : null,
+                        variant.IsEmpty ? null : variant.Apply(board));
+                    (poweredOff, console, elapsed) = (result.PoweredOff, result.Console, result.Elapsed);
+                }
             }
             else
             {
@@ -133,11 +163,14 @@ internal static class BoardCommands
                 var result = QemuBoot.Run(board, image, limit, echo ? Console.WriteLine : null);
                 (poweredOff, console, elapsed) = (result.PoweredOff, result.Console, result.Elapsed);
             }
-            bool ready = console.Contains("jailhouse-image: ready", StringComparison.Ordinal);
-            Console.Error.WriteLine($"{board.Name}: {(ready && poweredOff ? "booted, /init ready, powered off" : "FAILED")} in {elapsed.TotalSeconds:F1} s");
-            if (!ready || !poweredOff)
+            string expected = testName is null ? "jailhouse-image: ready" : $"jailhouse-image: test {testName} passed";
+            bool reached = console.Contains(expected, StringComparison.Ordinal);
+            string what = testName is null ? "booted, /init ready, powered off" : $"test {testName} passed, powered off";
+            string machineText = variant.IsEmpty ? "" : $" ({variant})";
+            Console.Error.WriteLine($"{board.Name}{machineText}: {(reached && poweredOff ? what : "FAILED")} in {elapsed.TotalSeconds:F1} s");
+            if (!reached || !poweredOff)
             {
-                Console.Error.WriteLine(poweredOff ? "the guest powered off without /init reporting ready" : $"no power-off within {parse.GetValue(timeout)} s");
+                Console.Error.WriteLine(poweredOff ? $"the guest powered off without \"{expected}\"" : $"no power-off within {parse.GetValue(timeout)} s");
                 return Program.InvalidInput;
             }
             return Program.Success;

@@ -44,10 +44,13 @@ internal static class ImageCommands
                 stamp.Tool("mke2fs", "-V");
             var outputs = spec.Images.Select(i => Path.Combine(outputDirectory, i.File)).ToList();
             IReadOnlyList<string> written = [];
+            var watch = System.Diagnostics.Stopwatch.StartNew();
             if (!stamp.Run(outputs, parse.GetValue(force), () => written = new ImageBuilder(spec, artifactsDirectory, timestamp).Build(outputDirectory)))
                 UpToDateCommands.ReportSkipped($"{boardName} images");
             foreach (string file in written)
                 Console.WriteLine($"{file} ({new FileInfo(file).Length} bytes)");
+            if (written.Count > 0)
+                Console.WriteLine($"{boardName}: {written.Count} image file(s) built in {watch.Elapsed.TotalSeconds:F2} s");
             return Program.Success;
         });
         return command;

@@ -4,10 +4,14 @@ using Jailhouse.Config.Check;
 using Jailhouse.Config.Yaml;
 
 // Benchmarks print numbers; they assert nothing. Usage:
-//   Jailhouse.Benchmarks REFERENCE_DIR [--aot PATH_TO_NATIVE_jailhouse] [--dll PATH_TO_jailhouse.dll] [--native-cli RID=PATH]...
+//   Jailhouse.Benchmarks REFERENCE_DIR [--aot PATH_TO_NATIVE_jailhouse] [--dll PATH_TO_jailhouse.dll] [--fat] [--size LABEL=PATH]...
+//   Jailhouse.Benchmarks incremental REPOSITORY CONFIGURATION BOARD...
+if (args.Length >= 3 && args[0] == "incremental")
+    return IncrementalBuild.Run(args[1], args[2], args[3..]);
 if (args.Length < 1 || !Directory.Exists(args[0]))
 {
-    Console.Error.WriteLine("usage: Jailhouse.Benchmarks REFERENCE_DIR [--aot NATIVE_CLI] [--dll CLI_DLL] [--fat] [--native-cli RID=PATH]...");
+    Console.Error.WriteLine("usage: Jailhouse.Benchmarks REFERENCE_DIR [--aot NATIVE_CLI] [--dll CLI_DLL] [--fat] [--size LABEL=PATH]...\n" +
+        "       Jailhouse.Benchmarks incremental REPOSITORY CONFIGURATION BOARD...");
     return 2;
 }
 string referenceDir = args[0];
@@ -43,14 +47,14 @@ if (args.Contains("--fat"))
     FatBenchmark();
 if (aot is not null)
     StartUp("NativeAOT jailhouse config show", aot, ["config", "show", sample]);
-// --native-cli RID=PATH (repeatable): the size of each published NativeAOT CLI.
+// --size LABEL=PATH (repeatable): the size of a built file (native CLIs, jailhouse.bin, ...).
 for (int i = 0; i + 1 < args.Length; i++)
 {
-    if (args[i] != "--native-cli" || !args[i + 1].Contains('='))
+    if (args[i] != "--size" || !args[i + 1].Contains('='))
         continue;
-    string rid = args[i + 1][..args[i + 1].IndexOf('=')];
-    string path = args[i + 1][(rid.Length + 1)..];
-    Console.WriteLine($"{"NativeAOT jailhouse size " + rid,-36} {new FileInfo(path).Length,12:N0} bytes");
+    string label = args[i + 1][..args[i + 1].IndexOf('=')];
+    string path = args[i + 1][(label.Length + 1)..];
+    Console.WriteLine($"{"size " + label,-44} {new FileInfo(path).Length,12:N0} bytes");
 }
 if (dll is not null)
     StartUp("dotnet jailhouse.dll config show", "dotnet", [dll, "config", "show", sample]);

@@ -40,16 +40,9 @@ public partial class HypervisorBootTests(ITestOutputHelper output)
         Assert.True(File.Exists(initrd), $"{initrd} is missing: run `dotnet cake --target=Images --board=qemu-arm64` (./test.sh does)");
         Assert.True(File.Exists(Path.Combine(artifacts, "rootfs", "lib", "firmware", "jailhouse.bin")), "the image carries no hypervisor");
 
-        // The board's machine (virtualization=on, GICv3, 2 CPUs) with the GIC version and CPU count
-        // under test, and no ITS (the hypervisor passes none to the root cell; upstream asks for its=off).
-        var machine = board.Qemu!.Arguments.ToList();
-        int m = machine.IndexOf("-M") + 1, smp = machine.IndexOf("-smp") + 1;
-        Assert.Contains("gic-version=3", machine[m]);
-        machine[m] = machine[m].Replace("gic-version=3", $"gic-version={gicVersion}", StringComparison.Ordinal);
-        if (!machine[m].Contains("its=", StringComparison.Ordinal))
-            machine[m] += ",its=off";
-        machine[smp] = cpus.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        machine[machine.IndexOf("-cpu") + 1] = cpuModel;
+        // The board's machine (virtualization=on, GICv3, 2 CPUs) with the GIC version, CPU count
+        // and model under test (and no ITS: the hypervisor passes none to the root cell).
+        var machine = new QemuMachineVariant(gicVersion, cpus, cpuModel).Apply(board);
 
         var result = QemuBoot.RunKernel(board, Path.Combine(artifacts, "kernel", "Image"), initrd, ["jailhouse.test=hypervisor"],
             TimeSpan.FromMinutes(2), machineArguments: machine);
