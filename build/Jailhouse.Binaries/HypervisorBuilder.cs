@@ -25,7 +25,7 @@ public static class HypervisorBuilder
         {
             var publish = ExternalTool.Run("dotnet", ["publish", project, "-c", configuration, "-r", rid, "--nologo", "-v", "q"]);
             if (publish.ExitCode != 0)
-                throw new ConfigException(new SourceLocation(project, 0, 0), $"dotnet publish -r {rid} failed (exit {publish.ExitCode}): {publish.Output.Trim()}");
+                throw new InputException(new SourceLocation(project, 0, 0), $"dotnet publish -r {rid} failed (exit {publish.ExitCode}): {publish.Output.Trim()}");
             HypervisorLinker.Link(hypervisorDirectory, arch, HypervisorLinker.IlcObject(hypervisorDirectory, configuration, arch), outputDirectory);
         });
         var image = HypervisorLinker.Check(bin, File.ReadAllBytes(bin)) with { ElfPath = elf };

@@ -27,7 +27,7 @@ public static class HypervisorLinker
     {
         "arm64" => new("aarch64-linux-gnu", "aarch64-linux-gnu-objcopy", "linux-arm64", []),
         "x86" => new("x86_64-linux-gnu", "objcopy", "linux-x64", ["--pie", "-z", "notext", "-z", "norelro", "--no-dynamic-linker"]),
-        _ => throw new ConfigException(new SourceLocation("--arch", 0, 0), $"expected arm64 or x86, found \"{arch}\""),
+        _ => throw new InputException(new SourceLocation("--arch", 0, 0), $"expected arm64 or x86, found \"{arch}\""),
     };
 
     /// <summary>The runtime identifier `dotnet publish` needs for an architecture folder name.</summary>
@@ -41,7 +41,7 @@ public static class HypervisorLinker
     {
         var tools = For(arch);
         if (!File.Exists(ilcObject))
-            throw new ConfigException(new SourceLocation(ilcObject, 0, 0),
+            throw new InputException(new SourceLocation(ilcObject, 0, 0),
                 $"expected ILCompiler's object; run `dotnet publish {Path.Combine(hypervisorDirectory, "Jailhouse.Hypervisor.csproj")} -c Release -r {tools.Rid}` first");
         string archDirectory = Path.Combine(hypervisorDirectory, "arch", arch);
         var sources = new List<string> { Path.Combine(hypervisorDirectory, "header.S") };
@@ -85,7 +85,7 @@ public static class HypervisorLinker
     /// image, an entry inside the image, page-aligned core and per-CPU sizes, driver fields zero.</summary>
     public static HypervisorImage Check(string path, ReadOnlySpan<byte> image)
     {
-        ConfigException Error(int offset, string message) => new(SourceLocation.AtByte(path, offset), message);
+        InputException Error(int offset, string message) => new(SourceLocation.AtByte(path, offset), message);
         if (image.Length < HeaderSize
             || !image.Slice(HypervisorHeader.SignatureOffset, HypervisorHeader.SignatureLength).SequenceEqual(Encoding.ASCII.GetBytes(HypervisorHeader.SignatureText)))
             throw Error(HypervisorHeader.SignatureOffset, $"expected the hypervisor header signature \"{HypervisorHeader.SignatureText}\"");
@@ -110,6 +110,6 @@ public static class HypervisorLinker
     {
         var result = ExternalTool.Run(program, arguments);
         if (result.ExitCode != 0)
-            throw new ConfigException(new SourceLocation(subject, 0, 0), $"{program} failed (exit {result.ExitCode}): {result.Output.Trim()}");
+            throw new InputException(new SourceLocation(subject, 0, 0), $"{program} failed (exit {result.ExitCode}): {result.Output.Trim()}");
     }
 }

@@ -74,6 +74,6 @@ public static class InmateBuilder
     {
         var result = ExternalTool.Run(command[0], command[1..]);
         if (result.ExitCode != 0)
-            throw new ConfigException(new SourceLocation(command[^1], 0, 0), $"{command[0]} failed (exit {result.ExitCode}): {result.Output.Trim()}");
+            throw new InputException(new SourceLocation(command[^1], 0, 0), $"{command[0]} failed (exit {result.ExitCode}): {result.Output.Trim()}");
     }
 }

@@ -61,7 +61,7 @@ public sealed class KmodBuilder(string repositoryRoot, TargetPackages packages, 
         var result = ExternalTool.Run("make", make, sources,
             [("KBUILD_BUILD_TIMESTAMP", "0"), ("KBUILD_BUILD_USER", "jailhouse"), ("KBUILD_BUILD_HOST", "jailhouse"), ("LC_ALL", "C")]);
         if (result.ExitCode != 0)
-            throw new ConfigException(new SourceLocation(Path.Combine(repositoryRoot, "kmod", "Kbuild"), 0, 0),
+            throw new InputException(new SourceLocation(Path.Combine(repositoryRoot, "kmod", "Kbuild"), 0, 0),
                 $"the module build failed (make exit {result.ExitCode}):\n{result.Output.Trim()}");
 
         string full = Path.GetFullPath(output);
@@ -69,7 +69,7 @@ public sealed class KmodBuilder(string repositoryRoot, TargetPackages packages, 
         string temporary = full + $".tmp-{Environment.ProcessId}";
         var strip = ExternalTool.Run(tools.ObjCopy, ["--strip-debug", Path.Combine(sources, "jailhouse.ko"), temporary]);
         if (strip.ExitCode != 0)
-            throw new ConfigException(new SourceLocation(Path.Combine(sources, "jailhouse.ko"), 0, 0),
+            throw new InputException(new SourceLocation(Path.Combine(sources, "jailhouse.ko"), 0, 0),
                 $"{tools.ObjCopy} --strip-debug failed (exit {strip.ExitCode}): {strip.Output.Trim()}");
         File.Move(temporary, full, overwrite: true);
     }
@@ -94,13 +94,13 @@ public sealed class KmodBuilder(string repositoryRoot, TargetPackages packages, 
         {
             var result = ExternalTool.Run("dpkg-deb", ["-x", deb, tree]);
             if (result.ExitCode != 0)
-                throw new ConfigException(package.Origin, $"dpkg-deb -x {deb} failed (exit {result.ExitCode}): {result.Output.Trim()}");
+                throw new InputException(package.Origin, $"dpkg-deb -x {deb} failed (exit {result.ExitCode}): {result.Output.Trim()}");
         }
         string makefile = Path.Combine(tree, "usr", "src", $"linux-headers-{KernelRelease(debianArch)}", "Makefile");
         string text = File.ReadAllText(makefile);
         string rewritten = text.Replace("include /usr/src/", $"include {Path.GetFullPath(tree)}/usr/src/", StringComparison.Ordinal);
         if (rewritten == text)
-            throw new ConfigException(new SourceLocation(makefile, 1, 1), "expected an \"include /usr/src/...\" line pointing at the common headers");
+            throw new InputException(new SourceLocation(makefile, 1, 1), "expected an \"include /usr/src/...\" line pointing at the common headers");
         File.WriteAllText(makefile, rewritten);
         File.WriteAllText(stamp, stampText);
         return tree;

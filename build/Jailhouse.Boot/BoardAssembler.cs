@@ -137,7 +137,7 @@ public sealed class BoardAssembler(BoardDescription board, string repositoryRoot
     private static void CopyFile(string source, string destination, bool executable = false)
     {
         if (!File.Exists(source))
-            throw new ConfigException(new SourceLocation(source, 0, 0), "missing: the package or build step that provides it did not run");
+            throw new InputException(new SourceLocation(source, 0, 0), "missing: the package or build step that provides it did not run");
         File.Copy(source, destination, overwrite: true);
         File.SetUnixFileMode(destination, executable
             ? UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute
@@ -160,7 +160,7 @@ public sealed class BoardAssembler(BoardDescription board, string repositoryRoot
         var result = ExternalTool.Run("grub-mkimage",
             ["-O", board.GrubPlatform, "-d", moduleDirectory, "-c", early, "-p", "/EFI/BOOT", "-o", output + ".tmp", .. modules]);
         if (result.ExitCode != 0)
-            throw new ConfigException(board.Origin, $"grub-mkimage failed (exit {result.ExitCode}): {result.Output.Trim()}");
+            throw new InputException(board.Origin, $"grub-mkimage failed (exit {result.ExitCode}): {result.Output.Trim()}");
         File.Move(output + ".tmp", output, overwrite: true);
     }
 }

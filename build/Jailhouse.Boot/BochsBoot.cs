@@ -38,7 +38,7 @@ public static partial class BochsBoot
     public static Result RunKernel(BoardDescription board, string kernel, string initrd, IEnumerable<string> extraArguments,
         TimeSpan timeout, string workDirectory, Action<string>? onLine = null)
     {
-        var bochs = board.Bochs ?? throw new ConfigException(board.Origin, $"board {board.Name} has no bochs section: it cannot boot in Bochs");
+        var bochs = board.Bochs ?? throw new InputException(board.Origin, $"board {board.Name} has no bochs section: it cannot boot in Bochs");
         var plan = board.Jailhouse is null ? null : ReservationPlanner.Plan(board);
         var arguments = ReservationPlanner.KernelArguments(board, plan).Concat(extraArguments).ToList();
         workDirectory = Path.GetFullPath(workDirectory);

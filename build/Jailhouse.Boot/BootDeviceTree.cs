@@ -21,7 +21,7 @@ public static class BootDeviceTree
         if (board.Uart is { } uart)
         {
             var node = NodeAt(fdt, uart.Address)
-                ?? throw new ConfigException(board.Origin, $"the device tree has no node for the UART at 0x{uart.Address:x} (expected a node named <name>@{uart.Address:x})");
+                ?? throw new InputException(board.Origin, $"the device tree has no node for the UART at 0x{uart.Address:x} (expected a node named <name>@{uart.Address:x})");
             FdtEdits.SetStdoutPath(fdt, node.Path + ":" + BaudOptions(kernelArguments));
         }
     }
@@ -53,7 +53,7 @@ public static class BootDeviceTree
     /// </summary>
     public static Fdt DumpFromQemu(BoardDescription board)
     {
-        var qemu = board.Qemu ?? throw new ConfigException(board.Origin, $"board {board.Name} has neither a device tree nor a qemu section to dump one from");
+        var qemu = board.Qemu ?? throw new InputException(board.Origin, $"board {board.Name} has neither a device tree nor a qemu section to dump one from");
         var scratch = Directory.CreateTempSubdirectory("jailhouse-dtb-");
         string path = Path.Combine(scratch.FullName, $"{board.Name}.dtb");
         var arguments = new List<string>(qemu.Arguments) { "-machine", "dumpdtb=" + path, "-nographic" };
@@ -61,7 +61,7 @@ public static class BootDeviceTree
         if (result.ExitCode != 0 || !File.Exists(path))
         {
             scratch.Delete(recursive: true);
-            throw new ConfigException(board.Origin, $"{qemu.Binary} could not dump the device tree (exit {result.ExitCode}): {result.Output.Trim()}");
+            throw new InputException(board.Origin, $"{qemu.Binary} could not dump the device tree (exit {result.ExitCode}): {result.Output.Trim()}");
         }
         try
         {

@@ -31,7 +31,7 @@ public static class KconfigFragment
                 continue;
             int equals = line.IndexOf('=', StringComparison.Ordinal);
             if (!line.StartsWith("CONFIG_", StringComparison.Ordinal) || equals < 0 || line[..equals].Any(c => !(char.IsAsciiLetterOrDigit(c) || c == '_')))
-                throw new ConfigException(where, $"expected CONFIG_NAME=value or \"# CONFIG_NAME is not set\", found \"{line}\"");
+                throw new InputException(where, $"expected CONFIG_NAME=value or \"# CONFIG_NAME is not set\", found \"{line}\"");
             settings.Add(new Setting(line[..equals], line[(equals + 1)..], where));
         }
         return settings;

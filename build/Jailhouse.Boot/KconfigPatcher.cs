@@ -40,7 +40,7 @@ public sealed class KconfigPatcher(string kconfigTree, string confBinary)
             var result = ExternalTool.Run("tar", ["-xJf", tarball, "-C", temporary, "--strip-components=1", "--wildcards",
                 "*/Kconfig*", "*/scripts/*", "*/Makefile"]);
             if (result.ExitCode != 0)
-                throw new ConfigException(new SourceLocation(tarball, 0, 0), $"tar failed (exit {result.ExitCode}): {result.Output.Trim()}");
+                throw new InputException(new SourceLocation(tarball, 0, 0), $"tar failed (exit {result.ExitCode}): {result.Output.Trim()}");
             File.WriteAllText(Path.Combine(temporary, ".from-" + source.Sha256), source + "\n");
             if (Directory.Exists(tree))
                 Directory.Delete(tree, recursive: true);
@@ -101,7 +101,7 @@ public sealed class KconfigPatcher(string kconfigTree, string confBinary)
                 ("CLANG_FLAGS", ""), ("RUSTC", "rustc-not-used"), ("BINDGEN", "bindgen-not-used"),
             ]);
             if (result.ExitCode != 0)
-                throw new ConfigException(new SourceLocation(baseConfig, 0, 0), $"Kconfig (conf --olddefconfig) failed (exit {result.ExitCode}): {result.Output.Trim()}");
+                throw new InputException(new SourceLocation(baseConfig, 0, 0), $"Kconfig (conf --olddefconfig) failed (exit {result.ExitCode}): {result.Output.Trim()}");
             string final = File.ReadAllText(config);
             var got = KconfigFragment.Values(KconfigFragment.Read(final, config));
             var lost = new List<string>();

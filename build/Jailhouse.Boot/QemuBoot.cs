@@ -14,7 +14,7 @@ public static class QemuBoot
 
     public static Result Run(BoardDescription board, string image, TimeSpan timeout, Action<string>? onLine = null)
     {
-        var qemu = board.Qemu ?? throw new ConfigException(board.Origin, $"board {board.Name} has no qemu section: it cannot boot in QEMU");
+        var qemu = board.Qemu ?? throw new InputException(board.Origin, $"board {board.Name} has no qemu section: it cannot boot in QEMU");
         return Start(qemu.Binary, [.. qemu.Arguments, "-nographic", "-no-reboot", "-bios", qemu.Firmware,
             "-drive", $"file={image},format=raw,if={qemu.DriveInterface},snapshot=on"], timeout, onLine);
     }
@@ -29,7 +29,7 @@ public static class QemuBoot
     public static Result RunKernel(BoardDescription board, string kernel, string initrd, IEnumerable<string> extraArguments,
         TimeSpan timeout, Action<string>? onLine = null, IReadOnlyList<string>? machineArguments = null)
     {
-        var qemu = board.Qemu ?? throw new ConfigException(board.Origin, $"board {board.Name} has no qemu section: it cannot boot in QEMU");
+        var qemu = board.Qemu ?? throw new InputException(board.Origin, $"board {board.Name} has no qemu section: it cannot boot in QEMU");
         var plan = board.Jailhouse is null ? null : ReservationPlanner.Plan(board);
         string commandLine = string.Join(' ', ReservationPlanner.KernelArguments(board, plan).Concat(extraArguments));
         return Start(qemu.Binary, [.. machineArguments ?? qemu.Arguments, "-nographic", "-no-reboot", "-kernel", kernel, "-initrd", initrd,

@@ -13,14 +13,14 @@ public sealed record QemuMachineVariant(int? GicVersion = null, int? Cpus = null
     /// <summary>The board's QEMU arguments with this variant applied.</summary>
     public IReadOnlyList<string> Apply(BoardDescription board)
     {
-        var qemu = board.Qemu ?? throw new ConfigException(board.Origin, $"board {board.Name} has no qemu section: it cannot boot in QEMU");
+        var qemu = board.Qemu ?? throw new InputException(board.Origin, $"board {board.Name} has no qemu section: it cannot boot in QEMU");
         var arguments = qemu.Arguments.ToList();
         if (GicVersion is { } gic)
         {
             int machine = ValueOf(board, arguments, "-M", "-machine");
             var options = arguments[machine].Split(',').Where(o => !o.StartsWith("gic-version=", StringComparison.Ordinal) && !o.StartsWith("its=", StringComparison.Ordinal)).ToList();
             if (!options[0].StartsWith("virt", StringComparison.Ordinal))
-                throw new ConfigException(board.Origin, $"board {board.Name}: a GIC version can be chosen on QEMU's virt machine only, not {options[0]}");
+                throw new InputException(board.Origin, $"board {board.Name}: a GIC version can be chosen on QEMU's virt machine only, not {options[0]}");
             options.Add($"gic-version={gic}");
             // The hypervisor hands no ITS to the root cell (upstream's QEMU setup has its=off too).
             options.Add("its=off");
@@ -37,7 +37,7 @@ public sealed record QemuMachineVariant(int? GicVersion = null, int? Cpus = null
     {
         int index = arguments.FindIndex(a => names.Contains(a, StringComparer.Ordinal));
         if (index < 0 || index + 1 >= arguments.Count)
-            throw new ConfigException(board.Origin, $"board {board.Name}: its qemu args have no {names[0]} VALUE to vary");
+            throw new InputException(board.Origin, $"board {board.Name}: its qemu args have no {names[0]} VALUE to vary");
         return index + 1;
     }
 

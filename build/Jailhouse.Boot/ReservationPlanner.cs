@@ -30,16 +30,16 @@ public static class ReservationPlanner
 
     public static ReservationPlan Plan(BoardDescription board)
     {
-        var jailhouse = board.Jailhouse ?? throw new ConfigException(board.Origin, $"board {board.Name} has no \"jailhouse\" section (hypervisor, inmates, method)");
+        var jailhouse = board.Jailhouse ?? throw new InputException(board.Origin, $"board {board.Name} has no \"jailhouse\" section (hypervisor, inmates, method)");
         ulong size = AlignUp(jailhouse.Total);
         ulong start = jailhouse.Base ?? TopPlacement(board, size, jailhouse);
         if (start % Alignment != 0)
-            throw new ConfigException(jailhouse.Origin, $"reservation base 0x{start:x} is not 2 MiB aligned");
+            throw new InputException(jailhouse.Origin, $"reservation base 0x{start:x} is not 2 MiB aligned");
         if (!board.RamBanks.Any(b => start >= b.Start && start + size <= b.Start + b.Size))
-            throw new ConfigException(jailhouse.Origin, $"reservation 0x{start:x}-0x{start + size - 1:x} does not lie inside one RAM bank");
+            throw new InputException(jailhouse.Origin, $"reservation 0x{start:x}-0x{start + size - 1:x} does not lie inside one RAM bank");
         foreach (var (fStart, fSize) in board.FirmwareReserved)
             if (fStart < start + size && start < fStart + fSize)
-                throw new ConfigException(jailhouse.Origin, $"reservation 0x{start:x}-0x{start + size - 1:x} overlaps firmware-reserved 0x{fStart:x}-0x{fStart + fSize - 1:x}");
+                throw new InputException(jailhouse.Origin, $"reservation 0x{start:x}-0x{start + size - 1:x} overlaps firmware-reserved 0x{fStart:x}-0x{fStart + fSize - 1:x}");
 
         ulong end = start + size;
         // Upstream's layouts: on x86 the hypervisor opens the memmap= window and the shared
@@ -100,14 +100,14 @@ public static class ReservationPlanner
                 candidateEnd = clash.Start;
             }
         }
-        throw new ConfigException(jailhouse.Origin, $"no RAM bank has {NumberSyntax.Size(size)} free of firmware-reserved ranges");
+        throw new InputException(jailhouse.Origin, $"no RAM bank has {NumberSyntax.Size(size)} free of firmware-reserved ranges");
     }
 
     /// <summary>mem= counts RAM from the bottom: the bytes of every bank below the reservation.</summary>
     private static ulong MemLimit(BoardDescription board, ulong start, ulong end, JailhouseMemory jailhouse)
     {
         if (board.RamBanks.Any(b => b.Start + b.Size > end))
-            throw new ConfigException(jailhouse.Origin,
+            throw new InputException(jailhouse.Origin,
                 $"mem= cuts off all RAM above the reservation, but RAM continues above 0x{end - 1:x}: use reserved-memory, or a base at the top of RAM");
         ulong below = 0;
         foreach (var (bankStart, bankSize) in board.RamBanks)

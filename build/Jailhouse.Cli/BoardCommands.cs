@@ -56,13 +56,13 @@ internal static class BoardCommands
             var board = BoardDescriptionReader.ReadFile(parse.GetRequiredValue(boardFile));
             string cliPath = parse.GetRequiredValue(cli);
             if (!File.Exists(cliPath))
-                throw new ConfigException(new SourceLocation(cliPath, 0, 0), $"no {board.RuntimeId} jailhouse binary here: publish it first (dotnet cake --target=CliNative)");
+                throw new InputException(new SourceLocation(cliPath, 0, 0), $"no {board.RuntimeId} jailhouse binary here: publish it first (dotnet cake --target=CliNative)");
             string? modulePath = parse.GetValue(kmod);
             if (modulePath is not null && !File.Exists(modulePath))
-                throw new ConfigException(new SourceLocation(modulePath, 0, 0), "no kernel module here: build it first (jailhouse kmod build, Cake target Kmod)");
+                throw new InputException(new SourceLocation(modulePath, 0, 0), "no kernel module here: build it first (jailhouse kmod build, Cake target Kmod)");
             string? hypervisorPath = parse.GetValue(hypervisor);
             if (hypervisorPath is not null && !File.Exists(hypervisorPath))
-                throw new ConfigException(new SourceLocation(hypervisorPath, 0, 0), "no hypervisor image here: build it first (Cake target Hypervisor)");
+                throw new InputException(new SourceLocation(hypervisorPath, 0, 0), "no hypervisor image here: build it first (Cake target Hypervisor)");
             var cache = PackageCache.Default();
             string root = parse.GetRequiredValue(repository);
             string artifactsDirectory = parse.GetRequiredValue(artifacts);
@@ -139,7 +139,7 @@ internal static class BoardCommands
                 string kernel = Path.Combine(artifactsPath, "kernel", board.KernelFileName);
                 string initrd = Path.Combine(artifactsPath, "initrd.img");
                 if (!File.Exists(kernel) || !File.Exists(initrd))
-                    throw new ConfigException(new SourceLocation(kernel, 0, 0), "no kernel and initrd.img: assemble the board first (dotnet cake --target=Assemble)");
+                    throw new InputException(new SourceLocation(kernel, 0, 0), "no kernel and initrd.img: assemble the board first (dotnet cake --target=Assemble)");
                 if (bochs)
                 {
                     var result = BochsBoot.RunKernel(board, kernel, initrd, arguments, limit,
@@ -159,7 +159,7 @@ internal static class BoardCommands
             {
                 string image = Path.Combine(artifactsPath, "images", board.Qemu?.Image ?? "disk.img");
                 if (!File.Exists(image))
-                    throw new ConfigException(new SourceLocation(image, 0, 0), "no image: build it first (dotnet cake --target=Images)");
+                    throw new InputException(new SourceLocation(image, 0, 0), "no image: build it first (dotnet cake --target=Images)");
                 var result = QemuBoot.Run(board, image, limit, echo ? Console.WriteLine : null);
                 (poweredOff, console, elapsed) = (result.PoweredOff, result.Console, result.Elapsed);
             }

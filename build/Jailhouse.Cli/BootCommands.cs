@@ -38,7 +38,7 @@ internal static class BootCommands
                 }
                 catch (ArgumentException e)
                 {
-                    throw new ConfigException(new SourceLocation(dtbPath, 0, 0), e.Message);
+                    throw new InputException(new SourceLocation(dtbPath, 0, 0), e.Message);
                 }
             }
             var plan = ReservationPlanner.Plan(description);
@@ -113,7 +113,7 @@ internal static class BootCommands
                 // on QEMU, the one QEMU generates for the machine.
                 var fdt = parse.GetValue(dtb) is { } source ? DeviceTree.FdtReader.ReadFile(source)
                     : description.DeviceTree is null ? BootDeviceTree.DumpFromQemu(description)
-                    : throw new ConfigException(description.Origin, $"board {description.Name} boots with {description.DeviceTree}: pass it with --dtb");
+                    : throw new InputException(description.Origin, $"board {description.Name} boots with {description.DeviceTree}: pass it with --dtb");
                 BootDeviceTree.Edit(fdt, description, plan, arguments);
                 string name = description.DeviceTree is null ? description.Name + ".dtb" : Path.GetFileName(description.DeviceTree);
                 AtomicFile.Write(Path.Combine(directory, name), DeviceTree.FdtWriter.Write(fdt), createDirectory: true);

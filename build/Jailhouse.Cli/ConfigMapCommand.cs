@@ -54,7 +54,7 @@ internal static class ConfigMapCommand
                     // The board's own configurations: upstream's demo cells are alternatives, not one set.
                     var configurations = BoardConfigurations.Find(BoardConfigurations.DefaultDirectory(boardPath, description), description);
                     inputs = configurations.SystemFile is { } system ? [system, .. configurations.Cells]
-                        : throw new ConfigException(new SourceLocation(configurations.Directory, 0, 0),
+                        : throw new InputException(new SourceLocation(configurations.Directory, 0, 0),
                             $"no system configuration {description.SystemConfig ?? description.Name + ".yaml"} here to map");
                     separately = true;
                 }

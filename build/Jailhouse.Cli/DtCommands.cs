@@ -71,7 +71,7 @@ internal static class DtCommands
             }
             catch (ArgumentException e)
             {
-                throw new ConfigException(new SourceLocation(inPath, 0, 0), e.Message);
+                throw new InputException(new SourceLocation(inPath, 0, 0), e.Message);
             }
             if (parse.GetValue(bootargs) is { } args)
                 FdtEdits.SetBootargs(fdt, args);

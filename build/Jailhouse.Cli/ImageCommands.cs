@@ -66,7 +66,7 @@ internal static class ImageCommands
         {
             string source = parse.GetRequiredValue(tree);
             if (!Directory.Exists(source))
-                throw new ConfigException(new SourceLocation(source, 0, 0), "not a directory");
+                throw new InputException(new SourceLocation(source, 0, 0), "not a directory");
             using var buffer = new MemoryStream();
             InitramfsBuilder.Write(source, buffer, Reproducible.Timestamp());
             AtomicFile.Write(parse.GetRequiredValue(output), buffer.ToArray());

@@ -26,7 +26,7 @@ internal static class KconfigCommands
             var values = KconfigFragment.Values(KconfigFragment.ReadFile(basePath));
             string arch = values.GetValueOrDefault("CONFIG_ARM64") == "y" ? "arm64"
                 : values.GetValueOrDefault("CONFIG_X86_64") == "y" ? "amd64"
-                : throw new ConfigException(new SourceLocation(basePath, 0, 0), "expected an arm64 (CONFIG_ARM64=y) or x86-64 (CONFIG_X86_64=y) kernel config");
+                : throw new InputException(new SourceLocation(basePath, 0, 0), "expected an arm64 (CONFIG_ARM64=y) or x86-64 (CONFIG_X86_64=y) kernel config");
             var cache = PackageCache.Default();
             var packages = TargetPackages.Load(parse.GetRequiredValue(repository), parse.GetValue(lockFile), cache);
             var patcher = KconfigPatcher.FromPackages(packages, Path.Combine(cache.ExtractedDirectory, "kconfig"), cache);

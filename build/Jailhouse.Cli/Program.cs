@@ -53,7 +53,7 @@ public static class Program
             Console.Error.WriteLine(e.ToString());
             return Usage(args);
         }
-        catch (ConfigException e)
+        catch (InputException e)
         {
             Console.Error.WriteLine(e.ToString());
             return InvalidInput;

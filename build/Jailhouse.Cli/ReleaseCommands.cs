@@ -31,7 +31,7 @@ internal static class ReleaseCommands
         {
             string source = parse.GetRequiredValue(directory);
             if (!Directory.Exists(source))
-                throw new ConfigException(new SourceLocation(source, 0, 0), "not a directory");
+                throw new InputException(new SourceLocation(source, 0, 0), "not a directory");
             string tarball = parse.GetRequiredValue(output);
             var timestamp = Reproducible.Timestamp();
             var stamp = new BuildStamp(BuildStamp.Beside(Path.GetDirectoryName(Path.GetFullPath(tarball))!, "release/" + Path.GetFileName(tarball)))
@@ -68,7 +68,7 @@ internal static class ReleaseCommands
                 else if (File.Exists(path))
                     listed.Add(path);
                 else
-                    throw new ConfigException(new SourceLocation(path, 0, 0), "no such artifact");
+                    throw new InputException(new SourceLocation(path, 0, 0), "no such artifact");
             }
             var inputs = TargetPackages.Load(".", parse.GetValue(lockFile), PackageCache.Default()).All
                 .Select(p => new ReleaseManifest.Input(p.Name, p.Version, p.Architecture, p.Sha256));
@@ -100,7 +100,7 @@ internal static class ReleaseCommands
             string b = parse.GetRequiredValue(second);
             foreach (string directory in new[] { a, b })
                 if (!Directory.Exists(directory))
-                    throw new ConfigException(new SourceLocation(directory, 0, 0), "not a directory");
+                    throw new InputException(new SourceLocation(directory, 0, 0), "not a directory");
             var names = Directory.EnumerateFiles(a).Concat(Directory.EnumerateFiles(b)).Select(Path.GetFileName).OfType<string>()
                 .Distinct().Order(StringComparer.Ordinal).ToList();
             var differing = new List<string>();

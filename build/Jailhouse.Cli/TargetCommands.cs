@@ -245,7 +245,7 @@ internal static class TargetCommands
     {
         byte[] bytes = InputFiles.Read(path, InputLimit.Configuration);
         if (bytes.Length < signature.Length || System.Text.Encoding.ASCII.GetString(bytes, 0, signature.Length) != signature)
-            throw new ConfigException(new SourceLocation(path, 0, 0), $"at byte 0: expected the signature \"{signature}\" of a {kind} configuration");
+            throw new InputException(new SourceLocation(path, 0, 0), $"at byte 0: expected the signature \"{signature}\" of a {kind} configuration");
         return bytes;
     }
 

@@ -45,7 +45,7 @@ internal static class UpToDateCommands
             {
                 int equals = option.IndexOf('=');
                 if (equals <= 0)
-                    throw new ConfigException(new SourceLocation("--option", 0, 0), $"expected NAME=VALUE, found \"{option}\"");
+                    throw new InputException(new SourceLocation("--option", 0, 0), $"expected NAME=VALUE, found \"{option}\"");
                 buildStamp.Option(option[..equals], option[(equals + 1)..]);
             }
             string[] line = parse.GetRequiredValue(command);
@@ -58,7 +58,7 @@ internal static class UpToDateCommands
                 foreach (string argument in line[1..])
                     info.ArgumentList.Add(argument);
                 using var process = System.Diagnostics.Process.Start(info)
-                    ?? throw new ConfigException(new SourceLocation(line[0], 0, 0), "cannot start the step's command");
+                    ?? throw new InputException(new SourceLocation(line[0], 0, 0), "cannot start the step's command");
                 process.WaitForExit();
                 if (process.ExitCode != 0)
                     throw new StepFailedException(process.ExitCode);

@@ -17,7 +17,7 @@ public readonly record struct SourceLocation(string File, int Line, int Column, 
 /// Invalid input. The message says what was expected; <see cref="Location"/> says where.
 /// The CLI prints it as "LOCATION: error: MESSAGE" and exits with 1.
 /// </summary>
-public sealed class ConfigException(SourceLocation location, string message) : Exception(message)
+public sealed class InputException(SourceLocation location, string message) : Exception(message)
 {
     public SourceLocation Location { get; } = location;
 

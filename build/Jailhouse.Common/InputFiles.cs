@@ -29,14 +29,14 @@ public sealed record InputLimit(string What, long Bytes)
 
 /// <summary>
 /// The one way the commands read an input file: bounded by an <see cref="InputLimit"/>, with every
-/// failure a <see cref="ConfigException"/> "FILE: error: cannot read the file: REASON".
+/// failure a <see cref="InputException"/> "FILE: error: cannot read the file: REASON".
 /// </summary>
 public static class InputFiles
 {
     public static byte[] Read(string path, InputLimit limit)
     {
         if (path.Length == 0)
-            throw new ConfigException(new SourceLocation("''", 0, 0), "an empty file name");
+            throw new InputException(new SourceLocation("''", 0, 0), "an empty file name");
         if (Directory.Exists(path))
             throw CannotRead(path, "it is a directory");
         try
@@ -74,14 +74,14 @@ public static class InputFiles
         }
         catch (DecoderFallbackException e)
         {
-            throw new ConfigException(SourceLocation.AtByte(path, start + Math.Max(0, e.Index)), "expected UTF-8 text, found a byte that is not");
+            throw new InputException(SourceLocation.AtByte(path, start + Math.Max(0, e.Index)), "expected UTF-8 text, found a byte that is not");
         }
     }
 
-    public static ConfigException CannotRead(string path, string reason) =>
+    public static InputException CannotRead(string path, string reason) =>
         new(new SourceLocation(path, 0, 0), $"cannot read the file: {reason}");
 
-    private static ConfigException TooLarge(string path, InputLimit limit, string size) =>
+    private static InputException TooLarge(string path, InputLimit limit, string size) =>
         new(new SourceLocation(path, 0, 0), $"the file has {size}, over the {limit}");
 
     /// <summary>The operating system's reason without .NET's wording around it (the path is printed once, in front).</summary>

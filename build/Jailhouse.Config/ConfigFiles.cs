@@ -28,7 +28,7 @@ public static class ConfigFiles
             return ConfigBinaryReader.Read(bytes, path, out warnings);
         warnings = [];
         if (!ReadsYaml)
-            throw new ConfigException(SourceLocation.AtByte(path, 0),
+            throw new InputException(SourceLocation.AtByte(path, 0),
                 "not a Jailhouse binary configuration (no JHSYS/JHCLL signature); this build of jailhouse reads compiled .cell files only: compile YAML with `jailhouse config compile` on the build host");
         string text;
         try
@@ -37,7 +37,7 @@ public static class ConfigFiles
         }
         catch (System.Text.DecoderFallbackException)
         {
-            throw new ConfigException(SourceLocation.AtByte(path, 0),
+            throw new InputException(SourceLocation.AtByte(path, 0),
                 "neither a Jailhouse binary configuration (no JHSYS/JHCLL signature) nor UTF-8 YAML text");
         }
         return YamlConfigReader.Read(text, path);

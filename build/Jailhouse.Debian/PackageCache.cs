@@ -35,7 +35,7 @@ public sealed class PackageCache(string directory, AptArchive? archive = null)
             return false;
         string actual = Sha256(cached);
         if (actual != package.Sha256)
-            throw new ConfigException(package.Origin,
+            throw new InputException(package.Origin,
                 $"the cached {cached} has sha256 {actual}, expected {package.Sha256} for {package}: refusing it " +
                 "(it changed after a verified download; delete it to download it again)");
         return true;
@@ -68,15 +68,15 @@ public sealed class PackageCache(string directory, AptArchive? archive = null)
             using (new DownloadProgress($"fetch {number}/{count} {package}", size, temporary))
                 result = Archive.Download(package.Name, package.Architecture, package.Version, temporary);
             if (result.ExitCode != 0)
-                throw new ConfigException(package.Origin,
+                throw new InputException(package.Origin,
                     $"apt-get download {package} failed (exit {result.ExitCode}): {result.Output.Trim()}\n" +
                     "Is the architecture added (dpkg --add-architecture) and the package list current (apt-get update)?");
             string downloaded = Path.Combine(temporary, package.FileName);
             if (!File.Exists(downloaded))
-                throw new ConfigException(package.Origin, $"apt-get download {package} did not produce {package.FileName}");
+                throw new InputException(package.Origin, $"apt-get download {package} did not produce {package.FileName}");
             string sha = Sha256(downloaded);
             if (sha != package.Sha256)
-                throw new ConfigException(package.Origin,
+                throw new InputException(package.Origin,
                     $"sha256 mismatch for {package}: the lock file pins {package.Sha256}, the download has {sha}; refusing it");
             File.Move(downloaded, CachedPath(package), overwrite: true);
         }
@@ -103,7 +103,7 @@ public sealed class PackageCache(string directory, AptArchive? archive = null)
         System.IO.Directory.CreateDirectory(temporary);
         var result = ExternalTool.Run("dpkg-deb", ["-x", deb, temporary], temporary);
         if (result.ExitCode != 0)
-            throw new ConfigException(package.Origin, $"dpkg-deb -x {deb} failed (exit {result.ExitCode}): {result.Output.Trim()}");
+            throw new InputException(package.Origin, $"dpkg-deb -x {deb} failed (exit {result.ExitCode}): {result.Output.Trim()}");
         File.WriteAllText(Path.Combine(temporary, ".extracted-" + package.Sha256), package + "\n");
         if (System.IO.Directory.Exists(full))
             System.IO.Directory.Delete(full, recursive: true);

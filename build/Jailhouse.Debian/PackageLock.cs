@@ -55,14 +55,14 @@ public static class PackageLock
                 continue;
             var where = new SourceLocation(file, i + 1, line.IndexOf(fields[0], StringComparison.Ordinal) + 1);
             if (fields.Length != 4)
-                throw new ConfigException(where, $"expected \"NAME VERSION ARCH SHA256\", found {fields.Length} field(s)");
+                throw new InputException(where, $"expected \"NAME VERSION ARCH SHA256\", found {fields.Length} field(s)");
             string sha = fields[3];
             if (sha.Length != 64 || !sha.All(char.IsAsciiHexDigitLower))
-                throw new ConfigException(new SourceLocation(file, i + 1, line.IndexOf(sha, StringComparison.Ordinal) + 1),
+                throw new InputException(new SourceLocation(file, i + 1, line.IndexOf(sha, StringComparison.Ordinal) + 1),
                     $"expected a sha256 of 64 lower-case hex digits, found \"{sha}\"");
             string key = $"{fields[0]}:{fields[2]}";
             if (seen.TryGetValue(key, out int firstLine))
-                throw new ConfigException(where, $"{key} is pinned twice (first on line {firstLine})");
+                throw new InputException(where, $"{key} is pinned twice (first on line {firstLine})");
             seen[key] = i + 1;
             packages.Add(new PinnedPackage(fields[0], fields[1], fields[2], sha, where));
         }

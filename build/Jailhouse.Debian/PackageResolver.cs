@@ -64,7 +64,7 @@ public sealed partial class PackageResolver(PackageCache cache, AptArchive archi
         if (stale.Count == 0)
             return new ResolvedPackages(pins, []);
         if (mode == ResolveMode.Locked)
-            throw new ConfigException(new SourceLocation(lockFile, 0, 0), StaleMessage(stale));
+            throw new InputException(new SourceLocation(lockFile, 0, 0), StaleMessage(stale));
 
         // A kernel that moves takes every kernel along (one ABI for headers-common) and, through
         // FollowKernel, the headers, kbuild and source.
@@ -125,7 +125,7 @@ public sealed partial class PackageResolver(PackageCache cache, AptArchive archi
         if (served is null)
             return false;
         if (served.Sha256 != pin.Sha256)
-            throw new ConfigException(pin.Origin,
+            throw new InputException(pin.Origin,
                 $"the archive serves {pin} with sha256 {served.Sha256}, the lock pins {pin.Sha256}: refusing it");
         return true;
     }
@@ -140,7 +140,7 @@ public sealed partial class PackageResolver(PackageCache cache, AptArchive archi
         archive.Load(names.Select(name => (name, pin.Architecture)));
         var newest = names.SelectMany(name => archive.Versions(name, pin.Architecture))
             .MaxBy(p => p.Version, DebianVersion.Comparer)
-            ?? throw new ConfigException(pin.Origin, $"no linux-image-{series}.*-{flavour} for {pin.Architecture} is served: nothing can replace {pin}");
+            ?? throw new InputException(pin.Origin, $"no linux-image-{series}.*-{flavour} for {pin.Architecture} is served: nothing can replace {pin}");
         return Pin(newest, pin);
     }
 
@@ -159,7 +159,7 @@ public sealed partial class PackageResolver(PackageCache cache, AptArchive archi
         var served = archive.Versions(name, pin.Architecture);
         var match = served.FirstOrDefault(p => p.Version == version)
             ?? served.FirstOrDefault(p => DebianVersion.Upstream(p.Version) == upstream)
-            ?? throw new ConfigException(pin.Origin,
+            ?? throw new InputException(pin.Origin,
                 $"no {name}:{pin.Architecture} of the kernel's upstream version {upstream} is served (served: {Listed(served)}); nothing can replace {pin}");
         return Pin(match, pin);
     }
@@ -187,7 +187,7 @@ public sealed partial class PackageResolver(PackageCache cache, AptArchive archi
     {
         var served = archive.Versions(name, pin.Architecture);
         return served.Count > 0 ? Pin(served[0], pin)
-            : throw new ConfigException(pin.Origin, $"{name}:{pin.Architecture} is not served at all: nothing can replace {pin}");
+            : throw new InputException(pin.Origin, $"{name}:{pin.Architecture} is not served at all: nothing can replace {pin}");
     }
 
     private static PinnedPackage Pin(ServedPackage served, PinnedPackage origin) =>

@@ -32,7 +32,7 @@ public sealed class TargetPackages(IReadOnlyList<PinnedPackage> packages, string
     }
 
     public PinnedPackage Find(Func<PinnedPackage, bool> match, string what) =>
-        All.FirstOrDefault(match) ?? throw new ConfigException(new SourceLocation(LockFile, 0, 0), $"no {what} is pinned");
+        All.FirstOrDefault(match) ?? throw new InputException(new SourceLocation(LockFile, 0, 0), $"no {what} is pinned");
 
     /// <summary>The kernel image package of a Debian architecture.</summary>
     public PinnedPackage Kernel(string debianArch) =>

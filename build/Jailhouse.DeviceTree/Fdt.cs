@@ -169,7 +169,7 @@ public sealed class FdtProperty(string name, byte[] value)
     internal long Offset { get; set; } = -1;
 
     /// <summary>An error about this property, at its byte offset in the blob it came from.</summary>
-    public ConfigException Error(string message) =>
+    public InputException Error(string message) =>
         new(Offset >= 0 ? SourceLocation.AtByte(File ?? "device tree", Offset) : new(File ?? "device tree", 0, 0), message);
 
     /// <summary>A one-cell value; a property of another length is refused with its offset.</summary>

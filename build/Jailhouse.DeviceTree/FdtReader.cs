@@ -34,7 +34,7 @@ public sealed class FdtReader
 
     public static Fdt Read(byte[] bytes, string file) => new FdtReader(bytes, file).ReadTree();
 
-    private ConfigException Error(long offset, string message) => new(SourceLocation.AtByte(file, offset), message);
+    private InputException Error(long offset, string message) => new(SourceLocation.AtByte(file, offset), message);
 
     private uint U32(int offset)
     {

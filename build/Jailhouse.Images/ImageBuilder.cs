@@ -25,7 +25,7 @@ public sealed class ImageBuilder(ImageDescription description, string artifactsD
     {
         string path = Path.GetFullPath(Path.Combine(artifactsDirectory, relative));
         if (!File.Exists(path) && !Directory.Exists(path))
-            throw new ConfigException(origin, $"\"{relative}\" is not in {artifactsDirectory} (build it first)");
+            throw new InputException(origin, $"\"{relative}\" is not in {artifactsDirectory} (build it first)");
         return path;
     }
 
@@ -46,7 +46,7 @@ public sealed class ImageBuilder(ImageDescription description, string artifactsD
             catch (Exception e) when (e is ArgumentException or InvalidOperationException)
             {
                 // Writers and e2fsprogs refuse what does not fit: report it at the image's entry.
-                throw new ConfigException(image.Origin, $"{image.File}: {e.Message}");
+                throw new InputException(image.Origin, $"{image.File}: {e.Message}");
             }
             File.Move(temporary, final, overwrite: true);
             outputs.Add(final);
@@ -134,9 +134,9 @@ public sealed class ImageBuilder(ImageDescription description, string artifactsD
             long start = p.Start > 0 ? p.Start : (next + Alignment - 1) / Alignment * Alignment;
             long size = p.Size > 0 ? p.Size : end - start;
             if (p.Size == 0 && i != image.Partitions.Count - 1)
-                throw new ConfigException(p.Origin, $"partition \"{p.Name}\": only the last partition may omit its size");
+                throw new InputException(p.Origin, $"partition \"{p.Name}\": only the last partition may omit its size");
             if (start < next || start % Sector != 0 || size <= 0 || size % Sector != 0 || start + size > end)
-                throw new ConfigException(p.Origin,
+                throw new InputException(p.Origin,
                     $"partition \"{p.Name}\" (start {start}, size {size}) does not fit: it must start at or after {next}, on a sector, and end by {end}");
             placed.Add((p, start, size));
             next = start + size;
@@ -150,7 +150,7 @@ public sealed class ImageBuilder(ImageDescription description, string artifactsD
         "linux" => GptWriter.LinuxFilesystemType,
         "basic-data" => GptWriter.BasicDataType,
         _ when Guid.TryParse(spec.Type, out var guid) => guid,
-        _ => throw new ConfigException(spec.Origin, $"partition \"{spec.Name}\": type \"{spec.Type}\" is not efi-system, linux, basic-data or a GUID"),
+        _ => throw new InputException(spec.Origin, $"partition \"{spec.Name}\": type \"{spec.Type}\" is not efi-system, linux, basic-data or a GUID"),
     };
 
     private static byte MbrType(PartitionSpec spec) => spec.Type switch
@@ -159,7 +159,7 @@ public sealed class ImageBuilder(ImageDescription description, string artifactsD
         "linux" => MbrWriter.TypeLinux,
         "basic-data" or "fat32" => MbrWriter.TypeFat32Lba,
         _ when spec.Type.StartsWith("0x", StringComparison.Ordinal) && byte.TryParse(spec.Type.AsSpan(2), System.Globalization.NumberStyles.HexNumber, null, out byte b) => b,
-        _ => throw new ConfigException(spec.Origin, $"partition \"{spec.Name}\": MBR type \"{spec.Type}\" is not efi-system, linux, basic-data or a byte like 0x83"),
+        _ => throw new InputException(spec.Origin, $"partition \"{spec.Name}\": MBR type \"{spec.Type}\" is not efi-system, linux, basic-data or a byte like 0x83"),
     };
 
     private void WriteFilesystem(FilesystemContents contents, string path, long offset, long size, string name, SourceLocation origin)
@@ -192,7 +192,7 @@ public sealed class ImageBuilder(ImageDescription description, string artifactsD
                 }
                 catch (ArgumentException e)
                 {
-                    throw new ConfigException(origin, $"{name}: {e.Message}");
+                    throw new InputException(origin, $"{name}: {e.Message}");
                 }
                 break;
             case FilesystemKind.Ext4:

@@ -60,7 +60,7 @@ public sealed class Formats(Mutator m, Seeds seeds)
                     MutateTree(fdt);
                 return FdtWriter.Write(fdt);
             }
-            catch (Exception e) when (e is ConfigException or ArgumentException)
+            catch (Exception e) when (e is InputException or ArgumentException)
             {
                 // The writer refuses some edits (e.g. a name it cannot encode); fall back to bytes.
             }

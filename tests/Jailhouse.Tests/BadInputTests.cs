@@ -10,10 +10,10 @@ public class BadInputTests
     private static byte[] Reference(string name) => File.ReadAllBytes(Path.Combine(Paths.ReferenceCells, name));
 
     private static string BinaryError(byte[] bytes) =>
-        Assert.Throws<ConfigException>(() => ConfigBinaryReader.Read(bytes, "bad.cell", out _)).ToString();
+        Assert.Throws<InputException>(() => ConfigBinaryReader.Read(bytes, "bad.cell", out _)).ToString();
 
     private static string YamlError(string yaml) =>
-        Assert.Throws<ConfigException>(() => YamlConfigReader.Read(yaml, "bad.yaml")).ToString();
+        Assert.Throws<InputException>(() => YamlConfigReader.Read(yaml, "bad.yaml")).ToString();
 
     // A small valid cell to mutate: each test changes one thing.
     private const string Cell = """

@@ -7,7 +7,7 @@ namespace Jailhouse.Config.Binary;
 
 /// <summary>
 /// Decodes a binary system (JHSYS) or cell (JHCLL) configuration of revision 14. Structural errors
-/// throw <see cref="ConfigException"/> naming the byte offset and what was expected; bytes the model
+/// throw <see cref="InputException"/> naming the byte offset and what was expected; bytes the model
 /// cannot keep (trailing data, non-zero padding) become warnings.
 /// </summary>
 public sealed class ConfigBinaryReader
@@ -51,7 +51,7 @@ public sealed class ConfigBinaryReader
     private static readonly byte[] SystemSignatureBytes = Encoding.ASCII.GetBytes(SystemSignature);
     private static readonly byte[] CellSignatureBytes = Encoding.ASCII.GetBytes(CellSignature);
 
-    private ConfigException Error(long offset, string message) => new(SourceLocation.AtByte(file, offset), message);
+    private InputException Error(long offset, string message) => new(SourceLocation.AtByte(file, offset), message);
 
     private void Warn(long offset, string message, ReaderWarningKind kind = ReaderWarningKind.Other) =>
         warnings.Add(new ConfigWarning(SourceLocation.AtByte(file, offset), message, kind));

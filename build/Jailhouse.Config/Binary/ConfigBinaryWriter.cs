@@ -8,7 +8,7 @@ namespace Jailhouse.Config.Binary;
 /// <summary>
 /// Encodes a configuration to the exact bytes upstream Jailhouse's C configurations compile to.
 /// Array indices (caps_start, num_caps, shmem_regions_start) are derived here from the references the
-/// model holds; a model that cannot be encoded throws <see cref="ConfigException"/> at the entry's origin.
+/// model holds; a model that cannot be encoded throws <see cref="InputException"/> at the entry's origin.
 /// </summary>
 public static class ConfigBinaryWriter
 {
@@ -45,7 +45,7 @@ public static class ConfigBinaryWriter
         + (long)cell.PciCapabilities.Count * PciCapabilitySize
         + (long)cell.StreamIds.Count * StreamIdSize;
 
-    private static ConfigException Error(SourceLocation? origin, string file, string message) =>
+    private static InputException Error(SourceLocation? origin, string file, string message) =>
         new(origin ?? new SourceLocation(file, 0, 0), message);
 
     private static void WriteSystem(Span<byte> d, Architecture arch, SystemConfig system, string file)

@@ -35,7 +35,7 @@ public static class ConfigChecker
     {
         var systems = inputs.Where(i => i.Config.IsSystem).ToList();
         if (systems.Count > 1)
-            throw new ConfigException(new SourceLocation(systems[1].File, 0, 0),
+            throw new InputException(new SourceLocation(systems[1].File, 0, 0),
                 $"a second system configuration (the first is {systems[0].File}): check one system with its cells");
         var root = systems.Count == 1 ? new CheckedCell(systems[0], isRoot: true) : null;
         var nonRoot = inputs.Where(i => !i.Config.IsSystem).Select(i => new CheckedCell(i, isRoot: false)).ToList();
@@ -45,7 +45,7 @@ public static class ConfigChecker
         return new CheckReport(inputs.Select(i => i.File).ToList(), Order(context));
     }
 
-    /// <summary>Loads and checks files (binary or YAML). Unreadable files throw <see cref="ConfigException"/>.</summary>
+    /// <summary>Loads and checks files (binary or YAML). Unreadable files throw <see cref="InputException"/>.</summary>
     public static CheckReport CheckFiles(IReadOnlyList<string> paths, CheckOptions? options = null) =>
         CheckFiles(paths, options, out _);
 

@@ -8,7 +8,7 @@ namespace Jailhouse.Config.Yaml;
 /// Loads YAML text through a parser that refuses what our formats never need and what makes a
 /// small file expensive: anchors and aliases (aliases used as keys expand exponentially), merge
 /// keys, and nesting deeper than <see cref="MaxDepth"/> (the tree is built recursively). Every
-/// exception of the parser becomes a <see cref="ConfigException"/> at file:line:column.
+/// exception of the parser becomes a <see cref="InputException"/> at file:line:column.
 /// </summary>
 public static class YamlGuard
 {
@@ -23,7 +23,7 @@ public static class YamlGuard
         {
             stream.Load(parser);
         }
-        catch (ConfigException)
+        catch (InputException)
         {
             throw;
         }
@@ -34,13 +34,13 @@ public static class YamlGuard
             int close = message.IndexOf("): ", StringComparison.Ordinal);
             if (message.StartsWith('(') && close > 0)
                 message = message[(close + 3)..];
-            throw new ConfigException(Where(file, e.Start), $"YAML syntax: {message}");
+            throw new InputException(Where(file, e.Start), $"YAML syntax: {message}");
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or OverflowException or IndexOutOfRangeException or NullReferenceException)
         {
             // YamlDotNet throws these for some malformed streams (an unclosed flow collection
             // followed by a block item); the last event it read is as close as we can point.
-            throw new ConfigException(Where(file, parser.LastGood), $"YAML syntax: the document cannot be parsed here ({e.Message})");
+            throw new InputException(Where(file, parser.LastGood), $"YAML syntax: the document cannot be parsed here ({e.Message})");
         }
         return stream;
     }
@@ -80,6 +80,6 @@ public static class YamlGuard
             return true;
         }
 
-        private ConfigException Refuse(ParsingEvent at, string message) => new(Where(file, at.Start), message);
+        private InputException Refuse(ParsingEvent at, string message) => new(Where(file, at.Start), message);
     }
 }

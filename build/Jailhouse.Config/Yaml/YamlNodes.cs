@@ -16,14 +16,14 @@ public sealed class YamlNodes(string file)
     {
         var stream = YamlGuard.Load(text, file);
         if (stream.Documents.Count != 1)
-            throw new ConfigException(new SourceLocation(file, 1, 1),
+            throw new InputException(new SourceLocation(file, 1, 1),
                 $"expected exactly one YAML document, found {stream.Documents.Count}");
         return stream.Documents[0].RootNode;
     }
 
     public SourceLocation Where(YamlNode node) => new(File, (int)node.Start.Line, (int)node.Start.Column);
 
-    public ConfigException Error(YamlNode node, string message) => new(Where(node), message);
+    public InputException Error(YamlNode node, string message) => new(Where(node), message);
 
     public Fields Map(YamlNode node, string context)
     {

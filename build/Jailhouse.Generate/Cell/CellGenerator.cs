@@ -41,7 +41,7 @@ public static class CellGenerator
     public static CellResult Generate(JailhouseConfig root, string rootFile, CellRequest request)
     {
         var origin = new SourceLocation(rootFile, 0, 0);
-        ConfigException Error(string message) => new(origin, message);
+        InputException Error(string message) => new(origin, message);
         var arch = root.Architecture;
         var rootCell = root.Cell;
         var notes = new List<string> { $"Non-root cell \"{request.Name}\" carved from the root cell \"{rootCell.Name}\" ({Path.GetFileName(rootFile)})." };
@@ -158,7 +158,7 @@ public static class CellGenerator
         return null;
     }
 
-    private static void AddConsole(JailhouseConfig root, CellConfig cell, string text, Func<string, ConfigException> error,
+    private static void AddConsole(JailhouseConfig root, CellConfig cell, string text, Func<string, InputException> error,
         Action<AddressRange, string> requireRootMaps, List<string> notes)
     {
         if (text == "virtual")
@@ -196,7 +196,7 @@ public static class CellGenerator
         }
     }
 
-    private static void AddPciDevice(CellConfig rootCell, CellConfig cell, ushort domain, ushort bdf, Func<string, ConfigException> error, List<string> notes)
+    private static void AddPciDevice(CellConfig rootCell, CellConfig cell, ushort domain, ushort bdf, Func<string, InputException> error, List<string> notes)
     {
         string where = BdfSyntax.Format(domain, bdf);
         var source = rootCell.PciDevices.FirstOrDefault(d => d.Domain == domain && d.Bdf == bdf)
@@ -256,7 +256,7 @@ public static class CellGenerator
             + (msix is { } t ? $"; MSI-X table {t} left unmapped (intercepted)" : "") + (count == 0 ? "; pass its BARs with --mmio" : "") + ".");
     }
 
-    private static void CheckNoOverlap(CellConfig cell, Func<string, ConfigException> error)
+    private static void CheckNoOverlap(CellConfig cell, Func<string, InputException> error)
     {
         var mapped = cell.MemoryRegions.Where(r => r.Size > 0 && !r.Flags.HasFlag(MemoryFlags.CommRegion)).OrderBy(r => r.PhysStart).ToList();
         for (int i = 1; i < mapped.Count; i++)

@@ -25,16 +25,16 @@ public sealed record InmateArea(AddressRange Range, bool FromTop, string Rule)
     public static InmateArea Find(JailhouseConfig root, string rootFile, ulong size, ulong? memoryBase)
     {
         var origin = new SourceLocation(rootFile, 0, 0);
-        var system = root.System ?? throw new ConfigException(origin, "expected a system configuration (with a root cell), found a non-root cell configuration");
+        var system = root.System ?? throw new InputException(origin, "expected a system configuration (with a root cell), found a non-root cell configuration");
         var shared = root.Cell.PciDevices.SelectMany(d => d.ShmemRegions).ToHashSet(ReferenceEqualityComparer.Instance);
         var ram = root.Cell.MemoryRegions.Where(r => IsRam(r) && !shared.Contains(r)).ToList();
         if (memoryBase is { } fixedBase)
         {
             var wanted = AddressRange.OfSize(fixedBase, size);
             if (fixedBase % AddressRange.PageSize != 0)
-                throw new ConfigException(origin, $"--mem-base 0x{fixedBase:x} is not 4K aligned");
+                throw new InputException(origin, $"--mem-base 0x{fixedBase:x} is not 4K aligned");
             var holder = ram.FirstOrDefault(r => RangeOf(r).Contains(wanted))
-                ?? throw new ConfigException(origin, $"--mem-base: {wanted} lies in no RAM region of the root cell \"{root.Cell.Name}\"");
+                ?? throw new InputException(origin, $"--mem-base: {wanted} lies in no RAM region of the root cell \"{root.Cell.Name}\"");
             return new InmateArea(wanted, false, $"--mem-base, inside root region {Describe(holder)}");
         }
         if (ram.FirstOrDefault(r => r.Name == "inmates") is { } named)
@@ -44,12 +44,12 @@ public sealed record InmateArea(AddressRange Range, bool FromTop, string Rule)
         if (root.Architecture == Architecture.X86)
         {
             var above = ram.FirstOrDefault(r => r.PhysStart == hypervisor.End)
-                ?? throw new ConfigException(origin,
+                ?? throw new InputException(origin,
                     $"cannot tell which root memory is reserved for inmates: no region is named \"inmates\" and none starts where the hypervisor memory ends (0x{hypervisor.End:x}); pass --mem-base");
             return new InmateArea(RangeOf(above), false, $"the root RAM region right above the hypervisor memory {Describe(above)} (the memmap= window)");
         }
         var below = ram.Where(r => r.PhysEnd <= hypervisor.Start).MaxBy(r => r.PhysEnd)
-            ?? throw new ConfigException(origin,
+            ?? throw new InputException(origin,
                 $"cannot tell which root memory is reserved for inmates: no region is named \"inmates\" and no RAM region lies below the hypervisor memory (0x{hypervisor.Start:x}); pass --mem-base");
         return new InmateArea(RangeOf(below), true,
             $"the top of the highest root RAM region below the hypervisor memory {Describe(below)}: Linux must not use it (mem= or /reserved-memory)");

@@ -35,21 +35,21 @@ public sealed record DeviceTreeGic(FdtNode Node, int Version, ulong Gicd, ulong 
             ? parent
             : fdt.Root.Descendants().FirstOrDefault(n => VersionOf(n) is not null && DeviceTreeAddresses.IsEnabledWithAncestors(n));
         if (node is null)
-            throw new ConfigException(new SourceLocation(file, 0, 0),
+            throw new InputException(new SourceLocation(file, 0, 0),
                 "no GIC in the device tree: expected an interrupt-controller node compatible with \"arm,gic-v3\" or a GICv2 (\"arm,gic-400\", \"arm,cortex-a15-gic\", ...)");
         int version = VersionOf(node)!.Value;
         var reg = DeviceTreeAddresses.Reg(node);
         string where = $"{node.Path}";
         if (version == 2 && reg.Count < 4)
-            throw new ConfigException(node.At(file),
+            throw new InputException(node.At(file),
                 $"{where}: a GICv2 needs 4 reg entries (GICD, GICC, GICH, GICV) for Jailhouse, found {reg.Count}: no virtualization extensions described");
         if (version == 3 && reg.Count < 2)
-            throw new ConfigException(node.At(file), $"{where}: a GICv3 needs reg entries for GICD and GICR, found {reg.Count}");
+            throw new InputException(node.At(file), $"{where}: a GICv3 needs reg entries for GICD and GICR, found {reg.Count}");
 
         // The maintenance interrupt is the GIC node's own interrupt: a PPI (ID = 16 + number).
         var own = node.Property("interrupts")?.AsCells() ?? [];
         if (own.Length < 2 || own[0] != 1 || own[1] >= 16)
-            throw new ConfigException(node.At(file),
+            throw new InputException(node.At(file),
                 $"{where}: expected the maintenance interrupt as a PPI in its interrupts property (e.g. <1 9 4>), found {(own.Length == 0 ? "none" : "<" + string.Join(' ', own) + ">")}");
         int maintenance = (int)own[1] + 16;
         if (version == 2)

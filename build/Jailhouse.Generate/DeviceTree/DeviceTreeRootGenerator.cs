@@ -34,9 +34,9 @@ public static class DeviceTreeRootGenerator
     {
         var origin = new SourceLocation(file, 0, 0);
         if (options.HypervisorSize == 0 || options.HypervisorSize % AddressRange.PageSize != 0)
-            throw new ConfigException(origin, $"hypervisor memory must be a non-zero multiple of 4K, found {NumberSyntax.Size(options.HypervisorSize)}");
+            throw new InputException(origin, $"hypervisor memory must be a non-zero multiple of 4K, found {NumberSyntax.Size(options.HypervisorSize)}");
         if (options.InmatesSize % AddressRange.PageSize != 0)
-            throw new ConfigException(origin, $"inmate memory must be a multiple of 4K, found {NumberSyntax.Size(options.InmatesSize)}");
+            throw new InputException(origin, $"inmate memory must be a multiple of 4K, found {NumberSyntax.Size(options.InmatesSize)}");
 
         var notes = new List<string>();
         string model = fdt.Root.Property("model")?.AsString() ?? fdt.Root.Property("compatible")?.AsString() ?? "device tree";
@@ -56,7 +56,7 @@ public static class DeviceTreeRootGenerator
         var (console, consoleNode, consoleNote) = DeviceTreeConsole.Find(fdt);
         notes.Add(consoleNote + ".");
         if (console is not null && !regions.Regions.Any(r => r.Flags.HasFlag(MemoryFlags.Io) && AddressRange.OfSize(r.PhysStart, r.Size).Contains(AddressRange.OfSize(console.Address, console.Size))))
-            throw new ConfigException(consoleNode?.At(file) ?? origin, $"the debug console {consoleNode?.Path} at 0x{console.Address:x} is not among the enabled devices' registers");
+            throw new InputException(consoleNode?.At(file) ?? origin, $"the debug console {consoleNode?.Path} at 0x{console.Address:x} is not among the enabled devices' registers");
 
         var irqchips = RootIrqchips(fdt, gic, notes);
         var plan = memory.Plan;
@@ -103,7 +103,7 @@ public static class DeviceTreeRootGenerator
         var cpuNodes = (fdt.Find("/cpus")?.Children ?? [])
             .Where(n => n.Property("device_type")?.AsString() == "cpu" && n.IsEnabled).ToList();
         if (cpuNodes.Count == 0)
-            throw new ConfigException(fdt.Find("/cpus")?.At(file) ?? origin, "/cpus has no enabled node with device_type \"cpu\"");
+            throw new InputException(fdt.Find("/cpus")?.At(file) ?? origin, "/cpus has no enabled node with device_type \"cpu\"");
         var architecture = requested ?? (cpuNodes.All(n => (n.Property("compatible")?.AsStrings() ?? []).Any(c => Armv7Cores.Contains(c)))
             ? Architecture.Arm : Architecture.Arm64);
         return (cpuNodes.Count, architecture);
@@ -144,7 +144,7 @@ public static class DeviceTreeRootGenerator
             }
             catch (ArgumentException e)
             {
-                throw new ConfigException(origin, $"{e.Message} (firmware that fills /memory at boot leaves it empty): give the RAM with --ram START+SIZE");
+                throw new InputException(origin, $"{e.Message} (firmware that fills /memory at boot leaves it empty): give the RAM with --ram START+SIZE");
             }
         }
         ReservationPlan plan;
@@ -152,7 +152,7 @@ public static class DeviceTreeRootGenerator
         {
             plan = ReservationPlanner.Plan(board);
         }
-        catch (ConfigException) when (board.Jailhouse.Method == ReservationMethod.Mem)
+        catch (InputException) when (board.Jailhouse.Method == ReservationMethod.Mem)
         {
             // mem= only works at the top of all RAM; elsewhere a /reserved-memory node keeps Linux off.
             board.Jailhouse.Method = ReservationMethod.ReservedMemory;

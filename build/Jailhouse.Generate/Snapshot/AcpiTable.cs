@@ -39,17 +39,17 @@ public sealed class AcpiTable
     public static AcpiTable Parse(byte[] bytes, string signature, SourceLocation file)
     {
         if (bytes.Length < HeaderLength)
-            throw new ConfigException(file, $"expected an ACPI {signature} table of at least {HeaderLength} bytes, found {bytes.Length}");
+            throw new InputException(file, $"expected an ACPI {signature} table of at least {HeaderLength} bytes, found {bytes.Length}");
         string found = Encoding.ASCII.GetString(bytes, 0, 4);
         if (found != signature)
-            throw new ConfigException(file, $"expected the ACPI signature \"{signature}\", found \"{found}\"");
+            throw new InputException(file, $"expected the ACPI signature \"{signature}\", found \"{found}\"");
         uint length = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(4));
         if (length < HeaderLength || length > bytes.Length)
-            throw new ConfigException(file with { ByteOffset = 4 }, $"table length {length} is outside {HeaderLength}..{bytes.Length} (the file size)");
+            throw new InputException(file with { ByteOffset = 4 }, $"table length {length} is outside {HeaderLength}..{bytes.Length} (the file size)");
         return new AcpiTable(signature, bytes[8], bytes[..(int)length], file);
     }
 
-    public ConfigException Error(int offset, string message) => new(file with { ByteOffset = offset }, message);
+    public InputException Error(int offset, string message) => new(file with { ByteOffset = offset }, message);
 
     private ReadOnlySpan<byte> Span(int offset, int size)
     {

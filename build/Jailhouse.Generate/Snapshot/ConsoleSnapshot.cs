@@ -14,7 +14,7 @@ public static class ConsoleSnapshot
 {
     private const string Marker = "jailhouse-snapshot: ";
 
-    /// <summary>The tar bytes, or a <see cref="ConfigException"/> naming the line that is wrong.</summary>
+    /// <summary>The tar bytes, or a <see cref="InputException"/> naming the line that is wrong.</summary>
     public static byte[] Extract(string console, string file)
     {
         var base64 = new System.Text.StringBuilder();
@@ -44,9 +44,9 @@ public static class ConsoleSnapshot
             }
         }
         if (state == 0)
-            throw new ConfigException(new SourceLocation(file, 0, 0), "expected a snapshot between \"jailhouse-snapshot: begin\" and \"end\" lines (bsp/common/tests/snapshot.sh prints one)");
+            throw new InputException(new SourceLocation(file, 0, 0), "expected a snapshot between \"jailhouse-snapshot: begin\" and \"end\" lines (bsp/common/tests/snapshot.sh prints one)");
         if (state == 1)
-            throw new ConfigException(new SourceLocation(file, beginLine, 1), "the snapshot has no \"jailhouse-snapshot: end\" line: the console log is cut off");
+            throw new InputException(new SourceLocation(file, beginLine, 1), "the snapshot has no \"jailhouse-snapshot: end\" line: the console log is cut off");
         byte[] compressed;
         try
         {
@@ -54,7 +54,7 @@ public static class ConsoleSnapshot
         }
         catch (FormatException)
         {
-            throw new ConfigException(new SourceLocation(file, beginLine, 1), "expected base64 lines after \"jailhouse-snapshot: begin\"");
+            throw new InputException(new SourceLocation(file, beginLine, 1), "expected base64 lines after \"jailhouse-snapshot: begin\"");
         }
         try
         {
@@ -65,7 +65,7 @@ public static class ConsoleSnapshot
         }
         catch (InvalidDataException)
         {
-            throw new ConfigException(new SourceLocation(file, beginLine, 1), "expected a gzip stream in the snapshot lines");
+            throw new InputException(new SourceLocation(file, beginLine, 1), "expected a gzip stream in the snapshot lines");
         }
     }
 }

@@ -77,7 +77,7 @@ public sealed class PciFunction
             if (snapshot.TryRead($"{dir}/config") is not { } config)
                 continue;
             if (!TryParseAddress(name, out ushort domain, out byte bus, out byte dev, out byte fn))
-                throw new ConfigException(snapshot.At(dir), "expected a PCI address DDDD:BB:DD.F as the directory name");
+                throw new InputException(snapshot.At(dir), "expected a PCI address DDDD:BB:DD.F as the directory name");
             var resources = ParseResources(snapshot.TryReadText($"{dir}/resource") ?? "", snapshot.At($"{dir}/resource"));
             functions.Add(new PciFunction(name, domain, bus, dev, fn, config, resources));
         }
@@ -119,7 +119,7 @@ public sealed class PciFunction
                 string field = f < fields.Length ? fields[f] : "";
                 if (!field.StartsWith("0x", StringComparison.Ordinal)
                     || !ulong.TryParse(field.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out row[f]))
-                    throw new ConfigException(file with { Line = i + 1, Column = 1 }, $"expected \"0xSTART 0xEND 0xFLAGS\", found \"{lines[i].Trim()}\"");
+                    throw new InputException(file with { Line = i + 1, Column = 1 }, $"expected \"0xSTART 0xEND 0xFLAGS\", found \"{lines[i].Trim()}\"");
             }
             rows.Add(row);
         }

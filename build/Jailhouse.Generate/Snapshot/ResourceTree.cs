@@ -46,14 +46,14 @@ public sealed class ResourceTree
             // The separator comes after the range; one inside the indentation ("  : x") is no range at all.
             int separator = line.IndexOf(" : ", indent, StringComparison.Ordinal);
             if (separator < 0)
-                throw new ConfigException(at, $"expected \"START-END : NAME\", found \"{line.Trim()}\"");
+                throw new InputException(at, $"expected \"START-END : NAME\", found \"{line.Trim()}\"");
             string range = line[indent..separator].Trim();
             int dash = range.IndexOf('-');
             if (dash <= 0
                 || !ulong.TryParse(range.AsSpan(0, dash), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong start)
                 || !ulong.TryParse(range.AsSpan(dash + 1), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong end)
                 || end < start)
-                throw new ConfigException(at, $"expected a hexadecimal range START-END with START <= END, found \"{range}\"");
+                throw new InputException(at, $"expected a hexadecimal range START-END with START <= END, found \"{range}\"");
             int depth = Math.Min(indent / 2, open.Count);
             var node = new ResourceNode { Start = start, End = end, Name = line[(separator + 3)..].Trim(), Depth = depth, Line = i + 1 };
             if (depth == 0)

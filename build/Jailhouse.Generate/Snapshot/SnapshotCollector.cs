@@ -37,14 +37,14 @@ public static class SnapshotCollector
     {
         warnings = [];
         if (!Directory.Exists(root))
-            throw new ConfigException(new SourceLocation(root, 0, 0), "expected a directory holding proc/ and sys/");
+            throw new InputException(new SourceLocation(root, 0, 0), "expected a directory holding proc/ and sys/");
         var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
 
         foreach (string path in Required)
         {
             byte[]? contents = TryRead(root, path);
             if (contents is null)
-                throw new ConfigException(new SourceLocation(Path.Combine(root, path), 0, 0), "cannot read this file; is /proc mounted?");
+                throw new InputException(new SourceLocation(Path.Combine(root, path), 0, 0), "cannot read this file; is /proc mounted?");
             files[path] = contents;
         }
         foreach (string path in Optional)

@@ -37,7 +37,7 @@ public sealed class SystemSnapshot
 
     /// <summary>A file the caller cannot do without; missing means the snapshot is incomplete.</summary>
     public byte[] Read(string path, string why) =>
-        TryRead(path) ?? throw new ConfigException(new SourceLocation(Source, 0, 0),
+        TryRead(path) ?? throw new InputException(new SourceLocation(Source, 0, 0),
             $"the snapshot has no /{Normalise(path)} ({why}); collect it again with `jailhouse config collect` as root");
 
     public string ReadText(string path, string why) => Encoding.UTF8.GetString(Read(path, why));
@@ -123,7 +123,7 @@ public sealed class SystemSnapshot
                     continue;
                 }
                 if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile))
-                    throw new ConfigException(SourceLocation.AtByte(source, entryStart),
+                    throw new InputException(SourceLocation.AtByte(source, entryStart),
                         $"entry \"{entry.Name}\" is {Describe(entry.EntryType)}{(string.IsNullOrEmpty(entry.LinkName) ? "" : $" to \"{entry.LinkName}\"")}: a snapshot holds regular files only (as `jailhouse config collect` writes them)");
                 using var contents = new MemoryStream();
                 entry.DataStream?.CopyTo(contents);
@@ -133,11 +133,11 @@ public sealed class SystemSnapshot
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException or ArgumentException or OverflowException or NotSupportedException)
         {
-            throw new ConfigException(SourceLocation.AtByte(source, stream.CanSeek ? stream.Position : 0),
+            throw new InputException(SourceLocation.AtByte(source, stream.CanSeek ? stream.Position : 0),
                 $"expected a tar archive written by `jailhouse config collect`: {e.Message}");
         }
         if (files.Count == 0)
-            throw new ConfigException(new SourceLocation(source, 0, 0), "expected a tar archive written by `jailhouse config collect`, found no files");
+            throw new InputException(new SourceLocation(source, 0, 0), "expected a tar archive written by `jailhouse config collect`, found no files");
         return new SystemSnapshot(source, files);
     }
 }

@@ -30,7 +30,7 @@ public static class X86RootCellGenerator
     {
         var warnings = new List<string>();
         if (snapshot.TryReadText("sys/devices/jailhouse/enabled")?.Trim() == "1")
-            throw new ConfigException(snapshot.At("sys/devices/jailhouse/enabled"),
+            throw new InputException(snapshot.At("sys/devices/jailhouse/enabled"),
                 "Jailhouse was enabled when the snapshot was taken; the root cell then sees only its own resources. Disable it and collect again");
 
         var iomem = ResourceTree.Parse(snapshot.ReadText("proc/iomem", "the memory map"), snapshot.At("proc/iomem"));
@@ -168,22 +168,22 @@ public static class X86RootCellGenerator
             if (cmdline.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(a => a.StartsWith("memmap=", StringComparison.Ordinal)
                     && a.Contains("x", StringComparison.Ordinal) && !a.Contains('$', StringComparison.Ordinal) && !a.Contains('@', StringComparison.Ordinal)
                     && !a.Contains('#', StringComparison.Ordinal) && !a.Contains('!', StringComparison.Ordinal)) is { } mangled)
-                throw new ConfigException(snapshot.At("proc/cmdline", 1, cmdline.IndexOf(mangled, StringComparison.Ordinal) + 1),
+                throw new InputException(snapshot.At("proc/cmdline", 1, cmdline.IndexOf(mangled, StringComparison.Ordinal) + 1),
                     $"\"{mangled}\" lost its \"$0\": GRUB expanded it. Write memmap=SIZE\\$START in grub.cfg (see `jailhouse boot cmdline --for grub-cfg`)");
             string hint = SuggestReservation(iomem, total) is { } start
                 ? $"add {KernelCommandLine.Format(start, total)} to the kernel command line (in grub.cfg write the $ as \\$), reboot and collect again"
                 : $"no System RAM range can hold {NumberSyntax.Size(total)}; reserve that much with memmap=SIZE$START";
-            throw new ConfigException(snapshot.At("proc/cmdline", 1, 1),
+            throw new InputException(snapshot.At("proc/cmdline", 1, 1),
                 $"expected a memmap=SIZE$START reservation for the hypervisor ({NumberSyntax.Size(options.HypervisorSize)}) and the inmates ({NumberSyntax.Size(options.InmateSize)}), found none: {hint}");
         }
         if (reservations.Count > 1)
             warnings.Add($"several memmap= reservations on the command line; using the first, {reservations[0].Argument}");
         var reservation = reservations[0];
         if (total > reservation.Size)
-            throw new ConfigException(snapshot.At("proc/cmdline", 1, cmdline.IndexOf(reservation.Argument, StringComparison.Ordinal) + 1),
+            throw new InputException(snapshot.At("proc/cmdline", 1, cmdline.IndexOf(reservation.Argument, StringComparison.Ordinal) + 1),
                 $"{reservation.Argument} reserves {NumberSyntax.Size(reservation.Size)}, but the hypervisor and inmates need {NumberSyntax.Size(total)}: use {KernelCommandLine.Format(reservation.Start, total)} (or pass smaller --mem-hv/--mem-inmates)");
         if ((reservation.Start & 0xfff) != 0)
-            throw new ConfigException(snapshot.At("proc/cmdline", 1, 1), $"{reservation.Argument} does not start on a page boundary");
+            throw new InputException(snapshot.At("proc/cmdline", 1, 1), $"{reservation.Argument} does not start on a page boundary");
         if (iomem.Roots.Any(n => n.Name == "System RAM" && n.Start < reservation.End && n.End >= reservation.Start))
             warnings.Add($"/proc/iomem shows System RAM inside {reservation.Argument}: the kernel did not honour the reservation");
         return reservation;
@@ -257,7 +257,7 @@ public static class X86RootCellGenerator
             if (snapshot.TryReadText(file)?.Trim() is not { Length: > 0 } text)
                 continue;
             if (!RangeListSyntax.TryParse(text, out var cpus, out string error))
-                throw new ConfigException(snapshot.At(file, 1, 1), error);
+                throw new InputException(snapshot.At(file, 1, 1), error);
             return cpus.Select(c => (int)c);
         }
         // Fall back to counting processors in /proc/cpuinfo.

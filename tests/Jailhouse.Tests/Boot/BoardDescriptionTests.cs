@@ -30,7 +30,7 @@ public class BoardDescriptionTests
     [InlineData("arch: arm64\n", "board.yaml:1:1: error: missing required field \"name\" in the board description")]
     [InlineData("name: b\narch: arm64\nqemu: { binary: q }\n", "board.yaml:3:7: error: missing required field \"firmware\" in qemu")]
     public void BadDescriptionsAreRefused(string yaml, string expected) =>
-        Assert.Equal(expected, Assert.Throws<ConfigException>(() => BoardDescriptionReader.Read(yaml, "board.yaml")).ToString());
+        Assert.Equal(expected, Assert.Throws<InputException>(() => BoardDescriptionReader.Read(yaml, "board.yaml")).ToString());
 
     [Theory]
     [InlineData("memmap=66M$0x3b000000", "memmap=66M\\$0x3b000000")]

@@ -69,7 +69,7 @@ public sealed class KconfigTests : TempDirectoryTest
     [Fact]
     public void FragmentSyntaxErrorsNameTheLine()
     {
-        var error = Assert.Throws<ConfigException>(() => KconfigFragment.Read("CONFIG_A=y\nKVM=y\n", "f"));
+        var error = Assert.Throws<InputException>(() => KconfigFragment.Read("CONFIG_A=y\nKVM=y\n", "f"));
         Assert.Equal("f:2:1: error: expected CONFIG_NAME=value or \"# CONFIG_NAME is not set\", found \"KVM=y\"", error.ToString());
     }
 }

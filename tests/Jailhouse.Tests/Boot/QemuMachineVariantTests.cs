@@ -28,7 +28,7 @@ public sealed class QemuMachineVariantTests
     public void GicVersionOnAMachineOtherThanVirtIsRefused()
     {
         var board = Board("qemu-x86");
-        var error = Assert.Throws<ConfigException>(() => new QemuMachineVariant(GicVersion: 3).Apply(board));
+        var error = Assert.Throws<InputException>(() => new QemuMachineVariant(GicVersion: 3).Apply(board));
         Assert.Contains("virt machine only", error.Message);
         Assert.Contains("board.yaml", error.ToString());
     }

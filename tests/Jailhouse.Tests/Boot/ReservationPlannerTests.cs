@@ -82,7 +82,7 @@ public class ReservationPlannerTests
     [InlineData("jailhouse: { hypervisor: 4M, inmates: 4M, method: mem, base: 0x40100000 }\nram: [{ start: 0x40000000, size: 1G }]\n", "board.yaml:3:12: error: reservation base 0x40100000 is not 2 MiB aligned")]
     [InlineData("jailhouse: { hypervisor: 2G, inmates: 4M, method: mem }\nram: [{ start: 0x40000000, size: 1G }]\n", "board.yaml:3:12: error: no RAM bank has 0x80400000 free of firmware-reserved ranges")]
     public void ImpossiblePlansAreRefused(string yaml, string expected) =>
-        Assert.Equal(expected, Assert.Throws<ConfigException>(() => ReservationPlanner.Plan(BoardDescriptionReader.Read("name: t\narch: arm64\n" + yaml, "board.yaml"))).ToString());
+        Assert.Equal(expected, Assert.Throws<InputException>(() => ReservationPlanner.Plan(BoardDescriptionReader.Read("name: t\narch: arm64\n" + yaml, "board.yaml"))).ToString());
 
     [Fact]
     public void HikeyReservationSitsBelowTheTopOfItsFirstBank()

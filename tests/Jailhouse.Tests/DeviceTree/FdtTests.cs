@@ -72,7 +72,7 @@ public sealed class FdtTests : TempDirectoryTest
         Assert.Contains("ranges", Tool.Ok("fdtget", "-p", edited, "/reserved-memory"));
     }
 
-    private static string Error(byte[] bytes) => Assert.Throws<ConfigException>(() => FdtReader.Read(bytes, "bad.dtb")).ToString();
+    private static string Error(byte[] bytes) => Assert.Throws<InputException>(() => FdtReader.Read(bytes, "bad.dtb")).ToString();
 
     [Trait("Tier", "Images")]
     [Fact]

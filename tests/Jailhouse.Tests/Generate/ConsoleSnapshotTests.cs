@@ -40,9 +40,9 @@ public sealed class ConsoleSnapshotTests
     [Fact]
     public void ALogWithoutOrWithACutOffSnapshotIsAnErrorWithTheLine()
     {
-        var missing = Assert.Throws<ConfigException>(() => ConsoleSnapshot.Extract("jailhouse-image: ready\n", "console.log"));
+        var missing = Assert.Throws<InputException>(() => ConsoleSnapshot.Extract("jailhouse-image: ready\n", "console.log"));
         Assert.Contains("jailhouse-snapshot: begin", missing.Message);
-        var cut = Assert.Throws<ConfigException>(() => ConsoleSnapshot.Extract(Frame(new byte[3000], cutOff: true), "console.log"));
+        var cut = Assert.Throws<InputException>(() => ConsoleSnapshot.Extract(Frame(new byte[3000], cutOff: true), "console.log"));
         Assert.Equal(3, cut.Location.Line);
         Assert.Contains("cut off", cut.Message);
     }

@@ -36,7 +36,7 @@ public sealed class SnapshotCollectorTests : TempDirectoryTest
     [Fact]
     public void MissingProcIsAnError()
     {
-        var error = Assert.Throws<ConfigException>(() => SnapshotCollector.Collect(temp, out _));
+        var error = Assert.Throws<InputException>(() => SnapshotCollector.Collect(temp, out _));
         Assert.EndsWith("proc/iomem", error.Location.File);
     }
 
@@ -44,7 +44,7 @@ public sealed class SnapshotCollectorTests : TempDirectoryTest
     public void SnapshotTakenWhileJailhouseRanIsRefused()
     {
         var machine = SyntheticMachine.Intel().Text("sys/devices/jailhouse/enabled", "1\n");
-        var error = Assert.Throws<ConfigException>(() => X86RootCellGenerator.Generate(machine.Snapshot(), new X86GeneratorOptions()));
+        var error = Assert.Throws<InputException>(() => X86RootCellGenerator.Generate(machine.Snapshot(), new X86GeneratorOptions()));
         Assert.Contains("Jailhouse was enabled", error.Message);
     }
 

@@ -37,7 +37,7 @@ public sealed class X86RootCellGeneratorTests
     public void RealVmWithoutMemmapIsAnErrorThatNamesTheReservationToAdd()
     {
         var snapshot = SnapshotCollector.Collect(RealVm, out _);
-        var error = Assert.Throws<ConfigException>(() => X86RootCellGenerator.Generate(snapshot, new X86GeneratorOptions()));
+        var error = Assert.Throws<InputException>(() => X86RootCellGenerator.Generate(snapshot, new X86GeneratorOptions()));
         Assert.Contains("/proc/cmdline", error.Location.File);
         // 0x3a000000 + 65M lies inside the VM's System RAM 00100000-bfffffff.
         Assert.Contains("add memmap=65M$0x3a000000 to the kernel command line", error.Message);
@@ -186,7 +186,7 @@ public sealed class X86RootCellGeneratorTests
     public void TooSmallReservationNamesTheOneThatFits()
     {
         var snapshot = SyntheticMachine.Intel("memmap=32M$0x3a000000").Snapshot();
-        var error = Assert.Throws<ConfigException>(() => X86RootCellGenerator.Generate(snapshot, new X86GeneratorOptions()));
+        var error = Assert.Throws<InputException>(() => X86RootCellGenerator.Generate(snapshot, new X86GeneratorOptions()));
         Assert.Contains("memmap=32M$0x3a000000 reserves 32M", error.Message);
         Assert.Contains("use memmap=65M$0x3a000000", error.Message);
         Assert.Equal(1, error.Location.Column);
@@ -196,7 +196,7 @@ public sealed class X86RootCellGeneratorTests
     public void ReservationMangledByGrubIsRecognised()
     {
         var snapshot = SyntheticMachine.Intel("BOOT_IMAGE=/vmlinuz memmap=82Mx3a000000 quiet").Snapshot();
-        var error = Assert.Throws<ConfigException>(() => X86RootCellGenerator.Generate(snapshot, new X86GeneratorOptions()));
+        var error = Assert.Throws<InputException>(() => X86RootCellGenerator.Generate(snapshot, new X86GeneratorOptions()));
         Assert.Contains("\"memmap=82Mx3a000000\" lost its \"$0\": GRUB expanded it", error.Message);
         Assert.Equal(21, error.Location.Column);   // after "BOOT_IMAGE=/vmlinuz "
     }
@@ -221,7 +221,7 @@ public sealed class X86RootCellGeneratorTests
         var dmar = machine.Files["sys/firmware/acpi/tables/DMAR"];
         // Declare a first structure longer than the table.
         dmar[48 + 2] = 0xff;
-        var error = Assert.Throws<ConfigException>(() => X86RootCellGenerator.Generate(machine.Snapshot(), new X86GeneratorOptions()));
+        var error = Assert.Throws<InputException>(() => X86RootCellGenerator.Generate(machine.Snapshot(), new X86GeneratorOptions()));
         Assert.Equal(50, error.Location.ByteOffset);
         Assert.Contains("DMAR structure", error.Message);
     }

@@ -64,12 +64,12 @@ public sealed class HypervisorLinkCliTests : TempDirectoryTest
         Assert.Equal(0x800UL, Jailhouse.Binaries.HypervisorLinker.Check("ok.bin", image).EntryOffset);
 
         BitConverter.TryWriteBytes(image.AsSpan(HypervisorHeader.EntryOffset), 0x9000UL);
-        var error = Assert.Throws<ConfigException>(() => Jailhouse.Binaries.HypervisorLinker.Check("bad.bin", image));
+        var error = Assert.Throws<InputException>(() => Jailhouse.Binaries.HypervisorLinker.Check("bad.bin", image));
         Assert.Contains("entry offset inside the image", error.Message);
         BitConverter.TryWriteBytes(image.AsSpan(HypervisorHeader.EntryOffset), 0x800UL);
         image[HypervisorHeader.MaxCpusOffset] = 16; // max_cpus must be left to the driver
-        Assert.Throws<ConfigException>(() => Jailhouse.Binaries.HypervisorLinker.Check("bad.bin", image));
+        Assert.Throws<InputException>(() => Jailhouse.Binaries.HypervisorLinker.Check("bad.bin", image));
         image[HypervisorHeader.SignatureOffset] = (byte)'X';
-        Assert.Contains("JAILHOUS", Assert.Throws<ConfigException>(() => Jailhouse.Binaries.HypervisorLinker.Check("bad.bin", image)).Message);
+        Assert.Contains("JAILHOUS", Assert.Throws<InputException>(() => Jailhouse.Binaries.HypervisorLinker.Check("bad.bin", image)).Message);
     }
 }

@@ -123,7 +123,7 @@ public sealed class ImageBuilderTests : TempDirectoryTest
     [InlineData("images:\n  - file: a.img\n    size: 1M\n    table: gpt\n    partitions:\n      - { name: a }\n      - { name: b, size: 1M }\n", null)]
     public void BadDescriptionsAreRefused(string yaml, string? expected)
     {
-        var error = Assert.Throws<ConfigException>(() =>
+        var error = Assert.Throws<InputException>(() =>
             new ImageBuilder(ImageDescriptionReader.Read(yaml, "image.yaml", "b"), temp, DateTimeOffset.UnixEpoch).Build(Path.Combine(temp, "o")));
         if (expected is not null)
             Assert.Equal(expected, error.ToString());

@@ -51,13 +51,13 @@ public sealed class PackageCacheTests : TempDirectoryTest
     [InlineData("busybox 1.0 arm64\n", "lock:1:1: error: expected \"NAME VERSION ARCH SHA256\", found 3 field(s)")]
     [InlineData("# c\n  busybox 1.0 arm64 ABCDEF\n", "lock:2:21: error: expected a sha256 of 64 lower-case hex digits, found \"ABCDEF\"")]
     public void BadLockLinesAreRefused(string text, string expected) =>
-        Assert.Equal(expected, Assert.Throws<ConfigException>(() => PackageLock.Read(text, "lock")).ToString());
+        Assert.Equal(expected, Assert.Throws<InputException>(() => PackageLock.Read(text, "lock")).ToString());
 
     [Fact]
     public void DuplicatePinsAreRefused()
     {
         string sha = new('a', 64);
-        var error = Assert.Throws<ConfigException>(() => PackageLock.Read($"x 1 arm64 {sha}\nx 2 arm64 {sha}\n", "lock"));
+        var error = Assert.Throws<InputException>(() => PackageLock.Read($"x 1 arm64 {sha}\nx 2 arm64 {sha}\n", "lock"));
         Assert.Equal("lock:2:1: error: x:arm64 is pinned twice (first on line 1)", error.ToString());
     }
 
@@ -85,7 +85,7 @@ public sealed class PackageCacheTests : TempDirectoryTest
         var cache = new PackageCache(Path.Combine(temp, "cache"));
         var real = Pinned("busybox-static", "amd64");
         var busybox = real with { Sha256 = new string('0', 64) };
-        var error = Assert.Throws<ConfigException>(() => cache.Fetch(busybox));
+        var error = Assert.Throws<InputException>(() => cache.Fetch(busybox));
         Assert.Contains($"sha256 mismatch for {real}: the lock file pins {new string('0', 64)}, the download has {real.Sha256}", error.Message);
         Assert.Empty(Directory.GetFiles(cache.Directory));
     }

@@ -81,7 +81,7 @@ public sealed class PackageResolverTests : TempDirectoryTest
     public void LockedModeRefusesNamingEveryStalePinAndTheRefreshCommand()
     {
         var s = MovedOnArchive();
-        var error = Assert.Throws<ConfigException>(() =>
+        var error = Assert.Throws<InputException>(() =>
             new PackageResolver(s.Cache, s.Apt.Archive).Resolve(s.Pins, ResolveMode.Locked, s.LockFile));
         string message = error.ToString();
         Assert.StartsWith($"{s.LockFile}: error: 5 pinned packages are neither in the cache", message);
@@ -119,7 +119,7 @@ public sealed class PackageResolverTests : TempDirectoryTest
         bytes[^1] ^= 0xff;
         File.WriteAllBytes(deb, bytes);
 
-        var error = Assert.Throws<ConfigException>(() => new PackageResolver(s.Cache, s.Apt.Archive).Resolve(s.Pins, mode, s.LockFile));
+        var error = Assert.Throws<InputException>(() => new PackageResolver(s.Cache, s.Apt.Archive).Resolve(s.Pins, mode, s.LockFile));
         Assert.Contains($"the cached {deb} has sha256 {PackageCache.Sha256(deb)}, expected {kept.Sha256} for jh-kept:amd64=2.0-1: refusing it", error.Message);
         Assert.Equal(bytes, File.ReadAllBytes(deb));
     }
@@ -129,7 +129,7 @@ public sealed class PackageResolverTests : TempDirectoryTest
     {
         var s = MovedOnArchive();
         var pins = s.Pins.Select(p => p.Name == "jh-kept" ? p with { Sha256 = new string('a', 64) } : p).ToList();
-        var error = Assert.Throws<ConfigException>(() => new PackageResolver(s.Cache, s.Apt.Archive).Resolve(pins, ResolveMode.Default, s.LockFile));
+        var error = Assert.Throws<InputException>(() => new PackageResolver(s.Cache, s.Apt.Archive).Resolve(pins, ResolveMode.Default, s.LockFile));
         Assert.Contains($"the archive serves jh-kept:amd64=2.0-1 with sha256 {s.Pins[5].Sha256}, the lock pins {new string('a', 64)}: refusing it", error.Message);
     }
 
