@@ -1,17 +1,19 @@
-// Compiles every YAML configuration under configs/<board>/ into artifacts/<board>/configs/*.cell
-// and checks each board's configurations against its reservation: `jailhouse config build`, which
-// skips the configurations whose YAML is unchanged; then draws the board's partitioning into
-// artifacts/<board>/configs/map.html (`jailhouse config map --board`).
+// Compiles every YAML configuration under configs/<board>/ into artifacts/<board>/configs/*.cell,
+// checks each board's configurations against its reservation and draws the board's partitioning
+// into artifacts/<board>/configs/map.html: `jailhouse config build --map`, which skips the
+// configurations and the map whose inputs are unchanged. A target that builds one board
+// (Default, Boot, Assemble, Images, Qemu) takes that board's configurations only.
+bool SingleBoardTarget => target is "Default" or "Boot" or "Assemble" or "Images" or "Qemu";
+
 Task("Configs")
-    .Description("Compile configs/<board>/*.yaml for every board, check them (jailhouse config build) and draw each board's map (config map).")
+    .Description("Compile configs/<board>/*.yaml for every board (for one with a single-board target), check them and draw each board's map (jailhouse config build --map).")
     .IsDependentOn("Cli")
     .Does(() =>
     {
-        foreach (var name in BoardsWithConfigs())
+        foreach (var name in BoardsWithConfigs().Where(b => !SingleBoardTarget || b == board))
         {
             var configs = BoardArtifacts(name).Combine("configs");
-            Jailhouse(Forced("config", "build", "--board", BoardFile(name).FullPath, "-o", configs.FullPath));
-            Jailhouse("config", "map", "--board", BoardFile(name).FullPath, "-o", configs.CombineWithFilePath("map.html").FullPath);
-            Information($"{name}: map -> {configs.CombineWithFilePath("map.html")}");
+            Jailhouse(Forced("config", "build", "--board", BoardFile(name).FullPath, "-o", configs.FullPath,
+                "--map", configs.CombineWithFilePath("map.html").FullPath));
         }
     });

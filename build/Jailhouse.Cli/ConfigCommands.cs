@@ -175,10 +175,16 @@ internal static class ConfigCommands
         var board = new Option<string>("--board") { Description = "The board description, e.g. bsp/qemu-arm64/board.yaml.", Required = true };
         var configs = new Option<string?>("--configs") { Description = "The board's configurations (default: configs/<board>/ beside bsp/)." };
         var output = new Option<string>("--output", "-o") { Description = "Directory for the .cell files, e.g. artifacts/<board>/configs.", Required = true };
+        var map = new Option<string?>("--map") { Description = "Also draw the board's map (as `config map --board` does) into this .html or .svg file, e.g. artifacts/<board>/configs/map.html." };
         var force = UpToDateCommands.ForceOption();
         var command = new Command("build",
-            "Compile every YAML configuration of a board into OUTPUT/*.cell (each skipped while its YAML is unchanged) and check them as `config check --board` does.")
-            { board, configs, output, force };
+            "Compile every YAML configuration of a board into OUTPUT/*.cell (each skipped while its YAML is unchanged), check them as `config check --board` does, and draw the map with --map.")
+            { board, configs, output, map, force };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(map) is { } path && Path.GetExtension(path).ToLowerInvariant() is not (".html" or ".htm" or ".svg"))
+                result.AddError($"--map {path}: the extension must be .html or .svg");
+        });
         command.SetAction(parse =>
         {
             string boardPath = parse.GetRequiredValue(board);
@@ -208,7 +214,19 @@ internal static class ConfigCommands
                 UpToDateCommands.ReportSkipped($"{description.Name} configurations");
             else
                 Console.WriteLine($"{description.Name}: {compiled} of {found.Files.Count} configuration(s) compiled into {outputDirectory}");
-            return CheckBoard(found, BoardCheckOptions(description), json: false);
+            int exit = CheckBoard(found, BoardCheckOptions(description), json: false);
+            if (parse.GetValue(map) is { } mapPath)
+            {
+                // The map is drawn from the same YAML files and the board's plan.
+                var mapStamp = new BuildStamp(BuildStamp.Beside(outputDirectory, $"configs/{Path.GetFileName(mapPath)}")).Files(found.Files).File(boardPath);
+                string format = Path.GetExtension(mapPath).ToLowerInvariant() == ".svg" ? "svg" : "html";
+                if (mapStamp.Run([mapPath], parse.GetValue(force), () =>
+                    AtomicFile.Write(mapPath, ConfigMapCommand.BoardMap(boardPath, description, [], separately: true, format), createDirectory: true)))
+                    Console.WriteLine($"{description.Name}: map -> {mapPath}");
+                else
+                    UpToDateCommands.ReportSkipped($"{description.Name} map");
+            }
+            return exit;
         });
         return command;
     }

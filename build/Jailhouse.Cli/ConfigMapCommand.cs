@@ -39,34 +39,12 @@ internal static class ConfigMapCommand
         });
         command.SetAction(parse =>
         {
-            var options = new CheckOptions();
-            MapBoard? mapBoard = null;
-            string[] inputs = parse.GetValue(files) ?? [];
-            bool separately = parse.GetValue(alternatives);
-            if (parse.GetValue(board) is { } boardPath)
-            {
-                var description = BoardDescriptionReader.ReadFile(boardPath);
-                var plan = ReservationPlanner.Plan(description);
-                options = options with { Reservation = (plan.Start, plan.Size), RamBanks = description.RamBanks };
-                mapBoard = MapBoardOf(description, plan);
-                if (inputs.Length == 0)
-                {
-                    // The board's own configurations: upstream's demo cells are alternatives, not one set.
-                    var configurations = BoardConfigurations.Find(BoardConfigurations.DefaultDirectory(boardPath, description), description);
-                    inputs = configurations.SystemFile is { } system ? [system, .. configurations.Cells]
-                        : throw new InputException(new SourceLocation(configurations.Directory, 0, 0),
-                            $"no system configuration {description.SystemConfig ?? description.Name + ".yaml"} here to map");
-                    separately = true;
-                }
-            }
-            var map = SystemMapBuilder.FromFiles(inputs, options, mapBoard, separately);
             string? path = parse.GetValue(output);
-            byte[] bytes = FormatOf(path, parse.GetValue(json)) switch
-            {
-                "svg" => MapSvgWriter.Write(map),
-                "html" => MapHtmlWriter.Write(map),
-                _ => MapJsonWriter.Write(map),
-            };
+            string format = FormatOf(path, parse.GetValue(json))!;
+            string[] inputs = parse.GetValue(files) ?? [];
+            byte[] bytes = parse.GetValue(board) is { } boardPath
+                ? BoardMap(boardPath, BoardDescriptionReader.ReadFile(boardPath), inputs, parse.GetValue(alternatives), format)
+                : Render(SystemMapBuilder.FromFiles(inputs, new CheckOptions(), null, parse.GetValue(alternatives)), format);
             if (path is null)
                 Console.Out.Write(System.Text.Encoding.UTF8.GetString(bytes));
             else
@@ -75,6 +53,32 @@ internal static class ConfigMapCommand
         });
         return command;
     }
+
+    /// <summary>
+    /// The map of a board: its RAM and reservation plan, checked against; without
+    /// <paramref name="inputs"/> its own configurations (the cells as alternatives, as upstream's demo cells are).
+    /// </summary>
+    internal static byte[] BoardMap(string boardPath, BoardDescription description, string[] inputs, bool separately, string format)
+    {
+        var plan = ReservationPlanner.Plan(description);
+        var options = new CheckOptions { Reservation = (plan.Start, plan.Size), RamBanks = description.RamBanks };
+        if (inputs.Length == 0)
+        {
+            var configurations = BoardConfigurations.Find(BoardConfigurations.DefaultDirectory(boardPath, description), description);
+            inputs = configurations.SystemFile is { } system ? [system, .. configurations.Cells]
+                : throw new InputException(new SourceLocation(configurations.Directory, 0, 0),
+                    $"no system configuration {description.SystemConfig ?? description.Name + ".yaml"} here to map");
+            separately = true;
+        }
+        return Render(SystemMapBuilder.FromFiles(inputs, options, MapBoardOf(description, plan), separately), format);
+    }
+
+    private static byte[] Render(SystemMap map, string format) => format switch
+    {
+        "svg" => MapSvgWriter.Write(map),
+        "html" => MapHtmlWriter.Write(map),
+        _ => MapJsonWriter.Write(map),
+    };
 
     private static string? FormatOf(string? path, bool json)
     {

@@ -33,7 +33,7 @@ public sealed class PackageCache(string directory, AptArchive? archive = null)
         string cached = CachedPath(package);
         if (!File.Exists(cached))
             return false;
-        string actual = Sha256(cached);
+        string actual = VerifiedSha256(cached);
         if (actual != package.Sha256)
             throw new InputException(package.Origin,
                 $"the cached {cached} has sha256 {actual}, expected {package.Sha256} for {package}: refusing it " +
@@ -120,4 +120,32 @@ public sealed class PackageCache(string directory, AptArchive? archive = null)
     }
 
     public static string Sha256(string path) => FileHash.Sha256(path);
+
+    /// <summary>
+    /// The sha256 of a cached .deb, remembered in FILE.sha256 with the file's size and modification
+    /// time, so an unchanged cache is not hashed again on every run (hundreds of MB). As git does
+    /// with its index, a file modified within the last seconds is "racy" (a change in the same
+    /// clock tick keeps its time) and is hashed without remembering.
+    /// </summary>
+    private static string VerifiedSha256(string path)
+    {
+        var info = new FileInfo(path);
+        string memo = path + ".sha256";
+        string key = $"{info.Length} {info.LastWriteTimeUtc.Ticks} ";
+        if (File.Exists(memo) && File.ReadAllText(memo) is { } text && text.StartsWith(key, StringComparison.Ordinal) && text.Length == key.Length + 65)
+            return text[key.Length..^1];
+        string sha = Sha256(path);
+        if (DateTime.UtcNow - info.LastWriteTimeUtc > TimeSpan.FromSeconds(2))
+        {
+            try
+            {
+                AtomicFile.Write(memo, System.Text.Encoding.ASCII.GetBytes(key + sha + "\n"));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A read-only cache is hashed every time.
+            }
+        }
+        return sha;
+    }
 }

@@ -58,8 +58,10 @@ public sealed partial class PackageResolver(PackageCache cache, AptArchive archi
 
     public ResolvedPackages Resolve(IReadOnlyList<PinnedPackage> pins, ResolveMode mode, string lockFile)
     {
-        archive.Load(pins.Select(p => (p.Name, p.Architecture)));
-        var usable = pins.ToDictionary(p => p, IsUsable);
+        var cached = pins.Where(cache.Holds).ToHashSet();
+        // The index is read only for what the cache lacks: a fully cached lock needs no apt-cache.
+        archive.Load(pins.Where(p => !cached.Contains(p)).Select(p => (p.Name, p.Architecture)));
+        var usable = pins.ToDictionary(p => p, p => cached.Contains(p) || IsServed(p));
         var stale = pins.Where(p => !usable[p]).ToList();
         if (stale.Count == 0)
             return new ResolvedPackages(pins, []);
@@ -116,11 +118,9 @@ public sealed partial class PackageResolver(PackageCache cache, AptArchive archi
             : Newest(pin, pin.Name)).ToList();
     }
 
-    /// <summary>Cached with the pinned sha256, or listed by the index with it. A different sha256 anywhere is refused.</summary>
-    private bool IsUsable(PinnedPackage pin)
+    /// <summary>Listed by the index with the pinned sha256; a different sha256 is refused (as a cached file with one is).</summary>
+    private bool IsServed(PinnedPackage pin)
     {
-        if (cache.Holds(pin))
-            return true;
         var served = archive.Find(pin.Name, pin.Architecture, pin.Version);
         if (served is null)
             return false;
