@@ -8,10 +8,13 @@ internal static unsafe class DebugConsole
 {
     private static SpinLock lineLock;
 
-    /// <summary>Keeps one CPU's line together: other CPUs wait in <see cref="BeginLine"/>.</summary>
-    public static void BeginLine() => lineLock.Acquire();
+    /// <summary>Keeps CPU <paramref name="cpuId"/>'s line together: other CPUs wait in <see cref="BeginLine"/>.</summary>
+    public static void BeginLine(uint cpuId) => lineLock.Acquire(cpuId);
 
     public static void EndLine() => lineLock.Release();
+
+    /// <summary>A CPU stopped by a fault gives the console back if it was printing.</summary>
+    public static void ReleaseIfHeldBy(uint cpuId) => lineLock.ReleaseIfHeldBy(cpuId);
 
     public static void Put(byte c)
     {

@@ -39,7 +39,7 @@ internal static unsafe class Setup
         int result = config.HasCpu(cpuId) ? ArchSetup.InitCpu(cpuId, cpu, config) : Errno.EINVAL;
         if (!config.HasCpu(cpuId))
         {
-            DebugConsole.BeginLine();
+            DebugConsole.BeginLine(cpuId);
             DebugConsole.Write("CPU ");
             DebugConsole.WriteDecimal(cpuId);
             DebugConsole.Write(" is online but not in the root cell\n");
@@ -57,7 +57,7 @@ internal static unsafe class Setup
             return failure;
         }
         Arch.StoreRelease(ref cpu->PowerState, PowerState.Running);
-        DebugConsole.BeginLine();
+        DebugConsole.BeginLine(cpuId);
         DebugConsole.Write("CPU ");
         DebugConsole.WriteDecimal(cpuId);
         DebugConsole.Write(" activated\n");

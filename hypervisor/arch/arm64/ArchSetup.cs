@@ -13,7 +13,7 @@ internal static unsafe class ArchSetup
     private static PagePool pool;
     private static ulong hypervisorTables;
     private static ulong* hypervisorRoot;
-    private static ulong deviceWindowUsed;
+    private static DeviceWindow deviceWindow;
     private static ulong vtcr;
     private static ulong vttbr;
     internal static HypercallContext Hypercalls;
@@ -35,6 +35,7 @@ internal static unsafe class ArchSetup
         byte* hypervisorBase = (byte*)header;
         ulong physMinusVirt = config.HypervisorPhys - (ulong)hypervisorBase;
         pool = new PagePool(config.Address + config.Size, hypervisorBase + config.HypervisorSize, physMinusVirt);
+        deviceWindow = new DeviceWindow(DeviceWindowBase, DeviceWindowSize);
 
         ulong* root = (ulong*)pool.Allocate();
         void* commPage = pool.Allocate();
@@ -62,8 +63,6 @@ internal static unsafe class ArchSetup
             DebugConsole.Write("\n");
             return result;
         }
-        if (result != 0)
-            return result;
 
         ulong* layoutAddresses = stackalloc ulong[4];
         Arch.HypervisorLayout(layoutAddresses);
@@ -115,14 +114,10 @@ internal static unsafe class ArchSetup
     /// the device window; returns the EL2 address of <paramref name="phys"/>, or null when full.</summary>
     private static byte* MapDevice(ulong phys, ulong size)
     {
-        ulong first = phys & ~(PagePool.PageSize - 1);
-        ulong length = ((phys + size + PagePool.PageSize - 1) & ~(PagePool.PageSize - 1)) - first;
-        if (length > DeviceWindowSize - deviceWindowUsed)
+        if (!deviceWindow.Reserve(phys, size, out ulong first, out ulong length, out ulong virt))
             return null;
-        ulong virt = DeviceWindowBase + deviceWindowUsed;
         if (HypervisorPaging.MapDevice(hypervisorRoot, ref pool, virt, first, length) != 0)
             return null;
-        deviceWindowUsed += length;
         return (byte*)(virt + (phys - first));
     }
 
@@ -148,9 +143,11 @@ internal static unsafe class ArchSetup
             cpu->ArchData[El2State.SaveFlags] |= El2State.HardenBranchPredictor;
         Arch.SwitchPageTables(hypervisorTables);
         // Linux's own HCR_EL2 bits stay (pointer authentication and MTE not trapped: API, APK,
-        // ATA); stage 2 and SMC trapping come on top.
-        Arch.EnableStage2(vtcr, vttbr, cpu->ArchData[El2State.Hcr] | Arm64Stage2.HcrVm | Arm64Stage2.HcrTsc | Arm64Stage2.HcrRw);
-        GicDistributorTrap.InitCpu();
+        // ATA); stage 2 and the traps upstream sets come on top: SMC, ACTLR_EL1 accesses, data
+        // cache maintenance by set/way.
+        Arch.EnableStage2(vtcr, vttbr, cpu->ArchData[El2State.Hcr] | Arm64Stage2.HcrVm | Arm64Stage2.HcrRw
+            | Arm64Stage2.HcrTsc | Arm64Stage2.HcrTac | Arm64Stage2.HcrTsw);
+        GicDistributorTrap.InitCpu(cpuId);
         return 0;
     }
 }

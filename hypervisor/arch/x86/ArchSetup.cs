@@ -141,7 +141,7 @@ internal static unsafe class ArchSetup
 
     public static int InitCpu(uint cpuId, PerCpu* cpu, SystemConfig config)
     {
-        poolLock.Acquire(); // the CPUs take their VMXON and VMCS pages from one pool
+        poolLock.Acquire(cpuId); // the CPUs take their VMXON and VMCS pages from one pool
         int result = Vmx.Enable(cpu, ref pool);
         poolLock.Release();
         if (result == Errno.ENODEV)

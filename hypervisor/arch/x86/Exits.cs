@@ -76,7 +76,7 @@ internal static unsafe class Exits
                 Stop(cpu, "FATAL: triple fault in the cell\n");
                 return;
         }
-        DebugConsole.BeginLine();
+        DebugConsole.BeginLine(cpu->CpuId);
         DebugConsole.Write("FATAL: Unhandled VM exit, reason ");
         DebugConsole.WriteDecimal(reason);
         DebugConsole.Write(", qualification ");
@@ -97,7 +97,7 @@ internal static unsafe class Exits
         registers[X86Registers.Rax] = unchecked((ulong)result);
         if (code == Hypercalls.Disable && result == 0)
         {
-            DebugConsole.BeginLine();
+            DebugConsole.BeginLine(cpu->CpuId);
             DebugConsole.Write("Hypervisor disabled on CPU ");
             DebugConsole.WriteDecimal(cpu->CpuId);
             DebugConsole.Write("\n");
@@ -193,7 +193,7 @@ internal static unsafe class Exits
                 SkipInstruction();
                 return;
             }
-            DebugConsole.BeginLine();
+            DebugConsole.BeginLine(cpu->CpuId);
             DebugConsole.Write("FATAL: Invalid PCI config ");
             DebugConsole.Write(isIn ? "read" : "write");
             DebugConsole.Write(", port: ");
@@ -207,7 +207,7 @@ internal static unsafe class Exits
             Stop(cpu, null);
             return;
         }
-        DebugConsole.BeginLine();
+        DebugConsole.BeginLine(cpu->CpuId);
         DebugConsole.Write("FATAL: Invalid PIO ");
         DebugConsole.Write(isIn ? "read" : "write");
         DebugConsole.Write(", port: ");
@@ -243,7 +243,7 @@ internal static unsafe class Exits
                 return;
             }
         }
-        DebugConsole.BeginLine();
+        DebugConsole.BeginLine(cpu->CpuId);
         DebugConsole.Write("FATAL: Invalid MMIO/RAM ");
         DebugConsole.Write(isWrite ? "write" : "read");
         DebugConsole.Write(", addr: ");
@@ -281,7 +281,7 @@ internal static unsafe class Exits
     /// <summary>Stops this CPU for good after printing <paramref name="reason"/> (if any) and where the cell was.</summary>
     private static void Stop(PerCpu* cpu, string reason)
     {
-        DebugConsole.BeginLine();
+        DebugConsole.BeginLine(cpu->CpuId);
         if (reason is not null)
             DebugConsole.Write(reason);
         DebugConsole.Write("RIP: ");

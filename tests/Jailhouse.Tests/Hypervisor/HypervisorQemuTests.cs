@@ -168,6 +168,10 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
             "loader: psci version 0000000000010001",            // QEMU's PSCI 1.1, through the hypervisor
             "loader: psci cpu_on fffffffffffffffd",             // DENIED: it would start a CPU outside the hypervisor
             "loader: sip call ffffffffffffffff",                // NOT_SUPPORTED
+            "loader: psci cpu_on32 fffffffffffffffd",           // DENIED for CPU 1: bits 63:32 of an SMC32 argument ignored
+            "loader: psci system_off ffffffffffffffff",         // NOT_SUPPORTED, as upstream: QEMU did not power off
+            "loader: psci system_reset ffffffffffffffff",
+            "loader: exits for dc isw 0000000000000002",        // the set/way operation trapped (TSW), and this query
             "Hypervisor disabled on CPU 0",
             "loader: disable 0000000000000000",
             "loader: after disable 000000000badca11",           // Linux's stub owns EL2 again
@@ -251,7 +255,7 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
     /// hypervisor on two CPUs: both enter the hypervisor, CPU 1 turns itself off (PSCI CPU_OFF,
     /// waiting in the hypervisor), Linux starts at EL1 on CPU 0 in the root cell's memory
     /// (mem= keeps it inside its RAM region) and brings CPU 1 up through the emulated CPU_ON;
-    /// /init powers off through the forwarded SYSTEM_OFF.
+    /// /init's power-off reaches "Power down", and the SYSTEM_OFF call itself is refused (as upstream).
     /// </summary>
     [Fact]
     public void Debian_linux_boots_as_the_root_cell_on_two_cpus_and_powers_off_through_the_hypervisor()
@@ -396,6 +400,16 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
         Assert.Contains("loader: cpu 1 entry returned ffffffffffffffea\n", output);
         Assert.Contains("loader: after failure 000000000badca11\n", output);
         Assert.DoesNotContain("activated", output);
+    }
+
+    /// <summary>HCR_EL2.TAC, as upstream: the root cell's ACTLR_EL1 access traps and, being no
+    /// access the hypervisor handles, stops the CPU with the trap report (EC 0x18).</summary>
+    [Fact]
+    public void An_actlr_access_of_the_root_cell_traps()
+    {
+        string output = Run(Loader("actlr", "PROBE_ACTLR"), RootCell(), "stopped");
+        Assert.Matches("Unhandled trap: EC 0x18 ESR 0x[0-9a-f]+ ELR 0x[0-9a-f]+\nCPU 0 stopped\n", output);
+        Assert.DoesNotContain("loader: actlr_el1 read", output);
     }
 
     [Fact]
