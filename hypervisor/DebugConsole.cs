@@ -1,8 +1,10 @@
 namespace Jailhouse.Hypervisor;
 
 /// <summary>
-/// The hypervisor's text output (upstream's printk): strings, hexadecimal and decimal numbers on
-/// the architecture's debug UART. Single characters go through <see cref="Uart.Put"/>.
+/// The hypervisor's text output (upstream's printk) on the architecture's debug UART and the
+/// console page: <see cref="Print(string)"/> with a format (<see cref="PrintFormat"/>), or
+/// strings, hexadecimal and decimal numbers one by one. Single characters go through
+/// <see cref="Uart.Put"/>.
 /// </summary>
 internal static unsafe class DebugConsole
 {
@@ -22,6 +24,43 @@ internal static unsafe class DebugConsole
         if (c == (byte)'\n')
             Uart.Put((byte)'\r');
         Uart.Put(c);
+    }
+
+    /// <summary>Formatted output, see <see cref="PrintFormat"/>: %d %u %x %0Nx %s %%.</summary>
+    public static void Print(string format) => PrintFormat.Format(format, null, 0, &Put);
+
+    public static void Print(string format, ulong a)
+    {
+        ulong* arguments = stackalloc ulong[1];
+        arguments[0] = a;
+        PrintFormat.Format(format, arguments, 1, &Put);
+    }
+
+    public static void Print(string format, ulong a, ulong b)
+    {
+        ulong* arguments = stackalloc ulong[2];
+        arguments[0] = a;
+        arguments[1] = b;
+        PrintFormat.Format(format, arguments, 2, &Put);
+    }
+
+    public static void Print(string format, ulong a, ulong b, ulong c)
+    {
+        ulong* arguments = stackalloc ulong[3];
+        arguments[0] = a;
+        arguments[1] = b;
+        arguments[2] = c;
+        PrintFormat.Format(format, arguments, 3, &Put);
+    }
+
+    public static void Print(string format, ulong a, ulong b, ulong c, ulong d)
+    {
+        ulong* arguments = stackalloc ulong[4];
+        arguments[0] = a;
+        arguments[1] = b;
+        arguments[2] = c;
+        arguments[3] = d;
+        PrintFormat.Format(format, arguments, 4, &Put);
     }
 
     public static void Write(string text)

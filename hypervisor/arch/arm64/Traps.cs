@@ -14,66 +14,77 @@ internal static unsafe class Traps
     public const int Resume = 0;
     public const int LeaveHypervisor = 1;
 
-    /// <summary>Called from el1_sync; returns <see cref="Resume"/> or <see cref="LeaveHypervisor"/>.</summary>
+    /// <summary>
+    /// Called from el1_sync; returns <see cref="Resume"/> or <see cref="LeaveHypervisor"/>. One
+    /// handler per exception class, as upstream's table; a class without a handler, or a trap
+    /// its handler does not take, stops the CPU.
+    /// </summary>
     [RuntimeExport("arch_handle_trap")]
     public static int Handle(TrapFrame* frame, PerCpu* cpu)
     {
         cpu->Stats[PerCpu.StatVmexitsTotal]++;
-        var syndrome = new Esr(Arch.ReadEsr());
-        ulong esr = syndrome.Value;
-        uint exceptionClass = syndrome.Class;
-        if (exceptionClass == Esr.ClassHvc64)
+        var esr = new Esr(Arch.ReadEsr());
+        switch (esr.Class)
         {
-            if (syndrome.Immediate != Hypercalls.ArmHvcImmediate)
-            {
-                frame->X[0] = unchecked((ulong)(long)Errno.ENOSYS);
+            case Esr.ClassHvc64:
+                return HandleHvc(frame, cpu, esr);
+            case Esr.ClassSmc64:
+                HandleSmc(frame, cpu);
                 return Resume;
-            }
-            ulong code = frame->X[0];
-            long result = Hypercalls.Dispatch(ref ArchSetup.Hypercalls, cpu->CpuId, code, frame->X[1], frame->X[2]);
-            frame->X[0] = unchecked((ulong)result);
-            if (code == Hypercalls.Disable && result == 0)
-            {
-                // CPUs disable at the same time: keep each one's line whole.
-                DebugConsole.BeginLine(cpu->CpuId);
-                DebugConsole.Write("Hypervisor disabled on CPU ");
-                DebugConsole.WriteDecimal(cpu->CpuId);
-                DebugConsole.Write("\n");
-                DebugConsole.EndLine();
-                return LeaveHypervisor;
-            }
-            return Resume;
+            case Esr.ClassSystem64:
+                if (HandleSystemInstruction(frame, esr))
+                    return Resume;
+                break;
+            case Esr.ClassDataAbortLower:
+                if (HandleDataAbort(frame, cpu, esr))
+                    return Resume;
+                break;
         }
-        if (exceptionClass == Esr.ClassSmc64)
+        StopUnhandled(frame, cpu, esr);
+        return Resume;
+    }
+
+    /// <summary>Hypercalls (<see cref="Hypercalls"/>): `hvc #0x4a48`; another immediate answers -ENOSYS.</summary>
+    private static int HandleHvc(TrapFrame* frame, PerCpu* cpu, Esr esr)
+    {
+        if (esr.Immediate != Hypercalls.ArmHvcImmediate)
         {
-            HandleSmc(frame, cpu);
+            frame->X[0] = unchecked((ulong)(long)Errno.ENOSYS);
             return Resume;
         }
-        if (exceptionClass == Esr.ClassSystem64 && HandleSystemInstruction(frame, syndrome))
+        ulong code = frame->X[0];
+        long result = Hypercalls.Dispatch(ref ArchSetup.Hypercalls, cpu->CpuId, code, frame->X[1], frame->X[2]);
+        frame->X[0] = unchecked((ulong)result);
+        if (code != Hypercalls.Disable || result != 0)
             return Resume;
-        if (exceptionClass == Esr.ClassDataAbortLower)
-        {
-            DataAbort abort = DataAbort.Decode(esr, Arch.ReadHpfar(), Arch.ReadFar());
-            if (abort.Valid)
-            {
-                HandleMmio(frame, cpu, abort);
-                return Resume;
-            }
-        }
+        // CPUs disable at the same time: keep each one's line whole.
+        DebugConsole.BeginLine(cpu->CpuId);
+        DebugConsole.Print("Hypervisor disabled on CPU %d\n", cpu->CpuId);
+        DebugConsole.EndLine();
+        return LeaveHypervisor;
+    }
+
+    /// <summary>A stage-2 data abort the hardware describes is an MMIO access (<see cref="HandleMmio"/>); false for the rest.</summary>
+    private static bool HandleDataAbort(TrapFrame* frame, PerCpu* cpu, Esr esr)
+    {
+        DataAbort abort = DataAbort.Decode(esr.Value, Arch.ReadHpfar(), Arch.ReadFar());
+        if (!abort.Valid)
+            return false;
+        HandleMmio(frame, cpu, abort);
+        return true;
+    }
+
+    /// <summary>A trap no handler took: the report, with the guest-physical address of an abort, and the CPU stops.</summary>
+    private static void StopUnhandled(TrapFrame* frame, PerCpu* cpu, Esr esr)
+    {
         EnterFailed(cpu);
         DebugConsole.BeginLine(cpu->CpuId);
         Report("Unhandled trap", esr, frame->Elr);
-        if (exceptionClass == Esr.ClassDataAbortLower || exceptionClass == Esr.ClassInstructionAbortLower)
-        {
-            DebugConsole.Write(" guest-physical ");
-            DebugConsole.WriteHex(Hpfar.GuestPhysical(Arch.ReadHpfar(), Arch.ReadFar()));
-        }
-        DebugConsole.Write("\nCPU ");
-        DebugConsole.WriteDecimal(cpu->CpuId);
-        DebugConsole.Write(" stopped\n");
+        if (esr.Class == Esr.ClassDataAbortLower || esr.Class == Esr.ClassInstructionAbortLower)
+            DebugConsole.Print(" guest-physical 0x%x", Hpfar.GuestPhysical(Arch.ReadHpfar(), Arch.ReadFar()));
+        DebugConsole.Print("\nCPU %d stopped\n", cpu->CpuId);
         DebugConsole.EndLine();
         Arch.Park();
-        return Resume;
     }
 
     /// <summary>
@@ -83,12 +94,12 @@ internal static unsafe class Traps
     /// line it names, which keeps what the cell asked for (the line leaves the cache) without
     /// losing data. ACTLR_EL1 accesses (HCR_EL2.TAC) are not handled, as upstream: false.
     /// </summary>
-    private static bool HandleSystemInstruction(TrapFrame* frame, Esr syndrome)
+    private static bool HandleSystemInstruction(TrapFrame* frame, Esr esr)
     {
-        uint instruction = syndrome.SystemInstruction;
-        if (syndrome.SystemRead || (instruction != Esr.DcIsw && instruction != Esr.DcCsw && instruction != Esr.DcCisw))
+        uint instruction = esr.SystemInstruction;
+        if (esr.SystemRead || (instruction != Esr.DcIsw && instruction != Esr.DcCsw && instruction != Esr.DcCisw))
             return false;
-        uint register = syndrome.SystemRegister;
+        uint register = esr.SystemRegister;
         Arch.CleanInvalidateBySetWay(register == 31 ? 0 : frame->X[register]);
         frame->Elr += 4;
         return true;
@@ -127,19 +138,10 @@ internal static unsafe class Traps
         }
         EnterFailed(cpu);
         DebugConsole.BeginLine(cpu->CpuId);
-        DebugConsole.Write(abort.IsWrite ? "FATAL: Invalid MMIO write, addr: " : "FATAL: Invalid MMIO read, addr: ");
-        DebugConsole.WriteHexDigits(abort.Address, 16);
-        DebugConsole.Write(" size: ");
-        DebugConsole.WriteDecimal(abort.Size);
-        DebugConsole.Write("\nCell \"");
-        DebugConsole.WriteBytes(ArchSetup.Hypercalls.Config.RootCellName, SystemConfig.CellNameSize);
-        DebugConsole.Write("\", CPU ");
-        DebugConsole.WriteDecimal(cpu->CpuId);
-        DebugConsole.Write(", ELR ");
-        DebugConsole.WriteHex(frame->Elr);
-        DebugConsole.Write(": CPU ");
-        DebugConsole.WriteDecimal(cpu->CpuId);
-        DebugConsole.Write(" stopped\n");
+        DebugConsole.Print(abort.IsWrite ? "FATAL: Invalid MMIO write, addr: 0x%016x size: %d\n" : "FATAL: Invalid MMIO read, addr: 0x%016x size: %d\n",
+            abort.Address, abort.Size);
+        DebugConsole.Print("Cell \"%s\", CPU %d, ELR 0x%x: CPU %d stopped\n",
+            (ulong)ArchSetup.Hypercalls.Config.RootCellName, cpu->CpuId, frame->Elr, cpu->CpuId);
         DebugConsole.EndLine();
         Arch.Park();
     }
@@ -211,8 +213,8 @@ internal static unsafe class Traps
         PerCpu* cpu = Arch.CurrentCpu();
         EnterFailed(cpu);
         DebugConsole.BeginLine(cpu->CpuId);
-        Report("Unexpected exception from a cell", Arch.ReadEsr(), frame->Elr);
-        DebugConsole.Write("\n");
+        Report("Unexpected exception from a cell", new Esr(Arch.ReadEsr()), frame->Elr);
+        DebugConsole.Print("\nCPU %d stopped\n", cpu->CpuId);
         DebugConsole.EndLine();
         Arch.Park();
     }
@@ -231,24 +233,15 @@ internal static unsafe class Traps
         if (again)
             Arch.Park();                // faulted while reporting: stay quiet
         DebugConsole.BeginLine(cpu->CpuId);
-        Report("Hypervisor fault", Arch.ReadEsr(), 0);
-        DebugConsole.Write(" FAR ");
-        DebugConsole.WriteHex(Arch.ReadFar());
-        DebugConsole.Write(" on CPU ");
-        DebugConsole.WriteDecimal(cpu->CpuId);
-        DebugConsole.Write("\n");
+        Report("Hypervisor fault", new Esr(Arch.ReadEsr()), 0);
+        DebugConsole.Print(" FAR 0x%x SP 0x%x\nCPU %d stopped\n", Arch.ReadFar(), stackPointer, cpu->CpuId);
         DebugConsole.EndLine();
         Arch.Park();
     }
 
-    private static void Report(string what, ulong esr, ulong elr)
+    private static void Report(string what, Esr esr, ulong elr)
     {
         DebugConsole.Write(what);
-        DebugConsole.Write(": EC ");
-        DebugConsole.WriteHex(new Esr(esr).Class);
-        DebugConsole.Write(" ESR ");
-        DebugConsole.WriteHex(esr);
-        DebugConsole.Write(" ELR ");
-        DebugConsole.WriteHex(elr);
+        DebugConsole.Print(": EC 0x%x ESR 0x%x ELR 0x%x", esr.Class, esr.Value, elr);
     }
 }

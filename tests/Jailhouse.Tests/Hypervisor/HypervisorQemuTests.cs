@@ -496,6 +496,19 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
         Assert.Equal(symbols["__page_pool"] - start, build.Image.CoreSize);
         Assert.Equal(symbols["__console_page"] - start, build.Image.ConsolePageOffset);
         Assert.Equal(0UL, symbols["hyp_vectors"] & 0x7ff);                    // VBAR_EL2 needs 2 KiB alignment
+        // The assembly calls these by name with their C# signatures: each must be the method the
+        // contract names. A [RuntimeExport] separated from its method by a new one in between
+        // exports the wrong method and ILCompiler drops the intended one unnoticed (271c0f8:
+        // hypervisor_init became Setup.ReportDisabled and nothing initialized).
+        foreach (var (export, method) in new[]
+        {
+            ("hypervisor_init", "Setup__Init"), ("arch_handle_trap", "Traps__Handle"),
+            ("arch_unexpected_exception", "Traps__Unexpected"), ("arch_hypervisor_fault", "Traps__HypervisorFault"),
+        })
+        {
+            Assert.True(symbols.ContainsKey("jailhouse_Jailhouse_Hypervisor_" + method), $"{method} is not in the image");
+            Assert.Equal(symbols["jailhouse_Jailhouse_Hypervisor_" + method], symbols[export]);
+        }
         Assert.True(build.Image.Size < 64 * 1024, $"image {build.Image.Size} bytes");
     }
 }
