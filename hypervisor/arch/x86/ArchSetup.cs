@@ -133,9 +133,7 @@ internal static unsafe class ArchSetup
     private static int Report(string what, int result)
     {
         DebugConsole.Write(what);
-        DebugConsole.Write(" failed: ");
-        DebugConsole.WriteDecimal(result);
-        DebugConsole.Write("\n");
+        DebugConsole.Print(" failed: %d\n", unchecked((ulong)result));
         return result;
     }
 
@@ -164,9 +162,7 @@ internal static unsafe class ArchSetup
     public static int Activate(PerCpu* cpu)
     {
         int result = Arch.VmxLaunch(cpu);
-        DebugConsole.Write("VMLAUNCH failed, instruction error ");
-        DebugConsole.WriteDecimal((long)Arch.VmRead(Vmcs.InstructionError));
-        DebugConsole.Write("\n");
+        DebugConsole.Print("VMLAUNCH failed, instruction error %d\n", Arch.VmRead(Vmcs.InstructionError));
         Arch.VmxOff();
         return result;
     }

@@ -77,11 +77,7 @@ internal static unsafe class Exits
                 return;
         }
         DebugConsole.BeginLine(cpu->CpuId);
-        DebugConsole.Write("FATAL: Unhandled VM exit, reason ");
-        DebugConsole.WriteDecimal(reason);
-        DebugConsole.Write(", qualification ");
-        DebugConsole.WriteHex(Arch.VmRead(Vmcs.ExitQualification));
-        DebugConsole.Write("\n");
+        DebugConsole.Print("FATAL: Unhandled VM exit, reason %d, qualification 0x%x\n", reason, Arch.VmRead(Vmcs.ExitQualification));
         DebugConsole.EndLine();
         Stop(cpu, null);
     }
@@ -98,9 +94,7 @@ internal static unsafe class Exits
         if (code == Hypercalls.Disable && result == 0)
         {
             DebugConsole.BeginLine(cpu->CpuId);
-            DebugConsole.Write("Hypervisor disabled on CPU ");
-            DebugConsole.WriteDecimal(cpu->CpuId);
-            DebugConsole.Write("\n");
+            DebugConsole.Print("Hypervisor disabled on CPU %d\n", cpu->CpuId);
             DebugConsole.EndLine();
             Vmx.LeaveToGuest(cpu, registers);
         }
@@ -193,28 +187,17 @@ internal static unsafe class Exits
                 SkipInstruction();
                 return;
             }
+            // Upstream's lines (hexadecimal without prefix), which `jailhouse diagnose` reads.
             DebugConsole.BeginLine(cpu->CpuId);
-            DebugConsole.Write("FATAL: Invalid PCI config ");
-            DebugConsole.Write(isIn ? "read" : "write");
-            DebugConsole.Write(", port: ");
-            DebugConsole.WriteHexDigits(port, 1);
-            DebugConsole.Write(", size ");
-            DebugConsole.WriteDecimal(size);
-            DebugConsole.Write(", address port: ");
-            DebugConsole.WriteHexDigits(address, 1);
-            DebugConsole.Write("\n");
+            DebugConsole.Print(isIn ? "FATAL: Invalid PCI config read, port: %x, size %d, address port: %x\n"
+                : "FATAL: Invalid PCI config write, port: %x, size %d, address port: %x\n", port, size, address);
             DebugConsole.EndLine();
             Stop(cpu, null);
             return;
         }
         DebugConsole.BeginLine(cpu->CpuId);
-        DebugConsole.Write("FATAL: Invalid PIO ");
-        DebugConsole.Write(isIn ? "read" : "write");
-        DebugConsole.Write(", port: ");
-        DebugConsole.WriteHexDigits(port, 1);
-        DebugConsole.Write(" size: ");
-        DebugConsole.WriteDecimal(size);
-        DebugConsole.Write("\n");
+        DebugConsole.Print(isIn ? "FATAL: Invalid PIO read, port: %x size: %d\n" : "FATAL: Invalid PIO write, port: %x size: %d\n",
+            port, size);
         DebugConsole.EndLine();
         Stop(cpu, null);
     }
@@ -235,6 +218,7 @@ internal static unsafe class Exits
             if (instruction.Size < 8)
                 value &= (1UL << (int)(8 * instruction.Size)) - 1;
             var access = new MmioAccess(address, instruction.Size, isWrite, value);
+            access.Cpu = cpu->CpuId;
             if (ArchSetup.Mmio.Dispatch(&access) == MmioResult.Handled)
             {
                 if (!isWrite)
@@ -244,13 +228,8 @@ internal static unsafe class Exits
             }
         }
         DebugConsole.BeginLine(cpu->CpuId);
-        DebugConsole.Write("FATAL: Invalid MMIO/RAM ");
-        DebugConsole.Write(isWrite ? "write" : "read");
-        DebugConsole.Write(", addr: ");
-        DebugConsole.WriteHex(address);
-        DebugConsole.Write(" size: ");
-        DebugConsole.WriteDecimal(instruction.Size);
-        DebugConsole.Write("\n");
+        DebugConsole.Print(isWrite ? "FATAL: Invalid MMIO/RAM write, addr: 0x%x size: %d\n" : "FATAL: Invalid MMIO/RAM read, addr: 0x%x size: %d\n",
+            address, instruction.Size);
         DebugConsole.EndLine();
         Stop(cpu, null);
     }
@@ -284,17 +263,8 @@ internal static unsafe class Exits
         DebugConsole.BeginLine(cpu->CpuId);
         if (reason is not null)
             DebugConsole.Write(reason);
-        DebugConsole.Write("RIP: ");
-        DebugConsole.WriteHex(Arch.VmRead(Vmcs.GuestRip));
-        DebugConsole.Write(" RSP: ");
-        DebugConsole.WriteHex(Arch.VmRead(Vmcs.GuestRsp));
-        DebugConsole.Write(" FLAGS: ");
-        DebugConsole.WriteHex(Arch.VmRead(Vmcs.GuestRflags));
-        DebugConsole.Write("\nParking CPU ");
-        DebugConsole.WriteDecimal(cpu->CpuId);
-        DebugConsole.Write(" (Cell: \"");
-        DebugConsole.WriteBytes(ArchSetup.Config.RootCellName, SystemConfig.CellNameSize);
-        DebugConsole.Write("\")\n");
+        DebugConsole.Print("RIP: 0x%x RSP: 0x%x FLAGS: 0x%x\n", Arch.VmRead(Vmcs.GuestRip), Arch.VmRead(Vmcs.GuestRsp), Arch.VmRead(Vmcs.GuestRflags));
+        DebugConsole.Print("Parking CPU %d (Cell: \"%s\")\n", cpu->CpuId, (ulong)ArchSetup.Config.RootCellName);
         DebugConsole.EndLine();
         Arch.Park();
     }
