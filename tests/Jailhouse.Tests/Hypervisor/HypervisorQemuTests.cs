@@ -386,6 +386,21 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
         Assert.Equal(uses, Regex.Count(output, "loader: mte register read\n"));
     }
 
+    /// <summary>
+    /// CPU 1 stops on an unhandled trap (an ACTLR_EL1 read) after entry: CPU_GET_INFO reports it
+    /// failed, disable is refused while it is held in the hypervisor, and CPU 0 goes on (its
+    /// lines and hypercalls keep coming: CPU 1 gave the console back).
+    /// </summary>
+    [Fact]
+    public void A_cpu_stopped_by_a_trap_shows_as_failed_and_disable_is_refused()
+    {
+        string output = Run(Loader("smp-fail", "SECOND_CPU", "SECOND_CPU_FAILS"), RootCell(), "loader: done", onlineCpus: 2);
+        Assert.Matches("Unhandled trap: EC 0x18 ESR 0x[0-9a-f]+ ELR 0x[0-9a-f]+\nCPU 1 stopped\n", output);
+        Assert.Contains("loader: cpu 1 state 0000000000000002\n", output);   // JAILHOUSE_CPU_FAILED
+        Assert.Contains("loader: disable fffffffffffffff0\n", output);       // -EBUSY
+        Assert.Contains("loader: after disable 0000000000000000\n", output); // still in the hypervisor
+    }
+
     /// <summary>CPU 1 is online but the root cell has CPUs 0 and 2-15: entry fails on both CPUs
     /// (nobody waits for it forever, nobody runs on outside the root cell).</summary>
     [Fact]

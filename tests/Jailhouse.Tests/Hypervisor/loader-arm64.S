@@ -134,6 +134,9 @@ el1_main:
 	str	x0, [x1]
 	dsb	sy
 	sev
+.ifdef SECOND_CPU_FAILS
+	mrs	x0, actlr_el1			/* traps (HCR_EL2.TAC), unhandled: CPU 1 stops for good */
+.endif
 .ifdef LINUX_ROOT_CELL
 	/* PSCI CPU_OFF: wait in the hypervisor until Linux turns this CPU on */
 	ldr	w0, =0x84000002
@@ -155,6 +158,15 @@ el1_main:
 5:	mov	x1, x0
 	adr	x0, msg_cpu1_returned
 	bl	put_result
+.ifdef SECOND_CPU_FAILS
+	/* until CPU 1 has stopped in the hypervisor: CPU get info says failed (2) */
+6:	mov	x0, #7
+	mov	x1, #1
+	mov	x2, #0
+	hvc	#0x4a48
+	cmp	x0, #2
+	b.ne	6b
+.endif
 	/* CPU get info (7): state of CPU 1 */
 	mov	x0, #7
 	mov	x1, #1
