@@ -13,6 +13,9 @@ internal static unsafe class PsciEmulation
 {
     private static SpinLock cpuOnLock;
 
+    /// <summary>The lock CPU_ON runs under (the host tests hold it to see CPU_ON wait for it).</summary>
+    internal static ref SpinLock CpuOnLock => ref cpuOnLock;
+
     public const long Success = 0;
     public const long InvalidParameters = -2;
     public const long Denied = -3;

@@ -130,36 +130,31 @@ public sealed class SmcCallTests
     }
 
     /// <summary>
-    /// Two CPUs turning on the same waiting CPU at once: exactly one succeeds and the CPU starts
-    /// at the winner's entry point (CPU_ON's check-then-set runs under a lock).
+    /// CPU_ON's check-then-set runs under a lock: while another CPU (3) is inside CPU_ON, a
+    /// second call waits, and then finds the CPU already waking (two callers cannot both start
+    /// it, nor overwrite each other's entry point).
     /// </summary>
     [Fact]
-    public unsafe void Concurrent_cpu_on_calls_start_the_cpu_once()
+    public unsafe void Cpu_on_waits_for_another_cpus_cpu_on()
     {
         var cpu = new PerCpu();
         PerCpu* target = &cpu;
-        using var start = new Barrier(2);
-        var results = new long[2];
-        for (int round = 0; round < 300; round++)
-        {
-            PsciEmulation.CpuOff(target);
-            var threads = new Thread[2];
-            for (int i = 0; i < 2; i++)
-            {
-                int caller = i;
-                threads[i] = new Thread(() =>
-                {
-                    start.SignalAndWait();
-                    results[caller] = PsciEmulation.CpuOn((uint)caller, target, 0x1000UL * (ulong)(caller + 1), (ulong)caller);
-                });
-                threads[i].Start();
-            }
-            foreach (var thread in threads)
-                thread.Join();
-            Assert.Equal(1, results.Count(r => r == PsciEmulation.Success));
-            int winner = Array.IndexOf(results, PsciEmulation.Success);
-            Assert.Equal((0x1000UL * (ulong)(winner + 1), (ulong)winner), (target->WakeEntry, target->WakeContext));
-        }
+        PsciEmulation.CpuOff(target);
+        PsciEmulation.CpuOnLock.Acquire(3);
+        long result = 99;
+        var caller = new Thread(() => result = PsciEmulation.CpuOn(1, target, 0x2000, 2)) { IsBackground = true };
+        caller.Start();
+        Assert.False(caller.Join(TimeSpan.FromMilliseconds(500)));      // waits for CPU 3
+        Assert.Equal(99, result);
+        // CPU 3's CPU_ON for the same CPU completes first ...
+        target->WakeEntry = 0x1000;
+        target->WakeContext = 3;
+        target->PowerState = PowerState.Waking;
+        PsciEmulation.CpuOnLock.Release();
+        Assert.True(caller.Join(TimeSpan.FromSeconds(5)));
+        // ... and the second one sees it.
+        Assert.Equal(PsciEmulation.AlreadyOn, result);
+        Assert.Equal((0x1000UL, 3UL), (target->WakeEntry, target->WakeContext));
     }
 
     [Fact]
