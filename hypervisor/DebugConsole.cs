@@ -1,17 +1,22 @@
 namespace Jailhouse.Hypervisor;
 
 /// <summary>
-/// The hypervisor's text output (upstream's printk): strings, hexadecimal and decimal numbers on
-/// the architecture's debug UART. Single characters go through <see cref="Uart.Put"/>.
+/// The hypervisor's text output (upstream's printk) on the architecture's debug UART and the
+/// console page: <see cref="Print(string)"/> with a format (<see cref="PrintFormat"/>), or
+/// strings, hexadecimal and decimal numbers one by one. Single characters go through
+/// <see cref="Uart.Put"/>.
 /// </summary>
 internal static unsafe class DebugConsole
 {
     private static SpinLock lineLock;
 
-    /// <summary>Keeps one CPU's line together: other CPUs wait in <see cref="BeginLine"/>.</summary>
-    public static void BeginLine() => lineLock.Acquire();
+    /// <summary>Keeps CPU <paramref name="cpuId"/>'s line together: other CPUs wait in <see cref="BeginLine"/>.</summary>
+    public static void BeginLine(uint cpuId) => lineLock.Acquire(cpuId);
 
     public static void EndLine() => lineLock.Release();
+
+    /// <summary>A CPU stopped by a fault gives the console back if it was printing.</summary>
+    public static void ReleaseIfHeldBy(uint cpuId) => lineLock.ReleaseIfHeldBy(cpuId);
 
     public static void Put(byte c)
     {
@@ -21,60 +26,46 @@ internal static unsafe class DebugConsole
         Uart.Put(c);
     }
 
+    /// <summary>Formatted output, see <see cref="PrintFormat"/>: %d %u %x %0Nx %s %%.</summary>
+    public static void Print(string format) => PrintFormat.Format(format, null, 0, &Put);
+
+    public static void Print(string format, ulong a)
+    {
+        ulong* arguments = stackalloc ulong[1];
+        arguments[0] = a;
+        PrintFormat.Format(format, arguments, 1, &Put);
+    }
+
+    public static void Print(string format, ulong a, ulong b)
+    {
+        ulong* arguments = stackalloc ulong[2];
+        arguments[0] = a;
+        arguments[1] = b;
+        PrintFormat.Format(format, arguments, 2, &Put);
+    }
+
+    public static void Print(string format, ulong a, ulong b, ulong c)
+    {
+        ulong* arguments = stackalloc ulong[3];
+        arguments[0] = a;
+        arguments[1] = b;
+        arguments[2] = c;
+        PrintFormat.Format(format, arguments, 3, &Put);
+    }
+
+    public static void Print(string format, ulong a, ulong b, ulong c, ulong d)
+    {
+        ulong* arguments = stackalloc ulong[4];
+        arguments[0] = a;
+        arguments[1] = b;
+        arguments[2] = c;
+        arguments[3] = d;
+        PrintFormat.Format(format, arguments, 4, &Put);
+    }
+
     public static void Write(string text)
     {
         for (int i = 0; i < text.Length; i++)
             Put((byte)text[i]);
-    }
-
-    /// <summary>Writes a NUL-terminated byte string of at most <paramref name="max"/> bytes.</summary>
-    public static void WriteBytes(byte* text, int max)
-    {
-        for (int i = 0; i < max && text[i] != 0; i++)
-            Put(text[i]);
-    }
-
-    public static void WriteHex(ulong value)
-    {
-        Put((byte)'0');
-        Put((byte)'x');
-        int shift = 60;
-        while (shift > 0 && (value >> shift) == 0)
-            shift -= 4;
-        for (; shift >= 0; shift -= 4)
-        {
-            uint digit = (uint)(value >> shift) & 0xf;
-            Put((byte)(digit < 10 ? '0' + digit : 'a' + digit - 10));
-        }
-    }
-
-    /// <summary>Exactly <paramref name="digits"/> hex digits after "0x", zero-padded (as printk's %016llx).</summary>
-    public static void WriteHexDigits(ulong value, int digits)
-    {
-        Put((byte)'0');
-        Put((byte)'x');
-        for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4)
-        {
-            uint digit = (uint)(value >> shift) & 0xf;
-            Put((byte)(digit < 10 ? '0' + digit : 'a' + digit - 10));
-        }
-    }
-
-    public static void WriteDecimal(long value)
-    {
-        if (value < 0)
-        {
-            Put((byte)'-');
-            value = -value;
-        }
-        byte* digits = stackalloc byte[20];
-        int count = 0;
-        do
-        {
-            digits[count++] = (byte)('0' + (int)(value % 10));
-            value /= 10;
-        } while (value != 0);
-        while (count > 0)
-            Put(digits[--count]);
     }
 }

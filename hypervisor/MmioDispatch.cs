@@ -13,6 +13,8 @@ internal struct MmioAccess
     public bool IsWrite;
     /// <summary>The value written (zero-extended to 64 bits), or the value read, filled by the handler.</summary>
     public ulong Value;
+    /// <summary>The CPU that made the access (filled by the trap handler; handlers take locks in its name).</summary>
+    public uint Cpu;
 
     public MmioAccess(ulong address, uint size, bool isWrite, ulong value)
     {

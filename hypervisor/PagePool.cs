@@ -23,7 +23,7 @@ internal unsafe struct PagePool
     {
         start = (byte*)(((ulong)first + PageSize - 1) & ~(PageSize - 1));
         next = start;
-        end = limit;
+        end = limit > start ? limit : start;   // nothing left: an empty pool, not a huge one
         virtToPhys = physOfVirtZero;
     }
 

@@ -39,10 +39,8 @@ internal static unsafe class Setup
         int result = config.HasCpu(cpuId) ? ArchSetup.InitCpu(cpuId, cpu, config) : Errno.EINVAL;
         if (!config.HasCpu(cpuId))
         {
-            DebugConsole.BeginLine();
-            DebugConsole.Write("CPU ");
-            DebugConsole.WriteDecimal(cpuId);
-            DebugConsole.Write(" is online but not in the root cell\n");
+            DebugConsole.BeginLine(cpuId);
+            DebugConsole.Print("CPU %d is online but not in the root cell\n", cpuId);
             DebugConsole.EndLine();
         }
         if (result != 0)
@@ -57,10 +55,8 @@ internal static unsafe class Setup
             return failure;
         }
         Arch.StoreRelease(ref cpu->PowerState, PowerState.Running);
-        DebugConsole.BeginLine();
-        DebugConsole.Write("CPU ");
-        DebugConsole.WriteDecimal(cpuId);
-        DebugConsole.Write(" activated\n");
+        DebugConsole.BeginLine(cpuId);
+        DebugConsole.Print("CPU %d activated\n", cpuId);
         DebugConsole.EndLine();
         return ArchSetup.Activate(cpu);
     }
@@ -70,9 +66,7 @@ internal static unsafe class Setup
         ArchSetup.AttachConsole(header, config);
         if ((config.Flags & VirtualConsole.SystemFlagVirtualDebugConsole) != 0)
             VirtualConsole.Attach((byte*)header + header->ConsolePage);
-        DebugConsole.Write("\nJailhouse hypervisor in C# (");
-        DebugConsole.Write(Arch.Name);
-        DebugConsole.Write(") initializing\n");
+        DebugConsole.Write("\nJailhouse hypervisor in C# (" + Arch.Name + ") initializing\n");
 
         // The driver copied the configuration behind the per-CPU areas; it may use the rest of
         // hypervisor memory. Its true size is only known once the counts are read, so the
@@ -91,22 +85,10 @@ internal static unsafe class Setup
             return Errno.EINVAL;
         }
 
-        DebugConsole.Write("System configuration: root cell \"");
-        DebugConsole.WriteBytes(config.RootCellName, SystemConfig.CellNameSize);
-        DebugConsole.Write("\", ");
-        DebugConsole.WriteDecimal(config.CpuCount);
-        DebugConsole.Write(" CPUs, ");
-        DebugConsole.WriteDecimal(config.MemoryRegionCount);
-        DebugConsole.Write(" memory regions\n");
-        DebugConsole.Write("Hypervisor memory: ");
-        DebugConsole.WriteHex(config.HypervisorPhys);
-        DebugConsole.Write(" + ");
-        DebugConsole.WriteHex(config.HypervisorSize);
-        DebugConsole.Write(", core ");
-        DebugConsole.WriteHex(header->CoreSize);
-        DebugConsole.Write(", online CPUs ");
-        DebugConsole.WriteDecimal(header->OnlineCpus);
-        DebugConsole.Write("\n");
+        DebugConsole.Print("System configuration: root cell \"%s\", %d CPUs, %d memory regions\n",
+            (ulong)config.RootCellName, config.CpuCount, config.MemoryRegionCount);
+        DebugConsole.Print("Hypervisor memory: 0x%x + 0x%x, core 0x%x, online CPUs %d\n",
+            config.HypervisorPhys, config.HypervisorSize, header->CoreSize, header->OnlineCpus);
 
         return ArchSetup.InitGlobal(header, config);
     }
@@ -119,12 +101,7 @@ internal static unsafe class Setup
         SystemConfig systemConfig, in PagePool pool)
     {
         DebugConsole.Write(tableName);
-        DebugConsole.WriteHex(tablePhys);
-        DebugConsole.Write(", page pool ");
-        DebugConsole.WriteDecimal((long)pool.UsedPages);
-        DebugConsole.Write("/");
-        DebugConsole.WriteDecimal((long)pool.Pages);
-        DebugConsole.Write(" pages used\n");
+        DebugConsole.Print("0x%x, page pool %u/%u pages used\n", tablePhys, pool.UsedPages, pool.Pages);
         return new HypercallContext
         {
             Config = systemConfig,

@@ -28,6 +28,7 @@ int jailhouse_arch_check(void);
 int jailhouse_arch_prepare(struct jh_header *header);
 void *jailhouse_arch_map(phys_addr_t phys, size_t size);
 void jailhouse_arch_unmap(void *virt);
+int jailhouse_arch_protect(void *virt, size_t size);
 void jailhouse_arch_flush(void *virt, size_t size);
 int jailhouse_arch_enter(struct jh_header *header, phys_addr_t header_phys,
 			 unsigned int cpu);

@@ -14,6 +14,7 @@
 #include <linux/ioport.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/reboot.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/uaccess.h>
@@ -326,6 +327,10 @@ static int jh_cmd_enable(const void __user *arg)
 		goto out_release_memory;
 	}
 
+	err = jailhouse_arch_protect(hypervisor_mem, hv_mem->size);
+	if (err)
+		pr_warn("enable: hypervisor memory stays writable and executable in the kernel (error %d)\n",
+			err);
 	release_firmware(image);
 	jailhouse_root_cell = root;
 	err = jh_cell_register(root);
@@ -421,6 +426,28 @@ static struct miscdevice jh_misc = {
 	.fops = &jh_fops,
 };
 
+/*
+ * Power-off and reboot with the hypervisor on would take every cell down:
+ * the hypervisor refuses PSCI SYSTEM_OFF/RESET (as upstream), so, as
+ * upstream's driver does, disable first when Linux shuts down.
+ */
+static int jh_reboot_notify(struct notifier_block *nb, unsigned long action,
+			    void *data)
+{
+	int err;
+
+	if (!READ_ONCE(jailhouse_enabled))
+		return NOTIFY_DONE;
+	err = jh_cmd_disable();
+	if (err && err != -EINVAL)
+		pr_emerg("disable before shutdown failed (error %d)\n", err);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block jh_reboot_nb = {
+	.notifier_call = jh_reboot_notify,
+};
+
 static int __init jh_init(void)
 {
 	int err;
@@ -434,6 +461,7 @@ static int __init jh_init(void)
 	err = misc_register(&jh_misc);
 	if (err)
 		goto out_sysfs;
+	register_reboot_notifier(&jh_reboot_nb);
 	pr_info("driver loaded (%s)\n", jailhouse_arch_name);
 	return 0;
 
@@ -446,6 +474,7 @@ out_unregister_root:
 
 static void __exit jh_exit(void)
 {
+	unregister_reboot_notifier(&jh_reboot_nb);
 	misc_deregister(&jh_misc);
 	jh_sysfs_exit(jailhouse_dev);
 	root_device_unregister(jailhouse_dev);

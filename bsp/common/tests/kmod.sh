@@ -74,6 +74,18 @@ if [ -f "$fixture" ] && [ "$board" = qemu-arm64 ]; then
 fi
 
 [ "$(cat /sys/devices/jailhouse/enabled)" = 0 ] || fail "enabled after failed enables"
+jailhouse disable >/tmp/out 2>&1 && fail "disable while disabled succeeded"
+grep -q EINVAL /tmp/out || { show </tmp/out; fail "disable while disabled: no EINVAL"; }
+ok "disable while disabled"
+
+# Hostile ioctls (arm64: the probe is an arm64 program): each fails with its errno, no oops.
+probe=/usr/lib/jailhouse/tests/ioctl-probe
+if [ -x "$probe" ]; then
+    "$probe" disabled "$system" >/tmp/out 2>&1; status=$?
+    show </tmp/out
+    [ $status = 0 ] || fail "hostile ioctls while disabled"
+    ok "hostile ioctls while disabled"
+fi
 jailhouse cell list >/tmp/out 2>&1 && fail "cell list on a disabled system succeeded"
 show </tmp/out
 grep -q "not enabled" /tmp/out || fail "cell list does not say Jailhouse is not enabled"
@@ -118,6 +130,17 @@ if [ -f "$accepting" ] && [ "$board" = qemu-arm64 ]; then
     [ -e $sysfs/cells/0/statistics/cpu1 ] && fail "the root cell still has statistics/cpu1"
     [ -e $sysfs/cells/0/statistics/cpu0 ] || fail "the root cell lost statistics/cpu0"
     ok "cell create"
+
+    jailhouse enable "$system" >/tmp/out 2>&1 && fail "enable twice succeeded"
+    grep -q EBUSY /tmp/out || { show </tmp/out; fail "enable twice: no EBUSY"; }
+    dmesg | grep -q "jailhouse: enable: already enabled" || fail "no kernel log line for enable twice"
+    ok "enable twice"
+    if [ -x "$probe" ]; then
+        "$probe" enabled inmate-demo >/tmp/out 2>&1; status=$?
+        show </tmp/out
+        [ $status = 0 ] || fail "hostile ioctls while enabled"
+        ok "hostile ioctls while enabled"
+    fi
 
     image=/usr/lib/jailhouse/inmates/uart-hello.bin
     jailhouse cell load inmate-demo "$image" -a 0 -s hello -a 0x1000 >/tmp/out 2>&1 ||

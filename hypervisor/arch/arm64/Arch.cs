@@ -44,6 +44,16 @@ internal static unsafe class Arch
     [MethodImpl(MethodImplOptions.InternalCall)]
     public static extern void SwitchPageTables(ulong ttbr0);
 
+    /// <summary>DC CISW: cleans and invalidates the data cache line that set/way value <paramref name="setWay"/> names.</summary>
+    [RuntimeImport("arm64_dc_cisw")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern void CleanInvalidateBySetWay(ulong setWay);
+
+    /// <summary>The per-CPU area of the CPU running this code, found from its stack pointer.</summary>
+    [RuntimeImport("arm64_current_percpu")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern PerCpu* CurrentCpu();
+
     [RuntimeImport("arm64_wait_for_event")]
     [MethodImpl(MethodImplOptions.InternalCall)]
     public static extern void WaitForEvent();

@@ -13,7 +13,7 @@ internal static unsafe class ArchSetup
     private static PagePool pool;
     private static ulong hypervisorTables;
     private static ulong* hypervisorRoot;
-    private static ulong deviceWindowUsed;
+    private static DeviceWindow deviceWindow;
     private static ulong vtcr;
     private static ulong vttbr;
     internal static HypercallContext Hypercalls;
@@ -35,8 +35,43 @@ internal static unsafe class ArchSetup
         byte* hypervisorBase = (byte*)header;
         ulong physMinusVirt = config.HypervisorPhys - (ulong)hypervisorBase;
         pool = new PagePool(config.Address + config.Size, hypervisorBase + config.HypervisorSize, physMinusVirt);
+        deviceWindow = new DeviceWindow(DeviceWindowBase, DeviceWindowSize);
 
         ulong* root = (ulong*)pool.Allocate();
+        int result = BuildRootCellStage2(header, config, root);
+        if (result != 0)
+            return Failed("root cell stage 2", result);
+        hypervisorRoot = (ulong*)pool.Allocate();
+        if (hypervisorRoot == null)
+            return Failed("hypervisor page tables", Errno.ENOMEM);
+        result = HypervisorPaging.Build(hypervisorRoot, ref pool, Layout(header, config));
+        if (result != 0)
+            return Failed("hypervisor page tables", result);
+        result = RegisterMmioHandlers(config);
+        if (result != 0)
+            return Failed("MMIO handlers", result);
+        hypervisorTables = pool.ToPhys(hypervisorRoot);
+
+        vtcr = Arm64Stage2.Vtcr(Arch.ReadIdAa64Mmfr0());
+        vttbr = Arm64Stage2.Vttbr(pool.ToPhys(root), 0);
+        Hypercalls = Setup.RootCellReady("Root cell stage 2: root table at ", pool.ToPhys(root), header, config, pool);
+        return 0;
+    }
+
+    private static int Failed(string what, int result)
+    {
+        DebugConsole.Write(what);
+        DebugConsole.Print(" failed: %d\n", unchecked((ulong)result));
+        return result;
+    }
+
+    /// <summary>
+    /// The root cell's stage-2 tables under <paramref name="root"/>: its memory regions (and comm
+    /// page), hypervisor memory as the read-only shadow, the GIC parts passed through; also the
+    /// (empty) MMIO handler table.
+    /// </summary>
+    private static int BuildRootCellStage2(HypervisorHeader* header, SystemConfig config, ulong* root)
+    {
         void* commPage = pool.Allocate();
         void* emptyPage = pool.Allocate();
         var mmioRegions = (MmioRegionHandler*)pool.Allocate();
@@ -46,64 +81,47 @@ internal static unsafe class ArchSetup
         Mmio = new MmioDispatch(mmioRegions, (uint)(PagePool.PageSize / (ulong)sizeof(MmioRegionHandler)));
         PagingFormat format = Arm64Stage2.Format;
         int result = CellPaging.MapRegions(config, root, ref pool, format, &Arm64Stage2.RegionFlags, pool.ToPhys(commPage));
-        if (result == 0)
-        {
-            ulong consolePhys = (config.Flags & VirtualConsole.SystemFlagVirtualDebugConsole) != 0
-                ? pool.ToPhys(hypervisorBase + header->ConsolePage) : 0;
-            result = CellPaging.MapHypervisorShadow(config, root, ref pool, format, Arm64Stage2.RegionFlags(MemoryRegion.Read),
-                pool.ToPhys(emptyPage), consolePhys);
-        }
-        if (result == 0)
-            result = GicPassthrough.Map(config, header->MaxCpus, root, ref pool, format);
-        if (result != 0)
-        {
-            DebugConsole.Write("root cell stage 2 failed: ");
-            DebugConsole.WriteDecimal(result);
-            DebugConsole.Write("\n");
-            return result;
-        }
         if (result != 0)
             return result;
+        ulong consolePhys = (config.Flags & VirtualConsole.SystemFlagVirtualDebugConsole) != 0
+            ? pool.ToPhys((byte*)header + header->ConsolePage) : 0;
+        result = CellPaging.MapHypervisorShadow(config, root, ref pool, format, Arm64Stage2.RegionFlags(MemoryRegion.Read),
+            pool.ToPhys(emptyPage), consolePhys);
+        if (result != 0)
+            return result;
+        return GicPassthrough.Map(config, header->MaxCpus, root, ref pool, format);
+    }
 
-        ulong* layoutAddresses = stackalloc ulong[4];
-        Arch.HypervisorLayout(layoutAddresses);
-        var layout = new HypervisorLayout
+    /// <summary>Where the image's sections, hypervisor memory, the UART and the leave trampoline are (<see cref="HypervisorPaging"/>).</summary>
+    private static HypervisorLayout Layout(HypervisorHeader* header, SystemConfig config)
+    {
+        ulong* addresses = stackalloc ulong[4];
+        Arch.HypervisorLayout(addresses);
+        return new HypervisorLayout
         {
-            Base = layoutAddresses[0],
-            RodataStart = layoutAddresses[1],
-            DataStart = layoutAddresses[2],
+            Base = addresses[0],
+            RodataStart = addresses[1],
+            DataStart = addresses[2],
             MemorySize = config.HypervisorSize,
             UartVirt = header->DebugConsoleBase,
             UartPhys = config.DebugConsoleAddress,
-            TrampolineVirt = layoutAddresses[3],
+            TrampolineVirt = addresses[3],
         };
-        hypervisorRoot = (ulong*)pool.Allocate();
-        if (hypervisorRoot == null)
-            return Errno.ENOMEM;
-        result = HypervisorPaging.Build(hypervisorRoot, ref pool, layout);
-        var subpages = (SubpageDevice*)pool.Allocate();
-        if (result == 0 && subpages == null)
-            result = Errno.ENOMEM;
-        if (result == 0)
-            result = MmioSubpage.RegisterAll(config, ref Mmio, subpages, (uint)(PagePool.PageSize / (ulong)sizeof(SubpageDevice)), &MapDevice);
-        var distributor = (GicDistributorState*)pool.Allocate();
-        if (result == 0 && distributor == null)
-            result = Errno.ENOMEM;
-        if (result == 0)
-            result = GicDistributorTrap.Setup(config, ref Mmio, distributor, &MapDevice);
-        if (result != 0)
-        {
-            DebugConsole.Write("hypervisor page tables or MMIO handlers failed: ");
-            DebugConsole.WriteDecimal(result);
-            DebugConsole.Write("\n");
-            return result;
-        }
-        hypervisorTables = pool.ToPhys(hypervisorRoot);
+    }
 
-        vtcr = Arm64Stage2.Vtcr(Arch.ReadIdAa64Mmfr0());
-        vttbr = Arm64Stage2.Vttbr(pool.ToPhys(root), 0);
-        Hypercalls = Setup.RootCellReady("Root cell stage 2: root table at ", pool.ToPhys(root), header, config, pool);
-        return 0;
+    /// <summary>The trapped MMIO regions: sub-page regions, then the GIC distributor (each with a pool page of state).</summary>
+    private static int RegisterMmioHandlers(SystemConfig config)
+    {
+        var subpages = (SubpageDevice*)pool.Allocate();
+        if (subpages == null)
+            return Errno.ENOMEM;
+        int result = MmioSubpage.RegisterAll(config, ref Mmio, subpages, (uint)(PagePool.PageSize / (ulong)sizeof(SubpageDevice)), &MapDevice);
+        if (result != 0)
+            return result;
+        var distributor = (GicDistributorState*)pool.Allocate();
+        if (distributor == null)
+            return Errno.ENOMEM;
+        return GicDistributorTrap.Setup(config, ref Mmio, distributor, &MapDevice);
     }
 
     /// <summary>Where device registers the hypervisor performs accesses on are mapped at EL2 (below
@@ -115,14 +133,10 @@ internal static unsafe class ArchSetup
     /// the device window; returns the EL2 address of <paramref name="phys"/>, or null when full.</summary>
     private static byte* MapDevice(ulong phys, ulong size)
     {
-        ulong first = phys & ~(PagePool.PageSize - 1);
-        ulong length = ((phys + size + PagePool.PageSize - 1) & ~(PagePool.PageSize - 1)) - first;
-        if (length > DeviceWindowSize - deviceWindowUsed)
+        if (!deviceWindow.Reserve(phys, size, out ulong first, out ulong length, out ulong virt))
             return null;
-        ulong virt = DeviceWindowBase + deviceWindowUsed;
         if (HypervisorPaging.MapDevice(hypervisorRoot, ref pool, virt, first, length) != 0)
             return null;
-        deviceWindowUsed += length;
         return (byte*)(virt + (phys - first));
     }
 
@@ -148,9 +162,11 @@ internal static unsafe class ArchSetup
             cpu->ArchData[El2State.SaveFlags] |= El2State.HardenBranchPredictor;
         Arch.SwitchPageTables(hypervisorTables);
         // Linux's own HCR_EL2 bits stay (pointer authentication and MTE not trapped: API, APK,
-        // ATA); stage 2 and SMC trapping come on top.
-        Arch.EnableStage2(vtcr, vttbr, cpu->ArchData[El2State.Hcr] | Arm64Stage2.HcrVm | Arm64Stage2.HcrTsc | Arm64Stage2.HcrRw);
-        GicDistributorTrap.InitCpu();
+        // ATA); stage 2 and the traps upstream sets come on top: SMC, ACTLR_EL1 accesses, data
+        // cache maintenance by set/way.
+        Arch.EnableStage2(vtcr, vttbr, cpu->ArchData[El2State.Hcr] | Arm64Stage2.HcrVm | Arm64Stage2.HcrRw
+            | Arm64Stage2.HcrTsc | Arm64Stage2.HcrTac | Arm64Stage2.HcrTsw);
+        GicDistributorTrap.InitCpu(cpuId);
         return 0;
     }
 }

@@ -23,6 +23,10 @@ internal static unsafe class Arm64Stage2
     public const ulong HcrRw = 1UL << 31;
     /// <summary>Trap SMC to EL2 (the cell's firmware calls go through <see cref="SmcCalls"/>).</summary>
     public const ulong HcrTsc = 1UL << 19;
+    /// <summary>Trap ACTLR_EL1 accesses (IMPLEMENTATION DEFINED controls a cell must not change), as upstream.</summary>
+    public const ulong HcrTac = 1UL << 21;
+    /// <summary>Trap data cache maintenance by set/way (<see cref="Traps"/> performs it as clean and invalidate), as upstream.</summary>
+    public const ulong HcrTsw = 1UL << 22;
 
     public static PagingFormat Format => new PagingFormat
     {

@@ -2,11 +2,13 @@ namespace Jailhouse.Hypervisor;
 
 /// <summary>
 /// What a stage-2 data abort from a cell says about the load or store that caused it. When
-/// ESR_EL2.ISS.ISV is set the hardware describes a single-register access: SAS (bits 23:22,
-/// log2 of the size), SSE (21, sign-extend a load), SRT (20:16, the register, 31 = xzr),
-/// SF (15, 64-bit register), WnR (6, a write). HPFAR_EL2.FIPA (bits 43:4) gives bits 47:12 of
-/// the guest-physical address, FAR_EL2 its page offset. Without ISV (pair, writeback, SIMD
-/// accesses) the access cannot be emulated.
+/// ESR_EL2.ISS.ISV is set the hardware describes a single-register access (size, sign
+/// extension, register, width, direction: <see cref="Esr"/>); the guest-physical address comes
+/// from HPFAR_EL2 and FAR_EL2. Only such a load or store by the cell itself can be emulated:
+/// not without ISV (pair, writeback, SIMD accesses), not a fault on the cell's stage-1 table
+/// walk (S1PTW: the cell keeps page tables where it has no memory), not a cache maintenance
+/// instruction (CM: a DC by address on an MMIO page is no register access) and not an
+/// external abort (EA: the memory system refused, no translation is missing).
 /// </summary>
 internal struct DataAbort
 {
@@ -22,16 +24,20 @@ internal struct DataAbort
 
     public const uint ZeroRegister = 31;
 
-    public static DataAbort Decode(ulong esr, ulong hpfar, ulong far) => new()
+    public static DataAbort Decode(ulong esrValue, ulong hpfar, ulong far)
     {
-        Valid = (esr & (1ul << 24)) != 0,
-        Size = 1u << (int)((esr >> 22) & 3),
-        SignExtend = (esr & (1ul << 21)) != 0,
-        Register = (uint)(esr >> 16) & 0x1f,
-        Wide = (esr & (1ul << 15)) != 0,
-        IsWrite = (esr & (1ul << 6)) != 0,
-        Address = ((hpfar & 0xffffffffff0ul) << 8) | (far & 0xfff),
-    };
+        var esr = new Esr(esrValue);
+        return new DataAbort
+        {
+            Valid = esr.DataValid && !esr.StageOneTableWalk && !esr.CacheMaintenance && !esr.ExternalAbort,
+            Size = 1u << (int)esr.DataSizeLog2,
+            SignExtend = esr.DataSignExtend,
+            Register = esr.DataRegister,
+            Wide = esr.DataWide,
+            IsWrite = esr.DataWrite,
+            Address = Hpfar.GuestPhysical(hpfar, far),
+        };
+    }
 
     /// <summary>The value a store writes: the low <see cref="Size"/> bytes of the register (xzr reads 0).</summary>
     public readonly ulong StoreValue(ulong registerValue) =>

@@ -40,11 +40,11 @@ internal static unsafe class GicDistributorTrap
     /// GICv2: this CPU's bit in the targets mask, which the banked GICD_ITARGETSR0 reads back
     /// (every byte of it names the reading CPU).
     /// </summary>
-    public static void InitCpu()
+    public static void InitCpu(uint cpuId)
     {
         if (state == null || state->Version != 2)
             return;
-        writeLock.Acquire();
+        writeLock.Acquire(cpuId);
         state->CpuTargets |= Mmio8.Read(state->Registers + 0x800);
         writeLock.Release();
     }
@@ -53,9 +53,12 @@ internal static unsafe class GicDistributorTrap
     {
         if (!access->IsWrite)
             return GicDistributor.Access(argument, access);
-        writeLock.Acquire();
+        writeLock.Acquire(access->Cpu);
         int result = GicDistributor.Access(argument, access);
         writeLock.Release();
         return result;
     }
+
+    /// <summary>A CPU stopped by a fault in the middle of a distributor write gives the lock back.</summary>
+    public static void ReleaseIfHeldBy(uint cpuId) => writeLock.ReleaseIfHeldBy(cpuId);
 }

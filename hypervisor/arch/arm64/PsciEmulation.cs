@@ -5,10 +5,17 @@ namespace Jailhouse.Hypervisor;
 /// the cell turns off waits in the hypervisor (it never goes back to the firmware, which would
 /// start it outside the hypervisor), CPU_ON hands a waiting CPU its entry point and context,
 /// AFFINITY_INFO reports these states. Only CPUs that entered the hypervisor take part; the
-/// per-CPU areas are shared, so states change with acquire/release accesses.
+/// per-CPU areas are shared, so states change with acquire/release accesses, and CPU_ON's
+/// check-then-set runs under a lock (two CPUs turning on the same one: one succeeds, the
+/// other hears ALREADY_ON, and the entry point is the winner's).
 /// </summary>
 internal static unsafe class PsciEmulation
 {
+    private static SpinLock cpuOnLock;
+
+    /// <summary>The lock CPU_ON runs under (the host tests hold it to see CPU_ON wait for it).</summary>
+    internal static ref SpinLock CpuOnLock => ref cpuOnLock;
+
     public const long Success = 0;
     public const long InvalidParameters = -2;
     public const long Denied = -3;
@@ -19,11 +26,19 @@ internal static unsafe class PsciEmulation
     /// <summary>The CPU ID of an MPIDR value: Aff0 for a single cluster as QEMU virt has; -1 otherwise.</summary>
     public static long CpuOfMpidr(ulong mpidr) => (mpidr & 0xff_00ff_ff00UL) == 0 ? (long)(mpidr & 0xff) : -1;
 
-    /// <summary>CPU_ON for <paramref name="target"/> (null: not a CPU of the cell).</summary>
-    public static long CpuOn(PerCpu* target, ulong entry, ulong context)
+    /// <summary>CPU_ON by CPU <paramref name="callerCpu"/> for <paramref name="target"/> (null: not a CPU of the cell).</summary>
+    public static long CpuOn(uint callerCpu, PerCpu* target, ulong entry, ulong context)
     {
         if (target == null)
             return InvalidParameters;
+        cpuOnLock.Acquire(callerCpu);
+        long result = CpuOnLocked(target, entry, context);
+        cpuOnLock.Release();
+        return result;
+    }
+
+    private static long CpuOnLocked(PerCpu* target, ulong entry, ulong context)
+    {
         uint state = Arch.LoadAcquire(ref target->PowerState);
         if (state == PowerState.Running || state == PowerState.Waking)
             return AlreadyOn;
@@ -34,6 +49,9 @@ internal static unsafe class PsciEmulation
         Arch.StoreRelease(ref target->PowerState, PowerState.Waking);
         return Success;
     }
+
+    /// <summary>A CPU stopped by a fault inside CPU_ON gives the lock back.</summary>
+    public static void ReleaseIfHeldBy(uint cpuId) => cpuOnLock.ReleaseIfHeldBy(cpuId);
 
     public static long AffinityInfo(PerCpu* target)
     {

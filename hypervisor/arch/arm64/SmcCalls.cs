@@ -2,9 +2,11 @@ namespace Jailhouse.Hypervisor;
 
 /// <summary>
 /// What a cell's SMC (trapped with HCR_EL2.TSC, function ID in w0 per the SMC calling
-/// convention) may do. PSCI version, system off and reset are forwarded to the firmware;
-/// CPU_ON, CPU_OFF and AFFINITY_INFO are emulated (a CPU started by the firmware would run
-/// outside the hypervisor); suspend and migrate are denied. The feature queries (PSCI_FEATURES,
+/// convention) may do. PSCI version is forwarded to the firmware; CPU_ON, CPU_OFF and
+/// AFFINITY_INFO are emulated (a CPU started by the firmware would run outside the
+/// hypervisor); suspend and migrate are denied. SYSTEM_OFF and SYSTEM_RESET are not supported,
+/// as upstream answers them (its PSCI emulation knows neither): the root cell would take the
+/// whole machine, and every other cell, down with it; it must disable the hypervisor first. The feature queries (PSCI_FEATURES,
 /// SMCCC_VERSION, SMCCC_ARCH_FEATURES) are answered here, from what this CPU's firmware
 /// offers (<see cref="FirmwareFeatures"/>, asked once at enable) and what the hypervisor lets
 /// through, so that the cell is never told about a call that would then not reach the
@@ -58,7 +60,7 @@ internal static class SmcCalls
 
     public static Decision Decide(uint functionId, in FirmwareFeatures firmware) => functionId switch
     {
-        PsciVersion or PsciSystemOff or PsciSystemReset => Decision.Forward,
+        PsciVersion => Decision.Forward,
         PsciFeatures or SmcccVersion or SmcccArchFeatures => Decision.Answer,
         PsciCpuOff or PsciCpuOn32 or PsciCpuOn64 or PsciAffinityInfo32 or PsciAffinityInfo64 => Decision.Emulate,
         PsciCpuSuspend32 or PsciCpuSuspend64 or PsciMigrate32 or PsciMigrate64 => Decision.Deny,
@@ -66,6 +68,15 @@ internal static class SmcCalls
             firmware.Workaround(functionId) >= Success ? Decision.Forward : Decision.Unknown,
         _ => Decision.Unknown,
     };
+
+    /// <summary>Bit 30 of a function ID: the SMC64 calling convention (else SMC32).</summary>
+    public static bool Is64(uint functionId) => (functionId & 0x4000_0000) != 0;
+
+    /// <summary>
+    /// Argument register <paramref name="value"/> as the call sees it: an SMC32 call passes
+    /// 32-bit values in w1-w7, and whatever the cell left in bits 63:32 is not part of it.
+    /// </summary>
+    public static ulong Argument(uint functionId, ulong value) => Is64(functionId) ? value : value & 0xffff_ffff;
 
     /// <summary>The answer to a feature query <paramref name="functionId"/> about <paramref name="argument"/> (x1).</summary>
     public static long Answer(uint functionId, uint argument, in FirmwareFeatures firmware) => functionId switch
@@ -80,7 +91,7 @@ internal static class SmcCalls
     private static long PsciFeature(uint functionId, in FirmwareFeatures firmware) => functionId switch
     {
         SmcccVersion => firmware.SmcccVersion >= SmcccVersion11 ? Success : NotSupported,
-        PsciVersion or PsciFeatures or PsciSystemOff or PsciSystemReset => Success,
+        PsciVersion or PsciFeatures => Success,
         PsciCpuOff or PsciCpuOn32 or PsciCpuOn64 or PsciAffinityInfo32 or PsciAffinityInfo64 => Success,
         _ => NotSupported,
     };

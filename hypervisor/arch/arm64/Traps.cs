@@ -4,77 +4,119 @@ namespace Jailhouse.Hypervisor;
 
 /// <summary>
 /// What a trap to EL2 means (ESR_EL2's exception class) and what to do about it. HVCs with
-/// Jailhouse's immediate are hypercalls; every other trap of a cell is not handled yet and
-/// stops the CPU with a report on the console (the cell's state is left as it was).
+/// Jailhouse's immediate are hypercalls, SMCs firmware calls, described stage-2 data aborts
+/// MMIO accesses, set/way cache maintenance is performed as clean and invalidate; every other
+/// trap of a cell stops the CPU with a report on the console (the cell's state is left as it
+/// was), and so does a fault of the hypervisor itself.
 /// </summary>
 internal static unsafe class Traps
 {
-    public const uint ClassHvc64 = 0x16;
-    public const uint ClassSmc64 = 0x17;
-    public const uint ClassDataAbortLower = 0x24;
-    public const uint ClassInstructionAbortLower = 0x20;
-
     public const int Resume = 0;
     public const int LeaveHypervisor = 1;
 
-    /// <summary>Called from el1_sync; returns <see cref="Resume"/> or <see cref="LeaveHypervisor"/>.</summary>
+    /// <summary>
+    /// Called from el1_sync; returns <see cref="Resume"/> or <see cref="LeaveHypervisor"/>. One
+    /// handler per exception class, as upstream's table; a class without a handler, or a trap
+    /// its handler does not take, stops the CPU.
+    /// </summary>
     [RuntimeExport("arch_handle_trap")]
     public static int Handle(TrapFrame* frame, PerCpu* cpu)
     {
         cpu->Stats[PerCpu.StatVmexitsTotal]++;
-        ulong esr = Arch.ReadEsr();
-        uint exceptionClass = (uint)(esr >> 26) & 0x3f;
-        if (exceptionClass == ClassHvc64)
+        var esr = new Esr(Arch.ReadEsr());
+        switch (esr.Class)
         {
-            if ((esr & 0xffff) != Hypercalls.ArmHvcImmediate)
-            {
-                frame->X[0] = unchecked((ulong)(long)Errno.ENOSYS);
+            case Esr.ClassHvc64:
+                return HandleHvc(frame, cpu, esr);
+            case Esr.ClassSmc64:
+                HandleSmc(frame, cpu);
                 return Resume;
-            }
-            ulong code = frame->X[0];
-            long result = Hypercalls.Dispatch(ref ArchSetup.Hypercalls, cpu->CpuId, code, frame->X[1], frame->X[2]);
-            frame->X[0] = unchecked((ulong)result);
-            if (code == Hypercalls.Disable && result == 0)
-            {
-                // CPUs disable at the same time: keep each one's line whole.
-                DebugConsole.BeginLine();
-                DebugConsole.Write("Hypervisor disabled on CPU ");
-                DebugConsole.WriteDecimal(cpu->CpuId);
-                DebugConsole.Write("\n");
-                DebugConsole.EndLine();
-                return LeaveHypervisor;
-            }
-            return Resume;
+            case Esr.ClassSystem64:
+                if (HandleSystemInstruction(frame, esr))
+                    return Resume;
+                break;
+            case Esr.ClassDataAbortLower:
+                if (HandleDataAbort(frame, cpu, esr))
+                    return Resume;
+                break;
         }
-        if (exceptionClass == ClassSmc64)
-        {
-            HandleSmc(frame, cpu);
-            return Resume;
-        }
-        if (exceptionClass == ClassDataAbortLower)
-        {
-            DataAbort abort = DataAbort.Decode(esr, Arch.ReadHpfar(), Arch.ReadFar());
-            if (abort.Valid)
-            {
-                HandleMmio(frame, cpu, abort);
-                return Resume;
-            }
-        }
-        DebugConsole.BeginLine();
-        Report("Unhandled trap", esr, frame->Elr);
-        if (exceptionClass == ClassDataAbortLower || exceptionClass == ClassInstructionAbortLower)
-        {
-            // HPFAR_EL2 holds bits 47:12 of the faulting guest-physical address in bits 43:4.
-            DebugConsole.Write(" guest-physical ");
-            DebugConsole.WriteHex(((Arch.ReadHpfar() >> 4) << 12) | (Arch.ReadFar() & 0xfff));
-        }
-        DebugConsole.Write("\nCPU ");
-        DebugConsole.WriteDecimal(cpu->CpuId);
-        DebugConsole.Write(" stopped\n");
-        DebugConsole.EndLine();
-        Arch.StoreRelease(ref cpu->PowerState, PowerState.Failed);
-        Arch.Park();
+        StopUnhandled(frame, cpu, esr);
         return Resume;
+    }
+
+    /// <summary>Hypercalls (<see cref="Hypercalls"/>): `hvc #0x4a48`; another immediate answers -ENOSYS.</summary>
+    private static int HandleHvc(TrapFrame* frame, PerCpu* cpu, Esr esr)
+    {
+        if (esr.Immediate != Hypercalls.ArmHvcImmediate)
+        {
+            frame->X[0] = unchecked((ulong)(long)Errno.ENOSYS);
+            return Resume;
+        }
+        ulong code = frame->X[0];
+        long result = Hypercalls.Dispatch(ref ArchSetup.Hypercalls, cpu->CpuId, code, frame->X[1], frame->X[2]);
+        frame->X[0] = unchecked((ulong)result);
+        if (code != Hypercalls.Disable || result != 0)
+            return Resume;
+        // CPUs disable at the same time: keep each one's line whole.
+        DebugConsole.BeginLine(cpu->CpuId);
+        DebugConsole.Print("Hypervisor disabled on CPU %d\n", cpu->CpuId);
+        DebugConsole.EndLine();
+        return LeaveHypervisor;
+    }
+
+    /// <summary>A stage-2 data abort the hardware describes is an MMIO access (<see cref="HandleMmio"/>); false for the rest.</summary>
+    private static bool HandleDataAbort(TrapFrame* frame, PerCpu* cpu, Esr esr)
+    {
+        DataAbort abort = DataAbort.Decode(esr.Value, Arch.ReadHpfar(), Arch.ReadFar());
+        if (!abort.Valid)
+            return false;
+        HandleMmio(frame, cpu, abort);
+        return true;
+    }
+
+    /// <summary>A trap no handler took: the report, with the guest-physical address of an abort, and the CPU stops.</summary>
+    private static void StopUnhandled(TrapFrame* frame, PerCpu* cpu, Esr esr)
+    {
+        EnterFailed(cpu);
+        DebugConsole.BeginLine(cpu->CpuId);
+        Report("Unhandled trap", esr, frame->Elr);
+        if (esr.Class == Esr.ClassDataAbortLower || esr.Class == Esr.ClassInstructionAbortLower)
+            DebugConsole.Print(" guest-physical 0x%x", Hpfar.GuestPhysical(Arch.ReadHpfar(), Arch.ReadFar()));
+        DebugConsole.Print("\nCPU %d stopped\n", cpu->CpuId);
+        DebugConsole.EndLine();
+        Arch.Park();
+    }
+
+    /// <summary>
+    /// A trapped system instruction. Data cache maintenance by set/way works on the physical
+    /// caches every cell shares: an invalidate could throw away another cell's (or the
+    /// hypervisor's) dirty lines, so each of them is performed as clean and invalidate of the
+    /// line it names, which keeps what the cell asked for (the line leaves the cache) without
+    /// losing data. ACTLR_EL1 accesses (HCR_EL2.TAC) are not handled, as upstream: false.
+    /// </summary>
+    private static bool HandleSystemInstruction(TrapFrame* frame, Esr esr)
+    {
+        uint instruction = esr.SystemInstruction;
+        if (esr.SystemRead || (instruction != Esr.DcIsw && instruction != Esr.DcCsw && instruction != Esr.DcCisw))
+            return false;
+        uint register = esr.SystemRegister;
+        Arch.CleanInvalidateBySetWay(register == 31 ? 0 : frame->X[register]);
+        frame->Elr += 4;
+        return true;
+    }
+
+    /// <summary>
+    /// The start of every way a CPU stops for good: it gives back the locks it may hold (it may
+    /// have stopped in the middle of a console line, a distributor write or CPU_ON), so the other
+    /// CPUs go on, and shows as failed (CPU_GET_INFO, disable refused).
+    /// </summary>
+    private static void EnterFailed(PerCpu* cpu)
+    {
+        uint id = cpu->CpuId;
+        DebugConsole.ReleaseIfHeldBy(id);
+        GicDistributorTrap.ReleaseIfHeldBy(id);
+        PsciEmulation.ReleaseIfHeldBy(id);
+        Arch.StoreRelease(ref cpu->PowerState, PowerState.Failed);
     }
 
     /// <summary>
@@ -86,6 +128,7 @@ internal static unsafe class Traps
         cpu->Stats[PerCpu.StatVmexitsMmio]++;
         var access = new MmioAccess(abort.Address, abort.Size, abort.IsWrite,
             abort.IsWrite && abort.Register != DataAbort.ZeroRegister ? abort.StoreValue(frame->X[abort.Register]) : 0);
+        access.Cpu = cpu->CpuId;
         if (ArchSetup.Mmio.Dispatch(&access) == MmioResult.Handled)
         {
             if (!abort.IsWrite && abort.Register != DataAbort.ZeroRegister)
@@ -93,22 +136,13 @@ internal static unsafe class Traps
             frame->Elr += 4;
             return;
         }
-        DebugConsole.BeginLine();
-        DebugConsole.Write(abort.IsWrite ? "FATAL: Invalid MMIO write, addr: " : "FATAL: Invalid MMIO read, addr: ");
-        DebugConsole.WriteHexDigits(abort.Address, 16);
-        DebugConsole.Write(" size: ");
-        DebugConsole.WriteDecimal(abort.Size);
-        DebugConsole.Write("\nCell \"");
-        DebugConsole.WriteBytes(ArchSetup.Hypercalls.Config.RootCellName, SystemConfig.CellNameSize);
-        DebugConsole.Write("\", CPU ");
-        DebugConsole.WriteDecimal(cpu->CpuId);
-        DebugConsole.Write(", ELR ");
-        DebugConsole.WriteHex(frame->Elr);
-        DebugConsole.Write(": CPU ");
-        DebugConsole.WriteDecimal(cpu->CpuId);
-        DebugConsole.Write(" stopped\n");
+        EnterFailed(cpu);
+        DebugConsole.BeginLine(cpu->CpuId);
+        DebugConsole.Print(abort.IsWrite ? "FATAL: Invalid MMIO write, addr: 0x%016x size: %d\n" : "FATAL: Invalid MMIO read, addr: 0x%016x size: %d\n",
+            abort.Address, abort.Size);
+        DebugConsole.Print("Cell \"%s\", CPU %d, ELR 0x%x: CPU %d stopped\n",
+            (ulong)ArchSetup.Hypercalls.Config.RootCellName, cpu->CpuId, frame->Elr, cpu->CpuId);
         DebugConsole.EndLine();
-        Arch.StoreRelease(ref cpu->PowerState, PowerState.Failed);
         Arch.Park();
     }
 
@@ -154,10 +188,11 @@ internal static unsafe class Traps
             Arch.ResetEl1();
             return;
         }
-        PerCpu* target = CellCpu(frame->X[1]);
+        // SMC32 calls pass 32-bit arguments: the cell's bits 63:32 are not part of them.
+        PerCpu* target = CellCpu(SmcCalls.Argument(function, frame->X[1]));
         frame->X[0] = unchecked((ulong)(function == SmcCalls.PsciAffinityInfo32 || function == SmcCalls.PsciAffinityInfo64
             ? PsciEmulation.AffinityInfo(target)
-            : PsciEmulation.CpuOn(target, frame->X[2], frame->X[3])));
+            : PsciEmulation.CpuOn(cpu->CpuId, target, SmcCalls.Argument(function, frame->X[2]), SmcCalls.Argument(function, frame->X[3]))));
     }
 
     private const ulong SpsrEl1hMasked = 0x3c5;
@@ -175,29 +210,38 @@ internal static unsafe class Traps
     [RuntimeExport("arch_unexpected_exception")]
     public static void Unexpected(TrapFrame* frame)
     {
-        Report("Unexpected exception from a cell", Arch.ReadEsr(), 0);
-        DebugConsole.Write("\n");
+        PerCpu* cpu = Arch.CurrentCpu();
+        EnterFailed(cpu);
+        DebugConsole.BeginLine(cpu->CpuId);
+        Report("Unexpected exception from a cell", new Esr(Arch.ReadEsr()), frame->Elr);
+        DebugConsole.Print("\nCPU %d stopped\n", cpu->CpuId);
+        DebugConsole.EndLine();
         Arch.Park();
     }
 
+    /// <summary>
+    /// An exception taken at EL2: a hypervisor bug. The CPU stops for good; if the fault hit it
+    /// while it held a lock (a second fault while reporting the first, too), the lock is given
+    /// back first so the other CPUs and their console lines go on.
+    /// </summary>
     [RuntimeExport("arch_hypervisor_fault")]
     public static void HypervisorFault(ulong stackPointer)
     {
-        Report("Hypervisor fault", Arch.ReadEsr(), 0);
-        DebugConsole.Write(" FAR ");
-        DebugConsole.WriteHex(Arch.ReadFar());
-        DebugConsole.Write("\n");
+        PerCpu* cpu = Arch.CurrentCpu();
+        bool again = Arch.LoadAcquire(ref cpu->PowerState) == PowerState.Failed;
+        EnterFailed(cpu);
+        if (again)
+            Arch.Park();                // faulted while reporting: stay quiet
+        DebugConsole.BeginLine(cpu->CpuId);
+        Report("Hypervisor fault", new Esr(Arch.ReadEsr()), 0);
+        DebugConsole.Print(" FAR 0x%x SP 0x%x\nCPU %d stopped\n", Arch.ReadFar(), stackPointer, cpu->CpuId);
+        DebugConsole.EndLine();
         Arch.Park();
     }
 
-    private static void Report(string what, ulong esr, ulong elr)
+    private static void Report(string what, Esr esr, ulong elr)
     {
         DebugConsole.Write(what);
-        DebugConsole.Write(": EC ");
-        DebugConsole.WriteHex((esr >> 26) & 0x3f);
-        DebugConsole.Write(" ESR ");
-        DebugConsole.WriteHex(esr);
-        DebugConsole.Write(" ELR ");
-        DebugConsole.WriteHex(elr);
+        DebugConsole.Print(": EC 0x%x ESR 0x%x ELR 0x%x", esr.Class, esr.Value, elr);
     }
 }

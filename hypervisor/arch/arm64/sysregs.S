@@ -2,6 +2,8 @@
  * Leaf helpers for what C# cannot express: system registers, atomics, barriers, halting.
  * Each follows the C calling convention and touches only x0-x3.
  */
+#include "asm-defines.h"
+
 	.text
 
 .macro reader name, register
@@ -101,6 +103,28 @@ arm64_switch_page_tables:
 	tlbi	alle2
 	dsb	ish
 	isb
+	ret
+
+/* void arm64_dc_cisw(u64 set_way): clean and invalidate one data cache line by set/way */
+	.globl	arm64_dc_cisw
+	.type	arm64_dc_cisw, %function
+arm64_dc_cisw:
+	dc	cisw, x0
+	dsb	sy
+	ret
+
+/* struct per_cpu *arm64_current_percpu(void): the per-CPU area whose stack this code runs on
+   (per-CPU areas of PERCPU_SIZE bytes from __page_pool, the stack at the end of each) */
+	.globl	arm64_current_percpu
+	.type	arm64_current_percpu, %function
+arm64_current_percpu:
+	adrp	x0, __page_pool
+	mov	x1, sp
+	sub	x1, x1, x0
+	sub	x1, x1, #1			/* sp is one past the area when its stack is empty */
+	mov	x2, #PERCPU_SIZE
+	udiv	x1, x1, x2
+	madd	x0, x1, x2, x0
 	ret
 
 	.globl	arm64_wait_for_event

@@ -133,15 +133,13 @@ internal static unsafe class ArchSetup
     private static int Report(string what, int result)
     {
         DebugConsole.Write(what);
-        DebugConsole.Write(" failed: ");
-        DebugConsole.WriteDecimal(result);
-        DebugConsole.Write("\n");
+        DebugConsole.Print(" failed: %d\n", unchecked((ulong)result));
         return result;
     }
 
     public static int InitCpu(uint cpuId, PerCpu* cpu, SystemConfig config)
     {
-        poolLock.Acquire(); // the CPUs take their VMXON and VMCS pages from one pool
+        poolLock.Acquire(cpuId); // the CPUs take their VMXON and VMCS pages from one pool
         int result = Vmx.Enable(cpu, ref pool);
         poolLock.Release();
         if (result == Errno.ENODEV)
@@ -164,9 +162,7 @@ internal static unsafe class ArchSetup
     public static int Activate(PerCpu* cpu)
     {
         int result = Arch.VmxLaunch(cpu);
-        DebugConsole.Write("VMLAUNCH failed, instruction error ");
-        DebugConsole.WriteDecimal((long)Arch.VmRead(Vmcs.InstructionError));
-        DebugConsole.Write("\n");
+        DebugConsole.Print("VMLAUNCH failed, instruction error %d\n", Arch.VmRead(Vmcs.InstructionError));
         Arch.VmxOff();
         return result;
     }

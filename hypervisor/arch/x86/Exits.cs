@@ -76,12 +76,8 @@ internal static unsafe class Exits
                 Stop(cpu, "FATAL: triple fault in the cell\n");
                 return;
         }
-        DebugConsole.BeginLine();
-        DebugConsole.Write("FATAL: Unhandled VM exit, reason ");
-        DebugConsole.WriteDecimal(reason);
-        DebugConsole.Write(", qualification ");
-        DebugConsole.WriteHex(Arch.VmRead(Vmcs.ExitQualification));
-        DebugConsole.Write("\n");
+        DebugConsole.BeginLine(cpu->CpuId);
+        DebugConsole.Print("FATAL: Unhandled VM exit, reason %d, qualification 0x%x\n", reason, Arch.VmRead(Vmcs.ExitQualification));
         DebugConsole.EndLine();
         Stop(cpu, null);
     }
@@ -97,10 +93,8 @@ internal static unsafe class Exits
         registers[X86Registers.Rax] = unchecked((ulong)result);
         if (code == Hypercalls.Disable && result == 0)
         {
-            DebugConsole.BeginLine();
-            DebugConsole.Write("Hypervisor disabled on CPU ");
-            DebugConsole.WriteDecimal(cpu->CpuId);
-            DebugConsole.Write("\n");
+            DebugConsole.BeginLine(cpu->CpuId);
+            DebugConsole.Print("Hypervisor disabled on CPU %d\n", cpu->CpuId);
             DebugConsole.EndLine();
             Vmx.LeaveToGuest(cpu, registers);
         }
@@ -193,28 +187,17 @@ internal static unsafe class Exits
                 SkipInstruction();
                 return;
             }
-            DebugConsole.BeginLine();
-            DebugConsole.Write("FATAL: Invalid PCI config ");
-            DebugConsole.Write(isIn ? "read" : "write");
-            DebugConsole.Write(", port: ");
-            DebugConsole.WriteHexDigits(port, 1);
-            DebugConsole.Write(", size ");
-            DebugConsole.WriteDecimal(size);
-            DebugConsole.Write(", address port: ");
-            DebugConsole.WriteHexDigits(address, 1);
-            DebugConsole.Write("\n");
+            // Upstream's lines (hexadecimal without prefix), which `jailhouse diagnose` reads.
+            DebugConsole.BeginLine(cpu->CpuId);
+            DebugConsole.Print(isIn ? "FATAL: Invalid PCI config read, port: %x, size %d, address port: %x\n"
+                : "FATAL: Invalid PCI config write, port: %x, size %d, address port: %x\n", port, size, address);
             DebugConsole.EndLine();
             Stop(cpu, null);
             return;
         }
-        DebugConsole.BeginLine();
-        DebugConsole.Write("FATAL: Invalid PIO ");
-        DebugConsole.Write(isIn ? "read" : "write");
-        DebugConsole.Write(", port: ");
-        DebugConsole.WriteHexDigits(port, 1);
-        DebugConsole.Write(" size: ");
-        DebugConsole.WriteDecimal(size);
-        DebugConsole.Write("\n");
+        DebugConsole.BeginLine(cpu->CpuId);
+        DebugConsole.Print(isIn ? "FATAL: Invalid PIO read, port: %x size: %d\n" : "FATAL: Invalid PIO write, port: %x size: %d\n",
+            port, size);
         DebugConsole.EndLine();
         Stop(cpu, null);
     }
@@ -235,6 +218,7 @@ internal static unsafe class Exits
             if (instruction.Size < 8)
                 value &= (1UL << (int)(8 * instruction.Size)) - 1;
             var access = new MmioAccess(address, instruction.Size, isWrite, value);
+            access.Cpu = cpu->CpuId;
             if (ArchSetup.Mmio.Dispatch(&access) == MmioResult.Handled)
             {
                 if (!isWrite)
@@ -243,14 +227,9 @@ internal static unsafe class Exits
                 return;
             }
         }
-        DebugConsole.BeginLine();
-        DebugConsole.Write("FATAL: Invalid MMIO/RAM ");
-        DebugConsole.Write(isWrite ? "write" : "read");
-        DebugConsole.Write(", addr: ");
-        DebugConsole.WriteHex(address);
-        DebugConsole.Write(" size: ");
-        DebugConsole.WriteDecimal(instruction.Size);
-        DebugConsole.Write("\n");
+        DebugConsole.BeginLine(cpu->CpuId);
+        DebugConsole.Print(isWrite ? "FATAL: Invalid MMIO/RAM write, addr: 0x%x size: %d\n" : "FATAL: Invalid MMIO/RAM read, addr: 0x%x size: %d\n",
+            address, instruction.Size);
         DebugConsole.EndLine();
         Stop(cpu, null);
     }
@@ -281,20 +260,11 @@ internal static unsafe class Exits
     /// <summary>Stops this CPU for good after printing <paramref name="reason"/> (if any) and where the cell was.</summary>
     private static void Stop(PerCpu* cpu, string reason)
     {
-        DebugConsole.BeginLine();
+        DebugConsole.BeginLine(cpu->CpuId);
         if (reason is not null)
             DebugConsole.Write(reason);
-        DebugConsole.Write("RIP: ");
-        DebugConsole.WriteHex(Arch.VmRead(Vmcs.GuestRip));
-        DebugConsole.Write(" RSP: ");
-        DebugConsole.WriteHex(Arch.VmRead(Vmcs.GuestRsp));
-        DebugConsole.Write(" FLAGS: ");
-        DebugConsole.WriteHex(Arch.VmRead(Vmcs.GuestRflags));
-        DebugConsole.Write("\nParking CPU ");
-        DebugConsole.WriteDecimal(cpu->CpuId);
-        DebugConsole.Write(" (Cell: \"");
-        DebugConsole.WriteBytes(ArchSetup.Config.RootCellName, SystemConfig.CellNameSize);
-        DebugConsole.Write("\")\n");
+        DebugConsole.Print("RIP: 0x%x RSP: 0x%x FLAGS: 0x%x\n", Arch.VmRead(Vmcs.GuestRip), Arch.VmRead(Vmcs.GuestRsp), Arch.VmRead(Vmcs.GuestRflags));
+        DebugConsole.Print("Parking CPU %d (Cell: \"%s\")\n", cpu->CpuId, (ulong)ArchSetup.Config.RootCellName);
         DebugConsole.EndLine();
         Arch.Park();
     }

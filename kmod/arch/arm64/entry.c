@@ -126,21 +126,24 @@ int jailhouse_arch_prepare(struct jh_header *header)
 }
 
 /*
- * Clears PXN in the kernel's translation of [virt, virt + size): ioremap
- * always maps non-executable (ioremap_page_range applies pgprot_nx), and
- * nothing exported to modules makes an I/O mapping executable (init_mm,
- * set_memory_x for ioremap areas, vmap of memory Linux has no pages for).
- * The walk starts at TTBR1_EL1 (swapper_pg_dir) and reads the tables
- * through the linear map; the leaves of a fresh vmalloc-area mapping live in
- * tables Linux allocated at run time, which the linear map keeps writable.
- * 4 KiB granule, as Debian's arm64 kernels use.
+ * Sets and clears bits in the leaf entries of the kernel's translation of
+ * [virt, virt + size): ioremap always maps non-executable (ioremap_page_range
+ * applies pgprot_nx), and nothing exported to modules changes an I/O
+ * mapping's permissions (init_mm, set_memory_x/ro for ioremap areas, vmap of
+ * memory Linux has no pages for). The walk starts at TTBR1_EL1
+ * (swapper_pg_dir) and reads the tables through the linear map; the leaves
+ * of a fresh vmalloc-area mapping live in tables Linux allocated at run
+ * time, which the linear map keeps writable. 4 KiB granule, as Debian's
+ * arm64 kernels use.
  */
 #define JH_DESC_VALID		BIT(0)
 #define JH_DESC_TABLE		BIT(1)	/* table (levels 0-2) or page (level 3) */
+#define JH_DESC_RDONLY		BIT(7)	/* AP[2] */
 #define JH_DESC_PXN		BIT_ULL(53)
 #define JH_DESC_ADDR		GENMASK_ULL(47, 12)
 
-static int jh_make_executable(unsigned long virt, size_t size)
+static int jh_change_leaves(unsigned long virt, size_t size, u64 set,
+			    u64 clear)
 {
 	u64 tcr = read_sysreg(tcr_el1);
 	unsigned int va_bits = 64 - (tcr >> 16 & 0x3f);
@@ -168,7 +171,7 @@ static int jh_make_executable(unsigned long virt, size_t size)
 			table = desc & JH_DESC_ADDR;
 			level++;
 		}
-		WRITE_ONCE(*entry, desc & ~JH_DESC_PXN);
+		WRITE_ONCE(*entry, (desc & ~clear) | set);
 		addr = (addr | ((1UL << shift) - 1)) + 1;
 	}
 	dsb(ishst);
@@ -182,12 +185,26 @@ void *jailhouse_arch_map(phys_addr_t phys, size_t size)
 	void __iomem *virt = ioremap_prot(phys, size,
 					  pgprot_val(PAGE_KERNEL_EXEC));
 
-	if (virt && jh_make_executable((unsigned long)virt, size)) {
+	if (virt && jh_change_leaves((unsigned long)virt, size, 0,
+				     JH_DESC_PXN)) {
 		pr_err("enable: cannot make the hypervisor memory executable\n");
 		iounmap(virt);
 		return NULL;
 	}
 	return (void __force *)virt;
+}
+
+/*
+ * Once the hypervisor runs, it runs from its own EL2 tables, and the root
+ * cell sees hypervisor memory read-only through stage 2 (the console page,
+ * an empty page elsewhere): the kernel's mapping is only read from (the
+ * console), so it stops being writable and executable instead of staying
+ * W+X while enabled.
+ */
+int jailhouse_arch_protect(void *virt, size_t size)
+{
+	return jh_change_leaves((unsigned long)virt, size,
+				JH_DESC_PXN | JH_DESC_RDONLY, 0);
 }
 
 void jailhouse_arch_unmap(void *virt)

@@ -99,6 +99,16 @@ void *jailhouse_arch_map(phys_addr_t phys, size_t size)
 	return virt;
 }
 
+/*
+ * The mapping stays as it is on x86: the hypervisor's host page tables take
+ * Linux's kernel half, this mapping included, and run the hypervisor's code
+ * through it (as upstream borrows the root cell's tables).
+ */
+int jailhouse_arch_protect(void *virt, size_t size)
+{
+	return 0;
+}
+
 void jailhouse_arch_unmap(void *virt)
 {
 	vunmap(virt);

@@ -177,6 +177,10 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
             "loader: psci version 0000000000010001",            // QEMU's PSCI 1.1, through the hypervisor
             "loader: psci cpu_on fffffffffffffffd",             // DENIED: it would start a CPU outside the hypervisor
             "loader: sip call ffffffffffffffff",                // NOT_SUPPORTED
+            "loader: psci cpu_on32 fffffffffffffffd",           // DENIED for CPU 1: bits 63:32 of an SMC32 argument ignored
+            "loader: psci system_off ffffffffffffffff",         // NOT_SUPPORTED, as upstream: QEMU did not power off
+            "loader: psci system_reset ffffffffffffffff",
+            "loader: exits for dc isw 0000000000000002",        // the set/way operation trapped (TSW), and this query
             "Hypervisor disabled on CPU 0",
             "loader: disable 0000000000000000",
             "loader: after disable 000000000badca11",           // Linux's stub owns EL2 again
@@ -259,7 +263,7 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
     /// hypervisor on two CPUs: both enter the hypervisor, CPU 1 turns itself off (PSCI CPU_OFF,
     /// waiting in the hypervisor), Linux starts at EL1 on CPU 0 in the root cell's memory
     /// (mem= keeps it inside its RAM region) and brings CPU 1 up through the emulated CPU_ON;
-    /// /init powers off through the forwarded SYSTEM_OFF.
+    /// /init's power-off reaches "Power down", and the SYSTEM_OFF call itself is refused (as upstream).
     /// </summary>
     [Fact]
     public void DebianLinuxBootsAsTheRootCellOnTwoCpusAndPowersOffThroughTheHypervisor()
@@ -390,6 +394,21 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
         Assert.Equal(uses, Regex.Count(output, "loader: mte register read\n"));
     }
 
+    /// <summary>
+    /// CPU 1 stops on an unhandled trap (an ACTLR_EL1 read) after entry: CPU_GET_INFO reports it
+    /// failed, disable is refused while it is held in the hypervisor, and CPU 0 goes on (its
+    /// lines and hypercalls keep coming: CPU 1 gave the console back).
+    /// </summary>
+    [Fact]
+    public void A_cpu_stopped_by_a_trap_shows_as_failed_and_disable_is_refused()
+    {
+        string output = Run(Loader("smp-fail", "SECOND_CPU", "SECOND_CPU_FAILS"), RootCell(), "loader: done", onlineCpus: 2);
+        Assert.Matches("Unhandled trap: EC 0x18 ESR 0x[0-9a-f]+ ELR 0x[0-9a-f]+\nCPU 1 stopped\n", output);
+        Assert.Contains("loader: cpu 1 state 0000000000000002\n", output);   // JAILHOUSE_CPU_FAILED
+        Assert.Contains("loader: disable fffffffffffffff0\n", output);       // -EBUSY
+        Assert.Contains("loader: after disable 0000000000000000\n", output); // still in the hypervisor
+    }
+
     /// <summary>CPU 1 is online but the root cell has CPUs 0 and 2-15: entry fails on both CPUs
     /// (nobody waits for it forever, nobody runs on outside the root cell).</summary>
     [Fact]
@@ -404,6 +423,16 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
         Assert.Contains("loader: cpu 1 entry returned ffffffffffffffea\n", output);
         Assert.Contains("loader: after failure 000000000badca11\n", output);
         Assert.DoesNotContain("activated", output);
+    }
+
+    /// <summary>HCR_EL2.TAC, as upstream: the root cell's ACTLR_EL1 access traps and, being no
+    /// access the hypervisor handles, stops the CPU with the trap report (EC 0x18).</summary>
+    [Fact]
+    public void An_actlr_access_of_the_root_cell_traps()
+    {
+        string output = Run(Loader("actlr", "PROBE_ACTLR"), RootCell(), "stopped");
+        Assert.Matches("Unhandled trap: EC 0x18 ESR 0x[0-9a-f]+ ELR 0x[0-9a-f]+\nCPU 0 stopped\n", output);
+        Assert.DoesNotContain("loader: actlr_el1 read", output);
     }
 
     [Fact]
@@ -490,6 +519,19 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
         Assert.Equal(symbols["__page_pool"] - start, build.Image.CoreSize);
         Assert.Equal(symbols["__console_page"] - start, build.Image.ConsolePageOffset);
         Assert.Equal(0UL, symbols["hyp_vectors"] & 0x7ff);                    // VBAR_EL2 needs 2 KiB alignment
+        // The assembly calls these by name with their C# signatures: each must be the method the
+        // contract names. A [RuntimeExport] separated from its method by a new one in between
+        // exports the wrong method and ILCompiler drops the intended one unnoticed (271c0f8:
+        // hypervisor_init became Setup.ReportDisabled and nothing initialized).
+        foreach (var (export, method) in new[]
+        {
+            ("hypervisor_init", "Setup__Init"), ("arch_handle_trap", "Traps__Handle"),
+            ("arch_unexpected_exception", "Traps__Unexpected"), ("arch_hypervisor_fault", "Traps__HypervisorFault"),
+        })
+        {
+            Assert.True(symbols.ContainsKey("jailhouse_Jailhouse_Hypervisor_" + method), $"{method} is not in the image");
+            Assert.Equal(symbols["jailhouse_Jailhouse_Hypervisor_" + method], symbols[export]);
+        }
         Assert.True(build.Image.Size < 64 * 1024, $"image {build.Image.Size} bytes");
     }
 }

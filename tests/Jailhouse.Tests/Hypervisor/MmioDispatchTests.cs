@@ -42,6 +42,36 @@ public sealed unsafe class MmioDispatchTests
         Assert.False(abort.Valid);
     }
 
+    /// <summary>
+    /// A described access (ISV) is still no load or store of the cell's to emulate when stage 2
+    /// faulted on the cell's own stage-1 table walk (S1PTW), on a cache maintenance instruction
+    /// (CM) or with an external abort (EA): those go to the unhandled-trap report.
+    /// </summary>
+    [Theory]
+    [InlineData(7)]   // S1PTW
+    [InlineData(8)]   // CM
+    [InlineData(9)]   // EA
+    public void Table_walk_cache_maintenance_and_external_aborts_are_not_emulated(int bit)
+    {
+        ulong described = Esr(2, false, 3, false, true);
+        Assert.True(DataAbort.Decode(described, 0x08000ul << 4, 0x104).Valid);
+        Assert.False(DataAbort.Decode(described | (1ul << bit), 0x08000ul << 4, 0x104).Valid);
+    }
+
+    [Fact]
+    public void Esr_fields_of_a_trapped_system_instruction()
+    {
+        // dc isw, x5 trapped by HCR_EL2.TSW: Op0 1, Op1 0, CRn 7, CRm 6, Op2 2, Rt 5, a write.
+        var esr = new Jailhouse.Hypervisor.Esr((0x18ul << 26) | (1ul << 25) | (1ul << 20) | (2ul << 17) | (7ul << 10) | (5ul << 5) | (6ul << 1));
+        Assert.Equal(Jailhouse.Hypervisor.Esr.ClassSystem64, esr.Class);
+        Assert.True(esr.Is32BitInstruction);
+        Assert.Equal(Jailhouse.Hypervisor.Esr.SystemEncoding(1, 0, 7, 6, 2), esr.SystemInstruction);
+        Assert.Equal(Jailhouse.Hypervisor.Esr.DcIsw, esr.SystemInstruction);
+        Assert.Equal((Jailhouse.Hypervisor.Esr.SystemEncoding(1, 0, 7, 10, 2), Jailhouse.Hypervisor.Esr.SystemEncoding(1, 0, 7, 14, 2)), (Jailhouse.Hypervisor.Esr.DcCsw, Jailhouse.Hypervisor.Esr.DcCisw));
+        Assert.Equal(5u, esr.SystemRegister);
+        Assert.False(esr.SystemRead);
+    }
+
     [Theory]
     [InlineData(0u, false, true, 0x80ul, 0x80ul)]                       // ldrb w: zero-extended
     [InlineData(0u, true, false, 0x80ul, 0xffff_ff80ul)]                // ldrsb w: sign-extended to 32 bits

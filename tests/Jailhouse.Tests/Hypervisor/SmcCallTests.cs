@@ -16,8 +16,8 @@ public sealed class SmcCallTests
 
     [Theory]
     [InlineData(0x8400_0000u, (int)SmcCalls.Decision.Forward)]  // PSCI_VERSION
-    [InlineData(0x8400_0008u, (int)SmcCalls.Decision.Forward)]  // SYSTEM_OFF
-    [InlineData(0x8400_0009u, (int)SmcCalls.Decision.Forward)]  // SYSTEM_RESET
+    [InlineData(0x8400_0008u, (int)SmcCalls.Decision.Unknown)]  // SYSTEM_OFF: refused as upstream (NOT_SUPPORTED)
+    [InlineData(0x8400_0009u, (int)SmcCalls.Decision.Unknown)]  // SYSTEM_RESET: likewise
     [InlineData(0xc400_0004u, (int)SmcCalls.Decision.Emulate)]  // AFFINITY_INFO (64-bit)
     [InlineData(0x8000_0000u, (int)SmcCalls.Decision.Answer)]   // SMCCC_VERSION
     [InlineData(0x8000_0001u, (int)SmcCalls.Decision.Answer)]   // SMCCC_ARCH_FEATURES
@@ -63,6 +63,8 @@ public sealed class SmcCallTests
         Assert.Equal(SmcCalls.Success, SmcCalls.Answer(SmcCalls.PsciFeatures, SmcCalls.SmcccVersion, Mitigating));
         Assert.Equal(SmcCalls.Success, SmcCalls.Answer(SmcCalls.PsciFeatures, SmcCalls.PsciCpuOn64, Mitigating));
         Assert.Equal(SmcCalls.NotSupported, SmcCalls.Answer(SmcCalls.PsciFeatures, SmcCalls.PsciCpuSuspend64, Mitigating)); // denied
+        Assert.Equal(SmcCalls.NotSupported, SmcCalls.Answer(SmcCalls.PsciFeatures, SmcCalls.PsciSystemOff, Mitigating));
+        Assert.Equal(SmcCalls.NotSupported, SmcCalls.Answer(SmcCalls.PsciFeatures, SmcCalls.PsciSystemReset, Mitigating));
         Assert.True(Mitigating.HardenBranchPredictor);
 
         Assert.Equal(SmcCalls.NotSupported, SmcCalls.Answer(SmcCalls.SmcccVersion, 0, NoSmccc));
@@ -115,26 +117,66 @@ public sealed class SmcCallTests
         Assert.False(features.HardenBranchPredictor);
     }
 
+    /// <summary>SMC32 calls take 32-bit arguments: what the cell left in bits 63:32 is not part of them.</summary>
+    [Theory]
+    [InlineData(0x8400_0003u, 0xdead_beef_0000_0001UL, 0x1UL)]                    // CPU_ON (32-bit)
+    [InlineData(0x8400_0004u, 0xffff_ffff_8000_0002UL, 0x8000_0002UL)]            // AFFINITY_INFO (32-bit)
+    [InlineData(0xc400_0003u, 0xdead_beef_0000_0001UL, 0xdead_beef_0000_0001UL)] // CPU_ON (64-bit): all of it
+    public void Smc32_arguments_are_cut_to_32_bits(uint functionId, ulong register, ulong expected)
+    {
+        Assert.Equal(expected, SmcCalls.Argument(functionId, register));
+        Assert.Equal(-1, PsciEmulation.CpuOfMpidr(register));                          // as the cell left it: no CPU
+        Assert.Equal(functionId == 0xc400_0003u ? -1 : (long)(expected & 0xff), PsciEmulation.CpuOfMpidr(SmcCalls.Argument(functionId, register)));
+    }
+
+    /// <summary>
+    /// CPU_ON's check-then-set runs under a lock: while another CPU (3) is inside CPU_ON, a
+    /// second call waits, and then finds the CPU already waking (two callers cannot both start
+    /// it, nor overwrite each other's entry point).
+    /// </summary>
+    [Fact]
+    public unsafe void Cpu_on_waits_for_another_cpus_cpu_on()
+    {
+        var cpu = new PerCpu();
+        PerCpu* target = &cpu;
+        PsciEmulation.CpuOff(target);
+        PsciEmulation.CpuOnLock.Acquire(3);
+        long result = 99;
+        var caller = new Thread(() => result = PsciEmulation.CpuOn(1, target, 0x2000, 2)) { IsBackground = true };
+        caller.Start();
+        Assert.False(caller.Join(TimeSpan.FromMilliseconds(500)));      // waits for CPU 3
+        Assert.Equal(99, result);
+        // CPU 3's CPU_ON for the same CPU completes first ...
+        target->WakeEntry = 0x1000;
+        target->WakeContext = 3;
+        target->PowerState = PowerState.Waking;
+        PsciEmulation.CpuOnLock.Release();
+        Assert.True(caller.Join(TimeSpan.FromSeconds(5)));
+        // ... and the second one sees it.
+        Assert.Equal(PsciEmulation.AlreadyOn, result);
+        Assert.Equal((0x1000UL, 3UL), (target->WakeEntry, target->WakeContext));
+    }
+
     [Fact]
     public unsafe void CpuOnStartsOnlyACpuThatWaitsInTheHypervisor()
     {
         var cpu = new PerCpu();
         PerCpu* target = &cpu;
-        Assert.Equal(PsciEmulation.Denied, PsciEmulation.CpuOn(target, 0x4020_0000, 7));      // never entered
+        Assert.Equal(PsciEmulation.Denied, PsciEmulation.CpuOn(0, target, 0x4020_0000, 7));      // never entered
         target->PowerState = PowerState.Running;
-        Assert.Equal(PsciEmulation.AlreadyOn, PsciEmulation.CpuOn(target, 0x4020_0000, 7));
+        Assert.Equal(PsciEmulation.AlreadyOn, PsciEmulation.CpuOn(0, target, 0x4020_0000, 7));
         Assert.Equal(PsciEmulation.AffinityOn, PsciEmulation.AffinityInfo(target));
         Assert.False(PsciEmulation.TryWake(target));
 
         PsciEmulation.CpuOff(target);
         Assert.Equal(PsciEmulation.AffinityOff, PsciEmulation.AffinityInfo(target));
-        Assert.Equal(PsciEmulation.Success, PsciEmulation.CpuOn(target, 0x4020_0000, 7));
-        Assert.Equal(PsciEmulation.AlreadyOn, PsciEmulation.CpuOn(target, 0x4030_0000, 8)); // waking: no second entry
+        Assert.Equal(PsciEmulation.Success, PsciEmulation.CpuOn(0, target, 0x4020_0000, 7));
+        Assert.Equal(PsciEmulation.AlreadyOn, PsciEmulation.CpuOn(0, target, 0x4030_0000, 8)); // waking: no second entry
         Assert.Equal((0x4020_0000UL, 7UL), (target->WakeEntry, target->WakeContext));
         Assert.True(PsciEmulation.TryWake(target));
         Assert.Equal(PowerState.Running, target->PowerState);
 
-        Assert.Equal(PsciEmulation.InvalidParameters, PsciEmulation.CpuOn(null, 0, 0));
+        Assert.Equal(PsciEmulation.InvalidParameters, PsciEmulation.CpuOn(0, null, 0, 0));
         Assert.Equal(3, PsciEmulation.CpuOfMpidr(0x8000_0003));          // MPIDR with the RES1 bit 31
         Assert.Equal(-1, PsciEmulation.CpuOfMpidr(0x100));               // another cluster
     }

@@ -9,7 +9,8 @@
  * Back at EL1 it prints entry()'s result, then, if the hypervisor is on, issues hypercalls
  * (hvc #0x4a48) and prints each result; with PROBE_HYPERVISOR_MEMORY it reads hypervisor
  * memory instead, which stage 2 must refuse; with PROBE_COMM_REGION (and COMM_VIRT) it reads
- * the communication region. Output lines start with "loader:".
+ * the communication region; with PROBE_ACTLR it reads ACTLR_EL1, which must trap. Output
+ * lines start with "loader:".
  *
  * Assemble with --defsym HV_BASE=<physical address of the image> and the header offsets
  * HEADER_ENTRY, HEADER_CONSOLE_PAGE, HEADER_HYP_VECTORS, HEADER_HYP_ABI (HypervisorQemuTests
@@ -131,6 +132,9 @@ el1_main:
 	str	x0, [x1]
 	dsb	sy
 	sev
+.ifdef SECOND_CPU_FAILS
+	mrs	x0, actlr_el1			/* traps (HCR_EL2.TAC), unhandled: CPU 1 stops for good */
+.endif
 .ifdef LINUX_ROOT_CELL
 	/* PSCI CPU_OFF: wait in the hypervisor until Linux turns this CPU on */
 	ldr	w0, =0x84000002
@@ -152,6 +156,15 @@ el1_main:
 5:	mov	x1, x0
 	adr	x0, msg_cpu1_returned
 	bl	put_result
+.ifdef SECOND_CPU_FAILS
+	/* until CPU 1 has stopped in the hypervisor: CPU get info says failed (2) */
+6:	mov	x0, #7
+	mov	x1, #1
+	mov	x2, #0
+	hvc	#0x4a48
+	cmp	x0, #2
+	b.ne	6b
+.endif
 	/* CPU get info (7): state of CPU 1 */
 	mov	x0, #7
 	mov	x1, #1
@@ -224,6 +237,13 @@ el1_main:
 	str	xzr, [x9]			/* must trap: read-only to the root cell */
 	adr	x0, msg_probe_written
 	bl	puts
+	b	done
+.endif
+
+.ifdef PROBE_ACTLR
+	mrs	x1, actlr_el1			/* HCR_EL2.TAC: traps, not handled (as upstream) */
+	adr	x0, msg_actlr
+	bl	put_result
 	b	done
 .endif
 
@@ -342,6 +362,45 @@ el1_main:
 	smc	#0
 	mov	x1, x0
 	adr	x0, msg_sip
+	bl	put_result
+
+	/* CPU_ON (SMC32) with garbage in bits 63:32 of the target: it names CPU 1 all the same,
+	   which never entered the hypervisor (DENIED, not INVALID_PARAMETERS) */
+	ldr	w0, =0x84000003
+	ldr	x1, =0xdeadbeef00000001
+	ldr	x2, =0xdeadbeef00000000
+	mov	x3, #0
+	smc	#0
+	mov	x1, x0
+	adr	x0, msg_cpu_on32
+	bl	put_result
+
+	/* SYSTEM_OFF and SYSTEM_RESET: refused under the hypervisor (else QEMU would end here) */
+	ldr	w0, =0x84000008
+	smc	#0
+	mov	x1, x0
+	adr	x0, msg_system_off
+	bl	put_result
+	ldr	w0, =0x84000009
+	smc	#0
+	mov	x1, x0
+	adr	x0, msg_system_reset
+	bl	put_result
+
+	/* DC ISW traps (HCR_EL2.TSW) and is performed: two exits between the statistics reads */
+	mov	x0, #7				/* CPU get info: CPU 0, all exits (1000 + 0) */
+	mov	x1, #0
+	mov	x2, #1000
+	hvc	#0x4a48
+	mov	x20, x0
+	mov	x5, #0				/* level 1, set 0, way 0 */
+	dc	isw, x5
+	mov	x0, #7
+	mov	x1, #0
+	mov	x2, #1000
+	hvc	#0x4a48
+	sub	x1, x0, x20
+	adr	x0, msg_set_way_exits
 	bl	put_result
 
 	/* Disable (0), then a hypercall reaches the stub again */
@@ -551,6 +610,11 @@ msg_unknown:		.asciz	"loader: unknown hypercall "
 msg_psci_version:	.asciz	"loader: psci version "
 msg_cpu_on:		.asciz	"loader: psci cpu_on "
 msg_sip:		.asciz	"loader: sip call "
+msg_cpu_on32:		.asciz	"loader: psci cpu_on32 "
+msg_system_off:		.asciz	"loader: psci system_off "
+msg_system_reset:	.asciz	"loader: psci system_reset "
+msg_set_way_exits:	.asciz	"loader: exits for dc isw "
+msg_actlr:		.asciz	"loader: actlr_el1 read "
 msg_disable:		.asciz	"loader: disable "
 msg_after:		.asciz	"loader: after disable "
 msg_after_failure:	.asciz	"loader: after failure "
