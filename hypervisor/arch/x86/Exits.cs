@@ -197,11 +197,11 @@ internal static unsafe class Exits
             DebugConsole.Write("FATAL: Invalid PCI config ");
             DebugConsole.Write(isIn ? "read" : "write");
             DebugConsole.Write(", port: ");
-            DebugConsole.WriteHexDigits(port, 1);
+            WriteBareHex(port);
             DebugConsole.Write(", size ");
             DebugConsole.WriteDecimal(size);
             DebugConsole.Write(", address port: ");
-            DebugConsole.WriteHexDigits(address, 1);
+            WriteBareHex(address);
             DebugConsole.Write("\n");
             DebugConsole.EndLine();
             Stop(cpu, null);
@@ -211,12 +211,26 @@ internal static unsafe class Exits
         DebugConsole.Write("FATAL: Invalid PIO ");
         DebugConsole.Write(isIn ? "read" : "write");
         DebugConsole.Write(", port: ");
-        DebugConsole.WriteHexDigits(port, 1);
+        WriteBareHex(port);
         DebugConsole.Write(" size: ");
         DebugConsole.WriteDecimal(size);
         DebugConsole.Write("\n");
         DebugConsole.EndLine();
         Stop(cpu, null);
+    }
+
+    /// <summary>Hex without "0x" or padding, as upstream's fatal lines print ports ("%x"),
+    /// which is what `jailhouse diagnose` and the crash-dump test read.</summary>
+    private static void WriteBareHex(ulong value)
+    {
+        int shift = 60;
+        while (shift > 0 && (value >> shift) == 0)
+            shift -= 4;
+        for (; shift >= 0; shift -= 4)
+        {
+            uint digit = (uint)(value >> shift) & 0xf;
+            DebugConsole.Put((byte)(digit < 10 ? '0' + digit : 'a' + digit - 10));
+        }
     }
 
     private static void HandleEptViolation(ulong* registers, PerCpu* cpu)
