@@ -15,6 +15,7 @@ internal static class BoardCommands
         board.Subcommands.Add(Info());
         board.Subcommands.Add(Assemble());
         board.Subcommands.Add(BootInQemu());
+        board.Subcommands.Add(BoardRootCellCommand.Create());
         return board;
     }
 
