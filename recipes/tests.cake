@@ -2,7 +2,7 @@
 // no QEMU boots, no package downloads) and the slow tier: the image tests
 // ([Trait("Tier", "Images")]), which check what AllImages builds, the bounded fuzzing run
 // ([Trait("Tier", "Fuzz")], a couple of minutes by design) and the x86 hypervisor's Bochs boots
-// ([Trait("Tier", "Bochs")], four boots of about 3.5 minutes each).
+// ([Trait("Tier", "Bochs")], four boots of 3-6 minutes each).
 void RunTests(string filter) =>
     DotNetTest("Jailhouse.sln", new DotNetTestSettings { Configuration = configuration, NoLogo = true, Filter = filter });
 
@@ -21,6 +21,6 @@ Task("Test")
     .IsDependentOn("TestSlow");
 
 Task("TestBochs")
-    .Description("The Bochs boots of the slow tier alone: the x86 hypervisor under emulated VT-x, Linux in Bochs as the root cell, and the crash-dump loop (about 3.5 minutes a boot).")
+    .Description("The Bochs boots of the slow tier alone: the x86 hypervisor under emulated VT-x, Linux in Bochs as the root cell, and the crash-dump loop (3-6 minutes a boot).")
     .IsDependentOn("AllImages")
     .Does(() => RunTests("Tier=Bochs"));

@@ -16,13 +16,13 @@ namespace Jailhouse.Tests.Boot;
 /// (GRUB rescue ISO, 2 CPUs, the plan's memmap=). Bochs is slow (minutes per boot on a busy
 /// machine), so every test boots once and checks everything it can from that console.
 /// </summary>
-// About 3.5 minutes of Bochs per boot on this 2-core machine (four boots): part of the slow tier
-// that ./test.sh runs in CI, and alone with Cake's TestBochs.
+// 3-6 minutes of Bochs per boot on this 2-core machine (four boots, 17.7 minutes measured):
+// part of the slow tier that ./test.sh runs in CI, and alone with Cake's TestBochs.
 [Trait("Tier", "Bochs")]
 public partial class BochsBootTests(ITestOutputHelper output)
 {
-    /// <summary>A boot to power-off takes about 3.5 minutes with the machine's two cores shared by
-    /// three jobs (measured); four times that is a hang.</summary>
+    /// <summary>A boot to power-off takes 3-6 minutes with the machine's two cores shared by
+    /// three jobs (measured); 15 minutes is a hang.</summary>
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(15);
 
     /// <summary>The kernel in trouble. Not WARNINGs: Bochs' CPU model draws a boot-time one
