@@ -1,6 +1,6 @@
 // Benchmarks print numbers; nothing is asserted.
 Task("Benchmark")
-    .Description("Config codec throughput, CLI start-up (NativeAOT vs dotnet jailhouse.dll) and native sizes, kmod, hypervisor and image build times, the end-to-end hypervisor boot on qemu-arm64.")
+    .Description("Config codec throughput, CLI start-up (NativeAOT vs dotnet jailhouse.dll) and native sizes, kmod, hypervisor and image build times, the end-to-end hypervisor boots on qemu-arm64 and in Bochs (x86).")
     .IsDependentOn("Packages")
     .Does(() =>
     {
@@ -65,6 +65,23 @@ Task("Benchmark")
             bool passed = console.Any(l => l.Contains("jailhouse-image: test hypervisor passed"));
             Information($"end to end qemu-arm64 GICv{gic}, {cpus} CPUs: {watch.Elapsed.TotalSeconds:F1} s ({(passed ? "passed" : "FAILED")})");
         }
+
+        // End to end on x86 in Bochs (what BochsBootTests checks) with the Bochs machine's root
+        // cell (tests/Jailhouse.Tests/fixtures/bochs/): the boot's wall time, Linux's uptime at
+        // enable (emulated seconds) and the root cell's VM exits by reason.
+        var x86 = BoardArtifacts("qemu-x86");
+        if (!FileExists(x86.CombineWithFilePath("initrd.img")))
+            AssembleBoard("qemu-x86");
+        var bochsCell = x86.CombineWithFilePath("bochs-x86.cell");
+        Jailhouse("config", "compile", RepositoryRoot.CombineWithFilePath("tests/Jailhouse.Tests/fixtures/bochs/bochs-x86.yaml").FullPath, "-o", bochsCell.FullPath);
+        var bochsWatch = System.Diagnostics.Stopwatch.StartNew();
+        var bochsConsole = JailhouseOutput("board", "boot", BoardFile("qemu-x86").FullPath, "--artifacts", x86.FullPath, "--machine", "bochs",
+            "--timeout", "1800", "--cell", bochsCell.FullPath,
+            "--append", "jailhouse.test=hypervisor-x86", "jailhouse.cell=bochs-x86.cell", "quiet", "io_delay=none").ToList();
+        bool bochsPassed = bochsConsole.Any(l => l.Contains("jailhouse-image: test hypervisor-x86 passed"));
+        Information($"end to end qemu-x86 in Bochs, 2 CPUs: {bochsWatch.Elapsed.TotalSeconds:F1} s ({(bochsPassed ? "passed" : "FAILED")})");
+        foreach (var line in bochsConsole.Where(l => l.Contains("| enable took") || l.Contains("| root cell vmexits_")))
+            Information($"  Bochs {line.Substring(line.IndexOf('|') + 2)}");
     });
 
 // Up-to-date checks, per board: `--target=Images` with every step forced (what a clean build does

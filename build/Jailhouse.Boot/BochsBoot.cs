@@ -64,6 +64,28 @@ public static partial class BochsBoot
     }
 
     /// <summary>
+    /// Writes <paramref name="output"/>: <paramref name="initrd"/> followed by an uncompressed cpio
+    /// of <paramref name="files"/> (paths inside the initramfs, e.g. etc/jailhouse/x.cell), which
+    /// Linux unpacks over the first -- how a boot gets configurations the image does not carry.
+    /// </summary>
+    public static void ExtendInitrd(string initrd, IEnumerable<(string Path, byte[] Bytes)> files, string output)
+    {
+        string temporary = output + ".tmp";
+        using (var stream = new FileStream(temporary, FileMode.Create))
+        {
+            using (var original = File.OpenRead(initrd))
+                original.CopyTo(stream);
+            while (stream.Length % 4 != 0)
+                stream.WriteByte(0);
+            var cpio = new Jailhouse.Images.CpioWriter();
+            foreach (var (path, bytes) in files)
+                cpio.AddFile(path, bytes);
+            cpio.WriteTo(stream, DateTimeOffset.UnixEpoch);
+        }
+        File.Move(temporary, output, overwrite: true);
+    }
+
+    /// <summary>
     /// Linux's TSC frequency for the machine. Bochs' TSC counts emulated instructions, `ips` of
     /// them per emulated second, but its CPU models report a nominal frequency in CPUID leaves
     /// 0x15/0x16, which Linux trusts without calibrating: with corei7_skylake_x at ips 10M its

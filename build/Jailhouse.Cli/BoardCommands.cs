@@ -103,8 +103,9 @@ internal static class BoardCommands
         };
         machine.AcceptOnlyFromAmong("qemu", "bochs");
         var append = new Option<string[]>("--append") { Description = "Bochs: extra kernel arguments, e.g. jailhouse.test=hypervisor.", AllowMultipleArgumentsPerToken = true };
+        var cells = new Option<string[]>("--cell") { Description = "Bochs: a compiled configuration to add to the initramfs as /etc/jailhouse/NAME (repeatable)." };
         var command = new Command("boot", "Boot the board in QEMU (its disk image) or Bochs (its kernel and initramfs) and check that /init reports ready and powers off.")
-            { boardFile, artifacts, timeout, quiet, machine, append };
+            { boardFile, artifacts, timeout, quiet, machine, append, cells };
         command.SetAction(parse =>
         {
             var board = BoardDescriptionReader.ReadFile(parse.GetRequiredValue(boardFile));
@@ -120,6 +121,14 @@ internal static class BoardCommands
                 string initrd = Path.Combine(artifactsPath, "initrd.img");
                 if (!File.Exists(kernel) || !File.Exists(initrd))
                     throw new ConfigException(new SourceLocation(kernel, 0, 0), "no kernel and initrd.img: assemble the board first (dotnet cake --target=Assemble)");
+                string[] added = parse.GetValue(cells) ?? [];
+                if (added.Length > 0)
+                {
+                    string extended = Path.Combine(artifactsPath, "bochs", "initrd-cells.img");
+                    Directory.CreateDirectory(Path.GetDirectoryName(extended)!);
+                    BochsBoot.ExtendInitrd(initrd, added.Select(cell => ($"etc/jailhouse/{Path.GetFileName(cell)}", InputFiles.Read(cell, InputLimit.Configuration))), extended);
+                    initrd = extended;
+                }
                 var result = BochsBoot.RunKernel(board, kernel, initrd, parse.GetValue(append) ?? [], limit,
                     Path.Combine(artifactsPath, "bochs"), echo ? Console.WriteLine : null);
                 foreach (string error in result.EmulatorErrors)

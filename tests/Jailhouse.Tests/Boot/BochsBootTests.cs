@@ -49,17 +49,7 @@ public partial class BochsBootTests(ITestOutputHelper output)
         string work = Path.Combine(Path.GetTempPath(), $"jailhouse-bochs-{name}-{Environment.ProcessId}");
         Directory.CreateDirectory(work);
         string bootInitrd = Path.Combine(work, "initrd-test.img");
-        using (var stream = new FileStream(bootInitrd, FileMode.Create))
-        {
-            using (var original = File.OpenRead(initrd))
-                original.CopyTo(stream);
-            while (stream.Length % 4 != 0)
-                stream.WriteByte(0);
-            var cpio = new Jailhouse.Images.CpioWriter();
-            foreach (var (cellName, bytes) in cells)
-                cpio.AddFile($"etc/jailhouse/{cellName}", bytes);
-            cpio.WriteTo(stream, DateTimeOffset.UnixEpoch);
-        }
+        BochsBoot.ExtendInitrd(initrd, cells.Select(c => ($"etc/jailhouse/{c.Name}", c.Bytes)), bootInitrd);
         // Figures, printed: the wall time from starting Bochs to the hypervisor running.
         var watch = System.Diagnostics.Stopwatch.StartNew();
         TimeSpan? enabled = null;
