@@ -31,6 +31,8 @@ internal static class MmioResult
     /// <summary>No region covers the access, or its handler refused it (wrong width, offset): the cell is stopped.</summary>
     public const int Unhandled = 0;
     public const int Handled = 1;
+    /// <summary>The handler refused the access and printed the FATAL line itself: the cell is stopped.</summary>
+    public const int Error = 2;
 }
 
 /// <summary>A guest-physical range whose accesses go to <see cref="Handler"/> with <see cref="Argument"/>.</summary>
@@ -94,7 +96,8 @@ internal unsafe struct MmioDispatch
             if (address >= region->Start && end <= region->Start + region->Size)
             {
                 access->Address = address - region->Start;
-                return region->Handler(region->Argument, access) == MmioResult.Handled ? MmioResult.Handled : MmioResult.Unhandled;
+                int result = region->Handler(region->Argument, access);
+                return result == MmioResult.Handled || result == MmioResult.Error ? result : MmioResult.Unhandled;
             }
         }
         return MmioResult.Unhandled;

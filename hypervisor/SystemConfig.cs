@@ -109,6 +109,9 @@ internal readonly unsafe struct SystemConfig
     /// <summary>Base of the PCI memory-mapped configuration space (ECAM), 0 when there is none.</summary>
     public ulong PciMmconfigBase => *(ulong*)(data + BinaryLayout.SysPciMmconfigBase);
 
+    /// <summary>The last bus the MMCONFIG window covers (1 MiB per bus).</summary>
+    public byte PciMmconfigEndBus => data[BinaryLayout.SysPciMmconfigEndBus];
+
     /// <summary>x86 platform information: PM timer I/O port, calibrated TSC and APIC timer kHz.</summary>
     public ushort X86PmTimerAddress => *(ushort*)(data + PlatformField + BinaryLayout.X86PmTimerAddress);
     public uint X86TscKhz => *(uint*)(data + PlatformField + BinaryLayout.X86TscKhz);

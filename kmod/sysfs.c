@@ -301,12 +301,25 @@ JH_STAT_ATTR(total, 0);
 JH_STAT_ATTR(mmio, 1);
 JH_STAT_ATTR(management, 2);
 JH_STAT_ATTR(hypercall, 3);
+#ifdef CONFIG_X86
+/* x86's exit reasons beyond the generic four, at upstream's indices (X86Stats). */
+JH_STAT_ATTR(pio, 4);
+JH_STAT_ATTR(xapic, 5);
+JH_STAT_ATTR(cr, 6);
+JH_STAT_ATTR(cpuid, 7);
+#endif
 
 static struct attribute *jh_stat_attrs[] = {
 	&stat_total.attr.attr,
 	&stat_mmio.attr.attr,
 	&stat_management.attr.attr,
 	&stat_hypercall.attr.attr,
+#ifdef CONFIG_X86
+	&stat_pio.attr.attr,
+	&stat_xapic.attr.attr,
+	&stat_cr.attr.attr,
+	&stat_cpuid.attr.attr,
+#endif
 	NULL,
 };
 

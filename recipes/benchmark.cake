@@ -1,6 +1,6 @@
 // Benchmarks print numbers; nothing is asserted.
 Task("Benchmark")
-    .Description("Config codec throughput, CLI start-up (NativeAOT vs dotnet jailhouse.dll) and sizes, kmod, hypervisor and image build times, the end-to-end hypervisor boot on qemu-arm64.")
+    .Description("Config codec throughput, CLI start-up (NativeAOT vs dotnet jailhouse.dll) and sizes, kmod, hypervisor and image build times, the end-to-end hypervisor boots on qemu-arm64 and in Bochs (x86).")
     .IsDependentOn("Packages")
     .Does(() =>
     {
@@ -36,6 +36,17 @@ Task("Benchmark")
         foreach (var (gic, cpus) in new[] { (3, 2), (2, 2), (3, 4) })
             Jailhouse("board", "boot", BoardFile("qemu-arm64").FullPath, "--artifacts", arm64.FullPath, "--test", "hypervisor",
                 "--gic-version", gic.ToString(), "--cpus", cpus.ToString(), "--timeout", "120", "--quiet");
+
+        // End to end on x86 in Bochs (what BochsBootTests checks) with the Bochs machine's root
+        // cell (tests/Jailhouse.Tests/fixtures/bochs/): the command prints the boot's wall time and
+        // the test's report lines (Linux's uptime at enable, the root cell's VM exits by reason).
+        var x86 = BoardArtifacts("qemu-x86");
+        AssembleBoard("qemu-x86");
+        var bochsCell = x86.CombineWithFilePath("bochs-x86.cell");
+        Jailhouse("config", "compile", RepositoryRoot.CombineWithFilePath("tests/Jailhouse.Tests/fixtures/bochs/bochs-x86.yaml").FullPath, "-o", bochsCell.FullPath);
+        Jailhouse("board", "boot", BoardFile("qemu-x86").FullPath, "--artifacts", x86.FullPath, "--machine", "bochs",
+            "--timeout", "1800", "--cell", bochsCell.FullPath, "--test", "hypervisor-x86",
+            "--append", "jailhouse.cell=bochs-x86.cell", "quiet", "io_delay=none", "--quiet");
 
         // Codec, checker, FAT writer and start-up figures, then the sizes of what was built.
         var arguments = new ProcessArgumentBuilder()

@@ -26,6 +26,11 @@ public static partial class BochsBoot
     /// <summary>Linux's last line on power-off (kernel/reboot.c).</summary>
     public const string PowerDownLine = "reboot: Power down";
 
+    /// <summary>The hypervisor's last line for a CPU it stopped after a FATAL access (upstream's
+    /// wording): the cell cannot finish its boot, so what the consoles hold is all there is.</summary>
+    [GeneratedRegex(@"Parking CPU \d+ \(Cell: ""[^""\n]*""\)\n")]
+    private static partial Regex ParkedLine();
+
     /// <summary>What Bochs says in bochs.log when a VM entry fails or the machine is beyond help.</summary>
     [GeneratedRegex(@"VMENTER FAIL[^\r\n]*|VMFAIL[^\r\n]*|PANIC[^\r\n]*|triple fault[^\r\n]*|shutdown status[^\r\n]*", RegexOptions.IgnoreCase)]
     private static partial Regex EmulatorError();
@@ -40,7 +45,7 @@ public static partial class BochsBoot
     {
         var bochs = board.Bochs ?? throw new InputException(board.Origin, $"board {board.Name} has no bochs section: it cannot boot in Bochs");
         var plan = board.Jailhouse is null ? null : ReservationPlanner.Plan(board);
-        var arguments = ReservationPlanner.KernelArguments(board, plan).Concat(extraArguments).ToList();
+        var arguments = ReservationPlanner.KernelArguments(board, plan).Append(TscArgument(bochs)).Concat(extraArguments).ToList();
         workDirectory = Path.GetFullPath(workDirectory);
         Directory.CreateDirectory(workDirectory);
         string iso = Path.Combine(workDirectory, "boot.iso");
@@ -57,6 +62,40 @@ public static partial class BochsBoot
         File.WriteAllText(cont, "c\n");
         return Start(rc, cont, serial, serial2, log, timeout, workDirectory, onLine);
     }
+
+    /// <summary>
+    /// Writes <paramref name="output"/>: <paramref name="initrd"/> followed by an uncompressed cpio
+    /// of <paramref name="files"/> (paths inside the initramfs, e.g. etc/jailhouse/x.cell), which
+    /// Linux unpacks over the first -- how a boot gets configurations the image does not carry.
+    /// </summary>
+    public static void ExtendInitrd(string initrd, IEnumerable<(string Path, byte[] Bytes)> files, string output)
+    {
+        string temporary = output + ".tmp";
+        using (var stream = new FileStream(temporary, FileMode.Create))
+        {
+            using (var original = File.OpenRead(initrd))
+                original.CopyTo(stream);
+            while (stream.Length % 4 != 0)
+                stream.WriteByte(0);
+            var cpio = new Jailhouse.Images.CpioWriter();
+            foreach (var (path, bytes) in files)
+                cpio.AddFile(path, bytes);
+            cpio.WriteTo(stream, DateTimeOffset.UnixEpoch);
+        }
+        File.Move(temporary, output, overwrite: true);
+    }
+
+    /// <summary>
+    /// Linux's TSC frequency for the machine. Bochs' TSC counts emulated instructions, `ips` of
+    /// them per emulated second, but its CPU models report a nominal frequency in CPUID leaves
+    /// 0x15/0x16, which Linux trusts without calibrating: with corei7_skylake_x at ips 10M its
+    /// clock ran about 300 times slow, so every `sleep 1` and mdelay cost 300 emulated seconds
+    /// (measured: 80-100 s of wall time per `sleep 1`). Told the truth, Linux refines it
+    /// against the ACPI PM timer and finds the same ("Refined TSC clocksource calibration:
+    /// 10.000 MHz").
+    /// </summary>
+    public static string TscArgument(BochsMachine machine) =>
+        string.Create(CultureInfo.InvariantCulture, $"tsc_early_khz={machine.InstructionsPerSecond / 1000}");
 
     /// <summary>The bochsrc of a headless machine booting <paramref name="iso"/>.</summary>
     public static string Configuration(BochsMachine machine, string iso, string serial, string serial2, string log)
@@ -132,8 +171,11 @@ public static partial class BochsBoot
         {
             echoed = Echo(serial, echoed, pending, onLine);
             // Bochs may stay up after the guest's ACPI power-off: end it once Linux said so
-            // (timeout(1) passes the SIGINT on).
-            if (!stopping && File.Exists(serial) && ReadShared(serial).Contains(PowerDownLine, StringComparison.Ordinal))
+            // (timeout(1) passes the SIGINT on). A CPU the hypervisor parked never comes back:
+            // waiting for the time limit would only add minutes (and Linux' RCU stall NMI on the
+            // parked CPU, which runs on Linux's IDT in the host, ends in a triple fault).
+            if (!stopping && (File.Exists(serial) && ReadShared(serial).Contains(PowerDownLine, StringComparison.Ordinal)
+                || Parked(serial) || Parked(serial2)))
             {
                 stopping = true;
                 using var kill = Process.Start(new ProcessStartInfo("kill", ["-s", "INT", process.Id.ToString(CultureInfo.InvariantCulture)]));
@@ -155,6 +197,8 @@ public static partial class BochsBoot
         bool poweredOff = console.Contains(PowerDownLine, StringComparison.Ordinal);
         return new Result(poweredOff, console, console2, watch.Elapsed, errors, workDirectory);
     }
+
+    private static bool Parked(string path) => File.Exists(path) && ParkedLine().IsMatch(ReadShared(path));
 
     private static string ReadShared(string path)
     {

@@ -15,6 +15,7 @@ internal static class BoardCommands
         board.Subcommands.Add(Info());
         board.Subcommands.Add(Assemble());
         board.Subcommands.Add(BootInQemu());
+        board.Subcommands.Add(BoardRootCellCommand.Create());
         return board;
     }
 
@@ -94,7 +95,7 @@ internal static class BoardCommands
         var boardFile = BoardArgument();
         var artifacts = ArtifactsOption();
         var timeout = new Option<int>("--timeout") { Description = "Seconds before the boot counts as hung.", DefaultValueFactory = _ => 300 };
-        var quiet = new Option<bool>("--quiet") { Description = "Do not echo the console." };
+        var quiet = new Option<bool>("--quiet") { Description = "Do not echo the console (a --test boot still prints the test's report lines)." };
         var machine = new Option<string>("--machine")
         {
             Description = "qemu: the board's disk image in QEMU (TCG, UEFI); bochs: its kernel and initramfs in Bochs (emulated VT-x, x86 boards with a bochs section).",
@@ -107,8 +108,9 @@ internal static class BoardCommands
         gic.AcceptOnlyFromAmong("2", "3");
         var cpus = new Option<int?>("--cpus") { Description = "QEMU: the CPU count instead of the board's." };
         var cpu = new Option<string?>("--cpu") { Description = "QEMU: the CPU model instead of the board's, e.g. max,pauth-impdef=on." };
+        var cells = new Option<string[]>("--cell") { Description = "Bochs: a compiled configuration to add to the initramfs as /etc/jailhouse/NAME (repeatable)." };
         var command = new Command("boot", "Boot the board in QEMU (its disk image, or with --test its kernel and initramfs) or Bochs (its kernel and initramfs) and check that /init reports ready (or the test passed) and powers off.")
-            { boardFile, artifacts, timeout, quiet, machine, append, test, gic, cpus, cpu };
+            { boardFile, artifacts, timeout, quiet, machine, append, test, gic, cpus, cpu, cells };
         command.Validators.Add(result =>
         {
             if (result.GetValue(cpus) is < 1)
@@ -118,6 +120,8 @@ internal static class BoardCommands
                 result.AddError("--gic-version, --cpus and --cpu vary the QEMU machine: not with --machine bochs");
             if ((variant || (result.GetValue(append) ?? []).Length > 0) && result.GetValue(machine) != "bochs" && result.GetValue(test) is null)
                 result.AddError("the disk image boots as built: --append, --gic-version, --cpus and --cpu need --test (a direct kernel boot)");
+            if ((result.GetValue(cells) ?? []).Length > 0 && result.GetValue(machine) != "bochs")
+                result.AddError("--cell adds configurations to the initramfs Bochs boots: --machine bochs only");
         });
         command.SetAction(parse =>
         {
@@ -142,6 +146,14 @@ internal static class BoardCommands
                     throw new InputException(new SourceLocation(kernel, 0, 0), "no kernel and initrd.img: assemble the board first (dotnet cake --target=Assemble)");
                 if (bochs)
                 {
+                    string[] added = parse.GetValue(cells) ?? [];
+                    if (added.Length > 0)
+                    {
+                        string extended = Path.Combine(artifactsPath, "bochs", "initrd-cells.img");
+                        Directory.CreateDirectory(Path.GetDirectoryName(extended)!);
+                        BochsBoot.ExtendInitrd(initrd, added.Select(cell => ($"etc/jailhouse/{Path.GetFileName(cell)}", InputFiles.Read(cell, InputLimit.Configuration))), extended);
+                        initrd = extended;
+                    }
                     var result = BochsBoot.RunKernel(board, kernel, initrd, arguments, limit,
                         Path.Combine(artifactsPath, "bochs"), echo ? Console.WriteLine : null);
                     foreach (string error in result.EmulatorErrors)
@@ -163,6 +175,10 @@ internal static class BoardCommands
                 var result = QemuBoot.Run(board, image, limit, echo ? Console.WriteLine : null);
                 (poweredOff, console, elapsed) = (result.PoweredOff, result.Console, result.Elapsed);
             }
+            // A quiet test boot still shows the test's report lines ("jailhouse-test: | ..."): its figures.
+            if (!echo && testName is not null)
+                foreach (string line in console.Split('\n').Where(l => l.Contains("jailhouse-test: | ", StringComparison.Ordinal)))
+                    Console.WriteLine(line.TrimEnd('\r'));
             string expected = testName is null ? "jailhouse-image: ready" : $"jailhouse-image: test {testName} passed";
             bool reached = console.Contains(expected, StringComparison.Ordinal);
             string what = testName is null ? "booted, /init ready, powered off" : $"test {testName} passed, powered off";

@@ -29,6 +29,8 @@ start=$(cut -d ' ' -f 1 /proc/uptime)
 jailhouse enable "$system" >/tmp/out 2>&1 || { show </tmp/out; dmesg | tail -n 5 | show; fail "enable"; }
 [ "$(cat /sys/devices/jailhouse/enabled)" = 1 ] || fail "enabled is not 1"
 echo "enable took $start -> $(cut -d ' ' -f 1 /proc/uptime) s of uptime" | show
+# The driver's report (kernel info lines, which `quiet` keeps off the console).
+dmesg | tail -n +$((dmesg_before + 1)) | grep 'jailhouse: ' | show
 ok "enable"
 jailhouse cell list | show
 jailhouse cell list | grep -q "running" || fail "cell list shows no running root cell"

@@ -84,6 +84,9 @@ internal static unsafe class ArchSetup
         result = MmioSubpage.RegisterAll(config, ref Mmio, subpageDevices, MaxSubpageRegions, &MapDevice);
         if (result != 0)
             return Report("sub-page regions", result);
+        result = X86Mmconfig.Register(config, ref Mmio);
+        if (result != 0)
+            return Report("MMCONFIG window", result);
 
         tables = new Vmx.Tables
         {

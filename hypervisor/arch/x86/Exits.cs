@@ -219,11 +219,18 @@ internal static unsafe class Exits
                 value &= (1UL << (int)(8 * instruction.Size)) - 1;
             var access = new MmioAccess(address, instruction.Size, isWrite, value);
             access.Cpu = cpu->CpuId;
-            if (ArchSetup.Mmio.Dispatch(&access) == MmioResult.Handled)
+            int result = ArchSetup.Mmio.Dispatch(&access);
+            if (result == MmioResult.Handled)
             {
                 if (!isWrite)
                     WriteRegister(registers, instruction, access.Value);
                 Arch.VmWrite(Vmcs.GuestRip, Arch.VmRead(Vmcs.GuestRip) + instruction.Length);
+                return;
+            }
+            if (result == MmioResult.Error)
+            {
+                // The handler printed its own FATAL line (upstream reports only unhandled accesses).
+                Stop(cpu, null);
                 return;
             }
         }

@@ -56,6 +56,24 @@ internal static unsafe class X86PciConfig
         return PciAccess.Reject;
     }
 
+    /// <summary>
+    /// An access at <paramref name="offset"/> into the MMCONFIG window (ECAM: bus, device and
+    /// function in bits 27-12, the register below): the bytes the window spans, 0 when the
+    /// configuration has none; and the decision, with the access's function and register.
+    /// Widths other than 1, 2 and 4 bytes and unaligned accesses are rejected.
+    /// </summary>
+    public static ulong MmconfigSize(in SystemConfig config) =>
+        config.PciMmconfigBase == 0 ? 0 : ((ulong)config.PciMmconfigEndBus + 1) << 20;
+
+    public static int ClassifyMmconfig(in SystemConfig config, ulong offset, uint size, bool isWrite, out ushort bdf, out uint register)
+    {
+        bdf = (ushort)(offset >> 12);
+        register = (uint)offset & 0xfff;
+        if ((size != 1 && size != 2 && size != 4) || (register & (size - 1)) != 0 || offset >= MmconfigSize(config))
+            return PciAccess.Reject;
+        return Classify(config, bdf, register, size, isWrite);
+    }
+
     private static byte* FindDevice(in SystemConfig config, ushort bdf)
     {
         for (uint i = 0; i < config.PciDeviceCount; i++)

@@ -87,6 +87,37 @@ public sealed unsafe class X86ExitTests
         Assert.Equal(PciAccess.Hide, X86PciConfig.Classify(config, absent, 4, 2, isWrite: true));
     }
 
+    [Fact]
+    public void MmconfigWindowDecodesTheFunctionAndRegisterAndFiltersLikeThePorts()
+    {
+        var (memory, model) = QemuX86();
+        using var owned = memory;
+        var config = memory.View;
+        var platform = model.System!.Platform;
+        Assert.Equal(((ulong)platform.PciMmconfigEndBus + 1) << 20, X86PciConfig.MmconfigSize(config));
+        var e1000e = model.Cell.PciDevices.Single(d => d.Name == "e1000e");
+        // ECAM: bus in bits 27-20, device 19-15, function 14-12, register 11-0.
+        ulong Offset(ushort bdf, uint register) => ((ulong)bdf << 12) | register;
+        foreach (var cap in e1000e.Capabilities)
+        {
+            int expected = cap.Flags.HasFlag(PciCapabilityFlags.Write) ? PciAccess.Perform : PciAccess.Reject;
+            Assert.Equal(expected, X86PciConfig.ClassifyMmconfig(config, Offset(e1000e.Bdf, cap.Start), 2, true, out ushort bdf, out uint register));
+            Assert.Equal((e1000e.Bdf, (uint)cap.Start), (bdf, register));
+            Assert.Equal(X86PciConfig.Classify(config, e1000e.Bdf, cap.Start, 2, isWrite: true), expected);
+        }
+        // The extended space (0x100-0xfff) is only reachable here: a capability listed there.
+        var extended = e1000e.Capabilities.First(c => c.Start >= 0x100);
+        Assert.NotEqual(PciAccess.Hide, X86PciConfig.ClassifyMmconfig(config, Offset(e1000e.Bdf, extended.Start), 4, true, out _, out uint extendedRegister));
+        Assert.Equal((uint)extended.Start, extendedRegister);
+        Assert.Equal(PciAccess.Ignore, X86PciConfig.ClassifyMmconfig(config, Offset(e1000e.Bdf, 0), 4, true, out _, out _));
+        Assert.Equal(PciAccess.Hide, X86PciConfig.ClassifyMmconfig(config, Offset(0x2000, 0), 4, false, out ushort hidden, out _));
+        Assert.Equal(0x2000, hidden);
+        // Widths and alignment a PCI register access cannot have, and the window's end.
+        Assert.Equal(PciAccess.Reject, X86PciConfig.ClassifyMmconfig(config, Offset(e1000e.Bdf, 0x10), 8, false, out _, out _));
+        Assert.Equal(PciAccess.Reject, X86PciConfig.ClassifyMmconfig(config, Offset(e1000e.Bdf, 0x11), 2, false, out _, out _));
+        Assert.Equal(PciAccess.Reject, X86PciConfig.ClassifyMmconfig(config, X86PciConfig.MmconfigSize(config), 4, false, out _, out _));
+    }
+
     private static X86MmioInstruction Decode(params byte[] code)
     {
         fixed (byte* bytes = code)
