@@ -42,6 +42,10 @@ check_sve "before enable"
 jailhouse enable "$system" >/tmp/out 2>&1 || { show </tmp/out; dmesg | tail -n 5 | show; fail "enable"; }
 [ "$(cat /sys/devices/jailhouse/enabled)" = 1 ] || fail "enabled is not 1"
 ok "enable"
+# The driver asked the MMU (AT S1E1W) whether its mapping of hypervisor memory still takes writes.
+dmesg | grep -q "jailhouse: enable: hypervisor memory read-only and non-executable in the kernel" ||
+    { dmesg | grep jailhouse | tail -n 5 | show; fail "hypervisor memory still writable in the kernel"; }
+ok "hypervisor memory read-only in the kernel"
 jailhouse cell list | show
 check_linux "after enable"
 check_sve "after enable"

@@ -21,6 +21,7 @@
 
 #include <linux/gfp.h>
 #include <linux/io.h>
+#include <linux/irqflags.h>
 #include <linux/preempt.h>
 #include <linux/printk.h>
 #include <linux/string.h>
@@ -139,6 +140,7 @@ int jailhouse_arch_prepare(struct jh_header *header)
 #define JH_DESC_VALID		BIT(0)
 #define JH_DESC_TABLE		BIT(1)	/* table (levels 0-2) or page (level 3) */
 #define JH_DESC_RDONLY		BIT(7)	/* AP[2] */
+#define JH_DESC_DBM		BIT_ULL(51)	/* hardware dirty state: writable-clean */
 #define JH_DESC_PXN		BIT_ULL(53)
 #define JH_DESC_ADDR		GENMASK_ULL(47, 12)
 
@@ -195,6 +197,24 @@ void *jailhouse_arch_map(phys_addr_t phys, size_t size)
 }
 
 /*
+ * Whether the kernel's stage-1 translation lets EL1 write @addr, as the MMU
+ * itself answers it (AT S1E1W): no write is made, so a mapping that is still
+ * writable does not run into the root cell's read-only stage 2.
+ */
+static bool jh_kernel_can_write(void *addr)
+{
+	unsigned long flags;
+	u64 par;
+
+	local_irq_save(flags);	/* PAR_EL1 is this CPU's until read */
+	asm volatile("at s1e1w, %0" : : "r" (addr));
+	isb();
+	par = read_sysreg(par_el1);
+	local_irq_restore(flags);
+	return !(par & 1);	/* PAR_EL1.F: the translation faulted */
+}
+
+/*
  * Once the hypervisor runs, it runs from its own EL2 tables, and the root
  * cell sees hypervisor memory read-only through stage 2 (the console page,
  * an empty page elsewhere): the kernel's mapping is only read from (the
@@ -203,8 +223,21 @@ void *jailhouse_arch_map(phys_addr_t phys, size_t size)
  */
 int jailhouse_arch_protect(void *virt, size_t size)
 {
-	return jh_change_leaves((unsigned long)virt, size,
-				JH_DESC_PXN | JH_DESC_RDONLY, 0);
+	/*
+	 * With hardware dirty-state management (ARMv8.1 HAFDBS, which Linux
+	 * turns on where present), AP[2] set with DBM set means "writable,
+	 * clean": the first write just clears AP[2]. Read-only needs DBM clear.
+	 */
+	int err = jh_change_leaves((unsigned long)virt, size,
+				   JH_DESC_PXN | JH_DESC_RDONLY, JH_DESC_DBM);
+
+	if (err)
+		return err;
+	/* Checked, not assumed: the MMU must refuse a kernel write now. */
+	if (jh_kernel_can_write(virt))
+		return -EPERM;
+	pr_info("enable: hypervisor memory read-only and non-executable in the kernel\n");
+	return 0;
 }
 
 void jailhouse_arch_unmap(void *virt)

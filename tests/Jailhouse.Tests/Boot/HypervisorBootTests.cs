@@ -53,7 +53,7 @@ public partial class HypervisorBootTests(ITestOutputHelper output)
         Assert.True(result.PoweredOff, $"no power-off within 2 minutes:\n{console}");
         Assert.DoesNotContain("jailhouse-test: FAIL", console);
         Assert.DoesNotMatch(Trouble(), console);
-        foreach (string step in new[] { "insmod", $"before enable: Linux runs on {cpus} CPUs", "enable",
+        foreach (string step in new[] { "insmod", $"before enable: Linux runs on {cpus} CPUs", "enable", "hypervisor memory read-only in the kernel",
             $"after enable: Linux runs on {cpus} CPUs", "root cell VM exits counted", "GIC distributor accesses emulated", $"disable refused while CPU {cpus - 1} is offline", "disable", $"after disable: Linux runs on {cpus} CPUs", "enable and disable again", "rmmod", "kernel log clean" })
             Assert.Contains($"jailhouse-test: ok {step}\n", console);
         Assert.Contains("jailhouse-image: test hypervisor passed", console);
