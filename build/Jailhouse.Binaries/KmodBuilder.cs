@@ -77,12 +77,13 @@ public sealed class KmodBuilder(string repositoryRoot, TargetPackages packages, 
     /// <summary>
     /// Extracts the header packages into one folder (their relative scripts/tools links then resolve)
     /// and points the flavour Makefile's absolute include at it. A stamp of the packages' sha256s
-    /// keeps an unchanged tree.
+    /// and the tree's location keeps an unchanged tree.
     /// </summary>
     private string PrepareHeaderTree(string debianArch, string tree)
     {
         var headers = HeaderPackages(debianArch);
-        string stampText = string.Join('\n', headers.Select(p => $"{p} {p.Sha256}")) + "\n";
+        // The rewritten include is an absolute path: a moved clone extracts again.
+        string stampText = $"tree {Path.GetFullPath(tree)}\n" + string.Join('\n', headers.Select(p => $"{p} {p.Sha256}")) + "\n";
         string stamp = Path.Combine(tree, ".extracted");
         if (File.Exists(stamp) && File.ReadAllText(stamp) == stampText)
             return tree;

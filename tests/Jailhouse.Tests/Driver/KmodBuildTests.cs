@@ -51,6 +51,18 @@ public sealed class KmodBuildTests : TempDirectoryTest
     }
 
     [Fact]
+    public void AModuleBuildsAgainAfterItsWorkTreeMoved()
+    {
+        // As when a clone is moved or renamed: the extracted headers' include path must follow.
+        string work = Path.Combine(temp, "clone", "work"), moved = Path.Combine(temp, "moved-clone", "work");
+        Builder().Build("arm64", work, Path.Combine(temp, "first.ko"));
+        Directory.CreateDirectory(Path.GetDirectoryName(moved)!);
+        Directory.Move(work, moved);
+        Builder().Build("arm64", moved, Path.Combine(temp, "second.ko"));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(temp, "first.ko")), File.ReadAllBytes(Path.Combine(temp, "second.ko")));
+    }
+
+    [Fact]
     public void Amd64ModuleFitsThePinnedKernel()
     {
         string module = Path.Combine(temp, "jailhouse.ko");
