@@ -116,11 +116,12 @@ internal static class BoardCommands
             if (result.GetValue(cpus) is < 1)
                 result.AddError("--cpus: expected at least 1");
             bool variant = result.GetValue(gic) is not null || result.GetValue(cpus) is not null || result.GetValue(cpu) is not null;
-            if (variant && result.GetValue(machine) == "bochs")
+            bool inBochs = result.GetValue(machine) == "bochs";
+            if (variant && inBochs)
                 result.AddError("--gic-version, --cpus and --cpu vary the QEMU machine: not with --machine bochs");
-            if ((variant || (result.GetValue(append) ?? []).Length > 0) && result.GetValue(machine) != "bochs" && result.GetValue(test) is null)
+            if ((variant || (result.GetValue(append) ?? []).Length > 0) && !inBochs && result.GetValue(test) is null)
                 result.AddError("the disk image boots as built: --append, --gic-version, --cpus and --cpu need --test (a direct kernel boot)");
-            if ((result.GetValue(cells) ?? []).Length > 0 && result.GetValue(machine) != "bochs")
+            if ((result.GetValue(cells) ?? []).Length > 0 && !inBochs)
                 result.AddError("--cell adds configurations to the initramfs Bochs boots: --machine bochs only");
         });
         command.SetAction(parse =>
@@ -137,9 +138,9 @@ internal static class BoardCommands
             bool poweredOff;
             string console;
             TimeSpan elapsed;
-            if (parse.GetValue(machine) == "bochs" || testName is not null)
+            bool bochs = parse.GetValue(machine) == "bochs";
+            if (bochs || testName is not null)
             {
-                bool bochs = parse.GetValue(machine) == "bochs";
                 string kernel = Path.Combine(artifactsPath, "kernel", board.KernelFileName);
                 string initrd = Path.Combine(artifactsPath, "initrd.img");
                 if (!File.Exists(kernel) || !File.Exists(initrd))

@@ -149,7 +149,7 @@ internal static class ConfigCommands
     }
 
     /// <summary>The reservation and RAM banks of a board (none if it reserves nothing for Jailhouse).</summary>
-    private static CheckOptions BoardCheckOptions(BoardDescription description)
+    internal static CheckOptions BoardCheckOptions(BoardDescription description)
     {
         if (description.Jailhouse is null)
             return new CheckOptions { RamBanks = description.RamBanks };

@@ -61,7 +61,7 @@ internal static class ConfigMapCommand
     internal static byte[] BoardMap(string boardPath, BoardDescription description, string[] inputs, bool separately, string format)
     {
         var plan = ReservationPlanner.Plan(description);
-        var options = new CheckOptions { Reservation = (plan.Start, plan.Size), RamBanks = description.RamBanks };
+        var options = ConfigCommands.BoardCheckOptions(description);
         if (inputs.Length == 0)
         {
             var configurations = BoardConfigurations.Find(BoardConfigurations.DefaultDirectory(boardPath, description), description);
