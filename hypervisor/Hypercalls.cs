@@ -95,7 +95,7 @@ internal static unsafe class Hypercalls
             if (!context.Config.HasCpu(cpu))
                 continue;
             uint state = Arch.LoadAcquire(ref context.Cpu(cpu)->PowerState);
-            if (state == PowerState.Off || state == PowerState.Waking || state == PowerState.Failed)
+            if (state == PowerState.Off || state == PowerState.Waking || state == PowerState.Stopping || state == PowerState.Failed)
                 return true;
         }
         return false;

@@ -66,4 +66,8 @@ internal static class PowerState
     public const uint Waking = 3;
     /// <summary>Stopped for good in the hypervisor after an error (reported as failed).</summary>
     public const uint Failed = 4;
+    /// <summary>Stopping after an error while its report is written: already held in the
+    /// hypervisor (disable is refused), reported as failed only once the report is out, so
+    /// whoever sees it failed also finds the whole report on the console.</summary>
+    public const uint Stopping = 5;
 }

@@ -84,7 +84,7 @@ internal static unsafe class Traps
             DebugConsole.Print(" guest-physical 0x%x", Hpfar.GuestPhysical(Arch.ReadHpfar(), Arch.ReadFar()));
         DebugConsole.Print("\nCPU %d stopped\n", cpu->CpuId);
         DebugConsole.EndLine();
-        Arch.Park();
+        StopFailed(cpu);
     }
 
     /// <summary>
@@ -108,7 +108,7 @@ internal static unsafe class Traps
     /// <summary>
     /// The start of every way a CPU stops for good: it gives back the locks it may hold (it may
     /// have stopped in the middle of a console line, a distributor write or CPU_ON), so the other
-    /// CPUs go on, and shows as failed (CPU_GET_INFO, disable refused).
+    /// CPUs go on, and is held in the hypervisor from now on (disable refused) while it reports.
     /// </summary>
     private static void EnterFailed(PerCpu* cpu)
     {
@@ -116,7 +116,15 @@ internal static unsafe class Traps
         DebugConsole.ReleaseIfHeldBy(id);
         GicDistributorTrap.ReleaseIfHeldBy(id);
         PsciEmulation.ReleaseIfHeldBy(id);
+        Arch.StoreRelease(ref cpu->PowerState, PowerState.Stopping);
+    }
+
+    /// <summary>The end of every way a CPU stops for good: its report is out, so it shows as
+    /// failed (CPU_GET_INFO) only now, and it parks.</summary>
+    private static void StopFailed(PerCpu* cpu)
+    {
         Arch.StoreRelease(ref cpu->PowerState, PowerState.Failed);
+        Arch.Park();
     }
 
     /// <summary>
@@ -143,7 +151,7 @@ internal static unsafe class Traps
         DebugConsole.Print("Cell \"%s\", CPU %d, ELR 0x%x: CPU %d stopped\n",
             (ulong)ArchSetup.Hypercalls.Config.RootCellName, cpu->CpuId, frame->Elr, cpu->CpuId);
         DebugConsole.EndLine();
-        Arch.Park();
+        StopFailed(cpu);
     }
 
     /// <summary>A trapped SMC returns to the instruction itself: skip it, then answer per <see cref="SmcCalls"/>.</summary>
@@ -216,7 +224,7 @@ internal static unsafe class Traps
         Report("Unexpected exception from a cell", new Esr(Arch.ReadEsr()), frame->Elr);
         DebugConsole.Print("\nCPU %d stopped\n", cpu->CpuId);
         DebugConsole.EndLine();
-        Arch.Park();
+        StopFailed(cpu);
     }
 
     /// <summary>
@@ -228,15 +236,16 @@ internal static unsafe class Traps
     public static void HypervisorFault(ulong stackPointer)
     {
         PerCpu* cpu = Arch.CurrentCpu();
-        bool again = Arch.LoadAcquire(ref cpu->PowerState) == PowerState.Failed;
+        uint state = Arch.LoadAcquire(ref cpu->PowerState);
+        bool again = state == PowerState.Stopping || state == PowerState.Failed;
         EnterFailed(cpu);
         if (again)
-            Arch.Park();                // faulted while reporting: stay quiet
+            StopFailed(cpu);            // faulted while reporting: stay quiet
         DebugConsole.BeginLine(cpu->CpuId);
         Report("Hypervisor fault", new Esr(Arch.ReadEsr()), 0);
         DebugConsole.Print(" FAR 0x%x SP 0x%x\nCPU %d stopped\n", Arch.ReadFar(), stackPointer, cpu->CpuId);
         DebugConsole.EndLine();
-        Arch.Park();
+        StopFailed(cpu);
     }
 
     private static void Report(string what, Esr esr, ulong elr)

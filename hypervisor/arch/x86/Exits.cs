@@ -273,6 +273,7 @@ internal static unsafe class Exits
         DebugConsole.Print("RIP: 0x%x RSP: 0x%x FLAGS: 0x%x\n", Arch.VmRead(Vmcs.GuestRip), Arch.VmRead(Vmcs.GuestRsp), Arch.VmRead(Vmcs.GuestRflags));
         DebugConsole.Print("Parking CPU %d (Cell: \"%s\")\n", cpu->CpuId, (ulong)ArchSetup.Config.RootCellName);
         DebugConsole.EndLine();
+        Arch.StoreRelease(ref cpu->PowerState, PowerState.Failed);
         Arch.Park();
     }
 }

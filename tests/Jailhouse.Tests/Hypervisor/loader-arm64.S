@@ -143,6 +143,18 @@ el1_main:
 3:	wfe
 	b	3b
 2:	mov	x20, x0
+.ifdef SECOND_CPU_FAILS
+	/* CPU 1 reports its trap on the same UART: until it has stopped in the hypervisor (CPU
+	   get info says failed (2), published after the report), CPU 0 keeps quiet */
+	cbnz	x20, 7f
+6:	mov	x0, #7
+	mov	x1, #1
+	mov	x2, #0
+	hvc	#0x4a48
+	cmp	x0, #2
+	b.ne	6b
+7:
+.endif
 	adr	x0, msg_returned
 	mov	x1, x20
 	bl	put_result
@@ -156,15 +168,6 @@ el1_main:
 5:	mov	x1, x0
 	adr	x0, msg_cpu1_returned
 	bl	put_result
-.ifdef SECOND_CPU_FAILS
-	/* until CPU 1 has stopped in the hypervisor: CPU get info says failed (2) */
-6:	mov	x0, #7
-	mov	x1, #1
-	mov	x2, #0
-	hvc	#0x4a48
-	cmp	x0, #2
-	b.ne	6b
-.endif
 	/* CPU get info (7): state of CPU 1 */
 	mov	x0, #7
 	mov	x1, #1
