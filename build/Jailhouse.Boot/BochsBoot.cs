@@ -31,6 +31,10 @@ public static partial class BochsBoot
     [GeneratedRegex(@"Parking CPU \d+ \(Cell: ""[^""\n]*""\)\n")]
     private static partial Regex ParkedLine();
 
+    /// <summary>How long Bochs runs on after a CPU was parked (wall time: a small fraction of a
+    /// second of emulated time, plenty for the VM entry into the parking state).</summary>
+    private static readonly TimeSpan ParkedGrace = TimeSpan.FromSeconds(10);
+
     /// <summary>What Bochs says in bochs.log when a VM entry fails or the machine is beyond help.</summary>
     [GeneratedRegex(@"VMENTER FAIL[^\r\n]*|VMFAIL[^\r\n]*|PANIC[^\r\n]*|triple fault[^\r\n]*|shutdown status[^\r\n]*", RegexOptions.IgnoreCase)]
     private static partial Regex EmulatorError();
@@ -167,15 +171,18 @@ public static partial class BochsBoot
         long echoed = 0;
         var pending = new StringBuilder();
         bool stopping = false;
+        TimeSpan? parkedAt = null;
         while (!process.WaitForExit(200))
         {
             echoed = Echo(serial, echoed, pending, onLine);
             // Bochs may stay up after the guest's ACPI power-off: end it once Linux said so
             // (timeout(1) passes the SIGINT on). A CPU the hypervisor parked never comes back:
-            // waiting for the time limit would only add minutes (and Linux' RCU stall NMI on the
-            // parked CPU, which runs on Linux's IDT in the host, ends in a triple fault).
+            // waiting for the time limit would only add minutes. A few seconds go on after the
+            // report, so that bochs.log shows whether the CPU entered its parking state.
+            if (parkedAt is null && (Parked(serial) || Parked(serial2)))
+                parkedAt = watch.Elapsed;
             if (!stopping && (File.Exists(serial) && ReadShared(serial).Contains(PowerDownLine, StringComparison.Ordinal)
-                || Parked(serial) || Parked(serial2)))
+                || watch.Elapsed - parkedAt > ParkedGrace))
             {
                 stopping = true;
                 using var kill = Process.Start(new ProcessStartInfo("kill", ["-s", "INT", process.Id.ToString(CultureInfo.InvariantCulture)]));

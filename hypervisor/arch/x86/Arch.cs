@@ -12,6 +12,8 @@ internal static unsafe class Arch
     public const string Name = "x86";
 
     [RuntimeImport("x86_atomic_increment")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern uint AtomicIncrement(ref uint value);
+    /// <summary>Atomically stores <paramref name="newValue"/> and returns what was there.</summary>
+    [RuntimeImport("x86_atomic_exchange")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern uint Exchange(ref uint value, uint newValue);
     [RuntimeImport("x86_load_acquire")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern uint LoadAcquire(ref uint value);
     [RuntimeImport("x86_store_release")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern void StoreRelease(ref uint value, uint newValue);
     [RuntimeImport("x86_memory_barrier")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern void MemoryBarrier();
@@ -23,6 +25,7 @@ internal static unsafe class Arch
     [RuntimeImport("x86_write_msr")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern void WriteMsr(uint msr, ulong value);
     [RuntimeImport("x86_cpuid")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern void Cpuid(uint leaf, uint subleaf, uint* registers);
     [RuntimeImport("x86_read_cr0")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern ulong ReadCr0();
+    [RuntimeImport("x86_read_cr2")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern ulong ReadCr2();
     [RuntimeImport("x86_read_cr3")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern ulong ReadCr3();
     [RuntimeImport("x86_read_cr4")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern ulong ReadCr4();
     [RuntimeImport("x86_write_cr4")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern void WriteCr4(ulong value);
@@ -53,4 +56,6 @@ internal static unsafe class Arch
     [RuntimeImport("x86_vmx_launch")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern int VmxLaunch(PerCpu* cpu);
     /// <summary>Address of x86_vmx_exit (vmx.S), the host RIP of every VM exit.</summary>
     [RuntimeImport("x86_vmx_exit_address")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern ulong VmxExitAddress();
+    /// <summary>Address of the first of the 32 host exception stubs (exceptions.S).</summary>
+    [RuntimeImport("x86_exception_stubs_address")] [MethodImpl(MethodImplOptions.InternalCall)] public static extern ulong ExceptionStubsAddress();
 }

@@ -21,6 +21,7 @@ internal static unsafe class ArchSetup
     private static PagePool pool;
     private static SpinLock poolLock;
     private static Vmx.Tables tables;
+    private static ulong* idt;
     private static MmioRegionHandler* mmioRegions;
     private static SubpageDevice* subpageDevices;
     internal static HypercallContext Hypercalls;
@@ -52,16 +53,17 @@ internal static unsafe class ArchSetup
         byte* msrBitmap = (byte*)pool.Allocate();
         mmioRegions = (MmioRegionHandler*)pool.Allocate();
         subpageDevices = (SubpageDevice*)pool.Allocate();
-        if (hostPml4 == null || pml4 == null || commPage == null || emptyPage == null || ioBitmap == null || ioBitmapB == null
+        idt = (ulong*)pool.Allocate();
+        if (idt == null || hostPml4 == null || pml4 == null || commPage == null || emptyPage == null || ioBitmap == null || ioBitmapB == null
             || msrBitmap == null || mmioRegions == null || subpageDevices == null)
             return Errno.ENOMEM;
 
-        // The CPU that runs this switches to the host tables now; the others on their first exit.
+        // Every CPU switches to the host tables, descriptor tables included, on its first exit.
         int result = X86HostPaging.Build(hostPml4, ref pool, (ulong)hypervisorBase, config.HypervisorPhys, config.HypervisorSize,
-            (config.DebugConsoleFlags & ConsoleFlagMmio) != 0 ? header->DebugConsoleBase : 0, config.DebugConsoleAddress,
-            FirstCallerCr3(header));
+            (config.DebugConsoleFlags & ConsoleFlagMmio) != 0 ? header->DebugConsoleBase : 0, config.DebugConsoleAddress);
         if (result != 0)
             return Report("host page tables", result);
+        X86HostDescriptors.FillIdt(idt, Arch.ExceptionStubsAddress());
 
         CommRegion.FillX86((byte*)commPage, PagePool.PageSize, config);
         PagingFormat format = X86Ept.Format;
@@ -100,20 +102,6 @@ internal static unsafe class ArchSetup
         return 0;
     }
 
-    /// <summary>Linux's CR3 as arch_entry saved it on the CPU doing the global set-up (any CPU's
-    /// kernel half is the same).</summary>
-    private static ulong FirstCallerCr3(HypervisorHeader* header)
-    {
-        byte* perCpu = (byte*)header + header->CoreSize;
-        for (uint i = 0; i < header->MaxCpus; i++)
-        {
-            PerCpu* cpu = (PerCpu*)(perCpu + i * header->PerCpuSize);
-            if (cpu->ArchData[Vmx.LinuxCr3] != 0)
-                return cpu->ArchData[Vmx.LinuxCr3];
-        }
-        return 0;
-    }
-
     /// <summary>The root cell keeps its local APIC and the IOAPICs its irqchips name (no
     /// interrupt filtering while it is the only cell).</summary>
     private static int MapInterruptControllers(in SystemConfig config, ulong* pml4, in PagingFormat format)
@@ -142,14 +130,20 @@ internal static unsafe class ArchSetup
 
     public static int InitCpu(uint cpuId, PerCpu* cpu, SystemConfig config)
     {
-        poolLock.Acquire(cpuId); // the CPUs take their VMXON and VMCS pages from one pool
-        int result = Vmx.Enable(cpu, ref pool);
+        // The CPUs take their VMXON, VMCS, descriptor and interrupt-stack pages from one pool.
+        poolLock.Acquire(cpuId);
+        byte* descriptors = (byte*)pool.Allocate();
+        byte* interruptStack = (byte*)pool.Allocate();
+        int result = descriptors == null || interruptStack == null ? Errno.ENOMEM : Vmx.Enable(cpu, ref pool);
         poolLock.Release();
         if (result == Errno.ENODEV)
             DebugConsole.Write("VT-x is not available (CPUID or IA32_FEATURE_CONTROL)\n");
         if (result != 0)
             return result;
-        result = Vmx.SetupVmcs(cpu, tables, (ulong*)cpu->CallerStack);
+        X86HostDescriptors.FillTss(descriptors + X86HostDescriptors.TssOffset, (ulong)(interruptStack + PagePool.PageSize));
+        X86HostDescriptors.FillGdt((ulong*)descriptors, (ulong)(descriptors + X86HostDescriptors.TssOffset));
+        var host = new Vmx.HostTables { Gdt = (ulong)descriptors, Idt = (ulong)idt, LeaveScratch = (ulong)(descriptors + X86HostDescriptors.LeaveScratchOffset) };
+        result = Vmx.SetupVmcs(cpu, tables, host, (ulong*)cpu->CallerStack);
         if (result != 0)
         {
             DebugConsole.Write("VMCS set-up failed\n");

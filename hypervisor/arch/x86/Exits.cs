@@ -12,8 +12,6 @@ namespace Jailhouse.Hypervisor;
 /// </summary>
 internal static unsafe class Exits
 {
-    /// <summary>ArchData index of this CPU's copy of the PCI address port 0xcf8.</summary>
-    private const int PciAddressPort = 3;
     private const uint CpuidHypervisorBit = 1u << 31;
     private const uint CpuidVmxBit = 1u << 5;
     public const uint CpuidJailhouseSignature = 0x40000000;
@@ -21,6 +19,12 @@ internal static unsafe class Exits
 
     [RuntimeExport("x86_handle_exit")]
     public static void Handle(ulong* registers, PerCpu* cpu)
+    {
+        Dispatch(registers, cpu);
+        HostExceptions.InjectPendingNmi(cpu);
+    }
+
+    private static void Dispatch(ulong* registers, PerCpu* cpu)
     {
         cpu->Stats[PerCpu.StatVmexitsTotal]++;
         uint reason = (uint)Arch.VmRead(Vmcs.ExitReason) & 0xffff;
@@ -70,7 +74,9 @@ internal static unsafe class Exits
                 return;
             case Vmcs.ExitReasonSipi:
                 cpu->Stats[PerCpu.StatVmexitsManagement]++;
-                StartAtSipiVector((uint)Arch.VmRead(Vmcs.ExitQualification) & 0xff, registers);
+                // A CPU stopped after an error stays parked: its cell lost it.
+                if (Arch.LoadAcquire(ref cpu->PowerState) != PowerState.Failed)
+                    StartAtSipiVector((uint)Arch.VmRead(Vmcs.ExitQualification) & 0xff, registers);
                 return;
             case Vmcs.ExitReasonTripleFault:
                 Stop(cpu, "FATAL: triple fault in the cell\n");
@@ -173,10 +179,10 @@ internal static unsafe class Exits
         if (!isString && port >= X86Bitmaps.PciAddressPort && port < X86Bitmaps.PciAddressPort + 8)
         {
             ulong value = isIn ? 0 : registers[X86Registers.Rax] & ((1UL << (int)(8 * size)) - 1);
-            uint address = (uint)cpu->ArchData[PciAddressPort];
+            uint address = (uint)cpu->ArchData[X86PerCpu.PciAddressPort];
             if (X86PciPorts.HandlePort(ArchSetup.Config, ref address, port, size, !isIn, ref value))
             {
-                cpu->ArchData[PciAddressPort] = address;
+                cpu->ArchData[X86PerCpu.PciAddressPort] = address;
                 if (isIn)
                 {
                     ulong mask = (1UL << (int)(8 * size)) - 1;
@@ -264,9 +270,16 @@ internal static unsafe class Exits
         Arch.VmWrite(Vmcs.GuestActivityState, Vmcs.ActivityActive);
     }
 
-    /// <summary>Stops this CPU for good after printing <paramref name="reason"/> (if any) and where the cell was.</summary>
+    /// <summary>
+    /// Stops this CPU for good after printing <paramref name="reason"/> (if any) and where the
+    /// cell was. As upstream, the CPU is parked in the guest, waiting for a SIPI that it then
+    /// ignores: NMIs are held off there, and Linux sends one to a CPU that stopped answering
+    /// (RCU stall backtraces) -- halted in the host it would take it, in the guest it does not.
+    /// Failed (CPU_GET_INFO) only once the report is out, so whoever sees it failed finds it.
+    /// </summary>
     private static void Stop(PerCpu* cpu, string reason)
     {
+        Arch.StoreRelease(ref cpu->PowerState, PowerState.Stopping);
         DebugConsole.BeginLine(cpu->CpuId);
         if (reason is not null)
             DebugConsole.Write(reason);
@@ -274,7 +287,11 @@ internal static unsafe class Exits
         DebugConsole.Print("Parking CPU %d (Cell: \"%s\")\n", cpu->CpuId, (ulong)ArchSetup.Config.RootCellName);
         DebugConsole.EndLine();
         Arch.StoreRelease(ref cpu->PowerState, PowerState.Failed);
-        Arch.Park();
+        if ((Arch.ReadMsr(Msr.VmxMisc) & Msr.VmxMiscWaitForSipi) == 0)
+            Arch.Park();
+        // No event may be injected into a CPU that waits for SIPI.
+        Arch.VmWrite(Vmcs.EntryInterruptionInfo, 0);
+        Arch.VmWrite(Vmcs.GuestActivityState, Vmcs.ActivityWaitForSipi);
     }
 }
 

@@ -20,6 +20,7 @@ internal static class Vmcs
     public const ulong ExceptionBitmap = 0x4004;
     public const ulong ExitControls = 0x400c;
     public const ulong EntryControls = 0x4012;
+    public const ulong EntryInterruptionInfo = 0x4016;
     public const ulong SecondaryControls = 0x401e;
     public const ulong InstructionError = 0x4400;
     public const ulong ExitReason = 0x4402;
@@ -100,6 +101,11 @@ internal static class Vmcs
     public const ulong ActivityActive = 0;
     public const ulong ActivityWaitForSipi = 3;
 
+    /// <summary>VM-entry interruption information: an NMI (type 2, vector 2), valid.</summary>
+    public const uint InjectNmi = (1u << 31) | (2 << 8) | 2;
+    /// <summary>Guest interruptibility: blocking by STI, by MOV SS, by NMI (no NMI injection then).</summary>
+    public const ulong InterruptibilityBlocksNmi = (1 << 0) | (1 << 1) | (1 << 3);
+
     /// <summary>A control value the CPU accepts: bits the capability MSR's low half requires
     /// are forced on, bits its high half does not allow are dropped.</summary>
     public static uint AdjustControls(uint wanted, ulong capabilityMsr) =>
@@ -114,6 +120,7 @@ internal static class Msr
     public const uint SysenterEsp = 0x175;
     public const uint SysenterEip = 0x176;
     public const uint VmxBasic = 0x480;
+    public const uint VmxMisc = 0x485;
     public const uint VmxCr0Fixed0 = 0x486;
     public const uint VmxCr0Fixed1 = 0x487;
     public const uint VmxCr4Fixed0 = 0x488;
@@ -129,4 +136,6 @@ internal static class Msr
 
     public const ulong FeatureControlLocked = 1 << 0;
     public const ulong FeatureControlVmxOutsideSmx = 1 << 2;
+    /// <summary>IA32_VMX_MISC: the wait-for-SIPI activity state is supported.</summary>
+    public const ulong VmxMiscWaitForSipi = 1 << 8;
 }

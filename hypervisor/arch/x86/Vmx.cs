@@ -10,10 +10,6 @@ internal static unsafe class Vmx
 {
     private const uint CpuidVmx = 1 << 5;
     private const ulong Cr4Vmxe = 1 << 13;
-    private const int VmxonRegion = 0;
-    private const int VmcsRegion = 1;
-    /// <summary>ArchData index of Linux's CR3 at the entry call (entry.S, PERCPU_LINUX_CR3).</summary>
-    public const int LinuxCr3 = 2;
     public const ulong Cr4VmxEnable = Cr4Vmxe;
 
     public static int Enable(PerCpu* cpu, ref PagePool pool)
@@ -41,11 +37,11 @@ internal static unsafe class Vmx
             return Errno.ENOMEM;
         *(uint*)vmxon = revision;
         *(uint*)vmcs = revision;
-        cpu->ArchData[VmxonRegion] = pool.ToPhys(vmxon);
-        cpu->ArchData[VmcsRegion] = pool.ToPhys(vmcs);
-        if (Arch.VmxOn(&cpu->ArchData[VmxonRegion]) != 0)
+        cpu->ArchData[X86PerCpu.VmxonRegion] = pool.ToPhys(vmxon);
+        cpu->ArchData[X86PerCpu.VmcsRegion] = pool.ToPhys(vmcs);
+        if (Arch.VmxOn(&cpu->ArchData[X86PerCpu.VmxonRegion]) != 0)
             return Errno.EIO;
-        if (Arch.VmClear(&cpu->ArchData[VmcsRegion]) != 0 || Arch.VmPtrLoad(&cpu->ArchData[VmcsRegion]) != 0)
+        if (Arch.VmClear(&cpu->ArchData[X86PerCpu.VmcsRegion]) != 0 || Arch.VmPtrLoad(&cpu->ArchData[X86PerCpu.VmcsRegion]) != 0)
         {
             Arch.VmxOff();
             return Errno.EIO;
@@ -63,9 +59,18 @@ internal static unsafe class Vmx
         public ulong MsrBitmap;
     }
 
+    /// <summary>This CPU's host descriptor tables (<see cref="X86HostDescriptors"/>), hypervisor addresses.</summary>
+    public struct HostTables
+    {
+        public ulong Gdt;
+        public ulong Idt;
+        /// <summary>Room for the GDT copy that leaving VMX loads Linux's TR from.</summary>
+        public ulong LeaveScratch;
+    }
+
     /// <summary>Fills the loaded VMCS; <paramref name="callerStack"/> is Linux's stack pointer
     /// after arch_entry pushed rflags, rbp, rbx, r12-r15 (the return address is above them).</summary>
-    public static int SetupVmcs(PerCpu* cpu, in Tables tables, ulong* callerStack)
+    public static int SetupVmcs(PerCpu* cpu, in Tables tables, in HostTables host, ulong* callerStack)
     {
         int errors = 0;
         errors |= Arch.VmWrite(Vmcs.PinBasedControls, Vmcs.AdjustControls(0, Arch.ReadMsr(Msr.VmxTruePinBased)));
@@ -88,8 +93,7 @@ internal static unsafe class Vmx
         errors |= Arch.VmWrite(Vmcs.MsrBitmap, tables.MsrBitmap);
         errors |= Arch.VmWrite(Vmcs.VmcsLinkPointer, ~0UL);
 
-        // Host: this CPU as it is now (Linux's descriptor tables, our page tables), entering
-        // x86_vmx_exit on the per-CPU stack.
+        // Guest state below: this CPU as Linux called us.
         ushort* selectors = stackalloc ushort[8];
         Arch.ReadSelectors(selectors);
         byte* gdtr = stackalloc byte[10];
@@ -100,28 +104,29 @@ internal static unsafe class Vmx
         ulong efer = Arch.ReadMsr(Msr.Efer);
         ulong cr0 = Arch.ReadCr0();
         ulong cr4 = Arch.ReadCr4();
+
+        // Host: our page tables and descriptor tables (nothing of Linux's), entering
+        // x86_vmx_exit on the per-CPU stack with GS pointing at the per-CPU area (exceptions.S
+        // counts NMIs there). The data selectors are null, as a 64-bit host may have them.
         errors |= Arch.VmWrite(Vmcs.HostCr0, cr0);
         errors |= Arch.VmWrite(Vmcs.HostCr3, tables.HostCr3);
         errors |= Arch.VmWrite(Vmcs.HostCr4, cr4);
-        // Host selectors: CS and TR must not be null, the data selectors may be (64-bit host).
-        errors |= Arch.VmWrite(Vmcs.HostEsSelector + 0, 0);
-        errors |= Arch.VmWrite(Vmcs.HostEsSelector + 2, (ulong)(selectors[1] & ~7));
-        errors |= Arch.VmWrite(Vmcs.HostEsSelector + 4, (ulong)(selectors[2] & ~7));
-        errors |= Arch.VmWrite(Vmcs.HostEsSelector + 6, 0);
-        errors |= Arch.VmWrite(Vmcs.HostEsSelector + 8, 0);
-        errors |= Arch.VmWrite(Vmcs.HostEsSelector + 10, 0);
-        errors |= Arch.VmWrite(Vmcs.HostEsSelector + 12, (ulong)(selectors[7] & ~7));
-        errors |= Arch.VmWrite(Vmcs.HostFsBase, Arch.ReadMsr(Msr.FsBase));
-        errors |= Arch.VmWrite(Vmcs.HostGsBase, Arch.ReadMsr(Msr.GsBase));
-        errors |= Arch.VmWrite(Vmcs.HostTrBase, X86Segment.FromGdt(gdt, selectors[7]).Base);
-        errors |= Arch.VmWrite(Vmcs.HostGdtrBase, (ulong)gdt);
-        errors |= Arch.VmWrite(Vmcs.HostIdtrBase, *(ulong*)(idtr + 2));
-        errors |= Arch.VmWrite(Vmcs.HostSysenterCs, Arch.ReadMsr(Msr.SysenterCs));
-        errors |= Arch.VmWrite(Vmcs.HostSysenterEsp, Arch.ReadMsr(Msr.SysenterEsp));
-        errors |= Arch.VmWrite(Vmcs.HostSysenterEip, Arch.ReadMsr(Msr.SysenterEip));
+        for (ulong i = 0; i < 7; i++)
+            errors |= Arch.VmWrite(Vmcs.HostEsSelector + 2 * i, 0);
+        errors |= Arch.VmWrite(Vmcs.HostEsSelector + 2, X86HostDescriptors.CodeSelector);
+        errors |= Arch.VmWrite(Vmcs.HostEsSelector + 12, X86HostDescriptors.TssSelector);
+        errors |= Arch.VmWrite(Vmcs.HostFsBase, 0);
+        errors |= Arch.VmWrite(Vmcs.HostGsBase, (ulong)cpu);
+        errors |= Arch.VmWrite(Vmcs.HostTrBase, host.Gdt + X86HostDescriptors.TssOffset);
+        errors |= Arch.VmWrite(Vmcs.HostGdtrBase, host.Gdt);
+        errors |= Arch.VmWrite(Vmcs.HostIdtrBase, host.Idt);
+        errors |= Arch.VmWrite(Vmcs.HostSysenterCs, 0);
+        errors |= Arch.VmWrite(Vmcs.HostSysenterEsp, 0);
+        errors |= Arch.VmWrite(Vmcs.HostSysenterEip, 0);
         errors |= Arch.VmWrite(Vmcs.HostIa32Efer, efer);
         errors |= Arch.VmWrite(Vmcs.HostRsp, (ulong)cpu + PerCpu.AreaSize);
         errors |= Arch.VmWrite(Vmcs.HostRip, Arch.VmxExitAddress());
+        cpu->ArchData[X86PerCpu.LeaveScratch] = host.LeaveScratch;
 
         // Guest: Linux continuing after its entry() call returned 0.
         for (int i = 0; i < 8; i++)
@@ -138,7 +143,7 @@ internal static unsafe class Vmx
         errors |= Arch.VmWrite(Vmcs.GuestIdtrBase, *(ulong*)(idtr + 2));
         errors |= Arch.VmWrite(Vmcs.GuestIdtrLimit, *(ushort*)idtr);
         errors |= Arch.VmWrite(Vmcs.GuestCr0, cr0);
-        errors |= Arch.VmWrite(Vmcs.GuestCr3, cpu->ArchData[LinuxCr3]);
+        errors |= Arch.VmWrite(Vmcs.GuestCr3, cpu->ArchData[X86PerCpu.LinuxCr3]);
         errors |= Arch.VmWrite(Vmcs.GuestCr4, cr4);
         errors |= Arch.VmWrite(Vmcs.Cr0GuestHostMask, 0);
         errors |= Arch.VmWrite(Vmcs.Cr0ReadShadow, cr0);
@@ -173,12 +178,13 @@ internal static unsafe class Vmx
 
     /// <summary>
     /// Leaves VMX operation on this CPU and continues the guest natively where its current VM
-    /// exit stopped it (after the instruction): descriptor tables, segments, control registers,
-    /// stack and flags from the VMCS, general registers from the exit frame. Does not return.
+    /// exit stopped it (after the instruction): page tables, descriptor tables, TR and LDTR,
+    /// segments, control registers, stack and flags from the VMCS, general registers from the
+    /// exit frame. Does not return.
     /// </summary>
     public static void LeaveToGuest(PerCpu* cpu, ulong* registers)
     {
-        ulong* state = stackalloc ulong[16];
+        ulong* state = stackalloc ulong[19];
         state[0] = Arch.VmRead(Vmcs.GuestCr3);
         state[1] = Arch.VmRead(Vmcs.GuestGdtrBase);
         state[2] = Arch.VmRead(Vmcs.GuestGdtrLimit);
@@ -195,9 +201,14 @@ internal static unsafe class Vmx
         state[13] = Arch.VmRead(Vmcs.GuestEsSelector + 10);
         state[14] = Arch.VmRead(Vmcs.GuestEsBase + 8);
         state[15] = Arch.VmRead(Vmcs.GuestEsBase + 10);
+        ulong tr = Arch.VmRead(Vmcs.GuestEsSelector + 14) & ~7UL;
+        // A TR beyond the scratch GDT (none of Linux's) is left as the VM exit loaded it.
+        state[16] = tr + 16 <= X86HostDescriptors.LeaveScratchSize ? tr : 0;
+        state[17] = Arch.VmRead(Vmcs.GuestEsSelector + 12);
+        state[18] = cpu->ArchData[X86PerCpu.LeaveScratch];
         ulong cr0 = Arch.VmRead(Vmcs.GuestCr0);
         ulong cr4 = Arch.VmRead(Vmcs.GuestCr4) & ~Cr4Vmxe;
-        Arch.VmClear(&cpu->ArchData[VmcsRegion]);
+        Arch.VmClear(&cpu->ArchData[X86PerCpu.VmcsRegion]);
         Arch.VmxOff();
         Arch.WriteCr4(cr4);
         Arch.WriteCr0(cr0);

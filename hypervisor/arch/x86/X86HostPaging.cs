@@ -1,14 +1,13 @@
 namespace Jailhouse.Hypervisor;
 
 /// <summary>
-/// The page tables the hypervisor runs on after a VM exit (host CR3). Upper half: Linux's
-/// kernel half, copied entry by entry from the PML4 the driver called us on (upstream borrows
-/// the root cell's tables the same way), which maps hypervisor memory where the driver put it
-/// and the GDT, IDT and TSS that stay the host's. Lower half, ours: physical memory below
-/// 4 GiB twice, write-back at 0 (guest RAM: page-table walks, instruction fetches) and
-/// uncacheable at <see cref="UncachedBase"/> (devices the hypervisor performs accesses on).
-/// Before the copy the hypervisor maps its own memory at the driver's address so that it can
-/// switch to these tables and read Linux's PML4 through the identity map.
+/// The page tables the hypervisor runs on after a VM exit (host CR3), its own as upstream's:
+/// hypervisor memory where the driver mapped it (the code runs there, the descriptor tables
+/// and stacks are in it), the debug console's MMIO page where the driver mapped that, and
+/// physical memory below 4 GiB twice, write-back at 0 (guest RAM: page-table walks,
+/// instruction fetches) and uncacheable at <see cref="UncachedBase"/> (devices the hypervisor
+/// performs accesses on). Nothing of Linux's kernel half: the root cell's memory is reached
+/// only through the identity maps, and the host's exceptions go to its own IDT.
 /// </summary>
 internal static unsafe class X86HostPaging
 {
@@ -45,13 +44,9 @@ internal static unsafe class X86HostPaging
     /// <summary>Physical memory below 4 GiB as the hypervisor touches device registers (uncacheable).</summary>
     public static byte* Device(ulong phys) => phys < IdentitySize ? (byte*)(UncachedBase + phys) : null;
 
-    /// <summary>
-    /// Builds the host tables into <paramref name="pml4"/> and switches this CPU to them; the
-    /// caller's CR3 (Linux's) is <paramref name="linuxCr3"/>. -ENOMEM, or -EIO when Linux's PML4
-    /// lies above what the identity map reaches.
-    /// </summary>
+    /// <summary>Builds the host tables into <paramref name="pml4"/>; -ENOMEM when the pool runs out.</summary>
     public static int Build(ulong* pml4, ref PagePool pool, ulong hypervisorVirt, ulong hypervisorPhys, ulong hypervisorSize,
-        ulong consoleVirt, ulong consolePhys, ulong linuxCr3)
+        ulong consoleVirt, ulong consolePhys)
     {
         PagingFormat format = Format;
         // The NX bit is reserved (a fault) unless the caller turned on EFER.NXE, as Linux does.
@@ -64,17 +59,6 @@ internal static unsafe class X86HostPaging
         if (result == 0 && consoleVirt != 0)
             result = PageTable.Map(pml4, ref pool, format, consoleVirt & CanonicalMask & ~(PagePool.PageSize - 1),
                 consolePhys & ~(PagePool.PageSize - 1), PagePool.PageSize, Writable | WriteThrough | CacheDisable | noExecute);
-        if (result != 0)
-            return result;
-        ulong linuxPml4 = linuxCr3 & PagingFormat.AddressMask;
-        if (linuxPml4 + PagePool.PageSize > IdentitySize)
-            return Errno.EIO;
-        ulong pml4Phys = pool.ToPhys(pml4);
-        Arch.WriteCr3(pml4Phys);
-        ulong* linux = (ulong*)Physical(linuxPml4);
-        for (int i = PageTable.Entries / 2; i < PageTable.Entries; i++)
-            pml4[i] = linux[i];
-        Arch.WriteCr3(pml4Phys);
-        return 0;
+        return result;
     }
 }

@@ -7,6 +7,7 @@
 #define PERCPU_SIZE		16384
 #define PERCPU_CALLER_STACK	16
 #define PERCPU_LINUX_CR3	144	/* ArchData[2]: Linux's CR3 at the entry call */
+#define PERCPU_HOST_NMIS	160	/* ArchData[4]: NMIs taken in the host, not yet injected */
 #define PERCPU_GUEST_REGS	256	/* X86Registers: rax..r15 (16 * 8) */
 #define PERCPU_FXSAVE		512	/* 512 bytes, 16-byte aligned: the caller's / guest's FPU state */
 

@@ -53,6 +53,9 @@ function x86_cpuid			/* (u32 leaf, u32 subleaf, u32 out[4]) */
 function x86_read_cr0
 	mov	%cr0, %rax
 	ret
+function x86_read_cr2
+	mov	%cr2, %rax
+	ret
 function x86_read_cr3
 	mov	%cr3, %rax
 	ret
@@ -174,6 +177,10 @@ function x86_atomic_increment		/* u32 (u32 *value) */
 	mov	$1, %eax
 	lock xadd %eax, (%rdi)
 	inc	%eax
+	ret
+function x86_atomic_exchange		/* u32 (u32 *value, u32 new) */
+	mov	%esi, %eax
+	xchg	%eax, (%rdi)
 	ret
 function x86_load_acquire		/* u32 (u32 *value): x86 loads are acquire */
 	mov	(%rdi), %eax

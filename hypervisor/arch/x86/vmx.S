@@ -91,16 +91,40 @@ x86_vmx_exit:
 
 /*
  * void x86_leave_to_guest(u64 *state, u64 *registers): after VMXOFF, continue the guest
- * natively where its last VM exit left it (the disable hypercall). state (X86LeaveState):
+ * natively where its last VM exit left it (the disable hypercall). state (Vmx.LeaveToGuest):
  * 0 cr3, 1 gdtr base, 2 gdtr limit, 3 idtr base, 4 idtr limit, 5 rip, 6 rsp, 7 rflags,
- * 8 cs, 9 ss, 10 ds, 11 es, 12 fs, 13 gs, 14 fs base, 15 gs base. The code and the stack
- * we still use are hypervisor memory, which the guest's (Linux's) page tables map too.
+ * 8 cs, 9 ss, 10 ds, 11 es, 12 fs, 13 gs, 14 fs base, 15 gs base, 16 tr (0: keep),
+ * 17 ldtr, 18 scratch GDT. The guest's (Linux's) page tables come first: the host's have
+ * nothing of Linux, and Linux's map hypervisor memory, where this code, its stack and the
+ * state are, at the same addresses.
  */
 	.globl	x86_leave_to_guest
 	.type	x86_leave_to_guest, @function
 x86_leave_to_guest:
+	mov	0(%rdi), %rax
+	mov	%rax, %cr3
 	sub	$32, %rsp
-	mov	16(%rdi), %ax
+	/*
+	 * TR: Linux's descriptor is busy (Linux loaded it) and LTR takes only an available one,
+	 * so load it from a copy with the busy bit clear in the scratch GDT; the TR cache then
+	 * holds Linux's base and limit (the VM exit left a limit of 0x67).
+	 */
+	mov	128(%rdi), %rcx
+	test	%rcx, %rcx
+	jz	1f
+	mov	8(%rdi), %rdx
+	mov	144(%rdi), %r8
+	mov	0(%rdx,%rcx), %rax
+	mov	%rax, 0(%r8,%rcx)
+	mov	8(%rdx,%rcx), %rax
+	mov	%rax, 8(%r8,%rcx)
+	andb	$~2, 5(%r8,%rcx)
+	lea	15(%rcx), %rax
+	mov	%ax, 0(%rsp)
+	mov	%r8, 2(%rsp)
+	lgdt	0(%rsp)
+	ltr	%cx
+1:	mov	16(%rdi), %ax
 	mov	%ax, 0(%rsp)
 	mov	8(%rdi), %rax
 	mov	%rax, 2(%rsp)
@@ -111,6 +135,8 @@ x86_leave_to_guest:
 	mov	%rax, 18(%rsp)
 	lidt	16(%rsp)
 	add	$32, %rsp
+	mov	136(%rdi), %ax
+	lldt	%ax
 	/* selectors first: loading FS/GS may change their bases */
 	mov	80(%rdi), %ax
 	mov	%ax, %ds
@@ -134,8 +160,6 @@ x86_leave_to_guest:
 	pushq	56(%rdi)
 	pushq	64(%rdi)
 	pushq	40(%rdi)
-	mov	0(%rdi), %rax
-	mov	%rax, %cr3
 	mov	%rsi, %rdi
 	load_guest_registers %rdi
 	mov	0x38(%rdi), %rdi

@@ -81,7 +81,8 @@ public sealed partial class HypervisorLayoutTests : TempDirectoryTest
         Assert.Equal((ulong)PerCpu.CallerStackOffset, d["PERCPU_CALLER_STACK"]);
         Assert.Equal((ulong)PerCpu.GuestRegistersOffset, d["PERCPU_GUEST_REGS"]);
         Assert.Equal((ulong)PerCpu.FpuStateOffset, d["PERCPU_FXSAVE"]);
-        Assert.Equal((ulong)PerCpu.ArchDataOffset + 8 * 2, d["PERCPU_LINUX_CR3"]); // ArchData[Vmx.LinuxCr3]
+        Assert.Equal((ulong)PerCpu.ArchDataOffset + 8 * X86PerCpu.LinuxCr3, d["PERCPU_LINUX_CR3"]);
+        Assert.Equal((ulong)PerCpu.ArchDataOffset + 8 * X86PerCpu.HostNmis, d["PERCPU_HOST_NMIS"]);
         Assert.Equal(0, PerCpu.FpuStateOffset % 16); // FXSAVE needs 16-byte alignment
         Assert.Equal((ulong)HypervisorHeader.MaxCpusOffset, d["HEADER_MAX_CPUS"]);
     }
