@@ -30,14 +30,26 @@ public static class CSharpInmateBuilder
             .Where(File.Exists).ToList();
     }
 
+    /// <summary>Publishing the same project twice at once would share its obj/ folder: one at a time in this process.</summary>
+    private static readonly Lock PublishLock = new();
+
+    /// <summary>Where ILCompiler leaves the object of <paramref name="project"/>.</summary>
+    public static string IlcObject(string project, string configuration = "Release") =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(project))!, "obj", configuration, "net10.0", Rid, "native", Path.GetFileNameWithoutExtension(project) + ".o");
+
     /// <summary>Runs ILCompiler on one project; returns its object.</summary>
     public static string Publish(string project, string configuration = "Release")
+    {
+        lock (PublishLock)
+            return PublishUnlocked(project, configuration);
+    }
+
+    private static string PublishUnlocked(string project, string configuration)
     {
         var publish = ExternalTool.Run("dotnet", ["publish", project, "-c", configuration, "-r", Rid, "--nologo", "-v", "q"]);
         if (publish.ExitCode != 0)
             throw new InputException(new SourceLocation(project, 0, 0), $"dotnet publish -r {Rid} failed (exit {publish.ExitCode}): {publish.Output.Trim()}");
-        string name = Path.GetFileNameWithoutExtension(project);
-        string obj = Path.Combine(Path.GetDirectoryName(project)!, "obj", configuration, "net10.0", Rid, "native", name + ".o");
+        string obj = IlcObject(project, configuration);
         if (!File.Exists(obj))
             throw new InputException(new SourceLocation(project, 0, 0), $"expected ILCompiler's object {obj} after dotnet publish");
         return obj;
@@ -95,11 +107,12 @@ public static class CSharpInmateBuilder
             .File(Path.Combine(repositoryRoot, "build", "Jailhouse.Config", "Binary", "BinaryLayout.cs"))
             .Tool("dotnet", "--version").Tool("clang", "--version").Tool("ld.lld", "--version")
             .Option("configuration", configuration).Option("base", $"0x{CellBase:x}");
-        stamp.Run(bins, force, () =>
-        {
-            foreach (string project in projects)
-                Link(repositoryRoot, Path.GetFileNameWithoutExtension(project), Publish(project, configuration), CellBase, outputDirectory);
-        });
+        lock (PublishLock)
+            stamp.Run(bins, force, () =>
+            {
+                foreach (string project in projects)
+                    Link(repositoryRoot, Path.GetFileNameWithoutExtension(project), PublishUnlocked(project, configuration), CellBase, outputDirectory);
+            });
         return bins;
     }
 
