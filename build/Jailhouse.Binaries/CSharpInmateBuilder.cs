@@ -95,9 +95,10 @@ public static class CSharpInmateBuilder
     /// <summary>
     /// Every inmate, linked for cells, into <paramref name="outputDirectory"/>; skipped when the
     /// stamp (inmates.stamp there) says inmates/, hypervisor/ (its corelib and shared sources), the
-    /// configuration layout, the SDK and the tools are those of the last build. Returns the .bin files.
+    /// configuration layout, the SDK and the tools are those of the last build. Returns the .bin
+    /// files and whether they were rebuilt (false: up to date).
     /// </summary>
-    public static List<string> Build(string repositoryRoot, string outputDirectory, string configuration = "Release", bool force = false)
+    public static (List<string> Bins, bool Built) Build(string repositoryRoot, string outputDirectory, string configuration = "Release", bool force = false)
     {
         var projects = Projects(repositoryRoot);
         var bins = projects.Select(p => Path.Combine(outputDirectory, Path.GetFileNameWithoutExtension(p) + ".bin")).ToList();
@@ -107,13 +108,14 @@ public static class CSharpInmateBuilder
             .File(Path.Combine(repositoryRoot, "build", "Jailhouse.Config", "Binary", "BinaryLayout.cs"))
             .Tool("dotnet", "--version").Tool("clang", "--version").Tool("ld.lld", "--version")
             .Option("configuration", configuration).Option("base", $"0x{CellBase:x}");
+        bool built;
         lock (PublishLock)
-            stamp.Run(bins, force, () =>
+            built = stamp.Run(bins, force, () =>
             {
                 foreach (string project in projects)
                     Link(repositoryRoot, Path.GetFileNameWithoutExtension(project), PublishUnlocked(project, configuration), CellBase, outputDirectory);
             });
-        return bins;
+        return (bins, built);
     }
 
     private static void Run(string program, string[] arguments, string subject)

@@ -3,8 +3,7 @@ namespace Jailhouse.Binaries;
 
 /// <summary>
 /// Builds the bare-metal demo inmates (inmates/&lt;arch&gt;/*.S) into flat binaries with binutils:
-/// the cross assembler for arm64, the host one in 32-bit mode for x86's 16-bit code; on arm64
-/// also the C# inmates (inmates/demos/, <see cref="CSharpInmateBuilder"/>).
+/// the cross assembler for arm64, the host one in 32-bit mode for x86's 16-bit code.
 /// </summary>
 public static class InmateBuilder
 {
@@ -17,18 +16,8 @@ public static class InmateBuilder
         _ => throw new ArgumentException($"no inmates for {debianArch}"),
     };
 
-    /// <summary>Builds every inmate of the architecture into <paramref name="outputDirectory"/>: the
-    /// assembly ones, and on arm64 the C# ones (<see cref="CSharpInmateBuilder"/>); returns the .bin files.</summary>
-    public static List<string> Build(string repositoryRoot, string debianArch, string outputDirectory)
-    {
-        var built = BuildAssembly(repositoryRoot, debianArch, outputDirectory);
-        if (debianArch == "arm64")
-            built.AddRange(CSharpInmateBuilder.Build(repositoryRoot, outputDirectory));
-        return built;
-    }
-
-    /// <summary>Only the assembly inmates (inmates/&lt;arch&gt;/*.S).</summary>
-    public static List<string> BuildAssembly(string repositoryRoot, string debianArch, string outputDirectory) =>
+    /// <summary>Builds every inmate of the architecture into <paramref name="outputDirectory"/>; returns the .bin files.</summary>
+    public static List<string> Build(string repositoryRoot, string debianArch, string outputDirectory) =>
         BuildFolder(Path.Combine(repositoryRoot, "inmates", For(debianArch).Folder), debianArch, outputDirectory);
 
     /// <summary>

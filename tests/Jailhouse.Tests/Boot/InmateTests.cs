@@ -11,7 +11,7 @@ public sealed class InmateTests : TempDirectoryTest
     [Fact]
     public void Arm64InmatePrintsOnThePl011()
     {
-        string inmate = InmateBuilder.BuildAssembly(Paths.RepositoryRoot, "arm64", temp).Single(f => f.EndsWith("uart-hello.bin", StringComparison.Ordinal));
+        string inmate = InmateBuilder.Build(Paths.RepositoryRoot, "arm64", temp).Single(f => f.EndsWith("uart-hello.bin", StringComparison.Ordinal));
         // Position independent: QEMU loads the flat binary at its own address and jumps to it.
         var result = Tool.Run("timeout", "10", "qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a72", "-nographic", "-kernel", inmate);
         Assert.Contains("Hello from a Jailhouse inmate (arm64)", result.Output);
@@ -31,8 +31,8 @@ public sealed class InmateTests : TempDirectoryTest
     [Fact]
     public void InmatesBuildToTheSameBytesTwice()
     {
-        string first = InmateBuilder.BuildAssembly(Paths.RepositoryRoot, "arm64", Path.Combine(temp, "a")).Single();
-        string second = InmateBuilder.BuildAssembly(Paths.RepositoryRoot, "arm64", Path.Combine(temp, "b")).Single();
+        string first = InmateBuilder.Build(Paths.RepositoryRoot, "arm64", Path.Combine(temp, "a")).Single();
+        string second = InmateBuilder.Build(Paths.RepositoryRoot, "arm64", Path.Combine(temp, "b")).Single();
         Assert.Equal(File.ReadAllBytes(first), File.ReadAllBytes(second));
     }
 }

@@ -26,7 +26,7 @@ public sealed class CSharpInmateBuild : IDisposable
 
     public CSharpInmateBuild()
     {
-        Shipped = CSharpInmateBuilder.Build(Paths.RepositoryRoot, Path.Combine(Directory, "cell"));
+        (Shipped, _) = CSharpInmateBuilder.Build(Paths.RepositoryRoot, Path.Combine(Directory, "cell"));
         foreach (string project in CSharpInmateBuilder.Projects(Paths.RepositoryRoot))
         {
             string name = Path.GetFileNameWithoutExtension(project);
