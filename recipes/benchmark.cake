@@ -1,6 +1,6 @@
 // Benchmarks print numbers; nothing is asserted.
 Task("Benchmark")
-    .Description("Config codec throughput, CLI start-up (NativeAOT vs dotnet jailhouse.dll) and sizes, kmod, hypervisor and image build times, the end-to-end hypervisor boots on qemu-arm64 and in Bochs (x86).")
+    .Description("Config codec throughput, CLI start-up (NativeAOT vs dotnet jailhouse.dll) and sizes, kmod, hypervisor, C# inmate and image build times, the end-to-end hypervisor boots on qemu-arm64 and in Bochs (x86).")
     .IsDependentOn("Packages")
     .Does(() =>
     {
@@ -19,6 +19,9 @@ Task("Benchmark")
         foreach (var arch in new[] { "arm64", "x86" })
             Jailhouse("hypervisor", "build", "--force", "--arch", arch, "--source", RepositoryRoot.Combine("hypervisor").FullPath,
                 "--configuration", configuration, "-o", ArtifactsRoot.Combine($"hypervisor/{arch}").FullPath);
+        // The C# inmates: ILCompiler + link per demo (the command prints the time and sizes).
+        Jailhouse("inmate", "build", "--force", "--arch", "arm64", "--repository", RepositoryRoot.FullPath,
+            "--configuration", configuration, "-o", InmateImages("arm64").FullPath);
 
         // Image builds from a warm cache: the boards' artifacts are assembled once, then only
         // `jailhouse image build` is timed (the command prints the time).
@@ -63,6 +66,8 @@ Task("Benchmark")
             ("jailhouse.ko amd64", KernelModule("amd64")),
             ("jailhouse.bin arm64", ArtifactsRoot.CombineWithFilePath("hypervisor/arm64/jailhouse.bin")),
             ("jailhouse.bin x86", ArtifactsRoot.CombineWithFilePath("hypervisor/x86/jailhouse.bin")),
+            ("inmate uart-demo.bin arm64 (C#)", InmateImages("arm64").CombineWithFilePath("uart-demo.bin")),
+            ("inmate gic-demo.bin arm64 (C#)", InmateImages("arm64").CombineWithFilePath("gic-demo.bin")),
             ("qemu-arm64 initrd.img", arm64.CombineWithFilePath("initrd.img")),
         };
         foreach (var (label, path) in sizes)
