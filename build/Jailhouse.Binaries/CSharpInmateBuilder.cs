@@ -93,12 +93,13 @@ public static class CSharpInmateBuilder
     }
 
     /// <summary>
-    /// Every inmate, linked for cells, into <paramref name="outputDirectory"/>; skipped when the
+    /// Every inmate, linked at <paramref name="linkBase"/> (cells: <see cref="CellBase"/>), into <paramref name="outputDirectory"/>; skipped when the
     /// stamp (inmates.stamp there) says inmates/, hypervisor/ (its corelib and shared sources), the
     /// configuration layout, the SDK and the tools are those of the last build. Returns the .bin
     /// files and whether they were rebuilt (false: up to date).
     /// </summary>
-    public static (List<string> Bins, bool Built) Build(string repositoryRoot, string outputDirectory, string configuration = "Release", bool force = false)
+    public static (List<string> Bins, bool Built) Build(string repositoryRoot, string outputDirectory, string configuration = "Release", bool force = false,
+        ulong linkBase = CellBase)
     {
         var projects = Projects(repositoryRoot);
         var bins = projects.Select(p => Path.Combine(outputDirectory, Path.GetFileNameWithoutExtension(p) + ".bin")).ToList();
@@ -107,13 +108,13 @@ public static class CSharpInmateBuilder
             .Tree(Path.Combine(repositoryRoot, "hypervisor"), sourceTree: true)
             .File(Path.Combine(repositoryRoot, "build", "Jailhouse.Config", "Binary", "BinaryLayout.cs"))
             .Tool("dotnet", "--version").Tool("clang", "--version").Tool("ld.lld", "--version")
-            .Option("configuration", configuration).Option("base", $"0x{CellBase:x}");
+            .Option("configuration", configuration).Option("base", $"0x{linkBase:x}");
         bool built;
         lock (PublishLock)
             built = stamp.Run(bins, force, () =>
             {
                 foreach (string project in projects)
-                    Link(repositoryRoot, Path.GetFileNameWithoutExtension(project), PublishUnlocked(project, configuration), CellBase, outputDirectory);
+                    Link(repositoryRoot, Path.GetFileNameWithoutExtension(project), PublishUnlocked(project, configuration), linkBase, outputDirectory);
             });
         return (bins, built);
     }
