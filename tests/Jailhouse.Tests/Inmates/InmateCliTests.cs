@@ -17,6 +17,18 @@ public sealed class InmateCliTests : TempDirectoryTest
         Assert.False(Directory.Exists(output));
     }
 
+    [Theory]
+    [InlineData("0x123")]
+    [InlineData("zero")]
+    public void AnUnalignedOrMalformedBaseIsAUsageError(string linkBase)
+    {
+        string output = Path.Combine(temp, "out");
+        var (exit, _, stderr) = CliTests.RunCli("inmate", "build", "--base", linkBase, "--repository", Paths.RepositoryRoot, "-o", output);
+        Assert.Equal(2, exit);
+        Assert.Contains($"--base: expected a page-aligned address such as 0 or 0x40200000, found \"{linkBase}\"", stderr);
+        Assert.False(Directory.Exists(output));
+    }
+
     [Fact]
     public void BoardAssembleNamesAMissingInmateFolder()
     {
