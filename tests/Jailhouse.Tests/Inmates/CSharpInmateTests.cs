@@ -120,18 +120,38 @@ public sealed unsafe partial class CSharpInmateTests(CSharpInmateBuild build) : 
         Assert.True(output.IndexOf(approval, StringComparison.Ordinal) < output.IndexOf("loader: reply", StringComparison.Ordinal), output);
     }
 
+    [Fact]
+    public void UartDemoPrintsThroughTheDebugConsoleHypercallWhenTheCommRegionSaysSo()
+    {
+        // No console device in the comm region, the debug-console flags set: the hypercall is the
+        // only way out, and hvc-loader-arm64.S at EL2 turns it into PL011 output.
+        string loader = Path.Combine(build.Directory, "hvc-loader.elf");
+        string obj = Path.ChangeExtension(loader, ".o");
+        var image = build.ForTests["uart-demo"];
+        Tool.Ok("aarch64-linux-gnu-gcc", "-c", $"-DINMATE_ENTRY=0x{image.LinkBase:x}", "-o", obj,
+            Path.Combine(Paths.RepositoryRoot, "tests", "Jailhouse.Tests", "Inmates", "hvc-loader-arm64.S"));
+        Tool.Ok("aarch64-linux-gnu-ld", "-Ttext=0x40100000", "-e", "_start", "-o", loader, obj);
+        byte[] page = CommRegionPage("configs/qemu-arm64/qemu-arm64.yaml", ConsoleType.None,
+            CellFlags.VirtualConsolePermitted | CellFlags.VirtualConsoleActive);
+        Assert.Equal(3u, BitConverter.ToUInt32(page, 20));   // debug putc permitted and active
+        string output = Run(image, gicVersion: 3, page, until: "Hello 2 from cell!", loader: loader, machineOptions: ",virtualization=on", cpus: 1);
+        Assert.Contains("uart-demo: C# inmate, counter every 500 ms", output);
+        Assert.Contains("Hello 1 from cell!", output);
+    }
+
     [GeneratedRegex(@"Timer: (?<count>\d+) interrupts, latency min (?<min>\d+) ns, avg (?<avg>\d+) ns, max (?<max>\d+) ns")]
     private static partial Regex LatencyLine();
 
     /// <summary>The communication page our hypervisor would give a cell of <paramref name="systemConfig"/>
     /// whose console is the PL011 at 0x09000000 (as the qemu-arm64 inmate-demo cell's).</summary>
-    private static byte[] CommRegionPage(string systemConfig)
+    private static byte[] CommRegionPage(string systemConfig, ConsoleType console = ConsoleType.Pl011, CellFlags flags = CellFlags.None)
     {
         var model = HypervisorTestMemory.LoadYaml(systemConfig);
         model.Cell.Console = new ConsoleConfig
         {
-            Address = 0x09000000, Size = 0x1000, Type = ConsoleType.Pl011, Flags = ConsoleFlags.Mmio | ConsoleFlags.RegDist4,
+            Address = 0x09000000, Size = 0x1000, Type = console, Flags = ConsoleFlags.Mmio | ConsoleFlags.RegDist4,
         };
+        model.Cell.Flags |= flags;
         byte[] config = HypervisorTestMemory.Compile(model);
         using var memory = new HypervisorTestMemory(config, 1);
         const int PageSize = 4096;
@@ -174,14 +194,16 @@ public sealed unsafe partial class CSharpInmateTests(CSharpInmateBuild build) : 
     /// inmate's flat image loaded at its link address, the communication page (if any) at
     /// 0x80000000; CPU 0 starts in the inmate, or in <paramref name="loader"/> which starts the
     /// inmate on CPU 1. Runs until <paramref name="until"/> appeared <paramref name="count"/> times
-    /// (or QEMU ends, or 30 s pass) and returns the output.
+    /// (or QEMU ends, or 30 s pass) and returns the output. <paramref name="machineOptions"/> and
+    /// <paramref name="cpus"/> change the machine (e.g. ",virtualization=on" for a loader at EL2).
     /// </summary>
-    private string Run(CSharpInmate inmate, int gicVersion, byte[]? commRegion, string until, int count = 1, string? loader = null)
+    private string Run(CSharpInmate inmate, int gicVersion, byte[]? commRegion, string until, int count = 1, string? loader = null,
+        string machineOptions = "", int? cpus = null)
     {
         var arguments = new List<string>
         {
-            "-M", $"virt,gic-version={gicVersion}", "-cpu", "cortex-a72", "-m", "2G", "-nographic", "-monitor", "none",
-            "-smp", loader is null ? "1" : "2",
+            "-M", $"virt,gic-version={gicVersion}{machineOptions}", "-cpu", "cortex-a72", "-m", "2G", "-nographic", "-monitor", "none",
+            "-smp", (cpus ?? (loader is null ? 1 : 2)).ToString(CultureInfo.InvariantCulture),
             "-device", $"loader,file={inmate.BinPath},addr=0x{inmate.LinkBase:x},force-raw=on",
         };
         if (commRegion is not null)
