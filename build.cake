@@ -6,6 +6,7 @@
 #load "recipes/configs.cake"
 #load "recipes/kmod.cake"
 #load "recipes/hypervisor.cake"
+#load "recipes/inmates.cake"
 #load "recipes/board.cake"
 #load "recipes/release.cake"
 #load "recipes/tests.cake"

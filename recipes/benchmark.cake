@@ -1,6 +1,6 @@
 // Benchmarks print numbers; nothing is asserted.
 Task("Benchmark")
-    .Description("Config codec throughput, CLI start-up (NativeAOT vs dotnet jailhouse.dll) and sizes, kmod, hypervisor and image build times, the end-to-end hypervisor boots on qemu-arm64 and in Bochs (x86).")
+    .Description("Config codec throughput, CLI start-up (NativeAOT vs dotnet jailhouse.dll) and sizes, gic-demo's bare-metal timer latency, kmod, hypervisor, C# inmate and image build times, the end-to-end hypervisor boots on qemu-arm64 and in Bochs (x86).")
     .IsDependentOn("Packages")
     .Does(() =>
     {
@@ -19,6 +19,13 @@ Task("Benchmark")
         foreach (var arch in new[] { "arm64", "x86" })
             Jailhouse("hypervisor", "build", "--force", "--arch", arch, "--source", RepositoryRoot.Combine("hypervisor").FullPath,
                 "--configuration", configuration, "-o", ArtifactsRoot.Combine($"hypervisor/{arch}").FullPath);
+        // The C# inmates: ILCompiler + link per demo (the command prints the time and sizes).
+        Jailhouse("inmate", "build", "--force", "--arch", "arm64", "--repository", RepositoryRoot.FullPath,
+            "--configuration", configuration, "-o", InmateImages("arm64").FullPath);
+        // ... and linked at QEMU virt's RAM for the bare-metal latency run below.
+        var bareMetalInmates = ArtifactsRoot.Combine("inmates/arm64-bare-metal");
+        Jailhouse("inmate", "build", "--arch", "arm64", "--repository", RepositoryRoot.FullPath, "--configuration", configuration,
+            "--base", "0x40200000", "-o", bareMetalInmates.FullPath);
 
         // Image builds from a warm cache: the boards' artifacts are assembled once, then only
         // `jailhouse image build` is timed (the command prints the time).
@@ -53,7 +60,8 @@ Task("Benchmark")
             .AppendQuoted(RepositoryRoot.Combine("../shared/reference/jailhouse-cells").FullPath)
             .Append("--aot").AppendQuoted(NativeCli("linux-x64").FullPath)
             .Append("--dll").AppendQuoted(JailhouseDll.FullPath)
-            .Append("--fat");
+            .Append("--fat")
+            .Append("--gic-demo").AppendQuoted(bareMetalInmates.CombineWithFilePath("gic-demo.bin").FullPath + "@0x40200000");
         var sizes = new List<(string, FilePath)>
         {
             ("NativeAOT jailhouse linux-x64 (target)", NativeCli("linux-x64")),
@@ -63,6 +71,8 @@ Task("Benchmark")
             ("jailhouse.ko amd64", KernelModule("amd64")),
             ("jailhouse.bin arm64", ArtifactsRoot.CombineWithFilePath("hypervisor/arm64/jailhouse.bin")),
             ("jailhouse.bin x86", ArtifactsRoot.CombineWithFilePath("hypervisor/x86/jailhouse.bin")),
+            ("inmate uart-demo.bin arm64 (C#)", InmateImages("arm64").CombineWithFilePath("uart-demo.bin")),
+            ("inmate gic-demo.bin arm64 (C#)", InmateImages("arm64").CombineWithFilePath("gic-demo.bin")),
             ("qemu-arm64 initrd.img", arm64.CombineWithFilePath("initrd.img")),
         };
         foreach (var (label, path) in sizes)

@@ -22,7 +22,8 @@ Dictionary<string, string> BoardInfo(string name)
 var publishedClis = new HashSet<string>();
 
 /// What a board's assembly takes from shared steps: the NativeAOT CLI of its runtime, the driver of
-/// its architecture and the hypervisor of its architecture (each built once per run, or up to date).
+/// its architecture, the hypervisor of its architecture and on arm64 the C# inmates (each built
+/// once per run, or up to date).
 void PrepareBoard(string name)
 {
     var info = BoardInfo(name);
@@ -33,7 +34,11 @@ void PrepareBoard(string name)
             PublishNativeCli(rid);
         BuildKernelModule(info["debian-arch"]);
         if (builtHypervisors.Add(HypervisorArch(info)))
+        {
             BuildHypervisor(HypervisorArch(info));
+            if (info["debian-arch"] == "arm64")
+                BuildInmates("arm64");
+        }
     }
 }
 
@@ -57,6 +62,9 @@ void AssembleBoard(string name)
     // Every board carries our hypervisor (one image per architecture) as /lib/firmware/jailhouse.bin
     // (x86 runs under VT-x: Bochs in the tests, since QEMU's TCG has none).
     arguments.AddRange(new[] { "--hypervisor", HypervisorImage(HypervisorArch(info)).FullPath });
+    // The C# demo inmates join the assembly ones in /usr/lib/jailhouse/inmates/.
+    if (info["debian-arch"] == "arm64")
+        arguments.AddRange(new[] { "--inmates", InmateImages("arm64").FullPath });
     Jailhouse(arguments.ToArray());
 }
 

@@ -31,7 +31,9 @@ public sealed class BoardAssembler(BoardDescription board, string repositoryRoot
 
     /// <param name="kernelModule">jailhouse.ko built for the pinned kernel (`jailhouse kmod build`), or null for none.</param>
     /// <param name="hypervisor">jailhouse.bin (hypervisor/, Cake target Hypervisor), or null for none.</param>
-    public void Assemble(string nativeCli, DateTimeOffset timestamp, string? kernelModule = null, string? hypervisor = null)
+    /// <param name="builtInmates">A folder of inmates built beforehand (the C# ones, `jailhouse inmate build`):
+    /// its *.bin files join the assembly inmates in /usr/lib/jailhouse/inmates/; null for none.</param>
+    public void Assemble(string nativeCli, DateTimeOffset timestamp, string? kernelModule = null, string? hypervisor = null, string? builtInmates = null)
     {
         var packages = Packages();
         var wanted = packages.Select(p => (p.Value, Artifact("packages", p.Value.Name))).ToList();
@@ -48,7 +50,7 @@ public sealed class BoardAssembler(BoardDescription board, string repositoryRoot
         if (board.DeviceTree is { } dtb)
             CopyFile(Path.Combine(extracted["kernel"], "usr", "lib", $"linux-image-{kernelVersion}", dtb), Artifact("kernel", Path.GetFileName(dtb)));
 
-        AssembleRootfs(extracted, nativeCli);
+        AssembleRootfs(extracted, nativeCli, builtInmates);
         if (kernelModule is not null)
         {
             // Where modprobe looks for out-of-tree modules of this kernel.
@@ -73,7 +75,7 @@ public sealed class BoardAssembler(BoardDescription board, string repositoryRoot
         AtomicFile.Write(Artifact("grub", "grub.cfg"), System.Text.Encoding.UTF8.GetBytes(cfg), createDirectory: true);
     }
 
-    private void AssembleRootfs(Dictionary<string, string> extracted, string nativeCli)
+    private void AssembleRootfs(Dictionary<string, string> extracted, string nativeCli, string? builtInmates)
     {
         string rootfs = Artifact("rootfs");
         if (Directory.Exists(rootfs))
@@ -101,7 +103,8 @@ public sealed class BoardAssembler(BoardDescription board, string repositoryRoot
                 CopyFile(cell, Path.Combine(rootfs, "etc", "jailhouse", Path.GetFileName(cell)));
         // The demo inmates, ready for `jailhouse cell load`.
         string inmates = Path.Combine(rootfs, "usr", "lib", "jailhouse", "inmates");
-        foreach (string inmate in InmateBuilder.Build(repositoryRoot, board.DebianArch, Artifact("inmates")))
+        IEnumerable<string> built = builtInmates is null ? [] : Directory.EnumerateFiles(builtInmates, "*.bin").Order(StringComparer.Ordinal);
+        foreach (string inmate in InmateBuilder.Build(repositoryRoot, board.DebianArch, Artifact("inmates")).Concat(built))
         {
             Directory.CreateDirectory(inmates);
             CopyFile(inmate, Path.Combine(inmates, Path.GetFileName(inmate)));

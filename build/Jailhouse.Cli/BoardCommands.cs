@@ -47,11 +47,12 @@ internal static class BoardCommands
         var repository = new Option<string>("--repository") { Description = "Repository root (recipes/, bsp/common/).", DefaultValueFactory = _ => "." };
         var kmod = new Option<string?>("--kmod") { Description = "jailhouse.ko for the board's kernel (jailhouse kmod build), installed under /lib/modules/KVER/extra/." };
         var hypervisor = new Option<string?>("--hypervisor") { Description = "jailhouse.bin for the board's architecture (Cake target Hypervisor), installed as /lib/firmware/jailhouse.bin." };
+        var inmates = new Option<string?>("--inmates") { Description = "A folder of built inmates (jailhouse inmate build, e.g. artifacts/inmates/arm64) whose *.bin files go to /usr/lib/jailhouse/inmates/ beside the assembly ones." };
         var lockFile = PackageCommands.ResolvedLockOption();
         var force = UpToDateCommands.ForceOption();
         var command = new Command("assemble", "Extract the kernel, busybox, glibc and GRUB for the board and write kernel/, rootfs/, initrd.img, grub/ and packages.lock into its artifacts; " +
             "skipped when the board, bsp/common, inmates, cells, CLI, driver, hypervisor, packages and tools are unchanged.")
-            { boardFile, artifacts, cli, repository, kmod, hypervisor, lockFile, force };
+            { boardFile, artifacts, cli, repository, kmod, hypervisor, inmates, lockFile, force };
         command.SetAction(parse =>
         {
             var board = BoardDescriptionReader.ReadFile(parse.GetRequiredValue(boardFile));
@@ -64,6 +65,9 @@ internal static class BoardCommands
             string? hypervisorPath = parse.GetValue(hypervisor);
             if (hypervisorPath is not null && !File.Exists(hypervisorPath))
                 throw new InputException(new SourceLocation(hypervisorPath, 0, 0), "no hypervisor image here: build it first (Cake target Hypervisor)");
+            string? inmatesPath = parse.GetValue(inmates);
+            if (inmatesPath is not null && !Directory.Exists(inmatesPath))
+                throw new InputException(new SourceLocation(inmatesPath, 0, 0), "no inmate folder here: build the inmates first (jailhouse inmate build, Cake target Inmates)");
             var cache = PackageCache.Default();
             string root = parse.GetRequiredValue(repository);
             string artifactsDirectory = parse.GetRequiredValue(artifacts);
@@ -76,12 +80,13 @@ internal static class BoardCommands
                 .Tool("grub-mkimage", "--version").Tool(board.DebianArch == "arm64" ? "aarch64-linux-gnu-as" : "as", "--version")
                 .Option("kmod", modulePath is null ? null : FileHash.Sha256(modulePath))
                 .Option("hypervisor", hypervisorPath is null ? null : FileHash.Sha256(hypervisorPath))
+                .Files(inmatesPath is null ? [] : Directory.EnumerateFiles(inmatesPath, "*.bin").Order(StringComparer.Ordinal))
                 .Option("timestamp", timestamp.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
             foreach (var package in assembler.Packages().Values)
                 stamp.Option("package " + package.Name, $"{package.Version} {package.Architecture} {package.Sha256}");
             string[] outputs = [.. new[] { "initrd.img", "packages.lock", Path.Combine("grub", board.EfiLoaderName), Path.Combine("grub", "grub.cfg"),
                 Path.Combine("kernel", board.KernelFileName), Path.Combine("kernel", "config") }.Select(o => Path.Combine(artifactsDirectory, o))];
-            if (!stamp.Run(outputs, parse.GetValue(force), () => assembler.Assemble(cliPath, timestamp, modulePath, hypervisorPath)))
+            if (!stamp.Run(outputs, parse.GetValue(force), () => assembler.Assemble(cliPath, timestamp, modulePath, hypervisorPath, inmatesPath)))
                 UpToDateCommands.ReportSkipped($"{board.Name} kernel, initrd.img and GRUB");
             else
                 Console.WriteLine($"{board.Name}: kernel, initrd.img and GRUB written to {artifactsDirectory}");

@@ -34,6 +34,7 @@ public static class Program
             root.Subcommands.Add(DiagnoseCommands.Create());
             root.Subcommands.Add(KmodCommands.Create());
             root.Subcommands.Add(HypervisorCommands.Create());
+            root.Subcommands.Add(InmateCommands.Create());
             root.Subcommands.Add(UpToDateCommands.Create());
         }
 

@@ -35,7 +35,7 @@ public sealed class TargetFlavorTests : TempDirectoryTest
         Assert.Equal(0, exit);
         foreach (string command in new[] { "config", "enable", "disable", "cell", "console" })
             Assert.Matches($"(?m)^  {command}\\b", output);
-        foreach (string command in new[] { "image", "packages", "board", "release", "kmod", "hypervisor", "uptodate" })
+        foreach (string command in new[] { "image", "packages", "board", "release", "kmod", "hypervisor", "inmate", "uptodate" })
             Assert.DoesNotMatch($"(?m)^  {command}\\b", output);
     }
 

@@ -47,6 +47,9 @@ public partial class QemuBootTests
         Assert.Contains("jailhouse-image: config /etc/jailhouse/qemu-arm64.cell: system configuration, arm64, revision 14", result.Console);
         Assert.Contains("jailhouse-image: config /etc/jailhouse/qemu-arm64-inmate-demo.cell: cell configuration, arm64, revision 14", result.Console);
         Assert.Contains("jailhouse-image: inmate /usr/lib/jailhouse/inmates/uart-hello.bin", result.Console);
+        // ... and the C# inmates (jailhouse inmate build, passed to board assemble as --inmates).
+        Assert.Contains("jailhouse-image: inmate /usr/lib/jailhouse/inmates/gic-demo.bin", result.Console);
+        Assert.Contains("jailhouse-image: inmate /usr/lib/jailhouse/inmates/uart-demo.bin", result.Console);
     }
 
     [Fact]
