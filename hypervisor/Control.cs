@@ -365,10 +365,11 @@ internal static unsafe class Control
         }
         // A clean comm region: state running (0), no message.
         context.Ops.FillCommRegion(cell->CommPage, context.Config, cell->Desc);
+        // Said before the CPUs run: the cell may print on the same UART at once.
+        Report(ref context, "Started cell \"", cell->Desc.Name, "\"\n");
         for (uint cpu = 0; cpu < context.MaxCpus; cpu++)
             if (context.Cpu(cpu)->OwnerCell == cell)
                 context.Ops.StartCpu(cell, cpu);
-        Report(ref context, "Started cell \"", cell->Desc.Name, "\"\n");
         return 0;
     }
 

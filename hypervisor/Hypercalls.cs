@@ -95,9 +95,13 @@ internal static unsafe class Hypercalls
                 // The root cell has ID 0 and no comm region: it is running while we run.
                 return Control.GetState(ref context, callerCpu, arg1);
             case CpuGetInfo:
+                // A non-root cell asks about its own CPUs only, as upstream.
+                if (context.Cpu(callerCpu)->OwnerCell != null && (arg1 >= context.MaxCpus || context.Cpu((uint)arg1)->OwnerCell != context.Cpu(callerCpu)->OwnerCell))
+                    return Errno.EPERM;
                 return GetCpuInfo(ref context, arg1, arg2);
             case DebugConsolePutc:
-                if ((context.Config.RootCellFlags & CellVirtualConsolePermitted) == 0)
+                Cell* caller = context.Cpu(callerCpu)->OwnerCell;
+                if (((caller != null ? caller->Desc.Flags : context.Config.RootCellFlags) & CellVirtualConsolePermitted) == 0)
                     return Errno.EPERM;
                 context.ConsolePut((byte)arg1);
                 return 0;
