@@ -24,6 +24,8 @@ internal unsafe struct HypercallContext
     public delegate*<ulong, ulong> Stage2Flags;
     public CellTable Cells;
     public CellOperations Ops;
+    /// <summary>One cell call at a time (create, set loadable, start, destroy, get state).</summary>
+    public SpinLock ManagementLock;
     /// <summary>The configuration architecture byte cell configurations must carry (<see cref="SystemConfig.ArchArm64"/>, ...).</summary>
     public byte Architecture;
 
@@ -93,7 +95,9 @@ internal static unsafe class Hypercalls
                 return CellManagement(ref context, callerCpu, code, arg1);
             case CellGetState:
                 // The root cell has ID 0 and no comm region: it is running while we run.
-                return Control.GetState(ref context, callerCpu, arg1);
+                if (!Control.Supported(ref context))
+                    return arg1 == 0 ? CellRunning : Errno.ENOENT;
+                return CellManagement(ref context, callerCpu, code, arg1);
             case CpuGetInfo:
                 // A non-root cell asks about its own CPUs only, as upstream.
                 if (context.Cpu(callerCpu)->OwnerCell != null && (arg1 >= context.MaxCpus || context.Cpu((uint)arg1)->OwnerCell != context.Cpu(callerCpu)->OwnerCell))
@@ -115,13 +119,17 @@ internal static unsafe class Hypercalls
         if (!Control.Supported(ref context))
             return Errno.ENOSYS;
         context.Cpu(callerCpu)->Stats[PerCpu.StatVmexitsManagement]++;
-        return code switch
+        context.ManagementLock.Acquire(callerCpu);
+        long result = code switch
         {
             CellCreate => Control.Create(ref context, callerCpu, argument),
             CellStart => Control.Start(ref context, callerCpu, argument),
             CellSetLoadable => Control.SetLoadable(ref context, callerCpu, argument),
-            _ => Control.Destroy(ref context, callerCpu, argument),
+            CellDestroy => Control.Destroy(ref context, callerCpu, argument),
+            _ => Control.GetState(ref context, callerCpu, argument),
         };
+        context.ManagementLock.Release();
+        return result;
     }
 
     private static bool RootCpuHeldInHypervisor(ref HypercallContext context)

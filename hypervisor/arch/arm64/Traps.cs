@@ -123,6 +123,7 @@ internal static unsafe class Traps
         DebugConsole.ReleaseIfHeldBy(id);
         GicDistributorTrap.ReleaseIfHeldBy(id);
         PsciEmulation.ReleaseIfHeldBy(id);
+        ArchSetup.Hypercalls.ManagementLock.ReleaseIfHeldBy(id);
         Arch.StoreRelease(ref cpu->PowerState, PowerState.Stopping);
     }
 
