@@ -17,6 +17,8 @@ internal unsafe struct CellOperations
     public delegate*<Cell*, uint, void> StartCpu;
     /// <summary>The value that installs the cell's tables (arm64 VTTBR_EL2: root table | VMID = cell ID).</summary>
     public delegate*<ulong, uint, ulong> Stage2Pointer;
+    /// <summary>True if a leaf entry of the root cell's tables maps normal memory (RAM), not device registers.</summary>
+    public delegate*<ulong, bool> MapsRam;
     /// <summary>Fills the architecture's part of a cell's communication page.</summary>
     public delegate*<byte*, SystemConfig, CellDesc, void> FillCommRegion;
 }
@@ -61,7 +63,9 @@ internal static unsafe class Control
     /// <summary>
     /// Copies <paramref name="length"/> bytes at the root cell's guest-physical
     /// <paramref name="address"/>, page by page through its second-stage tables (so only memory the
-    /// root cell can read itself); -ENOMEM for an address it has no memory at, as upstream.
+    /// root cell can read itself); -ENOMEM for an address it has no memory at, as upstream, and
+    /// -EINVAL for device registers (the hypervisor reads through a cacheable mapping, which a
+    /// device must never see).
     /// </summary>
     public static int ReadRootGuest(ref HypercallContext context, ulong address, ulong length, byte* destination)
     {
@@ -69,8 +73,10 @@ internal static unsafe class Control
         {
             ulong inPage = PagePool.PageSize - (address & (PagePool.PageSize - 1));
             ulong part = length < inPage ? length : inPage;
-            if (!PageTable.Translate(context.RootStage2, ref *context.Pool, context.Stage2Format, address, out ulong phys, out _))
+            if (!PageTable.Translate(context.RootStage2, ref *context.Pool, context.Stage2Format, address, out ulong phys, out ulong entry))
                 return Errno.ENOMEM;
+            if (!context.Ops.MapsRam(entry))
+                return Errno.EINVAL;
             int result = context.Ops.CopyFromPhys(phys, part, destination);
             if (result != 0)
                 return result;

@@ -76,6 +76,7 @@ internal static unsafe class ArchSetup
             StartCpu = &CellCpus.StartCpu,
             Stage2Pointer = &Arm64Stage2.CellVttbr,
             FillCommRegion = &FillCellCommRegion,
+            MapsRam = &Arm64Stage2.MapsRam,
         };
         CellCpus.Init(hypervisorRoot, livePool, vttbr, CellTraps);
         return 0;

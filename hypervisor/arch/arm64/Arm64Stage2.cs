@@ -42,6 +42,8 @@ internal static unsafe class Arm64Stage2
     public static ulong Table(ulong phys) => phys | Valid | PageOrTable;
     public static ulong Leaf(ulong phys, ulong flags, int level) => phys | flags | Valid | (level == 3 ? PageOrTable : 0);
     public static bool IsPresent(ulong entry) => (entry & Valid) != 0;
+    /// <summary>A leaf maps normal write-back memory (MemAttr 0b1111), not device memory.</summary>
+    public static bool MapsRam(ulong entry) => (entry & (0xfUL << 2)) == MemAttrNormalWriteBack;
     public static ulong LeafFlags(ulong entry) => entry & ~PagingFormat.AddressMask & ~(Valid | PageOrTable);
     public static bool IsTable(ulong entry, int level) => level < 3 && (entry & PageOrTable) != 0;
 

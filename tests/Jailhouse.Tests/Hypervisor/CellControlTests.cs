@@ -84,6 +84,7 @@ public sealed unsafe class CellControlTests : IDisposable
                 StartCpu = &StartCpu,
                 Stage2Pointer = &Arm64Stage2.CellVttbr,
                 FillCommRegion = &FillComm,
+                MapsRam = &Arm64Stage2.MapsRam,
             },
         };
         for (uint cpu = 0; cpu < Cpus; cpu++)
@@ -313,6 +314,8 @@ public sealed unsafe class CellControlTests : IDisposable
         guestConfig = bytes;
         Assert.Equal(Errno.ENOMEM, Call(Hypercalls.CellCreate, 0x0100_0000));
         Assert.Equal(Errno.ENOMEM, Call(Hypercalls.CellCreate, 0xffff_ffff_ffff_ff00));
+        // The root cell's device window (0x09000000 + 880 MiB): registers are never read.
+        Assert.Equal(Errno.EINVAL, Call(Hypercalls.CellCreate, 0x2000_0000));
         Assert.Equal(1, Call(Hypercalls.HypervisorGetInfo, Hypercalls.InfoNumCells));
     }
 
