@@ -110,4 +110,21 @@ public sealed partial class HypervisorQemuTests
             "loader: cpu 1 state 0000000000000000\n",
             "loader: done\n");
     }
+
+    [Fact]
+    public void A_cell_reaches_only_its_own_cpus_through_psci_and_system_off_stops_only_the_cell()
+    {
+        string inmate = Inmate("cell-inmate-system-off", Path.Combine(Paths.RepositoryRoot, "tests", "Jailhouse.Tests", "Hypervisor", "cell-inmate-arm64.S"), "SYSTEM_OFF");
+        string output = RunCellTest(inmate, cycles: 0);
+        InOrder(output,
+            "Started cell \"inmate-demo\"",
+            "cell-inmate: running in the cell",
+            "loader: cell start 0000000000000000\n",
+            "loader: cell 1 state 0000000000000002\n",          // shut down, the root cell runs on
+            "loader: cpu 1 state 0000000000000000\n",
+            "loader: cell destroy 0000000000000000\n",
+            "loader: cpu 1 back in the root cell\n",
+            "loader: done\n");
+        Assert.DoesNotContain("FATAL", output);
+    }
 }
