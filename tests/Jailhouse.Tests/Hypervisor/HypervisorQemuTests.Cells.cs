@@ -29,15 +29,18 @@ public sealed partial class HypervisorQemuTests
         return bin;
     }
 
-    private string RunCellTest(string inmate, int cycles)
+    private string RunCellTest(string inmate, int cycles, string until = "loader: done", params string[] symbols)
     {
         string cellConfig = Path.Combine(build.Directory, $"inmate-demo-{Interlocked.Increment(ref runs)}.cell");
         File.WriteAllBytes(cellConfig, HypervisorTestMemory.CompileYaml("configs/qemu-arm64/qemu-arm64-inmate-demo.yaml"));
         long size = new FileInfo(inmate).Length;
-        string loader = Loader($"cells-{Path.GetFileNameWithoutExtension(inmate)}-{cycles}", "SECOND_CPU", "CELL_TEST",
-            $"CELL_CONFIG=0x{CellConfigAddress:x}", $"INMATE=0x{InmateAddress:x}", $"INMATE_SIZE={size}",
-            $"CELL_RAM=0x{CellRam:x}", $"CYCLES={cycles.ToString(CultureInfo.InvariantCulture)}");
-        return Run(loader, RootCell(), "loader: done", onlineCpus: 2, timeoutSeconds: 120, extraArguments:
+        string[] loaderSymbols =
+        [
+            "SECOND_CPU", "CELL_TEST", $"CELL_CONFIG=0x{CellConfigAddress:x}", $"INMATE=0x{InmateAddress:x}", $"INMATE_SIZE={size}",
+            $"CELL_RAM=0x{CellRam:x}", $"CYCLES={cycles.ToString(CultureInfo.InvariantCulture)}", .. symbols,
+        ];
+        string loader = Loader($"cells-{Path.GetFileNameWithoutExtension(inmate)}-{cycles}-{symbols.Length}", loaderSymbols);
+        return Run(loader, RootCell(), until, onlineCpus: 2, timeoutSeconds: 120, extraArguments:
         [
             "-device", $"loader,file={cellConfig},addr=0x{CellConfigAddress:x},force-raw=on",
             "-device", $"loader,file={inmate},addr=0x{InmateAddress:x},force-raw=on",
@@ -126,5 +129,18 @@ public sealed partial class HypervisorQemuTests
             "loader: cpu 1 back in the root cell\n",
             "loader: done\n");
         Assert.DoesNotContain("FATAL", output);
+    }
+
+    [Fact]
+    public void The_root_cell_writing_into_a_cells_ram_is_stopped()
+    {
+        string uartHello = Inmate("uart-hello", Path.Combine(Paths.RepositoryRoot, "inmates", "arm64", "uart-hello.S"));
+        string output = RunCellTest(uartHello, cycles: 0, until: "CPU 0 stopped", "ROOT_WRITES_CELL");
+        InOrder(output,
+            "loader: cell create 0000000000000001\n",
+            $"FATAL: Invalid MMIO write, addr: 0x{CellRam:x16} size: 4\n",
+            "Cell \"qemu-arm64\", CPU 0, ELR 0x",
+            "CPU 0 stopped");
+        Assert.DoesNotContain("loader: the root cell wrote into the cell's RAM", output);
     }
 }

@@ -479,6 +479,14 @@ cell_test:
 	b.ne	1b
 	hypercall 5, 1, msg_pool_used
 	hypercall 1, CELL_CONFIG, msg_cell_create
+.ifdef ROOT_WRITES_CELL
+	/* The cell's RAM (neither rootshared nor loadable yet) left the root cell: this stops CPU 0 */
+	ldr	x1, =CELL_RAM
+	mov	w0, #0x5a
+	str	w0, [x1]
+	adr	x0, msg_root_wrote_cell
+	bl	puts
+.endif
 	bl	cell_load_start
 	/* the cell prints on the same UART: its start is reported once it had a second */
 	bl	delay
@@ -781,6 +789,7 @@ msg_cell_destroy:	.asciz	"loader: cell destroy "
 msg_cycle_failures:	.asciz	"loader: cycle failures "
 msg_cpu1_on:		.asciz	"loader: psci cpu_on cpu 1 "
 msg_cpu1_back:		.asciz	"loader: cpu 1 back in the root cell\n"
+msg_root_wrote_cell:	.asciz	"loader: the root cell wrote into the cell's RAM\n"
 msg_newline:		.asciz	"\n"
 
 	.data
