@@ -127,6 +127,12 @@ internal static unsafe class CellConfigCheck
                 reason = "a memory region in hypervisor memory";
                 return Errno.EINVAL;
             }
+            if (context.Architecture != SystemConfig.ArchX86 && OverlapsDistributor(context.Config, region))
+            {
+                // Every cell's distributor accesses go through the hypervisor (it holds the interrupt routing of all cells).
+                reason = "a memory region on the GIC distributor";
+                return Errno.EINVAL;
+            }
             if (IsCellPrivate(region) && context.Cells.OverlapsCellMemory(region.Phys, region.Size))
             {
                 reason = "memory of another non-root cell";
@@ -134,6 +140,13 @@ internal static unsafe class CellConfigCheck
             }
         }
         return 0;
+    }
+
+    private static bool OverlapsDistributor(in SystemConfig system, in MemoryRegion region)
+    {
+        ulong gicd = system.ArmGicdBase;
+        ulong gicdSize = system.ArmGicVersion == 2 ? 0x1000UL : 0x10000UL;
+        return gicd != 0 && region.Phys < gicd + gicdSize && gicd < region.Phys + region.Size;
     }
 
     /// <summary>Interrupt pins: on an irqchip of the system at a multiple of 32, and the root cell's now (-EBUSY otherwise).</summary>

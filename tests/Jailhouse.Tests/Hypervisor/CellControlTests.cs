@@ -227,6 +227,7 @@ public sealed unsafe class CellControlTests : IDisposable
         { "wrap", Errno.EINVAL },
         { "beyond-2^48", Errno.EINVAL },
         { "two-comm-regions", Errno.EINVAL },
+        { "gic-distributor", Errno.EINVAL },
         { "subpage", Errno.EINVAL },
         { "pin-not-root", Errno.EBUSY },
         { "pin-base", Errno.EINVAL },
@@ -253,6 +254,9 @@ public sealed unsafe class CellControlTests : IDisposable
             case "beyond-2^48": cell.Cell.MemoryRegions[6].PhysStart = 0xffff_ffff_0000; cell.Cell.MemoryRegions[6].Size = 0x20000; break;
             case "two-comm-regions":
                 cell.Cell.MemoryRegions.Add(new Jailhouse.Config.Model.MemoryRegion { VirtStart = 0x9000_0000, Size = 0x1000, Flags = MemoryFlags.Read | MemoryFlags.CommRegion });
+                break;
+            case "gic-distributor":
+                cell.Cell.MemoryRegions.Add(new Jailhouse.Config.Model.MemoryRegion { PhysStart = 0x0800_0000, VirtStart = 0x0800_0000, Size = 0x10000, Flags = MemoryFlags.Read | MemoryFlags.Write | MemoryFlags.Io | MemoryFlags.RootShared });
                 break;
             case "subpage":
                 cell.Cell.MemoryRegions.Add(new Jailhouse.Config.Model.MemoryRegion { PhysStart = 0x0900_1000, VirtStart = 0x0900_1000, Size = 0x100, Flags = MemoryFlags.Read | MemoryFlags.Io | MemoryFlags.Io32 });
