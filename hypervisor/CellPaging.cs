@@ -14,13 +14,17 @@ internal static unsafe class CellPaging
     /// <param name="leafFlags">The architecture's translation of region flags to leaf flags.</param>
     /// <param name="commPagePhys">Physical address of the cell's comm page.</param>
     public static int MapRegions(in SystemConfig config, ulong* root, ref PagePool pool, in PagingFormat format,
+        delegate*<ulong, ulong> leafFlags, ulong commPagePhys) =>
+        MapRegions(config.RootDesc, config.HypervisorPhys, config.HypervisorSize, root, ref pool, format, leafFlags, commPagePhys);
+
+    /// <summary>The same for any cell's descriptor, hypervisor memory given as start and size.</summary>
+    public static int MapRegions(CellDesc cell, ulong hvStart, ulong hvSize, ulong* root, ref PagePool pool, in PagingFormat format,
         delegate*<ulong, ulong> leafFlags, ulong commPagePhys)
     {
-        ulong hvStart = config.HypervisorPhys;
-        ulong hvEnd = hvStart + config.HypervisorSize;
-        for (uint i = 0; i < config.MemoryRegionCount; i++)
+        ulong hvEnd = hvStart + hvSize;
+        for (uint i = 0; i < cell.MemoryRegionCount; i++)
         {
-            MemoryRegion region = config.MemoryRegion(i);
+            MemoryRegion region = cell.MemoryRegion(i);
             if (region.Size == 0)
                 continue;
             if (MmioSubpage.IsSubpage(region))

@@ -66,7 +66,11 @@ internal static unsafe class CommRegion
     /// <summary>Zeroes <paramref name="pageSize"/> bytes at <paramref name="page"/> (the page may
     /// be dirty from an earlier cell) and writes the generic header for the root cell of
     /// <paramref name="config"/>.</summary>
-    public static void FillGeneric(byte* page, ulong pageSize, SystemConfig config)
+    public static void FillGeneric(byte* page, ulong pageSize, SystemConfig config) =>
+        FillGeneric(page, pageSize, config, config.RootDesc);
+
+    /// <summary>The generic header for cell <paramref name="cell"/> of the system <paramref name="config"/>.</summary>
+    public static void FillGeneric(byte* page, ulong pageSize, SystemConfig config, CellDesc cell)
     {
         for (ulong i = 0; i < pageSize; i++)
             page[i] = 0;
@@ -81,7 +85,7 @@ internal static unsafe class CommRegion
         *(uint*)(page + MsgToCellField) = MsgNone;
         *(uint*)(page + ReplyFromCellField) = MsgNone;
 
-        uint cellFlags = config.RootCellFlags;
+        uint cellFlags = cell.Flags;
         uint flags = 0;
         if ((cellFlags & CellFlagVirtualConsolePermitted) != 0)
             flags |= FlagDebugPutcPermitted;
@@ -89,7 +93,7 @@ internal static unsafe class CommRegion
             flags |= FlagDebugPutcActive;
         *(uint*)(page + FlagsField) = flags;
 
-        byte* console = config.RootCellConsole;
+        byte* console = cell.Console;
         for (int i = 0; i < ConsoleSize; i++)
             page[ConsoleField + i] = console[i];
         *(ulong*)(page + PciMmconfigBaseField) = config.PciMmconfigBase;
@@ -97,14 +101,18 @@ internal static unsafe class CommRegion
 
     /// <summary>The generic header plus the ARM part: GIC generation and register bases from the
     /// platform information, and the cell's first virtual PCI interrupt.</summary>
-    public static void FillArm(byte* page, ulong pageSize, SystemConfig config)
+    public static void FillArm(byte* page, ulong pageSize, SystemConfig config) =>
+        FillArm(page, pageSize, config, config.RootDesc);
+
+    /// <summary>The same for cell <paramref name="cell"/> of the system <paramref name="config"/>.</summary>
+    public static void FillArm(byte* page, ulong pageSize, SystemConfig config, CellDesc cell)
     {
-        FillGeneric(page, pageSize, config);
+        FillGeneric(page, pageSize, config, cell);
         page[GicVersionField] = config.ArmGicVersion;
         *(ulong*)(page + GicdBaseField) = config.ArmGicdBase;
         *(ulong*)(page + GiccBaseField) = config.ArmGiccBase;
         *(ulong*)(page + GicrBaseField) = config.ArmGicrBase;
-        *(uint*)(page + VpciIrqBaseField) = config.RootCellVpciIrqBase;
+        *(uint*)(page + VpciIrqBaseField) = cell.VpciIrqBase;
     }
 
     /// <summary>The generic header plus the x86 part: PM timer port, the cell's CPU count and

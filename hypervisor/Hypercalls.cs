@@ -15,15 +15,28 @@ internal unsafe struct HypercallContext
     public ulong PoolPages;
     public ulong PoolUsedPages;
     public delegate*<byte, void> ConsolePut;
+    /// <summary>Cell management (<see cref="Control"/>): the page pool, the root cell's second-stage
+    /// tables and their format, the cells, the architecture's part. Without them (x86 so far) the
+    /// cell hypercalls answer -ENOSYS.</summary>
+    public PagePool* Pool;
+    public ulong* RootStage2;
+    public PagingFormat Stage2Format;
+    public delegate*<ulong, ulong> Stage2Flags;
+    public CellTable Cells;
+    public CellOperations Ops;
+    /// <summary>One cell call at a time (create, set loadable, start, destroy, get state).</summary>
+    public SpinLock ManagementLock;
+    /// <summary>The configuration architecture byte cell configurations must carry (<see cref="SystemConfig.ArchArm64"/>, ...).</summary>
+    public byte Architecture;
 
     public PerCpu* Cpu(uint id) => (PerCpu*)(PerCpuBase + id * PerCpuStride);
 }
 
 /// <summary>
 /// Jailhouse's hypercall ABI (include/jailhouse/hypercall.h; on arm64 `hvc #0x4a48` with the
-/// code in x0, arguments in x1 and x2, result in x0; on x86 `vmcall` with RAX, RDI, RSI). The
-/// caller is always the root cell while cell management is not implemented: cell create,
-/// start, set-loadable and destroy answer -ENOSYS like an unknown code.
+/// code in x0, arguments in x1 and x2, result in x0; on x86 `vmcall` with RAX, RDI, RSI). Cell
+/// create, start, set-loadable, destroy and get-state are <see cref="Control"/>'s; where the
+/// architecture has no cell support (x86 so far) they answer -ENOSYS like an unknown code.
 /// </summary>
 internal static unsafe class Hypercalls
 {
@@ -70,16 +83,29 @@ internal static unsafe class Hypercalls
                 // in the hypervisor (and a failed one is stopped there): it would go on running
                 // EL2 code in memory the next enable overwrites. Refuse while there is one, as
                 // upstream does.
-                return RootCpuHeldInHypervisor(ref context) ? Errno.EBUSY : 0;
+                // Non-root cells first have to be destroyed (upstream: -EBUSY unless only the root is left).
+                return context.Cpu(callerCpu)->OwnerCell != null ? Errno.EPERM
+                    : context.Cells.Count != 0 || RootCpuHeldInHypervisor(ref context) ? Errno.EBUSY : 0;
             case HypervisorGetInfo:
                 return GetInfo(ref context, arg1);
+            case CellCreate:
+            case CellStart:
+            case CellSetLoadable:
+            case CellDestroy:
+                return CellManagement(ref context, callerCpu, code, arg1);
             case CellGetState:
                 // The root cell has ID 0 and no comm region: it is running while we run.
-                return arg1 == 0 ? CellRunning : Errno.ENOENT;
+                if (!Control.Supported(ref context))
+                    return arg1 == 0 ? CellRunning : Errno.ENOENT;
+                return CellManagement(ref context, callerCpu, code, arg1);
             case CpuGetInfo:
+                // A non-root cell asks about its own CPUs only, as upstream.
+                if (context.Cpu(callerCpu)->OwnerCell != null && (arg1 >= context.MaxCpus || context.Cpu((uint)arg1)->OwnerCell != context.Cpu(callerCpu)->OwnerCell))
+                    return Errno.EPERM;
                 return GetCpuInfo(ref context, arg1, arg2);
             case DebugConsolePutc:
-                if ((context.Config.RootCellFlags & CellVirtualConsolePermitted) == 0)
+                Cell* caller = context.Cpu(callerCpu)->OwnerCell;
+                if (((caller != null ? caller->Desc.Flags : context.Config.RootCellFlags) & CellVirtualConsolePermitted) == 0)
                     return Errno.EPERM;
                 context.ConsolePut((byte)arg1);
                 return 0;
@@ -88,11 +114,29 @@ internal static unsafe class Hypercalls
         }
     }
 
+    private static long CellManagement(ref HypercallContext context, uint callerCpu, ulong code, ulong argument)
+    {
+        if (!Control.Supported(ref context))
+            return Errno.ENOSYS;
+        context.Cpu(callerCpu)->Stats[PerCpu.StatVmexitsManagement]++;
+        context.ManagementLock.Acquire(callerCpu);
+        long result = code switch
+        {
+            CellCreate => Control.Create(ref context, callerCpu, argument),
+            CellStart => Control.Start(ref context, callerCpu, argument),
+            CellSetLoadable => Control.SetLoadable(ref context, callerCpu, argument),
+            CellDestroy => Control.Destroy(ref context, callerCpu, argument),
+            _ => Control.GetState(ref context, callerCpu, argument),
+        };
+        context.ManagementLock.Release();
+        return result;
+    }
+
     private static bool RootCpuHeldInHypervisor(ref HypercallContext context)
     {
         for (uint cpu = 0; cpu < context.MaxCpus; cpu++)
         {
-            if (!context.Config.HasCpu(cpu))
+            if (!context.Config.HasCpu(cpu) || context.Cpu(cpu)->OwnerCell != null)
                 continue;
             uint state = Arch.LoadAcquire(ref context.Cpu(cpu)->PowerState);
             if (state == PowerState.Off || state == PowerState.Waking || state == PowerState.Stopping || state == PowerState.Failed)
@@ -103,11 +147,11 @@ internal static unsafe class Hypercalls
 
     private static long GetInfo(ref HypercallContext context, ulong type) => type switch
     {
-        InfoMemPoolSize => (long)context.PoolPages,
-        InfoMemPoolUsed => (long)context.PoolUsedPages,
+        InfoMemPoolSize => (long)(context.Pool != null ? context.Pool->Pages : context.PoolPages),
+        InfoMemPoolUsed => (long)(context.Pool != null ? context.Pool->UsedPages : context.PoolUsedPages),
         InfoRemapPoolSize => 0,
         InfoRemapPoolUsed => 0,
-        InfoNumCells => 1,
+        InfoNumCells => 1 + context.Cells.Count,
         _ => Errno.EINVAL,
     };
 

@@ -20,6 +20,9 @@ internal unsafe struct PagingFormat
     public delegate*<ulong, bool> IsPresent;
     /// <summary>True if a present entry at a level above 3 points to a table.</summary>
     public delegate*<ulong, int, bool> IsTable;
+    /// <summary>The flags of a leaf entry, as <see cref="Leaf"/> takes them (splitting a block
+    /// into smaller leaves keeps them); null for formats nothing is ever unmapped from.</summary>
+    public delegate*<ulong, ulong> LeafFlags;
 
     public const ulong AddressMask = 0x0000_ffff_ffff_f000;
 }
@@ -84,5 +87,140 @@ internal static unsafe class PageTable
             }
         }
         return 0;
+    }
+
+    /// <summary>
+    /// Removes [virt, virt + size) from the tables: leaves inside the range are cleared, a block
+    /// that reaches beyond it is first split into next-level leaves with the same flags (which
+    /// takes pool pages; -ENOMEM when there are none), tables left empty are given back to the
+    /// pool. Parts of the range that were not mapped stay so. The caller flushes the TLBs.
+    /// </summary>
+    public static int Unmap(ulong* root, ref PagePool pool, in PagingFormat format, ulong virt, ulong size)
+    {
+        const ulong pageMask = PagePool.PageSize - 1;
+        if (((virt | size) & pageMask) != 0)
+            return Errno.EINVAL;
+        ulong limit = LevelSize(format.RootLevel) * Entries;
+        if (virt >= limit || size > limit - virt)
+            return Errno.EINVAL;
+        return UnmapIn(root, format.RootLevel, ref pool, format, virt, virt + size);
+    }
+
+    /// <summary>Unmaps [start, end) within <paramref name="table"/> of <paramref name="level"/>.</summary>
+    private static int UnmapIn(ulong* table, int level, ref PagePool pool, in PagingFormat format, ulong start, ulong end)
+    {
+        ulong blockSize = LevelSize(level);
+        ulong address = start;
+        while (address < end)
+        {
+            ulong blockStart = address & ~(blockSize - 1);
+            ulong blockEnd = blockStart + blockSize;
+            ulong partEnd = end < blockEnd ? end : blockEnd;
+            ulong* entry = table + Index(address, level);
+            if (format.IsPresent(*entry))
+            {
+                bool whole = address == blockStart && partEnd == blockEnd;
+                if (!format.IsTable(*entry, level))
+                {
+                    if (!whole)
+                    {
+                        int split = Split(entry, level, ref pool, format);
+                        if (split != 0)
+                            return split;
+                    }
+                    else
+                    {
+                        *entry = 0;
+                    }
+                }
+                if (format.IsPresent(*entry))
+                {
+                    var child = (ulong*)pool.ToVirt(*entry & PagingFormat.AddressMask);
+                    int result = UnmapIn(child, level + 1, ref pool, format, address, partEnd);
+                    if (result != 0)
+                        return result;
+                    if (IsEmpty(child, format))
+                    {
+                        *entry = 0;
+                        pool.Free(child);
+                    }
+                }
+            }
+            address = partEnd;
+        }
+        return 0;
+    }
+
+    /// <summary>Replaces the block at <paramref name="entry"/> by a table of leaves with its flags covering the same range.</summary>
+    private static int Split(ulong* entry, int level, ref PagePool pool, in PagingFormat format)
+    {
+        if (format.LeafFlags == null || level >= 3)
+            return Errno.EINVAL;
+        var child = (ulong*)pool.Allocate();
+        if (child == null)
+            return Errno.ENOMEM;
+        ulong flags = format.LeafFlags(*entry);
+        ulong phys = *entry & PagingFormat.AddressMask & ~(LevelSize(level) - 1);
+        ulong childSize = LevelSize(level + 1);
+        for (int i = 0; i < Entries; i++)
+            child[i] = format.Leaf(phys + (ulong)i * childSize, flags, level + 1);
+        *entry = format.Table(pool.ToPhys(child));
+        return 0;
+    }
+
+    private static bool IsEmpty(ulong* table, in PagingFormat format)
+    {
+        for (int i = 0; i < Entries; i++)
+            if (format.IsPresent(table[i]))
+                return false;
+        return true;
+    }
+
+    /// <summary>Gives every table below <paramref name="root"/> and the root itself back to the pool.</summary>
+    public static void Destroy(ulong* root, ref PagePool pool, in PagingFormat format)
+    {
+        FreeBelow(root, format.RootLevel, ref pool, format);
+        pool.Free(root);
+    }
+
+    private static void FreeBelow(ulong* table, int level, ref PagePool pool, in PagingFormat format)
+    {
+        if (level >= 3)
+            return;
+        for (int i = 0; i < Entries; i++)
+        {
+            if (!format.IsPresent(table[i]) || !format.IsTable(table[i], level))
+                continue;
+            var child = (ulong*)pool.ToVirt(table[i] & PagingFormat.AddressMask);
+            FreeBelow(child, level + 1, ref pool, format);
+            pool.Free(child);
+            table[i] = 0;
+        }
+    }
+
+    /// <summary>The leaf entry that maps <paramref name="virt"/> and its physical address, or false when unmapped.</summary>
+    public static bool Translate(ulong* root, ref PagePool pool, in PagingFormat format, ulong virt, out ulong phys, out ulong entryValue)
+    {
+        phys = 0;
+        entryValue = 0;
+        ulong limit = LevelSize(format.RootLevel) * Entries;
+        if (virt >= limit)
+            return false;
+        ulong* table = root;
+        for (int level = format.RootLevel; level <= 3; level++)
+        {
+            ulong entry = table[Index(virt, level)];
+            if (!format.IsPresent(entry))
+                return false;
+            if (!format.IsTable(entry, level))
+            {
+                ulong blockSize = LevelSize(level);
+                phys = (entry & PagingFormat.AddressMask & ~(blockSize - 1)) + (virt & (blockSize - 1));
+                entryValue = entry;
+                return true;
+            }
+            table = (ulong*)pool.ToVirt(entry & PagingFormat.AddressMask);
+        }
+        return false;
     }
 }

@@ -16,9 +16,11 @@ internal unsafe struct PerCpu
     public const int CallerReturnOffset = 8;
     public const int CallerStackOffset = 16;
 
+    public const int OwnerCellOffset = 24;
     public const int PowerStateOffset = 32;
     public const int WakeEntryOffset = 40;
     public const int WakeContextOffset = 48;
+    public const int ParkRequestOffset = 56;
     public const int StatsOffset = 64;
     public const int StatCount = 8;
     public const int ArchDataOffset = 128;
@@ -38,12 +40,17 @@ internal unsafe struct PerCpu
     [FieldOffset(CallerReturnOffset)] public ulong CallerReturn;
     /// <summary>The caller's stack pointer (x86; on arm64 SP_EL1 is untouched).</summary>
     [FieldOffset(CallerStackOffset)] public ulong CallerStack;
+    /// <summary>The non-root cell this CPU belongs to, null while it is the root cell's (<see cref="Control"/> sets it).</summary>
+    [FieldOffset(OwnerCellOffset)] public Cell* OwnerCell;
     /// <summary>Whether the CPU runs its cell or waits in the hypervisor (<see cref="PowerState"/>);
     /// other CPUs read it, so it is accessed with acquire/release.</summary>
     [FieldOffset(PowerStateOffset)] public uint PowerState;
     /// <summary>Where a waiting CPU starts when its cell turns it on (PSCI CPU_ON), and its x0.</summary>
     [FieldOffset(WakeEntryOffset)] public ulong WakeEntry;
     [FieldOffset(WakeContextOffset)] public ulong WakeContext;
+    /// <summary>Set by a CPU managing this one's cell: stop running the cell at the next trap and
+    /// wait in the hypervisor (<see cref="PowerState.Off"/>) until the cell is started again.</summary>
+    [FieldOffset(ParkRequestOffset)] public uint ParkRequest;
     [FieldOffset(StatsOffset)] public fixed ulong Stats[StatCount];
     /// <summary>Architecture state of this CPU (x86: VMXON region and VMCS addresses).</summary>
     [FieldOffset(ArchDataOffset)] public fixed ulong ArchData[ArchDataCount];

@@ -118,75 +118,40 @@ internal readonly unsafe struct SystemConfig
     public uint X86ApicKhz => *(uint*)(data + PlatformField + BinaryLayout.X86ApicKhz);
 
     private byte* RootCell => data + SystemHeaderSize;
-    private uint Field(int offset) => *(uint*)(RootCell + offset);
+
+    /// <summary>The root cell's descriptor and arrays (<see cref="CellDesc"/> knows their layout).</summary>
+    public CellDesc RootDesc => new(RootCell);
 
     /// <summary>The root cell's NUL-terminated name (at most 31 bytes).</summary>
-    public byte* RootCellName => RootCell + BinaryLayout.CellName;
-    public uint RootCellFlags => Field(BinaryLayout.CellFlagsField);
-    public uint RootCellVpciIrqBase => Field(BinaryLayout.CellVpciIrqBase);
+    public byte* RootCellName => RootDesc.Name;
+    public uint RootCellFlags => RootDesc.Flags;
+    public uint RootCellVpciIrqBase => RootDesc.VpciIrqBase;
     /// <summary>The root cell's struct jailhouse_console (32 bytes).</summary>
-    public byte* RootCellConsole => RootCell + BinaryLayout.CellConsole;
-    public uint CpuSetSize => Field(BinaryLayout.CellCpuSetSize);
-    public byte* CpuSet => RootCell + CellDescSize;
-    public uint MemoryRegionCount => Field(BinaryLayout.CellNumMemoryRegions);
+    public byte* RootCellConsole => RootDesc.Console;
+    public uint CpuSetSize => RootDesc.CpuSetSize;
+    public byte* CpuSet => RootDesc.CpuSet;
+    public uint MemoryRegionCount => RootDesc.MemoryRegionCount;
 
-    public MemoryRegion MemoryRegion(uint index)
-    {
-        byte* region = CpuSet + CpuSetSize + index * BinaryLayout.MemoryRegionSize;
-        return new MemoryRegion(*(ulong*)(region + BinaryLayout.MemoryPhysStart), *(ulong*)(region + BinaryLayout.MemoryVirtStart),
-            *(ulong*)(region + BinaryLayout.MemorySizeField), *(ulong*)(region + BinaryLayout.MemoryFlagsField));
-    }
+    public MemoryRegion MemoryRegion(uint index) => RootDesc.MemoryRegion(index);
 
-    public uint IrqchipCount => Field(BinaryLayout.CellNumIrqchips);
+    public uint IrqchipCount => RootDesc.IrqchipCount;
+    public ulong IrqchipAddress(uint index) => RootDesc.IrqchipAddress(index);
+    public uint IrqchipPinBase(uint index) => RootDesc.IrqchipPinBase(index);
+    public uint* IrqchipPinBitmap(uint index) => RootDesc.IrqchipPinBitmap(index);
 
-    private byte* Irqchip(uint index) =>
-        CpuSet + CpuSetSize + MemoryRegionCount * BinaryLayout.MemoryRegionSize + Field(BinaryLayout.CellNumCacheRegions) * BinaryLayout.CacheRegionSize + index * BinaryLayout.IrqchipSize;
-
-    /// <summary>struct jailhouse_irqchip: the chip's base address, the first INTID of its pin bitmap,
-    /// and the bitmap (4 x 32 bits, bit n = INTID pin_base + n belongs to the cell).</summary>
-    public ulong IrqchipAddress(uint index) => *(ulong*)(Irqchip(index) + BinaryLayout.IrqchipAddress);
-    public uint IrqchipPinBase(uint index) => *(uint*)(Irqchip(index) + BinaryLayout.IrqchipPinBase);
-    public uint* IrqchipPinBitmap(uint index) => (uint*)(Irqchip(index) + BinaryLayout.IrqchipPinBitmap);
-
-    public uint PioRegionCount => Field(BinaryLayout.CellNumPioRegions);
-    public uint PciDeviceCount => Field(BinaryLayout.CellNumPciDevices);
-    public uint PciCapabilityCount => Field(BinaryLayout.CellNumPciCaps);
-
-    private byte* PioRegions => Irqchip(0) + IrqchipCount * BinaryLayout.IrqchipSize;
-
-    /// <summary>struct jailhouse_pio: first port and length of the cell's port range <paramref name="index"/>.</summary>
-    public ushort PioBase(uint index) => *(ushort*)(PioRegions + index * BinaryLayout.PioRangeSize);
-    public ushort PioLength(uint index) => *(ushort*)(PioRegions + index * BinaryLayout.PioRangeSize + 2);
-
-    /// <summary>struct jailhouse_pci_device <paramref name="index"/> (56 bytes, see <see cref="PciDevice"/>).</summary>
-    public byte* PciDeviceAt(uint index) => PioRegions + PioRegionCount * BinaryLayout.PioRangeSize + index * BinaryLayout.PciDeviceSize;
-
-    /// <summary>struct jailhouse_pci_capability <paramref name="index"/>: id, start, length, flags (u16 each).</summary>
-    public ushort* PciCapabilityAt(uint index) => (ushort*)(PciDeviceAt(PciDeviceCount) + index * BinaryLayout.PciCapabilitySize);
+    public uint PioRegionCount => RootDesc.PioRegionCount;
+    public uint PciDeviceCount => RootDesc.PciDeviceCount;
+    public uint PciCapabilityCount => RootDesc.PciCapabilityCount;
+    public ushort PioBase(uint index) => RootDesc.PioBase(index);
+    public ushort PioLength(uint index) => RootDesc.PioLength(index);
+    public byte* PciDeviceAt(uint index) => RootDesc.PciDeviceAt(index);
+    public ushort* PciCapabilityAt(uint index) => RootDesc.PciCapabilityAt(index);
 
     /// <summary>Bytes of the whole configuration: header, root cell and its arrays (64-bit sum, no wrap).</summary>
-    public ulong Size =>
-        SystemHeaderSize + CellDescSize + (ulong)CpuSetSize
-        + (ulong)MemoryRegionCount * BinaryLayout.MemoryRegionSize
-        + (ulong)Field(BinaryLayout.CellNumCacheRegions) * BinaryLayout.CacheRegionSize
-        + (ulong)Field(BinaryLayout.CellNumIrqchips) * BinaryLayout.IrqchipSize
-        + (ulong)Field(BinaryLayout.CellNumPioRegions) * BinaryLayout.PioRangeSize
-        + (ulong)Field(BinaryLayout.CellNumPciDevices) * BinaryLayout.PciDeviceSize
-        + (ulong)Field(BinaryLayout.CellNumPciCaps) * BinaryLayout.PciCapabilitySize
-        + (ulong)Field(BinaryLayout.CellNumStreamIds) * BinaryLayout.StreamIdSize;
+    public ulong Size => SystemHeaderSize + RootDesc.ConfigSize;
 
     /// <summary>Number of CPUs in the root cell's CPU set.</summary>
-    public uint CpuCount
-    {
-        get
-        {
-            uint count = 0;
-            for (uint i = 0; i < CpuSetSize; i++)
-                for (byte bits = CpuSet[i]; bits != 0; bits &= (byte)(bits - 1))
-                    count++;
-            return count;
-        }
-    }
+    public uint CpuCount => RootDesc.CpuCount;
 
     /// <summary>Highest CPU ID in the set + 1 (what the driver writes to max_cpus).</summary>
     public uint MaxCpuId
@@ -204,7 +169,7 @@ internal readonly unsafe struct SystemConfig
         }
     }
 
-    public bool HasCpu(uint cpu) => cpu / 8 < CpuSetSize && (CpuSet[cpu / 8] & (1 << (int)(cpu % 8))) != 0;
+    public bool HasCpu(uint cpu) => RootDesc.HasCpu(cpu);
 }
 
 /// <summary>struct jailhouse_memory: one region of a cell (guest-physical = virt).</summary>

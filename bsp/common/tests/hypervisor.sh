@@ -69,6 +69,32 @@ echo "root cell vmexits_mmio $mmio_before -> $mmio_after" | show
 ok "GIC distributor accesses emulated"
 jailhouse console | show
 
+# A non-root cell (issue 11): the inmate-demo cell takes CPU 1 (the driver takes it offline)
+# and 64 KiB of RAM, runs uart-hello (its greeting appears on this console), shows as running,
+# and is destroyed: CPU 1 is Linux's again and the hypervisor's page pool is where it was.
+demo=/etc/jailhouse/$board-inmate-demo.cell
+if [ -f "$demo" ] && [ "$cpus" -gt 1 ]; then
+    pool_before=$(cat /sys/devices/jailhouse/mem_pool_used)
+    jailhouse cell create "$demo" >/tmp/out 2>&1 || { show </tmp/out; dmesg | tail -n 5 | show; fail "cell create"; }
+    [ "$(cat /sys/devices/system/cpu/cpu1/online)" = 0 ] || fail "cell create: CPU 1 is still online in Linux"
+    ok "cell create"
+    jailhouse cell load inmate-demo /usr/lib/jailhouse/inmates/uart-hello.bin >/tmp/out 2>&1 ||
+        { show </tmp/out; dmesg | tail -n 5 | show; fail "cell load"; }
+    jailhouse cell start inmate-demo >/tmp/out 2>&1 || { show </tmp/out; dmesg | tail -n 5 | show; fail "cell start"; }
+    sleep 1
+    jailhouse cell list >/tmp/out 2>&1
+    show </tmp/out
+    grep inmate-demo /tmp/out | grep -q -w running || fail "cell start: inmate-demo is not running"
+    ok "cell runs"
+    jailhouse cell destroy inmate-demo >/tmp/out 2>&1 || { show </tmp/out; dmesg | tail -n 5 | show; fail "cell destroy"; }
+    [ "$(cat /sys/devices/system/cpu/cpu1/online)" = 1 ] || fail "cell destroy: CPU 1 is not online in Linux again"
+    pool_after=$(cat /sys/devices/jailhouse/mem_pool_used)
+    echo "mem_pool_used $pool_before -> $pool_after" | show
+    [ "$pool_after" = "$pool_before" ] || fail "cell destroy: mem_pool_used $pool_before -> $pool_after"
+    ok "cell destroy"
+    check_linux "after cell destroy"
+fi
+
 # A root-cell CPU Linux takes offline waits in the hypervisor: disable is refused until it is
 # back (it would go on running EL2 code that the next enable overwrites).
 echo 0 >"/sys/devices/system/cpu/cpu$last/online" || fail "take CPU $last offline"

@@ -58,7 +58,7 @@ internal static unsafe class Arch
     [MethodImpl(MethodImplOptions.InternalCall)]
     public static extern void WaitForEvent();
 
-    /// <summary>SCTLR_EL1 back to its reset state (MMU and caches off) for a CPU restarting at EL1.</summary>
+    /// <summary>EL1 back to a reset state for a CPU restarting at EL1: SCTLR_EL1 with MMU and caches off, translation, vector, thread and timer registers zero.</summary>
     [RuntimeImport("arm64_reset_el1")]
     [MethodImpl(MethodImplOptions.InternalCall)]
     public static extern void ResetEl1();
@@ -95,4 +95,27 @@ internal static unsafe class Arch
     [RuntimeImport("arm64_enable_stage2")]
     [MethodImpl(MethodImplOptions.InternalCall)]
     public static extern void EnableStage2(ulong vtcr, ulong vttbr, ulong hcr);
+
+    [RuntimeImport("arm64_read_counter")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern ulong ReadCounter();
+
+    [RuntimeImport("arm64_read_counter_frequency")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern ulong ReadCounterFrequency();
+
+    /// <summary>VTTBR_EL2 and HCR_EL2 of the cell this CPU runs from now on; drops its cached translations of that VMID.</summary>
+    [RuntimeImport("arm64_enter_cell")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern void EnterCell(ulong vttbr, ulong hcr);
+
+    /// <summary>TLBI VMALLS12E1IS: every CPU drops its cached translations of the current VMID.</summary>
+    [RuntimeImport("arm64_flush_stage2_is")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern void FlushStage2InnerShareable();
+
+    /// <summary>TLBI ALLE2IS after the hypervisor's own tables changed.</summary>
+    [RuntimeImport("arm64_flush_el2_tlb")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern void FlushEl2Tlb();
 }

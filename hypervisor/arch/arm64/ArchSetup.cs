@@ -54,9 +54,43 @@ internal static unsafe class ArchSetup
 
         vtcr = Arm64Stage2.Vtcr(Arch.ReadIdAa64Mmfr0());
         vttbr = Arm64Stage2.Vttbr(pool.ToPhys(root), 0);
-        Hypercalls = Setup.RootCellReady("Root cell stage 2: root table at ", pool.ToPhys(root), header, config, pool);
+        var cellSlots = (Cell*)pool.Allocate();
+        var livePool = (PagePool*)pool.Allocate();
+        if (cellSlots == null || livePool == null)
+            return Failed("cell table", Errno.ENOMEM);
+        // From here on the pool lives in hypervisor memory, where cell management reaches it by
+        // pointer; the static copy is not used again.
+        *livePool = pool;
+        Hypercalls = Setup.RootCellReady("Root cell stage 2: root table at ", livePool->ToPhys(root), header, config, *livePool);
+        Hypercalls.Pool = livePool;
+        Hypercalls.RootStage2 = root;
+        Hypercalls.Stage2Format = Arm64Stage2.Format;
+        Hypercalls.Stage2Flags = &Arm64Stage2.RegionFlags;
+        Hypercalls.Cells = new CellTable(cellSlots, MaxCells);
+        Hypercalls.Architecture = ConfigArchitecture;
+        Hypercalls.Ops = new CellOperations
+        {
+            CopyFromPhys = &CellCpus.CopyFromPhys,
+            FlushRootTlb = &CellCpus.FlushRootTlb,
+            ParkCpus = &CellCpus.ParkCpus,
+            StartCpu = &CellCpus.StartCpu,
+            Stage2Pointer = &Arm64Stage2.CellVttbr,
+            FillCommRegion = &FillCellCommRegion,
+            MapsRam = &Arm64Stage2.MapsRam,
+        };
+        CellCpus.Init(hypervisorRoot, livePool, vttbr, CellTraps);
         return 0;
     }
+
+    /// <summary>Non-root cells at most at a time (VMIDs 1..MaxCells; one pool page holds their slots).</summary>
+    private const uint MaxCells = 32;
+
+    /// <summary>HCR_EL2 bits every cell runs with on top of Linux's: stage 2 and upstream's traps
+    /// (SMC, ACTLR_EL1 accesses, data cache maintenance by set/way).</summary>
+    private const ulong CellTraps = Arm64Stage2.HcrVm | Arm64Stage2.HcrRw | Arm64Stage2.HcrTsc | Arm64Stage2.HcrTac | Arm64Stage2.HcrTsw;
+
+    private static void FillCellCommRegion(byte* page, SystemConfig system, CellDesc cell) =>
+        CommRegion.FillArm(page, PagePool.PageSize, system, cell);
 
     private static int Failed(string what, int result)
     {
@@ -164,8 +198,7 @@ internal static unsafe class ArchSetup
         // Linux's own HCR_EL2 bits stay (pointer authentication and MTE not trapped: API, APK,
         // ATA); stage 2 and the traps upstream sets come on top: SMC, ACTLR_EL1 accesses, data
         // cache maintenance by set/way.
-        Arch.EnableStage2(vtcr, vttbr, cpu->ArchData[El2State.Hcr] | Arm64Stage2.HcrVm | Arm64Stage2.HcrRw
-            | Arm64Stage2.HcrTsc | Arm64Stage2.HcrTac | Arm64Stage2.HcrTsw);
+        Arch.EnableStage2(vtcr, vttbr, cpu->ArchData[El2State.Hcr] | CellTraps);
         GicDistributorTrap.InitCpu(cpuId);
         return 0;
     }

@@ -36,11 +36,15 @@ internal static unsafe class Arm64Stage2
         Leaf = &Leaf,
         IsPresent = &IsPresent,
         IsTable = &IsTable,
+        LeafFlags = &LeafFlags,
     };
 
     public static ulong Table(ulong phys) => phys | Valid | PageOrTable;
     public static ulong Leaf(ulong phys, ulong flags, int level) => phys | flags | Valid | (level == 3 ? PageOrTable : 0);
     public static bool IsPresent(ulong entry) => (entry & Valid) != 0;
+    /// <summary>A leaf maps normal write-back memory (MemAttr 0b1111), not device memory.</summary>
+    public static bool MapsRam(ulong entry) => (entry & (0xfUL << 2)) == MemAttrNormalWriteBack;
+    public static ulong LeafFlags(ulong entry) => entry & ~PagingFormat.AddressMask & ~(Valid | PageOrTable);
     public static bool IsTable(ulong entry, int level) => level < 3 && (entry & PageOrTable) != 0;
 
     /// <summary>Leaf flags for a cell memory region: read/write permission, executable or
@@ -75,4 +79,8 @@ internal static unsafe class Arm64Stage2
     }
 
     public static ulong Vttbr(ulong rootPhys, ushort vmid) => rootPhys | ((ulong)vmid << 48);
+
+    /// <summary>A non-root cell's VTTBR_EL2: its tables and its ID as VMID (the root cell has 0;
+    /// 8-bit VMIDs, so at most 255 cells, far more than the cell table holds).</summary>
+    public static ulong CellVttbr(ulong rootPhys, uint cellId) => Vttbr(rootPhys, (ushort)(cellId & 0xff));
 }

@@ -9,6 +9,8 @@ namespace Jailhouse.Hypervisor;
 internal readonly struct Esr
 {
     public const uint ClassUnknown = 0x00;
+    /// <summary>WFI or WFE trapped (HCR_EL2.TWI/TWE, set for non-root cells).</summary>
+    public const uint ClassWfx = 0x01;
     public const uint ClassHvc64 = 0x16;
     public const uint ClassSmc64 = 0x17;
     /// <summary>MSR, MRS or a system instruction (AArch64), trapped by an HCR_EL2 control.</summary>

@@ -23,9 +23,16 @@ internal static unsafe class Traps
     public static int Handle(TrapFrame* frame, PerCpu* cpu)
     {
         cpu->Stats[PerCpu.StatVmexitsTotal]++;
+        // Another CPU manages this CPU's cell (set loadable, start, destroy): stop here.
+        if (CellCpus.ParkIfRequested(frame, cpu))
+            return Resume;
         var esr = new Esr(Arch.ReadEsr());
         switch (esr.Class)
         {
+            case Esr.ClassWfx:
+                // Only non-root cells trap WFI/WFE: each one is a chance to see a park request.
+                frame->Elr += 4;
+                return Resume;
             case Esr.ClassHvc64:
                 return HandleHvc(frame, cpu, esr);
             case Esr.ClassSmc64:
@@ -84,7 +91,7 @@ internal static unsafe class Traps
             DebugConsole.Print(" guest-physical 0x%x", Hpfar.GuestPhysical(Arch.ReadHpfar(), Arch.ReadFar()));
         DebugConsole.Print("\nCPU %d stopped\n", cpu->CpuId);
         DebugConsole.EndLine();
-        StopFailed(cpu);
+        StopFailed(frame, cpu);
     }
 
     /// <summary>
@@ -116,7 +123,20 @@ internal static unsafe class Traps
         DebugConsole.ReleaseIfHeldBy(id);
         GicDistributorTrap.ReleaseIfHeldBy(id);
         PsciEmulation.ReleaseIfHeldBy(id);
+        ArchSetup.Hypercalls.ManagementLock.ReleaseIfHeldBy(id);
         Arch.StoreRelease(ref cpu->PowerState, PowerState.Stopping);
+    }
+
+    /// <summary>The end of a way a cell CPU stops: a non-root cell's CPU makes its cell failed and
+    /// waits until the root cell starts or destroys the cell; a root cell CPU parks for good.</summary>
+    private static void StopFailed(TrapFrame* frame, PerCpu* cpu)
+    {
+        if (cpu->OwnerCell != null)
+        {
+            CellCpus.WaitFailed(frame, cpu);
+            return;
+        }
+        StopFailed(cpu);
     }
 
     /// <summary>The end of every way a CPU stops for good: its report is out, so it shows as
@@ -137,7 +157,8 @@ internal static unsafe class Traps
         var access = new MmioAccess(abort.Address, abort.Size, abort.IsWrite,
             abort.IsWrite && abort.Register != DataAbort.ZeroRegister ? abort.StoreValue(frame->X[abort.Register]) : 0);
         access.Cpu = cpu->CpuId;
-        if (ArchSetup.Mmio.Dispatch(&access) == MmioResult.Handled)
+        // The handlers (sub-page regions, the distributor) are the root cell's; a non-root cell has none yet.
+        if (cpu->OwnerCell == null && ArchSetup.Mmio.Dispatch(&access) == MmioResult.Handled)
         {
             if (!abort.IsWrite && abort.Register != DataAbort.ZeroRegister)
                 frame->X[abort.Register] = abort.LoadResult(access.Value);
@@ -148,10 +169,10 @@ internal static unsafe class Traps
         DebugConsole.BeginLine(cpu->CpuId);
         DebugConsole.Print(abort.IsWrite ? "FATAL: Invalid MMIO write, addr: 0x%016x size: %d\n" : "FATAL: Invalid MMIO read, addr: 0x%016x size: %d\n",
             abort.Address, abort.Size);
-        DebugConsole.Print("Cell \"%s\", CPU %d, ELR 0x%x: CPU %d stopped\n",
-            (ulong)ArchSetup.Hypercalls.Config.RootCellName, cpu->CpuId, frame->Elr, cpu->CpuId);
+        byte* cellName = cpu->OwnerCell != null ? cpu->OwnerCell->Desc.Name : ArchSetup.Hypercalls.Config.RootCellName;
+        DebugConsole.Print("Cell \"%s\", CPU %d, ELR 0x%x: CPU %d stopped\n", (ulong)cellName, cpu->CpuId, frame->Elr, cpu->CpuId);
         DebugConsole.EndLine();
-        StopFailed(cpu);
+        StopFailed(frame, cpu);
     }
 
     /// <summary>A trapped SMC returns to the instruction itself: skip it, then answer per <see cref="SmcCalls"/>.</summary>
@@ -160,6 +181,12 @@ internal static unsafe class Traps
         frame->Elr += 4;
         FirmwareFeatures* firmware = ArchSetup.Firmware(cpu);
         uint function = (uint)frame->X[0];
+        if (cpu->OwnerCell != null && (function == SmcCalls.PsciSystemOff || function == SmcCalls.PsciSystemReset))
+        {
+            // A non-root cell turns off or resets only itself (the root cell's calls stay refused).
+            CellCpus.ShutDownCell(frame, cpu);
+            return;
+        }
         switch (SmcCalls.Decide(function, *firmware))
         {
             case SmcCalls.Decision.Forward:
@@ -185,34 +212,28 @@ internal static unsafe class Traps
         uint function = (uint)frame->X[0];
         if (function == SmcCalls.PsciCpuOff)
         {
-            // Wait in the hypervisor until the cell turns this CPU on again, then start it where
-            // CPU_ON said, as after a reset: EL1h, interrupts masked, MMU and caches off.
+            // Wait in the hypervisor until the cell turns this CPU on again (or, for the root
+            // cell, until a new cell gets it and starts), then start it where that said.
             PsciEmulation.CpuOff(cpu);
-            while (!PsciEmulation.TryWake(cpu))
-                Arch.WaitForEvent();
-            frame->Elr = cpu->WakeEntry;
-            frame->X[0] = cpu->WakeContext;
-            frame->Spsr = SpsrEl1hMasked;
-            Arch.ResetEl1();
+            CellCpus.WaitForStart(frame, cpu);
             return;
         }
         // SMC32 calls pass 32-bit arguments: the cell's bits 63:32 are not part of them.
-        PerCpu* target = CellCpu(SmcCalls.Argument(function, frame->X[1]));
+        PerCpu* target = CellCpu(cpu, SmcCalls.Argument(function, frame->X[1]));
         frame->X[0] = unchecked((ulong)(function == SmcCalls.PsciAffinityInfo32 || function == SmcCalls.PsciAffinityInfo64
             ? PsciEmulation.AffinityInfo(target)
             : PsciEmulation.CpuOn(cpu->CpuId, target, SmcCalls.Argument(function, frame->X[2]), SmcCalls.Argument(function, frame->X[3]))));
     }
 
-    private const ulong SpsrEl1hMasked = 0x3c5;
-
-    /// <summary>The per-CPU area of the root cell's CPU with this MPIDR, or null.</summary>
-    private static PerCpu* CellCpu(ulong mpidr)
+    /// <summary>The per-CPU area of the CPU with this MPIDR if it belongs to the caller's cell, or null.</summary>
+    private static PerCpu* CellCpu(PerCpu* caller, ulong mpidr)
     {
         ref HypercallContext context = ref ArchSetup.Hypercalls;
         long id = PsciEmulation.CpuOfMpidr(mpidr);
         if (id < 0 || id >= context.MaxCpus || !context.Config.HasCpu((uint)id))
             return null;
-        return context.Cpu((uint)id);
+        PerCpu* target = context.Cpu((uint)id);
+        return target->OwnerCell == caller->OwnerCell ? target : null;
     }
 
     [RuntimeExport("arch_unexpected_exception")]

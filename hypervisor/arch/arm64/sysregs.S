@@ -20,6 +20,45 @@
 	reader	arm64_read_id_aa64mmfr0, id_aa64mmfr0_el1
 	reader	arm64_read_current_el, currentel
 	reader	arm64_read_sctlr_el2, sctlr_el2
+	reader	arm64_read_counter, cntpct_el0
+	reader	arm64_read_counter_frequency, cntfrq_el0
+
+/* void arm64_enter_cell(u64 vttbr, u64 hcr): this CPU runs the cell of these tables from now on;
+ * what it cached of that VMID's translations and of instructions is dropped (the VMID of a
+ * destroyed cell comes back with the next one) */
+	.globl	arm64_enter_cell
+	.type	arm64_enter_cell, %function
+arm64_enter_cell:
+	dsb	ish
+	msr	vttbr_el2, x0
+	msr	hcr_el2, x1
+	isb
+	tlbi	vmalls12e1
+	ic	iallu
+	dsb	nsh
+	isb
+	ret
+
+/* void arm64_flush_stage2_is(void): drop every CPU's cached translations of the current VMID
+ * (the caller's cell: the root cell whose tables just changed) */
+	.globl	arm64_flush_stage2_is
+	.type	arm64_flush_stage2_is, %function
+arm64_flush_stage2_is:
+	dsb	ishst
+	tlbi	vmalls12e1is
+	dsb	ish
+	isb
+	ret
+
+/* void arm64_flush_el2_tlb(void): after a change of the hypervisor's own tables (a window unmapped) */
+	.globl	arm64_flush_el2_tlb
+	.type	arm64_flush_el2_tlb, %function
+arm64_flush_el2_tlb:
+	dsb	ishst
+	tlbi	alle2is
+	dsb	ish
+	isb
+	ret
 
 /* void arm64_enable_stage2(u64 vtcr, u64 vttbr, u64 hcr) */
 	.globl	arm64_enable_stage2
@@ -138,6 +177,29 @@ arm64_wait_for_event:
 arm64_reset_el1:
 	ldr	x0, =0x30d00800
 	msr	sctlr_el1, x0
+	isb
+	/* Nothing of the previous run leaks into the next (as upstream's CPU reset) */
+	msr	ttbr0_el1, xzr
+	msr	ttbr1_el1, xzr
+	msr	tcr_el1, xzr
+	msr	mair_el1, xzr
+	msr	amair_el1, xzr
+	msr	vbar_el1, xzr
+	msr	contextidr_el1, xzr
+	msr	tpidr_el1, xzr
+	msr	tpidr_el0, xzr
+	msr	tpidrro_el0, xzr
+	msr	sp_el0, xzr
+	msr	sp_el1, xzr
+	msr	elr_el1, xzr
+	msr	spsr_el1, xzr
+	msr	esr_el1, xzr
+	msr	far_el1, xzr
+	msr	par_el1, xzr
+	msr	cpacr_el1, xzr
+	msr	cntkctl_el1, xzr
+	msr	cntv_ctl_el0, xzr
+	msr	cntp_ctl_el0, xzr
 	isb
 	ret
 

@@ -54,7 +54,8 @@ public partial class HypervisorBootTests(ITestOutputHelper output)
         Assert.DoesNotContain("jailhouse-test: FAIL", console);
         Assert.DoesNotMatch(Trouble(), console);
         foreach (string step in new[] { "insmod", $"before enable: Linux runs on {cpus} CPUs", "enable", "hypervisor memory read-only in the kernel",
-            $"after enable: Linux runs on {cpus} CPUs", "root cell VM exits counted", "GIC distributor accesses emulated", $"disable refused while CPU {cpus - 1} is offline", "disable", $"after disable: Linux runs on {cpus} CPUs", "enable and disable again", "rmmod", "kernel log clean" })
+            $"after enable: Linux runs on {cpus} CPUs", "root cell VM exits counted", "GIC distributor accesses emulated", "cell create", "cell runs", "cell destroy",
+            $"after cell destroy: Linux runs on {cpus} CPUs", $"disable refused while CPU {cpus - 1} is offline", "disable", $"after disable: Linux runs on {cpus} CPUs", "enable and disable again", "rmmod", "kernel log clean" })
             Assert.Contains($"jailhouse-test: ok {step}\n", console);
         Assert.Contains("jailhouse-image: test hypervisor passed", console);
         if (cpuModel == MaxCpu)
@@ -68,6 +69,11 @@ public partial class HypervisorBootTests(ITestOutputHelper output)
                 Assert.Contains($"jailhouse-test: ok {step}: SVE at EL0 on {cpus} CPUs\n", console);
             Assert.Matches(@"jailhouse-test: \| sve-probe: vector length \d+ bytes", console);
         }
+
+        // The inmate-demo cell on CPU 1: created, uart-hello's greeting on the shared PL011, destroyed.
+        Assert.Matches(@"(?m)^Created cell ""inmate-demo""\r?$", console);
+        Assert.Contains("Hello from a Jailhouse inmate (arm64)", console);
+        Assert.Matches(@"(?m)^Closing cell ""inmate-demo""\r?$", console);
 
         // The configuration that matches the machine's GIC, and Linux really using that GIC.
         string system = gicVersion == 2 ? "qemu-arm64-gicv2.cell" : "qemu-arm64.cell";

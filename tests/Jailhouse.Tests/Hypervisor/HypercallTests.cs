@@ -115,6 +115,7 @@ public sealed unsafe class HypercallTests : IDisposable
     [Fact]
     public void DisableSucceedsForTheRootCellAndUnimplementedCodesAnswerEnosys()
     {
+        // This context has no cell operations (as x86 so far): the cell calls answer -ENOSYS too.
         var context = Context(Root());
         foreach (ulong code in new[] { Hypercalls.CellCreate, Hypercalls.CellStart, Hypercalls.CellSetLoadable, Hypercalls.CellDestroy, 9UL, ulong.MaxValue })
             Assert.Equal(Errno.ENOSYS, Hypercalls.Dispatch(ref context, 0, code, 0, 0));

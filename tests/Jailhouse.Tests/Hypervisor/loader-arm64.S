@@ -140,6 +140,11 @@ el1_main:
 	ldr	w0, =0x84000002
 	smc	#0
 .endif
+.ifdef CELL_TEST
+	/* PSCI CPU_OFF, as Linux's remove_cpu: CPU 1 waits in the hypervisor for a cell */
+	ldr	w0, =0x84000002
+	smc	#0
+.endif
 3:	wfe
 	b	3b
 2:	mov	x20, x0
@@ -178,6 +183,9 @@ el1_main:
 	bl	put_result
 .endif
 	cbnz	x20, after_failure
+.ifdef CELL_TEST
+	b	cell_test
+.endif
 
 .ifdef LINUX_ROOT_CELL
 	/* Boot Linux as the root cell: arm64 boot protocol at EL1, MMU off, x0 = DTB */
@@ -443,6 +451,145 @@ done:
 3:	wfi
 	b	3b
 
+.ifdef CELL_TEST
+/*
+ * The cell test (CPU 0, root cell): CPU 1 is off in the hypervisor; create the cell from the
+ * configuration QEMU loaded at CELL_CONFIG, make it loadable, copy the inmate QEMU loaded at
+ * INMATE (INMATE_SIZE bytes) into its RAM at CELL_RAM, start it, give it a second, read its
+ * state, destroy it; CYCLES more create/load/start/destroy rounds; then CPU 1 comes back to
+ * the root cell through PSCI CPU_ON.
+ */
+	.macro	hypercall code, arg1, message
+	mov	x0, #\code
+	ldr	x1, =\arg1
+	mov	x2, #0
+	hvc	#0x4a48
+	mov	x1, x0
+	adr	x0, \message
+	bl	put_result
+	.endm
+
+cell_test:
+	/* PSCI AFFINITY_INFO until CPU 1 is off */
+1:	ldr	w0, =0xc4000004
+	mov	x1, #1
+	mov	x2, #0
+	smc	#0
+	cmp	x0, #1
+	b.ne	1b
+	hypercall 5, 1, msg_pool_used
+	hypercall 1, CELL_CONFIG, msg_cell_create
+.ifdef ROOT_WRITES_CELL
+	/* The cell's RAM (neither rootshared nor loadable yet) left the root cell: this stops CPU 0 */
+	ldr	x1, =CELL_RAM
+	mov	w0, #0x5a
+	str	w0, [x1]
+	adr	x0, msg_root_wrote_cell
+	bl	puts
+.endif
+	bl	cell_load_start
+	/* the cell prints on the same UART: its start is reported once it had a second */
+	bl	delay
+	adr	x0, msg_cell_start
+	mov	x1, x26
+	bl	put_result
+	hypercall 6, 1, msg_cell1_state
+	hypercall 7, 1, msg_cpu1_state
+	hypercall 4, 1, msg_cell_destroy
+	hypercall 4, 1, msg_cell_destroy
+	hypercall 6, 1, msg_cell1_state
+	/* More rounds; x23 counts the calls that did not answer as they should */
+	mov	x23, #0
+	ldr	x24, =CYCLES
+	cbz	x24, 3f
+2:	mov	x0, #1
+	ldr	x1, =CELL_CONFIG
+	hvc	#0x4a48
+	cmp	x0, #1
+	cinc	x23, x23, ne
+	mov	x0, #3
+	mov	x1, #1
+	hvc	#0x4a48
+	cmp	x0, #0
+	cinc	x23, x23, ne
+	mov	x0, #2
+	mov	x1, #1
+	hvc	#0x4a48
+	cmp	x0, #0
+	cinc	x23, x23, ne
+	mov	x0, #4
+	mov	x1, #1
+	hvc	#0x4a48
+	cmp	x0, #0
+	cinc	x23, x23, ne
+	subs	x24, x24, #1
+	b.ne	2b
+3:	adr	x0, msg_cycle_failures
+	mov	x1, x23
+	bl	put_result
+	hypercall 5, 1, msg_pool_used
+	hypercall 5, 4, msg_cells
+	/* CPU 1 back to the root cell: PSCI CPU_ON as Linux's add_cpu */
+	ldr	w0, =0xc4000003
+	mov	x1, #1
+	adr	x2, cpu1_back
+	mov	x3, #0
+	smc	#0
+	mov	x1, x0
+	adr	x0, msg_cpu1_on
+	bl	put_result
+	adr	x1, cpu1_back_flag
+4:	ldr	x0, [x1]
+	cbnz	x0, 5f
+	wfe
+	b	4b
+5:	adr	x0, msg_cpu1_back
+	bl	puts
+	hypercall 7, 1, msg_cpu1_state
+	b	done
+
+/* set loadable, copy the inmate, start (its result in x26); clobbers x0-x7, x25 */
+cell_load_start:
+	mov	x25, x30
+	hypercall 3, 1, msg_cell_loadable
+	ldr	x1, =INMATE
+	ldr	x2, =CELL_RAM
+	ldr	x3, =INMATE_SIZE
+1:	ldrb	w4, [x1], #1
+	strb	w4, [x2], #1
+	subs	x3, x3, #1
+	b.ne	1b
+	mov	x0, #2
+	mov	x1, #1
+	mov	x2, #0
+	hvc	#0x4a48
+	mov	x26, x0
+	ret	x25
+
+/* about a second of the counter */
+delay:
+	mrs	x0, cntfrq_el0
+	mrs	x1, cntpct_el0
+	add	x1, x1, x0
+1:	mrs	x0, cntpct_el0
+	cmp	x0, x1
+	b.lo	1b
+	ret
+
+/* CPU 1, turned on again by the root cell: MMU off, EL1, x0 = 0 */
+cpu1_back:
+	ldr	x0, =stack_top
+	sub	x0, x0, #4096
+	mov	sp, x0
+	adr	x1, cpu1_back_flag
+	mov	x0, #1
+	str	x0, [x1]
+	dsb	sy
+	sev
+1:	wfe
+	b	1b
+.endif
+
 /* puts(x0 = NUL-terminated string); clobbers x0-x3 */
 puts:
 	ldr	x1, =UART
@@ -633,12 +780,24 @@ msg_sve_pred:		.asciz	"loader: sve p3 count "
 msg_pacga:		.asciz	"loader: pacga ran\n"
 msg_mte:		.asciz	"loader: mte register read\n"
 msg_done:		.asciz	"loader: done\n"
+msg_pool_used:		.asciz	"loader: mem_pool_used "
+msg_cell_create:	.asciz	"loader: cell create "
+msg_cell_loadable:	.asciz	"loader: cell set loadable "
+msg_cell_start:		.asciz	"loader: cell start "
+msg_cell1_state:	.asciz	"loader: cell 1 state "
+msg_cell_destroy:	.asciz	"loader: cell destroy "
+msg_cycle_failures:	.asciz	"loader: cycle failures "
+msg_cpu1_on:		.asciz	"loader: psci cpu_on cpu 1 "
+msg_cpu1_back:		.asciz	"loader: cpu 1 back in the root cell\n"
+msg_root_wrote_cell:	.asciz	"loader: the root cell wrote into the cell's RAM\n"
 msg_newline:		.asciz	"\n"
 
 	.data
 	.balign	8
 cpu1_result:
 	.quad	-1
+cpu1_back_flag:
+	.quad	0
 console_page:
 	.quad	0
 el2_values:

@@ -1,0 +1,146 @@
+using System.Globalization;
+
+namespace Jailhouse.Tests.Hypervisor;
+
+/// <summary>
+/// Non-root cells on bare-metal QEMU (two CPUs, GICv3): the loader plays the driver. CPU 1
+/// goes off as Linux's remove_cpu does; CPU 0 creates the inmate-demo cell from
+/// configs/qemu-arm64/, makes it loadable, copies an inmate into its RAM, starts it, reads its
+/// state, destroys it, runs 100 more rounds and turns CPU 1 back on in the root cell.
+/// </summary>
+public sealed partial class HypervisorQemuTests
+{
+    private const ulong CellConfigAddress = 0x4800_0000;
+    private const ulong InmateAddress = 0x4810_0000;
+    private const ulong CellRam = 0x7fa0_0000;
+
+    /// <summary>Assembles and links <paramref name="source"/> at address 0 and returns the flat binary's path.</summary>
+    private string Inmate(string name, string source, params string[] symbols)
+    {
+        string obj = Path.Combine(build.Directory, name + ".o");
+        string elf = Path.Combine(build.Directory, name + ".elf");
+        string bin = Path.Combine(build.Directory, name + ".bin");
+        var arguments = new List<string>();
+        foreach (string symbol in symbols)
+            arguments.AddRange(["--defsym", symbol + "=1"]);
+        Tool.Ok("aarch64-linux-gnu-as", [.. arguments, "-o", obj, source]);
+        Tool.Ok("aarch64-linux-gnu-ld", "-Ttext=0", "-e", "_start", "-o", elf, obj);
+        Tool.Ok("aarch64-linux-gnu-objcopy", "-O", "binary", elf, bin);
+        return bin;
+    }
+
+    private string RunCellTest(string inmate, int cycles, string until = "loader: done", params string[] symbols)
+    {
+        string cellConfig = Path.Combine(build.Directory, $"inmate-demo-{Interlocked.Increment(ref runs)}.cell");
+        File.WriteAllBytes(cellConfig, HypervisorTestMemory.CompileYaml("configs/qemu-arm64/qemu-arm64-inmate-demo.yaml"));
+        long size = new FileInfo(inmate).Length;
+        string[] loaderSymbols =
+        [
+            "SECOND_CPU", "CELL_TEST", $"CELL_CONFIG=0x{CellConfigAddress:x}", $"INMATE=0x{InmateAddress:x}", $"INMATE_SIZE={size}",
+            $"CELL_RAM=0x{CellRam:x}", $"CYCLES={cycles.ToString(CultureInfo.InvariantCulture)}", .. symbols,
+        ];
+        string loader = Loader($"cells-{Path.GetFileNameWithoutExtension(inmate)}-{cycles}-{symbols.Length}", loaderSymbols);
+        return Run(loader, RootCell(), until, onlineCpus: 2, timeoutSeconds: 120, extraArguments:
+        [
+            "-device", $"loader,file={cellConfig},addr=0x{CellConfigAddress:x},force-raw=on",
+            "-device", $"loader,file={inmate},addr=0x{InmateAddress:x},force-raw=on",
+        ]);
+    }
+
+    private static void InOrder(string output, params string[] lines)
+    {
+        int position = 0;
+        foreach (string line in lines)
+        {
+            int found = output.IndexOf(line, position, StringComparison.Ordinal);
+            Assert.True(found >= 0, $"expected \"{line}\" after position {position} in:\n{output}");
+            position = found + line.Length;
+        }
+    }
+
+    private static string PoolUsed(string output, int which) =>
+        output.Split('\n').Where(line => line.StartsWith("loader: mem_pool_used ", StringComparison.Ordinal)).ElementAt(which);
+
+    [Fact]
+    public void A_cell_runs_uart_hello_and_its_cpu_comes_back_after_destroy()
+    {
+        string uartHello = Inmate("uart-hello", Path.Combine(Paths.RepositoryRoot, "inmates", "arm64", "uart-hello.S"));
+        string output = RunCellTest(uartHello, cycles: 100);
+        InOrder(output,
+            "Created cell \"inmate-demo\"",
+            "loader: cell create 0000000000000001\n",
+            "Cell \"inmate-demo\" can be loaded",
+            "loader: cell set loadable 0000000000000000\n",
+            "Started cell \"inmate-demo\"",
+            "Hello from a Jailhouse inmate (arm64)",
+            "loader: cell start 0000000000000000\n",
+            "loader: cell 1 state 0000000000000000\n",          // running
+            "loader: cpu 1 state 0000000000000000\n",
+            "Closing cell \"inmate-demo\"",
+            "loader: cell destroy 0000000000000000\n",
+            "loader: cell destroy fffffffffffffffe\n",          // -ENOENT: gone
+            "loader: cell 1 state fffffffffffffffe\n",
+            "loader: cycle failures 0000000000000000\n",
+            "loader: cells 0000000000000001\n",
+            "loader: psci cpu_on cpu 1 0000000000000000\n",
+            "loader: cpu 1 back in the root cell\n",
+            "loader: cpu 1 state 0000000000000000\n",
+            "loader: done\n");
+        // The inmate greeted once per start: 1 + 100.
+        Assert.Equal(101, output.Split("Hello from a Jailhouse inmate (arm64)").Length - 1);
+        // 100 create/load/start/destroy rounds leave the pool as it was.
+        Assert.Equal(PoolUsed(output, 0), PoolUsed(output, 1));
+        Assert.DoesNotContain("FATAL", output);
+    }
+
+    [Fact]
+    public void An_inmate_writing_into_root_ram_is_stopped_and_its_cell_destroyed()
+    {
+        string writer = Inmate("cell-inmate-write-root", Path.Combine(Paths.RepositoryRoot, "tests", "Jailhouse.Tests", "Hypervisor", "cell-inmate-arm64.S"), "WRITE_ROOT");
+        string output = RunCellTest(writer, cycles: 0);
+        InOrder(output,
+            "loader: cell create 0000000000000001\n",
+            "Started cell \"inmate-demo\"",
+            "cell-inmate: running in the cell",
+            "FATAL: Invalid MMIO write, addr: 0x0000000040000000 size: 4\n",
+            "Cell \"inmate-demo\", CPU 1, ELR 0x",
+            "loader: cell start 0000000000000000\n",
+            "loader: cell 1 state 0000000000000003\n",          // failed
+            "loader: cpu 1 state 0000000000000002\n",           // failed
+            "loader: cell destroy 0000000000000000\n",
+            "loader: psci cpu_on cpu 1 0000000000000000\n",
+            "loader: cpu 1 back in the root cell\n",
+            "loader: cpu 1 state 0000000000000000\n",
+            "loader: done\n");
+    }
+
+    [Fact]
+    public void A_cell_reaches_only_its_own_cpus_through_psci_and_system_off_stops_only_the_cell()
+    {
+        string inmate = Inmate("cell-inmate-system-off", Path.Combine(Paths.RepositoryRoot, "tests", "Jailhouse.Tests", "Hypervisor", "cell-inmate-arm64.S"), "SYSTEM_OFF");
+        string output = RunCellTest(inmate, cycles: 0);
+        InOrder(output,
+            "Started cell \"inmate-demo\"",
+            "cell-inmate: running in the cell",
+            "loader: cell start 0000000000000000\n",
+            "loader: cell 1 state 0000000000000002\n",          // shut down, the root cell runs on
+            "loader: cpu 1 state 0000000000000000\n",
+            "loader: cell destroy 0000000000000000\n",
+            "loader: cpu 1 back in the root cell\n",
+            "loader: done\n");
+        Assert.DoesNotContain("FATAL", output);
+    }
+
+    [Fact]
+    public void The_root_cell_writing_into_a_cells_ram_is_stopped()
+    {
+        string uartHello = Inmate("uart-hello", Path.Combine(Paths.RepositoryRoot, "inmates", "arm64", "uart-hello.S"));
+        string output = RunCellTest(uartHello, cycles: 0, until: "CPU 0 stopped", "ROOT_WRITES_CELL");
+        InOrder(output,
+            "loader: cell create 0000000000000001\n",
+            $"FATAL: Invalid MMIO write, addr: 0x{CellRam:x16} size: 4\n",
+            "Cell \"qemu-arm64\", CPU 0, ELR 0x",
+            "CPU 0 stopped");
+        Assert.DoesNotContain("loader: the root cell wrote into the cell's RAM", output);
+    }
+}

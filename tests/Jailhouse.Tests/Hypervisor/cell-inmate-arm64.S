@@ -1,0 +1,58 @@
+/*
+ * Test inmate for CellQemuTests: runs in a non-root cell at guest address 0 (MMU off), prints
+ * a line on QEMU virt's PL011 and, assembled with WRITE_ROOT, then writes into the root cell's
+ * RAM at 0x40000000, which the cell's stage 2 does not map: the hypervisor must stop the cell
+ * with a FATAL line and mark it failed. With SYSTEM_OFF it asks PSCI to turn CPU 0 (the root
+ * cell's) on and to tell its affinity state, both of which must answer INVALID_PARAMETERS (-2),
+ * then calls PSCI SYSTEM_OFF, which must stop this cell only; a wrong answer writes into root RAM
+ * instead (a FATAL line the test sees). Otherwise it idles in WFI (which traps to the hypervisor).
+ */
+	.equ	UART, 0x09000000
+
+	.text
+	.globl	_start
+_start:
+	ldr	x1, =UART
+	adr	x2, message
+1:	ldrb	w3, [x2], #1
+	cbz	w3, 3f
+2:	ldr	w4, [x1, #0x18]
+	tbnz	w4, #5, 2b
+	str	w3, [x1]
+	b	1b
+3:
+.ifdef SYSTEM_OFF
+	ldr	w0, =0xc4000003			/* CPU_ON of CPU 0 */
+	mov	x1, #0
+	mov	x2, #0
+	mov	x3, #0
+	smc	#0
+	cmn	x0, #2
+	b.ne	write_root
+	ldr	w0, =0xc4000004			/* AFFINITY_INFO of CPU 0 */
+	mov	x1, #0
+	mov	x2, #0
+	smc	#0
+	cmn	x0, #2
+	b.ne	write_root
+	ldr	w0, =0x84000008			/* SYSTEM_OFF */
+	smc	#0
+	b	write_root			/* it must not return */
+.endif
+.ifdef WRITE_ROOT
+	b	write_root
+.endif
+4:	wfi
+	b	4b
+
+write_root:
+	ldr	x1, =0x40000000
+	mov	w0, #0x5a
+	str	w0, [x1]
+4:	wfi
+	b	4b
+
+message:
+	.asciz	"cell-inmate: running in the cell\r\n"
+	.balign	8
+	.ltorg
