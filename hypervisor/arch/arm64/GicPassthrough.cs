@@ -1,10 +1,10 @@
 namespace Jailhouse.Hypervisor;
 
 /// <summary>
-/// The parts of the GIC the root cell -- the only cell there is -- still reaches directly: stage 2
-/// maps one GICv3 redistributor (128 KiB) per possible CPU, or the GICv2 CPU interface (8 KiB),
-/// as device memory. The distributor is not mapped: its accesses trap to
-/// <see cref="GicDistributor"/>. The system configuration's platform section gives the bases.
+/// The part of the GIC the root cell -- the only cell there is -- still reaches directly: stage 2
+/// maps the GICv2 CPU interface (8 KiB) as device memory. Neither distributor nor GICv3
+/// redistributors are mapped: their accesses trap to <see cref="GicDistributor"/> and
+/// <see cref="Redistributor"/>. The system configuration's platform section gives the bases.
 /// </summary>
 internal static unsafe class GicPassthrough
 {
@@ -17,10 +17,7 @@ internal static unsafe class GicPassthrough
     {
         ulong flags = Arm64Stage2.RegionFlags(MemoryRegion.Read | MemoryRegion.Write | MemoryRegion.Io);
         if (config.ArmGicVersion == 3)
-        {
-            ulong redistributors = config.ArmGicrBase;
-            return PageTable.Map(root, ref pool, format, redistributors, redistributors, maxCpus * Gicv3RedistributorSize, flags);
-        }
+            return 0;
         if (config.ArmGicVersion == 2)
         {
             ulong cpuInterface = config.ArmGiccBase;

@@ -209,7 +209,7 @@ internal static unsafe class Traps
     private static PerCpu* CellCpu(ulong mpidr)
     {
         ref HypercallContext context = ref ArchSetup.Hypercalls;
-        long id = PsciEmulation.CpuOfMpidr(mpidr);
+        long id = CpuAffinity.CpuOf(*ArchSetup.Affinities, mpidr);
         if (id < 0 || id >= context.MaxCpus || !context.Config.HasCpu((uint)id))
             return null;
         return context.Cpu((uint)id);

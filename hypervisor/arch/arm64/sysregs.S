@@ -20,6 +20,7 @@
 	reader	arm64_read_id_aa64mmfr0, id_aa64mmfr0_el1
 	reader	arm64_read_current_el, currentel
 	reader	arm64_read_sctlr_el2, sctlr_el2
+	reader	arm64_read_mpidr, mpidr_el1
 
 /* void arm64_enable_stage2(u64 vtcr, u64 vttbr, u64 hcr) */
 	.globl	arm64_enable_stage2

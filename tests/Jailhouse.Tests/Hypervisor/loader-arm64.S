@@ -117,6 +117,12 @@ el1_main:
 	bl	print_el2_state
 1:
 .endif
+.ifdef PROBE_REDISTRIBUTOR
+	/* Before the hypervisor: PROPBASER of CPU 0's redistributor holds a value of Linux's */
+	ldr	x9, =GICR_BASE
+	ldr	x0, =PROPBASER_BEFORE
+	str	x0, [x9, #0x70]
+.endif
 	ldr	x9, =HV_BASE
 	ldr	x10, [x9, #HEADER_ENTRY]
 	add	x10, x9, x10
@@ -243,6 +249,51 @@ el1_main:
 	b	done
 .endif
 
+.ifdef PROBE_REDISTRIBUTOR
+	/* Under the hypervisor the redistributors trap: LPI tables cannot be pointed at
+	   hypervisor memory (the write is ignored, PROPBASER reads 0), the SGI frame works. */
+	ldr	x9, =GICR_BASE
+	ldr	x1, [x9, #0x70]
+	adr	x0, msg_gicr_propbaser
+	bl	put_result
+	ldr	x9, =GICR_BASE
+	ldr	x0, =HV_BASE
+	orr	x0, x0, #0xf
+	str	x0, [x9, #0x70]			/* PROPBASER into hypervisor memory */
+	str	x0, [x9, #0x78]			/* PENDBASER too */
+	ldr	x1, [x9, #0x70]
+	adr	x0, msg_gicr_propbaser
+	bl	put_result
+	ldr	x9, =GICR_BASE
+	ldr	x1, [x9, #0x8]			/* TYPER: affinity, Last */
+	adr	x0, msg_gicr_typer
+	bl	put_result
+	ldr	x9, =GICR_BASE
+	add	x9, x9, #0x10000
+	mov	w0, #(1 << 27)
+	str	w0, [x9, #0x100]		/* ISENABLER0: the virtual timer PPI */
+	ldr	w1, [x9, #0x100]
+	adr	x0, msg_gicr_enabled
+	bl	put_result
+	mov	x0, #7				/* CPU get info: CPU 0, MMIO exits (1000 + 1) */
+	mov	x1, #0
+	mov	x2, #1001
+	hvc	#0x4a48
+	mov	x1, x0
+	adr	x0, msg_mmio_exits
+	bl	put_result
+	mov	x0, #0				/* disable: the GIC as it really is */
+	hvc	#0x4a48
+	mov	x1, x0
+	adr	x0, msg_disable
+	bl	put_result
+	ldr	x9, =GICR_BASE
+	ldr	x1, [x9, #0x70]
+	adr	x0, msg_gicr_propbaser_after
+	bl	put_result
+	b	done
+.endif
+
 .ifdef PROBE_ACTLR
 	mrs	x1, actlr_el1			/* HCR_EL2.TAC: traps, not handled (as upstream) */
 	adr	x0, msg_actlr
@@ -347,7 +398,7 @@ el1_main:
 	bl	put_result
 
 	/* SMCs now trap to the hypervisor: PSCI version is forwarded to the firmware,
-	   CPU_ON is denied, an unknown service is not supported */
+	   CPU_ON of a CPU that never entered is refused, an unknown service is not supported */
 	ldr	w0, =0x84000000
 	smc	#0
 	mov	x1, x0
@@ -367,10 +418,10 @@ el1_main:
 	adr	x0, msg_sip
 	bl	put_result
 
-	/* CPU_ON (SMC32) with garbage in bits 63:32 of the target: it names CPU 1 all the same,
-	   which never entered the hypervisor (DENIED, not INVALID_PARAMETERS) */
+	/* CPU_ON (SMC32) with garbage in bits 63:32 of the target: it names CPU 0 all the same,
+	   which runs (ALREADY_ON, not INVALID_PARAMETERS) */
 	ldr	w0, =0x84000003
-	ldr	x1, =0xdeadbeef00000001
+	ldr	x1, =0xdeadbeef00000000
 	ldr	x2, =0xdeadbeef00000000
 	mov	x3, #0
 	smc	#0
@@ -618,6 +669,10 @@ msg_system_off:		.asciz	"loader: psci system_off "
 msg_system_reset:	.asciz	"loader: psci system_reset "
 msg_set_way_exits:	.asciz	"loader: exits for dc isw "
 msg_actlr:		.asciz	"loader: actlr_el1 read "
+msg_gicr_propbaser:	.asciz	"loader: gicr propbaser "
+msg_gicr_propbaser_after: .asciz "loader: gicr propbaser after disable "
+msg_gicr_typer:		.asciz	"loader: gicr typer "
+msg_gicr_enabled:	.asciz	"loader: gicr isenabler0 "
 msg_disable:		.asciz	"loader: disable "
 msg_after:		.asciz	"loader: after disable "
 msg_after_failure:	.asciz	"loader: after failure "
