@@ -28,7 +28,7 @@ internal unsafe struct RedistributorState
 /// memory it does not own; GICR_TYPER shows no LPI support. The identification registers and GICR_TYPER read through (a cell
 /// finds its CPU's redistributor by affinity; the last frame emulated carries Last); WAKER,
 /// STATUSR and the SGI/PPI registers of the SGI frame are performed for a CPU of the writer's
-/// cell only, without the hypervisor's own private interrupts. Everything else reads as zero
+/// cell only, without the hypervisor's own private interrupts (which also read as zero). Everything else reads as zero
 /// and ignores writes.
 /// </summary>
 internal static unsafe class Redistributor
@@ -166,7 +166,7 @@ internal static unsafe class Redistributor
             mask &= (1UL << (int)(access->Size * 8)) - 1;
         if (!access->IsWrite)
         {
-            access->Value = MmioSized.Read(register, access->Size);
+            access->Value = MmioSized.Read(register, access->Size) & mask;   // reserved ones read as zero
             return;
         }
         bool setClear = offset >= Isenabler0 && offset < IcactiverEnd;

@@ -50,4 +50,45 @@ internal static unsafe class RedistributorTrap
         }
         return Errno.EINVAL;
     }
+
+    /// <summary>The SGI frame (GICR_SGI_base) of this CPU's redistributor at EL2, or null.</summary>
+    private static byte* SgiFrameOf(uint cpuId)
+    {
+        if (state == null)
+            return null;
+        for (uint frame = 0; frame < state->Count && frame < RedistributorState.MaxFrames; frame++)
+            if ((state->FramesKnown & (1UL << (int)frame)) != 0 && state->CpuOfFrame[frame] == cpuId)
+                return state->Registers + frame * Redistributor.FrameSize + 0x10000;
+        return null;
+    }
+
+    /// <summary>GICR_ISACTIVER0 of this CPU: the SGIs and PPIs active on it.</summary>
+    public static uint ActivePrivate(uint cpuId)
+    {
+        byte* sgi = SgiFrameOf(cpuId);
+        return sgi == null ? 0 : Mmio32.Read(sgi + 0x300);
+    }
+
+    /// <summary>
+    /// The hypervisor's own PPI (the maintenance interrupt): group 1, Linux's default priority,
+    /// enabled, and from now on out of the cell's reach.
+    /// </summary>
+    public static void EnableMaintenance(uint cpuId, uint intid)
+    {
+        byte* sgi = SgiFrameOf(cpuId);
+        if (sgi == null)
+            return;
+        state->ReservedPrivate |= 1u << (int)intid;
+        Mmio32.Write(sgi + 0x080, Mmio32.Read(sgi + 0x080) | 1u << (int)intid);   // IGROUPR0
+        Mmio8.Write(sgi + 0x400 + intid, 0xa0);                                    // IPRIORITYR
+        Mmio32.Write(sgi + 0x100, 1u << (int)intid);                               // ISENABLER0
+    }
+
+    /// <summary>Disable: the maintenance interrupt goes off again (Linux never enabled it).</summary>
+    public static void DisableMaintenance(uint cpuId, uint intid)
+    {
+        byte* sgi = SgiFrameOf(cpuId);
+        if (sgi != null)
+            Mmio32.Write(sgi + 0x180, 1u << (int)intid);                           // ICENABLER0
+    }
 }

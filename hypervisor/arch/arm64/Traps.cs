@@ -32,7 +32,7 @@ internal static unsafe class Traps
                 HandleSmc(frame, cpu);
                 return Resume;
             case Esr.ClassSystem64:
-                if (HandleSystemInstruction(frame, esr))
+                if (HandleSystemInstruction(frame, cpu, esr))
                     return Resume;
                 break;
             case Esr.ClassDataAbortLower:
@@ -61,6 +61,7 @@ internal static unsafe class Traps
         DebugConsole.BeginLine(cpu->CpuId);
         DebugConsole.Print("Hypervisor disabled on CPU %d\n", cpu->CpuId);
         DebugConsole.EndLine();
+        GicV3.ShutdownCpu(cpu->CpuId, cpu);
         return LeaveHypervisor;
     }
 
@@ -94,9 +95,18 @@ internal static unsafe class Traps
     /// line it names, which keeps what the cell asked for (the line leaves the cache) without
     /// losing data. ACTLR_EL1 accesses (HCR_EL2.TAC) are not handled, as upstream: false.
     /// </summary>
-    private static bool HandleSystemInstruction(TrapFrame* frame, Esr esr)
+    private static bool HandleSystemInstruction(TrapFrame* frame, PerCpu* cpu, Esr esr)
     {
         uint instruction = esr.SystemInstruction;
+        if (!esr.SystemRead && (instruction == GicV3.Sgi1r || instruction == GicV3.Asgi1r || instruction == GicV3.Sgi0r))
+        {
+            // SGI registers trap with HCR_EL2.IMO/FMO: group 1 SGIs go to the sender's cell; the
+            // secure (ASGI1R) and group 0 ones are not the cell's to send.
+            if (instruction == GicV3.Sgi1r)
+                GicV3.SendSgi(cpu->CpuId, cpu, esr.SystemRegister == 31 ? 0 : frame->X[esr.SystemRegister]);
+            frame->Elr += 4;
+            return true;
+        }
         if (esr.SystemRead || (instruction != Esr.DcIsw && instruction != Esr.DcCsw && instruction != Esr.DcCisw))
             return false;
         uint register = esr.SystemRegister;
@@ -187,6 +197,7 @@ internal static unsafe class Traps
         {
             // Wait in the hypervisor until the cell turns this CPU on again, then start it where
             // CPU_ON said, as after a reset: EL1h, interrupts masked, MMU and caches off.
+            GicV3.ResetCpu(cpu->CpuId, cpu);
             PsciEmulation.CpuOff(cpu);
             while (!PsciEmulation.TryWake(cpu))
                 Arch.WaitForEvent();

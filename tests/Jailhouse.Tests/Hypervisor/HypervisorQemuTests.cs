@@ -339,6 +339,31 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
     }
 
     /// <summary>
+    /// GICv3 interrupt virtualization: with HCR_EL2.IMO the EL1 virtual timer's PPI is taken at
+    /// EL2 and injected through a list register (the loader's handler reads INTID 27 from the
+    /// virtual CPU interface), an SGI to itself and one to CPU 1 go through the trapped
+    /// ICC_SGI1R_EL1 and arrive (INTIDs 3 and 4); CPU_GET_INFO counts the injections and the
+    /// trapped SGIs; disable still works.
+    /// </summary>
+    [Theory]
+    [InlineData("cortex-a57")]
+    [InlineData(MaxCpu)]
+    public void Interrupts_reach_the_root_cell_through_the_list_registers(string cpu)
+    {
+        string output = Run(Loader("irq", "PROBE_IRQ", "SECOND_CPU", "GICR_BASE=0x080a0000", "GICD_BASE=0x08000000"),
+            RootCell(), "loader: done", onlineCpus: 2, cpu: cpu);
+        Assert.Contains("loader: entry returned 0000000000000000\n", output);
+        Assert.Contains("loader: irq virtual timer 000000000000001b\n", output);
+        Assert.Contains("loader: irq sgi to self 0000000000000003\n", output);
+        Assert.Contains("loader: irq sgi on cpu 1 0000000000000004\n", output);
+        Assert.Contains("loader: injected interrupts 0000000000000002\n", output);   // on CPU 0: the timer, SGI 3
+        Assert.Contains("loader: trapped sgis 0000000000000002\n", output);
+        Assert.Contains("loader: disable 0000000000000000\n", output);
+        Assert.DoesNotContain("Unhandled trap", output);
+        Assert.DoesNotContain("FATAL", output);
+    }
+
+    /// <summary>
     /// With the UART's first 0x48 bytes as a sub-page region (io-8, io-32), its page is not
     /// mapped at stage 2: the loader's prints after entry trap and the hypervisor performs them
     /// (counted as MMIO exits); a read in the same page outside the region stops the CPU with

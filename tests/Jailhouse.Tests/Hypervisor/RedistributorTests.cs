@@ -123,6 +123,8 @@ public sealed unsafe class RedistributorTests : IDisposable
         *(uint*)(registers + Sgi + 0x100) = 1u << 25;
         Write(Sgi + 0x180, 4, 0xffff_ffff);                                // ICENABLER0: all but 25
         Assert.Equal(~(1u << 25), *(uint*)(registers + Sgi + 0x180));
+        *(uint*)(registers + Sgi + 0x100) = (1u << 25) | (1u << 27);
+        Assert.Equal(1ul << 27, Read(Sgi + 0x100));                        // the cell sees only its own
         *(uint*)(registers + Sgi + 0x418) = 0x0000_a000;                   // IPRIORITYR of 24-27: 25 at 0xa0
         Write(Sgi + 0x418, 4, 0xffff_ffff);
         Assert.Equal(0xffff_a0ffu, *(uint*)(registers + Sgi + 0x418));
