@@ -132,7 +132,11 @@ internal static unsafe class ArchSetup
         var redistributors = (RedistributorState*)pool.Allocate();
         if (redistributors == null)
             return Errno.ENOMEM;
-        return RedistributorTrap.Setup(config, maxCpus, ref Mmio, redistributors, &MapDevice);
+        result = RedistributorTrap.Setup(config, maxCpus, ref Mmio, redistributors, &MapDevice);
+        if (result != 0)
+            return result;
+        Irqchip.Setup(config);
+        return GicV2.Setup(config, &MapDevice);
     }
 
     /// <summary>Where device registers the hypervisor performs accesses on are mapped at EL2 (below
@@ -153,7 +157,7 @@ internal static unsafe class ArchSetup
 
     /// <summary>Another CPU failed: el2_leave switches stage 2 off again on the way out; the CPU
     /// interface goes back as the kernel had it.</summary>
-    public static void AbortCpu(PerCpu* cpu) => GicV3.ShutdownCpu(cpu->CpuId, cpu);
+    public static void AbortCpu(PerCpu* cpu) => Irqchip.ShutdownCpu(cpu->CpuId, cpu);
 
     /// <summary>Nothing left to do: entry.S returns to the root cell through eret with stage 2 on.</summary>
     public static int Activate(PerCpu* cpu) => 0;
@@ -181,16 +185,11 @@ internal static unsafe class ArchSetup
         // Linux's own HCR_EL2 bits stay (pointer authentication and MTE not trapped: API, APK,
         // ATA); stage 2 and the traps upstream sets come on top: SMC, ACTLR_EL1 accesses, data
         // cache maintenance by set/way.
-        // GICv3: physical interrupts to EL2 (injected through the list registers, GicV3).
-        ulong interrupts = 0;
-        if (config.ArmGicVersion == 3)
-        {
-            GicV3.InitCpu(cpuId, cpu);
-            interrupts = GicV3.HcrImo | GicV3.HcrFmo;
-        }
-        Arch.EnableStage2(vtcr, vttbr, cpu->ArchData[El2State.Hcr] | Arm64Stage2.HcrVm | Arm64Stage2.HcrRw
-            | Arm64Stage2.HcrTsc | Arm64Stage2.HcrTac | Arm64Stage2.HcrTsw | interrupts);
         GicDistributorTrap.InitCpu(cpuId);
+        // Physical interrupts to EL2, injected through the list registers (Irqchip).
+        Irqchip.InitCpu(cpuId, cpu);
+        Arch.EnableStage2(vtcr, vttbr, cpu->ArchData[El2State.Hcr] | Arm64Stage2.HcrVm | Arm64Stage2.HcrRw
+            | Arm64Stage2.HcrTsc | Arm64Stage2.HcrTac | Arm64Stage2.HcrTsw | Irqchip.HcrBits);
         return 0;
     }
 }

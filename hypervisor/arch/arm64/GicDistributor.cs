@@ -27,6 +27,9 @@ internal unsafe struct GicDistributorState
     public delegate*<uint, uint, bool> SameCell;
     /// <summary>GICv2: bit n = CPU n recorded its CPU interface mask in <see cref="CpuInterface"/>.</summary>
     public ulong InterfacesKnown;
+    /// <summary>SGIs/PPIs (bit n = INTID n) the hypervisor uses itself (GICv2: the maintenance
+    /// interrupt, banked in the distributor): not the cell's.</summary>
+    public uint ReservedPrivate;
     public fixed byte CpuInterface[MaxCpus];
     public fixed uint Owned[OwnedWords];
     public fixed uint OwnedExtended[OwnedWords];
@@ -103,7 +106,7 @@ internal static unsafe class GicDistributor
     public static bool Owns(in GicDistributorState state, uint intid)
     {
         if (intid < 32)
-            return true;
+            return (state.ReservedPrivate & (1u << (int)intid)) == 0;
         if (intid < GicDistributorState.OwnedWords * 32)
             return (state.Owned[intid / 32] & (1u << (int)(intid % 32))) != 0;
         uint index = intid - GicDistributorState.ExtendedSpiBase;

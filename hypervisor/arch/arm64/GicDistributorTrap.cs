@@ -73,10 +73,23 @@ internal static unsafe class GicDistributorTrap
     {
         if (!access->IsWrite)
             return GicDistributor.Access(argument, access);
+        // GICv2 SGIs count as trapped SGIs (vmexits_vsgi) as well, as ICC_SGI1R_EL1 writes do.
+        if (state->Version == 2 && access->Address == 0xf00)
+            ArchSetup.Hypercalls.Cpu(access->Cpu)->Stats[PerCpu.StatVmexitsVsgi]++;
         writeLock.Acquire(access->Cpu);
         int result = GicDistributor.Access(argument, access);
         writeLock.Release();
         return result;
+    }
+
+    /// <summary>The distributor at EL2 (null before set-up).</summary>
+    public static byte* Registers => state == null ? null : state->Registers;
+
+    /// <summary>GICv2: the hypervisor's own PPI (banked in the distributor) leaves the cell's reach.</summary>
+    public static void Reserve(uint intid)
+    {
+        if (state != null && intid < 32)
+            state->ReservedPrivate |= 1u << (int)intid;
     }
 
     /// <summary>A CPU stopped by a fault in the middle of a distributor write gives the lock back.</summary>

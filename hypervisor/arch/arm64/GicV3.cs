@@ -159,10 +159,8 @@ internal static unsafe class GicV3
     }
 
     /// <summary>A physical interrupt arrived while the cell ran: take every pending one.</summary>
-    [RuntimeExport("arch_handle_irq")]
-    public static void HandleIrq(TrapFrame* frame, PerCpu* cpu)
+    public static void HandleIrq(PerCpu* cpu)
     {
-        cpu->Stats[PerCpu.StatVmexitsTotal]++;
         VirtualCpuInterface* state = Of(cpu);
         // Bounded: an interrupt storm must not keep the cell from running forever.
         for (int taken = 0; taken < 16; taken++)

@@ -24,6 +24,7 @@ internal unsafe struct PendingIrqQueue
 /// list registers into an array, <see cref="Inject"/> decides which to write, the caller writes
 /// it back. Values are in GICv3 layout (vINTID 31:0, pINTID 41:32, priority 55:48, group 60, HW
 /// 61, state 63:62); <see cref="ToGicv2"/> and <see cref="FromGicv2"/> convert for GICH_LR.
+/// The hardware flag of a queue entry is bit 31, so INTIDs stay below 2^31.
 /// An interrupt is never in two list registers: an SGI that is pending again while its virtual
 /// copy is active becomes pending and active; one that is already pending stays once (the GIC
 /// collects SGIs the same way).
@@ -142,33 +143,27 @@ internal static unsafe class ListRegisters
         return changed;
     }
 
-    // GICH_LR (GICv2): VirtualID 9:0, PhysicalID 19:10 (CPUID 12:10 for an SGI without HW),
-    // priority 27:23 (upper five bits), state 29:28, Grp1 30, HW 31.
+    // GICH_LR (GICv2): VirtualID 9:0, PhysicalID 19:10 (for an SGI without HW: CPUID 12:10, the
+    // source CPU interface), priority 27:23 (upper five bits), state 29:28, Grp1 30, HW 31. A
+    // GICv2 SGI is a different interrupt per source CPU, so its "INTID" here is source << 10 | id,
+    // which is also where GICH_LR and GICC_IAR carry the two.
 
-    /// <summary>The GICH_LR value of <paramref name="lr"/>; <paramref name="sourceCpu"/> is an SGI's
-    /// source CPU interface number (0-7), which GICv2 guests read from GICC_IAR.</summary>
-    public static uint ToGicv2(ulong lr, uint sourceCpu)
+    /// <summary>The GICH_LR value of <paramref name="lr"/> (group 0: GICv2 kernels without security
+    /// extensions use group 0 signalled as IRQ).</summary>
+    public static uint ToGicv2(ulong lr)
     {
-        uint value = (uint)(lr & 0x3ff) | (uint)((lr >> 62) & 3) << 28 | (uint)((lr >> 48) & 0xf8) << 20;
+        uint value = (uint)((lr >> 62) & 3) << 28 | (uint)((lr >> 51) & 0x1f) << 23;
         if ((lr & HardwareBit) != 0)
-            value |= 1u << 31 | (uint)((lr >> PhysicalShift) & 0x3ff) << 10;
-        else if ((lr & 0x3ff) < 16)
-            value |= (sourceCpu & 7) << 10;
-        return value;
+            return value | (uint)lr & 0x3ff | 1u << 31 | (uint)((lr >> PhysicalShift) & 0x3ff) << 10;
+        return value | (uint)lr & 0x1fff;
     }
 
-    /// <summary>The list-register value (GICv3 layout) of a GICH_LR value; its SGI source CPU goes to
-    /// <paramref name="sourceCpu"/>.</summary>
-    public static ulong FromGicv2(uint value, out uint sourceCpu)
+    /// <summary>The list-register value (GICv3 layout) of a GICH_LR value.</summary>
+    public static ulong FromGicv2(uint value)
     {
-        ulong lr = (value & 0x3ffu) | (ulong)((value >> 28) & 3) << 62 | (ulong)((value >> 23) & 0x1f) << 51;
-        sourceCpu = 0;
+        ulong lr = (ulong)((value >> 28) & 3) << 62 | (ulong)((value >> 23) & 0x1f) << 51;
         if ((value & (1u << 31)) != 0)
-            lr |= HardwareBit | (ulong)((value >> 10) & 0x3ff) << PhysicalShift;
-        else
-            sourceCpu = (value >> 10) & 7;
-        if ((value & (1u << 30)) != 0)
-            lr |= Group1;
-        return lr;
+            return lr | (value & 0x3ffu) | HardwareBit | (ulong)((value >> 10) & 0x3ff) << PhysicalShift;
+        return lr | (value & 0x1fffu);
     }
 }

@@ -61,7 +61,7 @@ internal static unsafe class Traps
         DebugConsole.BeginLine(cpu->CpuId);
         DebugConsole.Print("Hypervisor disabled on CPU %d\n", cpu->CpuId);
         DebugConsole.EndLine();
-        GicV3.ShutdownCpu(cpu->CpuId, cpu);
+        Irqchip.ShutdownCpu(cpu->CpuId, cpu);
         return LeaveHypervisor;
     }
 
@@ -197,7 +197,7 @@ internal static unsafe class Traps
         {
             // Wait in the hypervisor until the cell turns this CPU on again, then start it where
             // CPU_ON said, as after a reset: EL1h, interrupts masked, MMU and caches off.
-            GicV3.ResetCpu(cpu->CpuId, cpu);
+            Irqchip.ResetCpu(cpu->CpuId, cpu);
             PsciEmulation.CpuOff(cpu);
             while (!PsciEmulation.TryWake(cpu))
                 Arch.WaitForEvent();

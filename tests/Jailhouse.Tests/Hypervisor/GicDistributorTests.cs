@@ -274,4 +274,19 @@ public sealed unsafe class GicDistributorTests : IDisposable
         Write(0x40, 4, 4098);                                              // SETSPI_NSR of an owned ESPI
         Assert.Equal(4098u, Reg32(0x40));
     }
+
+    [Fact]
+    public void AReservedPrivateInterruptIsNotTheCells()
+    {
+        state->Version = 2;
+        state->ReservedPrivate = 1u << 25;                                 // GICv2 maintenance interrupt
+        Assert.False(GicDistributor.Owns(*state, 25));
+        Assert.True(GicDistributor.Owns(*state, 27));
+        *(uint*)(registers + 0x100) = 1u << 25;
+        Write(0x180, 4, 0xffff_ffff);                                      // ICENABLER0
+        Assert.Equal(~(1u << 25), Reg32(0x180));
+        Assert.Equal(0ul, Read(0x100, 4));                                 // reads as not there
+        Write(0x400 + 25, 1, 0xff);                                        // its priority
+        Assert.Equal(0u, Reg32(0x418) & 0xff00);
+    }
 }

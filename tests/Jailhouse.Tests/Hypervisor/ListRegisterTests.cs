@@ -79,12 +79,23 @@ public sealed unsafe class ListRegisterTests
     public void Gicv2ListRegistersCarryTheSameFields()
     {
         ulong hw = ListRegisters.Pending(27, true) | (0xa0UL << 48);
-        uint v2 = ListRegisters.ToGicv2(hw, 0);
-        Assert.Equal((1u << 31) | (1u << 28) | (27u << 10) | 27 | (0x14u << 23), v2);
-        Assert.Equal(hw & ~ListRegisters.Group1, ListRegisters.FromGicv2(v2, out _));
-        uint sgi = ListRegisters.ToGicv2(ListRegisters.Pending(2, false), 5);
+        uint v2 = ListRegisters.ToGicv2(hw);
+        Assert.Equal((1u << 31) | (1u << 28) | (27u << 10) | 27 | (0x14u << 23), v2);      // group 0
+        Assert.Equal(hw & ~ListRegisters.Group1, ListRegisters.FromGicv2(v2));
+        uint sgi = ListRegisters.ToGicv2(ListRegisters.Pending((5u << 10) | 2, false));  // SGI 2 from CPU interface 5
         Assert.Equal((1u << 28) | (5u << 10) | 2, sgi);
-        ListRegisters.FromGicv2(sgi, out uint source);
-        Assert.Equal(5u, source);
+        Assert.Equal((5u << 10) | 2, ListRegisters.VirtualIntid(ListRegisters.FromGicv2(sgi)));
+        Assert.Equal(ListRegisters.StateActive, ListRegisters.FromGicv2(2u << 28 | 40 | 1u << 31 | 40u << 10) & ListRegisters.StateMask);
+    }
+
+    [Fact]
+    public void Gicv2SgisFromDifferentSourcesAreDifferentInterrupts()
+    {
+        ulong* lrs = stackalloc ulong[2];
+        var queue = new PendingIrqQueue();
+        Assert.Equal(0, ListRegisters.Inject(lrs, 2, (1u << 10) | 3, false, ref queue));
+        Assert.Equal(1, ListRegisters.Inject(lrs, 2, (2u << 10) | 3, false, ref queue));
+        Assert.Equal(ListRegisters.Unchanged, ListRegisters.Inject(lrs, 2, (1u << 10) | 3, false, ref queue));
+        Assert.Equal(0u, queue.Count);
     }
 }
