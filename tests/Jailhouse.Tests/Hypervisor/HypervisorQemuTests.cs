@@ -578,6 +578,7 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
         {
             ("hypervisor_init", "Setup__Init"), ("arch_handle_trap", "Traps__Handle"),
             ("arch_unexpected_exception", "Traps__Unexpected"), ("arch_hypervisor_fault", "Traps__HypervisorFault"),
+            ("arch_handle_irq", "Irqchip__HandleIrq"),
         })
         {
             Assert.True(symbols.ContainsKey("jailhouse_Jailhouse_Hypervisor_" + method), $"{method} is not in the image");
