@@ -28,12 +28,19 @@ internal unsafe struct PerCpu
     public const int GuestRegistersOffset = 256;
     public const int FpuStateOffset = 512;
     public const int FpuStateSize = 512;
+    public const int IrqStateOffset = 1024;
+    public const int IrqStateSize = 1024;
 
     // Indices into Stats, as Jailhouse's JAILHOUSE_CPU_STAT_* (hypercall.h).
     public const int StatVmexitsTotal = 0;
     public const int StatVmexitsMmio = 1;
     public const int StatVmexitsManagement = 2;
     public const int StatVmexitsHypercall = 3;
+    // arm64 (JAILHOUSE_CPU_STAT_VMEXITS_*, arm-common): maintenance interrupts, injected
+    // interrupts, trapped SGIs.
+    public const int StatVmexitsMaintenance = 4;
+    public const int StatVmexitsVirq = 5;
+    public const int StatVmexitsVsgi = 6;
 
     [FieldOffset(CpuIdOffset)] public uint CpuId;
     /// <summary>Where the root cell continues after the entry call (its link register / return address).</summary>
@@ -58,6 +65,8 @@ internal unsafe struct PerCpu
     [FieldOffset(GuestRegistersOffset)] public fixed ulong GuestRegisters[16];
     /// <summary>x86: FXSAVE area for the caller's, later the guest's, FPU/SSE state.</summary>
     [FieldOffset(FpuStateOffset)] public fixed byte FpuState[FpuStateSize];
+    /// <summary>arm64: the CPU's interrupt virtualization state (saved CPU interface, queue of interrupts to inject).</summary>
+    [FieldOffset(IrqStateOffset)] public fixed byte IrqState[IrqStateSize];
 }
 
 /// <summary>Values of <see cref="PerCpu.PowerState"/>.</summary>

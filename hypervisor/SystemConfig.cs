@@ -105,6 +105,8 @@ internal readonly unsafe struct SystemConfig
     public ulong ArmGicdBase => *(ulong*)(data + PlatformField + BinaryLayout.ArmGicdBase);
     public ulong ArmGiccBase => *(ulong*)(data + PlatformField + BinaryLayout.ArmGiccBase);
     public ulong ArmGicrBase => *(ulong*)(data + PlatformField + BinaryLayout.ArmGicrBase);
+    public ulong ArmGichBase => *(ulong*)(data + PlatformField + BinaryLayout.ArmGichBase);
+    public ulong ArmGicvBase => *(ulong*)(data + PlatformField + BinaryLayout.ArmGicvBase);
 
     /// <summary>Base of the PCI memory-mapped configuration space (ECAM), 0 when there is none.</summary>
     public ulong PciMmconfigBase => *(ulong*)(data + BinaryLayout.SysPciMmconfigBase);

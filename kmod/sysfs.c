@@ -308,6 +308,12 @@ JH_STAT_ATTR(xapic, 5);
 JH_STAT_ATTR(cr, 6);
 JH_STAT_ATTR(cpuid, 7);
 #endif
+#ifdef CONFIG_ARM64
+/* arm64's beyond the generic four, at upstream's indices (PerCpu.StatVmexits*). */
+JH_STAT_ATTR(maintenance, 4);
+JH_STAT_ATTR(virq, 5);
+JH_STAT_ATTR(vsgi, 6);
+#endif
 
 static struct attribute *jh_stat_attrs[] = {
 	&stat_total.attr.attr,
@@ -319,6 +325,11 @@ static struct attribute *jh_stat_attrs[] = {
 	&stat_xapic.attr.attr,
 	&stat_cr.attr.attr,
 	&stat_cpuid.attr.attr,
+#endif
+#ifdef CONFIG_ARM64
+	&stat_maintenance.attr.attr,
+	&stat_virq.attr.attr,
+	&stat_vsgi.attr.attr,
 #endif
 	NULL,
 };

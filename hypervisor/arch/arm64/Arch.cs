@@ -87,6 +87,11 @@ internal static unsafe class Arch
     [MethodImpl(MethodImplOptions.InternalCall)]
     public static extern ulong ReadCurrentEl();
 
+    /// <summary>MPIDR_EL1 of the running CPU (its affinity, <see cref="CpuAffinity"/>).</summary>
+    [RuntimeImport("arm64_read_mpidr")]
+    [MethodImpl(MethodImplOptions.InternalCall)]
+    public static extern ulong ReadMpidr();
+
     [RuntimeImport("arm64_read_sctlr_el2")]
     [MethodImpl(MethodImplOptions.InternalCall)]
     public static extern ulong ReadSctlr();

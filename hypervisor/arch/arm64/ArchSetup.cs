@@ -19,6 +19,8 @@ internal static unsafe class ArchSetup
     internal static HypercallContext Hypercalls;
     /// <summary>The root cell's emulated MMIO regions, one pool page of entries.</summary>
     internal static MmioDispatch Mmio;
+    /// <summary>Each CPU's MPIDR affinity, recorded as it enters (a pool page).</summary>
+    internal static CpuAffinityTable* Affinities;
 
     private const ushort ConsoleTypePl011 = 3;
 
@@ -37,6 +39,9 @@ internal static unsafe class ArchSetup
         pool = new PagePool(config.Address + config.Size, hypervisorBase + config.HypervisorSize, physMinusVirt);
         deviceWindow = new DeviceWindow(DeviceWindowBase, DeviceWindowSize);
 
+        Affinities = (CpuAffinityTable*)pool.Allocate();
+        if (Affinities == null)
+            return Failed("CPU affinities", Errno.ENOMEM);
         ulong* root = (ulong*)pool.Allocate();
         int result = BuildRootCellStage2(header, config, root);
         if (result != 0)
@@ -47,7 +52,7 @@ internal static unsafe class ArchSetup
         result = HypervisorPaging.Build(hypervisorRoot, ref pool, Layout(header, config));
         if (result != 0)
             return Failed("hypervisor page tables", result);
-        result = RegisterMmioHandlers(config);
+        result = RegisterMmioHandlers(config, header->MaxCpus);
         if (result != 0)
             return Failed("MMIO handlers", result);
         hypervisorTables = pool.ToPhys(hypervisorRoot);
@@ -144,7 +149,7 @@ internal static unsafe class ArchSetup
     }
 
     /// <summary>The trapped MMIO regions: sub-page regions, then the GIC distributor (each with a pool page of state).</summary>
-    private static int RegisterMmioHandlers(SystemConfig config)
+    private static int RegisterMmioHandlers(SystemConfig config, uint maxCpus)
     {
         var subpages = (SubpageDevice*)pool.Allocate();
         if (subpages == null)
@@ -155,7 +160,17 @@ internal static unsafe class ArchSetup
         var distributor = (GicDistributorState*)pool.Allocate();
         if (distributor == null)
             return Errno.ENOMEM;
-        return GicDistributorTrap.Setup(config, ref Mmio, distributor, &MapDevice);
+        result = GicDistributorTrap.Setup(config, ref Mmio, distributor, Affinities, &MapDevice);
+        if (result != 0)
+            return result;
+        var redistributors = (RedistributorState*)pool.Allocate();
+        if (redistributors == null)
+            return Errno.ENOMEM;
+        result = RedistributorTrap.Setup(config, maxCpus, ref Mmio, redistributors, &MapDevice);
+        if (result != 0)
+            return result;
+        Irqchip.Setup(config);
+        return GicV2.Setup(config, &MapDevice);
     }
 
     /// <summary>Where device registers the hypervisor performs accesses on are mapped at EL2 (below
@@ -174,10 +189,9 @@ internal static unsafe class ArchSetup
         return (byte*)(virt + (phys - first));
     }
 
-    /// <summary>Another CPU failed: el2_leave switches stage 2 off again on the way out.</summary>
-    public static void AbortCpu(PerCpu* cpu)
-    {
-    }
+    /// <summary>Another CPU failed: el2_leave switches stage 2 off again on the way out; the CPU
+    /// interface goes back as the kernel had it.</summary>
+    public static void AbortCpu(PerCpu* cpu) => Irqchip.ShutdownCpu(cpu->CpuId, cpu);
 
     /// <summary>Nothing left to do: entry.S returns to the root cell through eret with stage 2 on.</summary>
     public static int Activate(PerCpu* cpu) => 0;
@@ -195,11 +209,21 @@ internal static unsafe class ArchSetup
         if (firmware.HardenBranchPredictor)
             cpu->ArchData[El2State.SaveFlags] |= El2State.HardenBranchPredictor;
         Arch.SwitchPageTables(hypervisorTables);
+        // PSCI, GICD_IROUTER and SGI targets name CPUs by affinity: no place for this one, no CPU.
+        ulong mpidr = Arch.ReadMpidr();
+        if (!CpuAffinity.Record(ref *Affinities, cpuId, mpidr))
+            return Errno.EINVAL;
+        int redistributor = RedistributorTrap.InitCpu(cpuId, mpidr);
+        if (redistributor != 0)
+            return redistributor;
         // Linux's own HCR_EL2 bits stay (pointer authentication and MTE not trapped: API, APK,
         // ATA); stage 2 and the traps upstream sets come on top: SMC, ACTLR_EL1 accesses, data
         // cache maintenance by set/way.
-        Arch.EnableStage2(vtcr, vttbr, cpu->ArchData[El2State.Hcr] | CellTraps);
         GicDistributorTrap.InitCpu(cpuId);
+        // Physical interrupts to EL2, injected through the list registers (Irqchip); the root
+        // cell's only: a non-root cell's CPU still takes them at EL1 (CellCpus).
+        Irqchip.InitCpu(cpuId, cpu);
+        Arch.EnableStage2(vtcr, vttbr, cpu->ArchData[El2State.Hcr] | CellTraps | Irqchip.HcrBits);
         return 0;
     }
 }

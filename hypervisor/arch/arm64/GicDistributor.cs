@@ -2,41 +2,65 @@ namespace Jailhouse.Hypervisor;
 
 /// <summary>
 /// What the hypervisor needs to emulate a cell's view of the GIC distributor: where the real
-/// GICD is mapped at EL2, the GIC version, which interrupts the cell owns (one bit per INTID,
-/// 1024 of them; SGIs and PPIs 0-31 are per CPU and always the cell's own), and the cell's
-/// CPUs as a GICv2 target mask.
+/// GICD is mapped at EL2, the GIC version, which interrupts the cell owns (one bit per INTID:
+/// 0-1023 and the GICv3.1 extended SPIs 4096-5119; SGIs and PPIs 0-31 are per CPU and always the
+/// cell's own), the cell's CPUs, each CPU's affinity (GICv3) or CPU interface (GICv2), and the
+/// question "do these two CPUs share a cell?" that SGIs are filtered with.
 /// </summary>
 internal unsafe struct GicDistributorState
 {
     public const int OwnedWords = 32;
+    public const uint ExtendedSpiBase = 4096;
+    public const int MaxCpus = CpuAffinityTable.MaxCpus;
 
     public byte* Registers;
     public uint Version;
-    public uint CpuTargets;
-    /// <summary>The cell's CPU IDs (bit n = CPU n; on QEMU virt's single cluster CPU n has MPIDR Aff0 = n).</summary>
+    /// <summary>The cell's CPU IDs (bit n = CPU n).</summary>
     public ulong CpuSet;
-    /// <summary>The cell has every CPU (the root cell while it is the only cell): SGIs to "all but self" are its own.</summary>
+    /// <summary>The cell has every CPU (the root cell while it is the only cell): IRQ routing to "any CPU" is its to choose.</summary>
     public bool HasAllCpus;
+    /// <summary>The cell controls the distributor as a whole (GICD_CTLR, STATUSR): the root cell.</summary>
+    public bool ControlsDistributor;
+    /// <summary>Each CPU's MPIDR affinity (GICD_IROUTER names CPUs by it).</summary>
+    public CpuAffinityTable* Affinities;
+    /// <summary>Whether a sender's SGI may reach a target CPU (<see cref="SgiRouting.Filter"/>).</summary>
+    public delegate*<uint, uint, bool> SameCell;
+    /// <summary>GICv2: bit n = CPU n recorded its CPU interface mask in <see cref="CpuInterface"/>.</summary>
+    public ulong InterfacesKnown;
+    /// <summary>SGIs/PPIs (bit n = INTID n) the hypervisor uses itself (GICv2: the maintenance
+    /// interrupt, banked in the distributor): not the cell's.</summary>
+    public uint ReservedPrivate;
+    public fixed byte CpuInterface[MaxCpus];
     public fixed uint Owned[OwnedWords];
+    public fixed uint OwnedExtended[OwnedWords];
 }
 
 /// <summary>
 /// GIC distributor interception (upstream's irqchip handling of GICD accesses, written from the
 /// GIC architecture specification): the distributor page is not mapped at stage 2, every access
-/// traps and <see cref="Access"/> performs it on the cell's behalf. Reads pass through. Writes
-/// to per-interrupt registers only change the bits of interrupts the cell owns: the set/clear
-/// registers (ISENABLER ... ICACTIVER) are written with other cells' bits cleared, which leaves
-/// those interrupts alone; IGROUPR, IGRPMODR, IPRIORITYR, ITARGETSR and ICFGR are
-/// read-modify-write with the foreign fields kept; IROUTER (v3) of a foreign SPI, or naming a CPU
-/// outside the cell, is write-ignored.
-/// GICv2's GICD_SGIR is passed on only with targets among the cell's CPUs. Other registers
-/// (CTLR and the identification registers) are the root cell's: writes pass through. Callers
-/// serialize writes (read-modify-write) with a lock.
+/// traps and <see cref="Access"/> performs it on the cell's behalf. The emulation is a whitelist:
+/// registers it does not know read as zero and ignore writes. Per-interrupt registers show and
+/// change only the fields of interrupts the cell owns: the set/clear registers (ISENABLER ...
+/// ICACTIVER) are written with other cells' bits cleared, IGROUPR, IGRPMODR, IPRIORITYR,
+/// ITARGETSR and ICFGR are read-modify-write with the foreign fields kept, and reads show foreign
+/// fields as zero; the same holds for the GICv3.1 extended SPI registers. GICD_IROUTER (v3) and
+/// ITARGETSR (v2) may only name the cell's CPUs; SETSPI_NSR/CLRSPI_NSR only the cell's SPIs;
+/// GICD_SGIR (v2) is sent only to the CPUs of the sender's cell, and only as a whole 32-bit write.
+/// GICD_CTLR and STATUSR belong to the cell that controls the distributor (the root cell), the
+/// identification registers are read-only, the secure-only registers (NSACR, SETSPI_SR) are
+/// ignored. Callers serialize writes (read-modify-write) with a lock.
 /// </summary>
 internal static unsafe class GicDistributor
 {
     public const ulong Size = 0x10000;   // GICv3; GICv2 uses the first 4 KiB
 
+    private const ulong Ctlr = 0x000;
+    private const ulong Typer = 0x004;
+    private const ulong Iidr = 0x008;
+    private const ulong Typer2 = 0x00c;
+    private const ulong Statusr = 0x010;
+    private const ulong SetspiNsr = 0x040;
+    private const ulong ClrspiNsr = 0x048;
     private const ulong Igroupr = 0x080;
     private const ulong Isenabler = 0x100;
     private const ulong IcactiverEnd = 0x400;
@@ -44,36 +68,59 @@ internal static unsafe class GicDistributor
     private const ulong Itargetsr = 0x800;
     private const ulong Icfgr = 0xc00;
     private const ulong Igrpmodr = 0xd00;
-    private const ulong Nsacr = 0xe00;
     private const ulong Sgir = 0xf00;
     private const ulong Cpendsgir = 0xf10;
     private const ulong SpendsgirEnd = 0xf30;
+    private const ulong IgrouprE = 0x1000;
+    private const ulong IsenablerE = 0x1200;
+    private const ulong IcactiverEEnd = 0x1e00;
+    private const ulong IpriorityrE = 0x2000;
+    private const ulong IcfgrE = 0x3000;
+    private const ulong IgrpmodrE = 0x3400;
     private const ulong Irouter = 0x6000;
     private const ulong IrouterEnd = 0x8000;
+    private const ulong IrouterE = 0x8000;
+    private const ulong IrouterEEnd = 0xa000;
+    private const ulong Gicv3IdStart = 0xffd0;
+    private const ulong Gicv2IdStart = 0xfd0;
+    private const ulong Gicv2End = 0x1000;
 
     /// <summary>Marks INTIDs pin_base + n for every bit n of <paramref name="bitmap"/> (128 bits) as owned.</summary>
     public static void Own(ref GicDistributorState state, uint pinBase, uint* bitmap)
     {
         for (uint bit = 0; bit < 128; bit++)
         {
+            if ((bitmap[bit / 32] & (1u << (int)(bit % 32))) == 0)
+                continue;
             uint intid = pinBase + bit;
-            if ((bitmap[bit / 32] & (1u << (int)(bit % 32))) != 0 && intid < GicDistributorState.OwnedWords * 32)
+            if (intid < GicDistributorState.OwnedWords * 32)
                 state.Owned[intid / 32] |= 1u << (int)(intid % 32);
+            else if (intid - GicDistributorState.ExtendedSpiBase < GicDistributorState.OwnedWords * 32)
+            {
+                uint index = intid - GicDistributorState.ExtendedSpiBase;
+                state.OwnedExtended[index / 32] |= 1u << (int)(index % 32);
+            }
         }
     }
 
-    public static bool Owns(in GicDistributorState state, uint intid) =>
-        intid < 32 || (intid < GicDistributorState.OwnedWords * 32 && (state.Owned[intid / 32] & (1u << (int)(intid % 32))) != 0);
+    public static bool Owns(in GicDistributorState state, uint intid)
+    {
+        if (intid < 32)
+            return (state.ReservedPrivate & (1u << (int)intid)) == 0;
+        if (intid < GicDistributorState.OwnedWords * 32)
+            return (state.Owned[intid / 32] & (1u << (int)(intid % 32))) != 0;
+        uint index = intid - GicDistributorState.ExtendedSpiBase;
+        return index < GicDistributorState.OwnedWords * 32 && (state.OwnedExtended[index / 32] & (1u << (int)(index % 32))) != 0;
+    }
 
     /// <summary>
-    /// The mask of bits of the cell's interrupts within <paramref name="size"/> bytes at
-    /// <paramref name="offset"/> into a register array with <paramref name="bitsPerInterrupt"/>
-    /// bits per INTID (the array starts at INTID 0).
+    /// The mask of bits of the cell's interrupts within <paramref name="size"/> bytes of a register
+    /// array with <paramref name="bitsPerInterrupt"/> bits per INTID whose first byte covers
+    /// <paramref name="firstIntid"/>.
     /// </summary>
-    public static ulong OwnedMask(in GicDistributorState state, ulong offset, uint size, int bitsPerInterrupt)
+    public static ulong OwnedMask(in GicDistributorState state, uint firstIntid, uint size, int bitsPerInterrupt)
     {
         ulong mask = 0;
-        uint firstIntid = (uint)(offset * 8 / (ulong)bitsPerInterrupt);
         int count = (int)size * 8 / bitsPerInterrupt;
         ulong field = bitsPerInterrupt == 64 ? ~0ul : (1ul << bitsPerInterrupt) - 1;
         for (int i = 0; i < count; i++)
@@ -81,6 +128,11 @@ internal static unsafe class GicDistributor
                 mask |= field << (i * bitsPerInterrupt);
         return mask;
     }
+
+    /// <summary>The first INTID an access at <paramref name="offset"/> into an array starting at
+    /// <paramref name="arrayStart"/> (for INTID <paramref name="baseIntid"/>) covers.</summary>
+    private static uint FirstIntid(ulong offset, ulong arrayStart, uint baseIntid, int bitsPerInterrupt) =>
+        baseIntid + (uint)((offset - arrayStart) * 8 / (ulong)bitsPerInterrupt);
 
     /// <summary>The MMIO handler (argument: the <see cref="GicDistributorState"/>).</summary>
     public static int Access(void* argument, MmioAccess* access)
@@ -90,86 +142,188 @@ internal static unsafe class GicDistributor
         uint size = access->Size;
         if ((offset & (size - 1)) != 0)
             return MmioResult.Unhandled;   // the GIC has no unaligned accesses
-        byte* register = state->Registers + offset;
+        if (state->Version == 2 ? offset >= Gicv2End : offset >= Size)
+            return MmioResult.Unhandled;
         if (!access->IsWrite)
-        {
-            access->Value = MmioSized.Read(register, size);
-            return MmioResult.Handled;
-        }
-        ulong value = access->Value;
+            access->Value = 0;
+
         if (offset >= Isenabler && offset < IcactiverEnd)
-        {
-            // Set/clear registers: a 0 bit changes nothing, so foreign bits are simply cleared.
-            MmioSized.Write(register, size, value & OwnedMask(*state, offset % 0x80, size, 1));
-        }
+            SetClear(state, access, FirstIntid(offset % 0x80, 0, 0, 1));
         else if (offset >= Igroupr && offset < Isenabler)
-            Merge(register, size, value, OwnedMask(*state, offset - Igroupr, size, 1));
-        else if (state->Version == 3 && offset >= Igrpmodr && offset < Igrpmodr + 0x80)
-            Merge(register, size, value, OwnedMask(*state, offset - Igrpmodr, size, 1));
+            PerInterrupt(state, access, FirstIntid(offset, Igroupr, 0, 1), 1);
         else if (offset >= Ipriorityr && offset < Itargetsr)
-            Merge(register, size, value, OwnedMask(*state, offset - Ipriorityr, size, 8));
+            PerInterrupt(state, access, FirstIntid(offset, Ipriorityr, 0, 8), 8);
         else if (offset >= Itargetsr && offset < Icfgr)
-        {
-            // GICv2 routing; the first 32 bytes (SGIs, PPIs) are read-only. Only the cell's CPUs may be targets.
-            if (state->Version == 3 || offset < Itargetsr + 32)
-                return MmioResult.Handled;
-            ulong targets = 0;
-            for (uint i = 0; i < size; i++)
-                targets |= (ulong)state->CpuTargets << (int)(i * 8);
-            Merge(register, size, value & targets, OwnedMask(*state, offset - Itargetsr, size, 8));
-        }
+            Targets(state, access);
         else if (offset >= Icfgr && offset < Igrpmodr)
-            Merge(register, size, value, OwnedMask(*state, offset - Icfgr, size, 2));
-        else if (offset >= Nsacr && offset < Sgir)
-            return MmioResult.Handled;   // non-secure access control: not the cell's business
-        else if (offset == Sgir && state->Version == 2)
+            PerInterrupt(state, access, FirstIntid(offset, Icfgr, 0, 2), 2);
+        else if (state->Version == 2)
+            Gicv2Other(state, access);
+        else if (offset >= Igrpmodr && offset < Igrpmodr + 0x80)
+            PerInterrupt(state, access, FirstIntid(offset, Igrpmodr, 0, 1), 1);
+        else if (offset >= IsenablerE && offset < IcactiverEEnd)
+            SetClear(state, access, FirstIntid(offset % 0x200, 0, GicDistributorState.ExtendedSpiBase, 1));
+        else if (offset >= IgrouprE && offset < IgrouprE + 0x80)
+            PerInterrupt(state, access, FirstIntid(offset, IgrouprE, GicDistributorState.ExtendedSpiBase, 1), 1);
+        else if (offset >= IpriorityrE && offset < IpriorityrE + 0x400)
+            PerInterrupt(state, access, FirstIntid(offset, IpriorityrE, GicDistributorState.ExtendedSpiBase, 8), 8);
+        else if (offset >= IcfgrE && offset < IcfgrE + 0x100)
+            PerInterrupt(state, access, FirstIntid(offset, IcfgrE, GicDistributorState.ExtendedSpiBase, 2), 2);
+        else if (offset >= IgrpmodrE && offset < IgrpmodrE + 0x80)
+            PerInterrupt(state, access, FirstIntid(offset, IgrpmodrE, GicDistributorState.ExtendedSpiBase, 1), 1);
+        else if (offset >= Irouter && offset < IrouterEnd)
+            Route(state, access, (uint)((offset - Irouter) / 8), offset);
+        else if (offset >= IrouterE && offset < IrouterEEnd)
+            Route(state, access, GicDistributorState.ExtendedSpiBase + (uint)((offset - IrouterE) / 8), offset);
+        else if (offset == SetspiNsr || offset == ClrspiNsr)
         {
-            if (!SgiAllowed(*state, (uint)value))
-                return MmioResult.Handled;   // targets outside the cell: dropped
-            MmioSized.Write(register, size, value);
+            // Write-only; the INTID is bits 12:0 (extended SPIs included), and only 32-bit writes count.
+            uint intid = (uint)access->Value;
+            if (access->IsWrite && size == 4 && intid >= 32 && intid < 0x2000 && Owns(*state, intid))
+                Mmio32.Write(state->Registers + offset, intid);
         }
-        else if (offset >= Irouter && offset < IrouterEnd && state->Version == 3)
+        else
+            Global(state, access, Gicv3IdStart);
+        return MmioResult.Handled;
+    }
+
+    /// <summary>GICv2's registers past ICFGR: GICD_SGIR, the SGI pending bits, the rest as <see cref="Global"/>.</summary>
+    private static void Gicv2Other(GicDistributorState* state, MmioAccess* access)
+    {
+        ulong offset = access->Address;
+        if (offset >= Sgir && offset < Sgir + 4)
         {
-            if (Owns(*state, (uint)((offset - Irouter) / 8)) && RouteAllowed(*state, offset, size, value))
-                MmioSized.Write(register, size, value);
+            // Write-only. A byte or halfword write (or one at 0xf01..0xf03) would reach the GIC
+            // unfiltered: only a whole 32-bit write is taken, and sent as a filtered target list.
+            if (!access->IsWrite || offset != Sgir || access->Size != 4)
+                return;
+            uint sgir = (uint)access->Value;
+            ulong targets = SgiRouting.SgirTargets(sgir, access->Cpu, state->CpuInterface, state->InterfacesKnown);
+            targets = SgiRouting.Filter(access->Cpu, targets, state->SameCell);
+            if (targets != 0)
+                Mmio32.Write(state->Registers + Sgir, SgiRouting.EncodeSgir(sgir, targets, state->CpuInterface));
         }
         else if (offset >= Cpendsgir && offset < SpendsgirEnd)
-            MmioSized.Write(register, size, value);   // the writing CPU's own SGI pending bits (banked)
+            Perform(state, access);   // the accessing CPU's own (banked) SGI pending bits
         else
-            MmioSized.Write(register, size, value);   // CTLR and the rest: the root cell's (the only cell)
-        return MmioResult.Handled;
+            Global(state, access, Gicv2IdStart);
+    }
+
+    /// <summary>CTLR/STATUSR for the controlling cell, read-only identification registers, and
+    /// nothing else (read as zero, write ignored).</summary>
+    private static void Global(GicDistributorState* state, MmioAccess* access, ulong idStart)
+    {
+        ulong offset = access->Address;
+        if (offset == Ctlr || offset == Statusr)
+        {
+            if (!access->IsWrite || state->ControlsDistributor)
+                Perform(state, access);
+        }
+        else if (offset == Typer || offset == Iidr || (offset == Typer2 && state->Version == 3) || offset >= idStart)
+        {
+            if (!access->IsWrite)
+                Perform(state, access);
+        }
+    }
+
+    private static void Perform(GicDistributorState* state, MmioAccess* access)
+    {
+        byte* register = state->Registers + access->Address;
+        if (access->IsWrite)
+            MmioSized.Write(register, access->Size, access->Value);
+        else
+            access->Value = MmioSized.Read(register, access->Size);
+    }
+
+    /// <summary>Set/clear registers: a 0 bit changes nothing, so foreign bits are simply cleared.</summary>
+    private static void SetClear(GicDistributorState* state, MmioAccess* access, uint firstIntid)
+    {
+        ulong mask = OwnedMask(*state, firstIntid, access->Size, 1);
+        byte* register = state->Registers + access->Address;
+        if (access->IsWrite)
+            MmioSized.Write(register, access->Size, access->Value & mask);
+        else
+            access->Value = MmioSized.Read(register, access->Size) & mask;
+    }
+
+    /// <summary>Registers with a field per interrupt: read and write only the cell's fields.</summary>
+    private static void PerInterrupt(GicDistributorState* state, MmioAccess* access, uint firstIntid, int bitsPerInterrupt)
+    {
+        ulong mask = OwnedMask(*state, firstIntid, access->Size, bitsPerInterrupt);
+        byte* register = state->Registers + access->Address;
+        if (access->IsWrite)
+            Merge(register, access->Size, access->Value, mask);
+        else
+            access->Value = MmioSized.Read(register, access->Size) & mask;
+    }
+
+    /// <summary>GICv2 GICD_ITARGETSR: the first 32 bytes (SGIs, PPIs) read the accessing CPU's
+    /// interface and are read-only; an SPI may only target the cell's CPUs. GICv3 (affinity routing): RAZ/WI.</summary>
+    private static void Targets(GicDistributorState* state, MmioAccess* access)
+    {
+        ulong offset = access->Address;
+        if (state->Version == 3)
+            return;
+        if (offset < Itargetsr + 32)
+        {
+            if (!access->IsWrite)
+                Perform(state, access);
+            return;
+        }
+        if (!access->IsWrite)
+        {
+            PerInterrupt(state, access, FirstIntid(offset, Itargetsr, 0, 8), 8);
+            return;
+        }
+        uint cellInterfaces = CellInterfaces(*state);
+        ulong targets = 0;
+        for (uint i = 0; i < access->Size; i++)
+            targets |= (ulong)cellInterfaces << (int)(i * 8);
+        Merge(state->Registers + offset, access->Size, access->Value & targets,
+            OwnedMask(*state, FirstIntid(offset, Itargetsr, 0, 8), access->Size, 8));
+    }
+
+    /// <summary>GICv2: the CPU interface bits of the cell's CPUs.</summary>
+    public static uint CellInterfaces(in GicDistributorState state)
+    {
+        uint mask = 0;
+        for (int cpu = 0; cpu < GicDistributorState.MaxCpus; cpu++)
+            if ((state.CpuSet & state.InterfacesKnown & (1UL << cpu)) != 0)
+                mask |= state.CpuInterface[cpu];
+        return mask;
+    }
+
+    /// <summary>GICD_IROUTER(E) of <paramref name="intid"/>: a foreign or non-SPI entry reads as zero
+    /// and ignores writes, a route outside the cell is ignored.</summary>
+    private static void Route(GicDistributorState* state, MmioAccess* access, uint intid, ulong offset)
+    {
+        if (intid < 32 || !Owns(*state, intid))
+            return;
+        if (access->IsWrite && !RouteAllowed(*state, offset, access->Size, access->Value))
+            return;
+        Perform(state, access);
     }
 
     /// <summary>
     /// GICD_IROUTER (v3): "any CPU" (IRM, bit 31) only for a cell with every CPU, else the
-    /// affinity must name one of the cell's CPUs (a single cluster: Aff3..Aff1 zero, Aff0 the
-    /// CPU ID). A 32-bit write of the upper half sets Aff3, which must stay 0.
+    /// affinity (Aff3 39:32, Aff2..Aff0 23:0) must be that of one of the cell's CPUs. A 32-bit
+    /// write of one half is checked with the other half as the register holds it.
     /// </summary>
     public static bool RouteAllowed(in GicDistributorState state, ulong offset, uint size, ulong value)
     {
-        if (size == 4 && (offset & 4) != 0)
-            return value == 0;
+        if (size == 4)
+        {
+            ulong whole = Mmio64.Read(state.Registers + (offset & ~7UL));
+            value = (offset & 4) != 0 ? (whole & 0xffff_ffffUL) | (value << 32) : (whole & ~0xffff_ffffUL) | (value & 0xffff_ffffUL);
+        }
+        else if (size != 8)
+            return false;
         if ((value & (1ul << 31)) != 0)
             return state.HasAllCpus;
-        if ((value & 0xff_00ff_ff00ul) != 0)
+        if (state.Affinities == null)
             return false;
-        uint cpu = (uint)value & 0xff;
-        return cpu < 64 && (state.CpuSet & (1ul << (int)cpu)) != 0;
-    }
-
-    /// <summary>GICD_SGIR: a target list (filter 0) may name only the cell's CPUs; "self" (2) is always
-    /// fine, "all but self" (1) only for a cell with every CPU; 3 is reserved.</summary>
-    public static bool SgiAllowed(in GicDistributorState state, uint sgir)
-    {
-        uint filter = (sgir >> 24) & 3;
-        uint targets = (sgir >> 16) & 0xff;
-        return filter switch
-        {
-            0 => (targets & ~state.CpuTargets) == 0,
-            1 => state.HasAllCpus,
-            2 => true,
-            _ => false,
-        };
+        long cpu = CpuAffinity.CpuOf(*state.Affinities, value);
+        return cpu >= 0 && (state.CpuSet & (1UL << (int)cpu)) != 0;
     }
 
     private static void Merge(byte* register, uint size, ulong value, ulong ownedMask)

@@ -3,8 +3,8 @@ namespace Jailhouse.Hypervisor;
 /// <summary>
 /// arm64 glue for <see cref="GicDistributor"/>: maps the real distributor into the EL2 device
 /// window, fills the root cell's state (interrupts from the irqchips entry at the distributor's
-/// address, CPUs), registers the distributor range as an MMIO region, and serializes writes
-/// (their read-modify-write must not interleave between CPUs).
+/// address, CPUs, their affinities), registers the distributor range as an MMIO region, and
+/// serializes writes (their read-modify-write must not interleave between CPUs).
 /// </summary>
 internal static unsafe class GicDistributorTrap
 {
@@ -12,7 +12,7 @@ internal static unsafe class GicDistributorTrap
     private static GicDistributorState* state;
 
     public static int Setup(in SystemConfig config, ref MmioDispatch dispatch, GicDistributorState* storage,
-        delegate*<ulong, ulong, byte*> mapDevice)
+        CpuAffinityTable* affinities, delegate*<ulong, ulong, byte*> mapDevice)
     {
         uint version = config.ArmGicVersion;
         if (version != 2 && version != 3)
@@ -23,8 +23,11 @@ internal static unsafe class GicDistributorTrap
             return Errno.ENOMEM;
         storage->Registers = registers;
         storage->Version = version;
-        storage->CpuTargets = 0;
         storage->HasAllCpus = true;   // the root cell, the only cell there is
+        storage->ControlsDistributor = true;
+        storage->Affinities = affinities;
+        storage->SameCell = &SameCell;
+        storage->InterfacesKnown = 0;
         storage->CpuSet = 0;
         for (uint cpu = 0; cpu < 64; cpu++)
             if (config.HasCpu(cpu))
@@ -37,15 +40,34 @@ internal static unsafe class GicDistributorTrap
     }
 
     /// <summary>
-    /// GICv2: this CPU's bit in the targets mask, which the banked GICD_ITARGETSR0 reads back
-    /// (every byte of it names the reading CPU).
+    /// Whether an SGI of CPU <paramref name="sender"/> may reach CPU <paramref name="target"/>:
+    /// both are CPUs of the system that entered the hypervisor (a CPU that never did is not the
+    /// hypervisor's to signal) and belong to the same cell now (a CPU a non-root cell took is
+    /// out of the root cell's reach, and the other way round).
+    /// </summary>
+    public static bool SameCell(uint sender, uint target)
+    {
+        ref HypercallContext context = ref ArchSetup.Hypercalls;
+        if (sender >= context.MaxCpus || target >= context.MaxCpus)
+            return false;
+        if (!context.Config.HasCpu(sender) || !context.Config.HasCpu(target))
+            return false;
+        if (context.Cpu(sender)->OwnerCell != context.Cpu(target)->OwnerCell)
+            return false;
+        return Arch.LoadAcquire(ref context.Cpu(target)->PowerState) != PowerState.Absent;
+    }
+
+    /// <summary>
+    /// GICv2: this CPU's CPU interface mask, which the banked GICD_ITARGETSR0 reads back (every
+    /// byte of it names the reading CPU); SGI target lists and SPI targets are checked with it.
     /// </summary>
     public static void InitCpu(uint cpuId)
     {
-        if (state == null || state->Version != 2)
+        if (state == null || state->Version != 2 || cpuId >= GicDistributorState.MaxCpus)
             return;
         writeLock.Acquire(cpuId);
-        state->CpuTargets |= Mmio8.Read(state->Registers + 0x800);
+        state->CpuInterface[cpuId] = Mmio8.Read(state->Registers + 0x800);
+        state->InterfacesKnown |= 1UL << (int)cpuId;
         writeLock.Release();
     }
 
@@ -53,10 +75,23 @@ internal static unsafe class GicDistributorTrap
     {
         if (!access->IsWrite)
             return GicDistributor.Access(argument, access);
+        // GICv2 SGIs count as trapped SGIs (vmexits_vsgi) as well, as ICC_SGI1R_EL1 writes do.
+        if (state->Version == 2 && access->Address == 0xf00)
+            ArchSetup.Hypercalls.Cpu(access->Cpu)->Stats[PerCpu.StatVmexitsVsgi]++;
         writeLock.Acquire(access->Cpu);
         int result = GicDistributor.Access(argument, access);
         writeLock.Release();
         return result;
+    }
+
+    /// <summary>The distributor at EL2 (null before set-up).</summary>
+    public static byte* Registers => state == null ? null : state->Registers;
+
+    /// <summary>GICv2: the hypervisor's own PPI (banked in the distributor) leaves the cell's reach.</summary>
+    public static void Reserve(uint intid)
+    {
+        if (state != null && intid < 32)
+            state->ReservedPrivate |= 1u << (int)intid;
     }
 
     /// <summary>A CPU stopped by a fault in the middle of a distributor write gives the lock back.</summary>

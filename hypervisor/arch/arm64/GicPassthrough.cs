@@ -1,10 +1,11 @@
 namespace Jailhouse.Hypervisor;
 
 /// <summary>
-/// The parts of the GIC the root cell -- the only cell there is -- still reaches directly: stage 2
-/// maps one GICv3 redistributor (128 KiB) per possible CPU, or the GICv2 CPU interface (8 KiB),
-/// as device memory. The distributor is not mapped: its accesses trap to
-/// <see cref="GicDistributor"/>. The system configuration's platform section gives the bases.
+/// The part of the GIC the root cell -- the only cell there is -- reaches directly: stage 2 maps
+/// the GICv2 virtual CPU interface (GICV, 8 KiB) where the cell's GICC is, as device memory (the
+/// physical GICC itself when the configuration names no GICH/GICV). Neither distributor nor GICv3
+/// redistributors are mapped: their accesses trap to <see cref="GicDistributor"/> and
+/// <see cref="Redistributor"/>. The system configuration's platform section gives the bases.
 /// </summary>
 internal static unsafe class GicPassthrough
 {
@@ -13,18 +14,30 @@ internal static unsafe class GicPassthrough
     public const ulong Gicv2DistributorSize = 0x1000;
     public const ulong Gicv2CpuInterfaceSize = 0x2000;
 
+    /// <summary>
+    /// GICv2 interrupt virtualization (<see cref="GicV2"/>) is switched off: with it, Linux as the
+    /// root cell boots, runs and disables, but bringing a CPU back online after PSCI CPU_OFF hangs
+    /// in most runs on QEMU virt with 2 CPUs (HypervisorBootTests, GICv2, 2 CPUs: 1 pass in 4;
+    /// 4 CPUs passed). Until that is found, a GICv2 system keeps interrupts going straight to
+    /// the root cell (HCR_EL2.IMO/FMO off, the physical GICC passed through).
+    /// </summary>
+    public const bool Gicv2Virtualized = false;
+
+    /// <summary>Whether the cell's GICC is the virtual CPU interface (GICV) on this system.</summary>
+    public static bool Gicv2Virtual(in SystemConfig config) =>
+        Gicv2Virtualized && config.ArmGicVersion == 2 && config.ArmGichBase != 0 && config.ArmGicvBase != 0;
+
     public static int Map(in SystemConfig config, uint maxCpus, ulong* root, ref PagePool pool, in PagingFormat format)
     {
         ulong flags = Arm64Stage2.RegionFlags(MemoryRegion.Read | MemoryRegion.Write | MemoryRegion.Io);
         if (config.ArmGicVersion == 3)
-        {
-            ulong redistributors = config.ArmGicrBase;
-            return PageTable.Map(root, ref pool, format, redistributors, redistributors, maxCpus * Gicv3RedistributorSize, flags);
-        }
+            return 0;
         if (config.ArmGicVersion == 2)
         {
+            // With GICH and GICV configured the cell's GICC is the virtual CPU interface (GicV2).
             ulong cpuInterface = config.ArmGiccBase;
-            return PageTable.Map(root, ref pool, format, cpuInterface, cpuInterface, Gicv2CpuInterfaceSize, flags);
+            ulong backing = Gicv2Virtual(config) ? config.ArmGicvBase : cpuInterface;
+            return PageTable.Map(root, ref pool, format, cpuInterface, backing, Gicv2CpuInterfaceSize, flags);
         }
         return Errno.EINVAL;
     }

@@ -23,9 +23,6 @@ internal static unsafe class PsciEmulation
     public const long AffinityOn = 0;
     public const long AffinityOff = 1;
 
-    /// <summary>The CPU ID of an MPIDR value: Aff0 for a single cluster as QEMU virt has; -1 otherwise.</summary>
-    public static long CpuOfMpidr(ulong mpidr) => (mpidr & 0xff_00ff_ff00UL) == 0 ? (long)(mpidr & 0xff) : -1;
-
     /// <summary>CPU_ON by CPU <paramref name="callerCpu"/> for <paramref name="target"/> (null: not a CPU of the cell).</summary>
     public static long CpuOn(uint callerCpu, PerCpu* target, ulong entry, ulong context)
     {

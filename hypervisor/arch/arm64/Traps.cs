@@ -39,7 +39,7 @@ internal static unsafe class Traps
                 HandleSmc(frame, cpu);
                 return Resume;
             case Esr.ClassSystem64:
-                if (HandleSystemInstruction(frame, esr))
+                if (HandleSystemInstruction(frame, cpu, esr))
                     return Resume;
                 break;
             case Esr.ClassDataAbortLower:
@@ -68,6 +68,7 @@ internal static unsafe class Traps
         DebugConsole.BeginLine(cpu->CpuId);
         DebugConsole.Print("Hypervisor disabled on CPU %d\n", cpu->CpuId);
         DebugConsole.EndLine();
+        Irqchip.ShutdownCpu(cpu->CpuId, cpu);
         return LeaveHypervisor;
     }
 
@@ -101,9 +102,18 @@ internal static unsafe class Traps
     /// line it names, which keeps what the cell asked for (the line leaves the cache) without
     /// losing data. ACTLR_EL1 accesses (HCR_EL2.TAC) are not handled, as upstream: false.
     /// </summary>
-    private static bool HandleSystemInstruction(TrapFrame* frame, Esr esr)
+    private static bool HandleSystemInstruction(TrapFrame* frame, PerCpu* cpu, Esr esr)
     {
         uint instruction = esr.SystemInstruction;
+        if (!esr.SystemRead && (instruction == GicV3.Sgi1r || instruction == GicV3.Asgi1r || instruction == GicV3.Sgi0r))
+        {
+            // SGI registers trap with HCR_EL2.IMO/FMO: group 1 SGIs go to the sender's cell; the
+            // secure (ASGI1R) and group 0 ones are not the cell's to send.
+            if (instruction == GicV3.Sgi1r)
+                GicV3.SendSgi(cpu->CpuId, cpu, esr.SystemRegister == 31 ? 0 : frame->X[esr.SystemRegister]);
+            frame->Elr += 4;
+            return true;
+        }
         if (esr.SystemRead || (instruction != Esr.DcIsw && instruction != Esr.DcCsw && instruction != Esr.DcCisw))
             return false;
         uint register = esr.SystemRegister;
@@ -213,7 +223,9 @@ internal static unsafe class Traps
         if (function == SmcCalls.PsciCpuOff)
         {
             // Wait in the hypervisor until the cell turns this CPU on again (or, for the root
-            // cell, until a new cell gets it and starts), then start it where that said.
+            // cell, until a new cell gets it and starts), then start it where that said. Its
+            // pending interrupts go back to the physical GIC first.
+            Irqchip.ResetCpu(cpu->CpuId, cpu);
             PsciEmulation.CpuOff(cpu);
             CellCpus.WaitForStart(frame, cpu);
             return;
@@ -229,7 +241,7 @@ internal static unsafe class Traps
     private static PerCpu* CellCpu(PerCpu* caller, ulong mpidr)
     {
         ref HypercallContext context = ref ArchSetup.Hypercalls;
-        long id = PsciEmulation.CpuOfMpidr(mpidr);
+        long id = CpuAffinity.CpuOf(*ArchSetup.Affinities, mpidr);
         if (id < 0 || id >= context.MaxCpus || !context.Config.HasCpu((uint)id))
             return null;
         PerCpu* target = context.Cpu((uint)id);

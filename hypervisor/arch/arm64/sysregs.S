@@ -59,6 +59,7 @@ arm64_flush_el2_tlb:
 	dsb	ish
 	isb
 	ret
+	reader	arm64_read_mpidr, mpidr_el1
 
 /* void arm64_enable_stage2(u64 vtcr, u64 vttbr, u64 hcr) */
 	.globl	arm64_enable_stage2

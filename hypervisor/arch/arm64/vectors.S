@@ -27,7 +27,7 @@ hyp_vectors:
 	ventry	el2_fault
 	ventry	el2_fault
 	ventry	el1_sync	/* lower EL, AArch64: traps of a cell CPU */
-	ventry	el1_unexpected
+	ventry	el1_irq		/* physical IRQs (HCR_EL2.IMO): injected into the cell */
 	ventry	el1_unexpected
 	ventry	el1_unexpected
 	ventry	el1_unexpected	/* lower EL, AArch32 */
@@ -54,6 +54,25 @@ el1_sync:
 	sub	x1, x1, #PERCPU_SIZE		/* per-CPU area: the stack ends at its end */
 	bl	arch_handle_trap
 	cbnz	w0, el2_leave
+	b	vmreturn
+
+/* A physical interrupt while a cell ran: the same frame as a trap, then arch_handle_irq. */
+el1_irq:
+	sub	sp, sp, #FRAME_SIZE
+	save_frame_registers
+	percpu_of_frame
+	ldr	x1, [x3, #(PERCPU_SAVED_EL2 + SAVED_FLAGS)]
+	tbz	x1, #HARDEN_BP_BIT, 1f
+	ldr	w0, =SMCCC_ARCH_WORKAROUND_1
+	smc	#0
+1:
+	mrs	x0, elr_el2
+	mrs	x1, spsr_el2
+	stp	x0, x1, [sp, #FRAME_ELR]
+	mov	x0, sp
+	add	x1, sp, #FRAME_SIZE
+	sub	x1, x1, #PERCPU_SIZE
+	bl	arch_handle_irq
 	/* fall through */
 
 	.globl	vmreturn

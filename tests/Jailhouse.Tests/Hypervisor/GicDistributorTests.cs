@@ -11,6 +11,10 @@ public sealed unsafe class GicDistributorTests : IDisposable
 {
     private readonly byte* registers = (byte*)NativeMemory.AllocZeroed(0x10000);
     private readonly GicDistributorState* state = (GicDistributorState*)NativeMemory.AllocZeroed((nuint)sizeof(GicDistributorState));
+    private readonly CpuAffinityTable* affinities = (CpuAffinityTable*)NativeMemory.AllocZeroed((nuint)sizeof(CpuAffinityTable));
+
+    /// <summary>The "same cell?" answer for SGIs: both CPUs among 0 and 1.</summary>
+    private static bool CpusZeroAndOne(uint sender, uint target) => sender < 2 && target < 2;
 
     public GicDistributorTests()
     {
@@ -18,6 +22,14 @@ public sealed unsafe class GicDistributorTests : IDisposable
         state->Version = 3;
         state->CpuSet = 0xf;
         state->HasAllCpus = true;
+        state->ControlsDistributor = true;
+        // CPUs 0 and 1 in cluster 0, CPUs 2 and 3 in cluster 1 (Aff1 = 1), as on a big.LITTLE board.
+        CpuAffinity.Record(ref *affinities, 0, 0x8000_0000);
+        CpuAffinity.Record(ref *affinities, 1, 0x8000_0001);
+        CpuAffinity.Record(ref *affinities, 2, 0x8000_0100);
+        CpuAffinity.Record(ref *affinities, 3, 0x8000_0101);
+        state->Affinities = affinities;
+        state->SameCell = &CpusZeroAndOne;
         // The cell owns SPIs 32-47 and 64 (pin base 32: bits 0-15 and 32).
         uint* bitmap = stackalloc uint[4] { 0x0000_ffff, 1, 0, 0 };
         GicDistributor.Own(ref *state, 32, bitmap);
@@ -27,11 +39,12 @@ public sealed unsafe class GicDistributorTests : IDisposable
     {
         NativeMemory.Free(registers);
         NativeMemory.Free(state);
+        NativeMemory.Free(affinities);
     }
 
-    private int Write(ulong offset, uint size, ulong value)
+    private int Write(ulong offset, uint size, ulong value, uint cpu = 0)
     {
-        var access = new MmioAccess(offset, size, true, value);
+        var access = new MmioAccess(offset, size, true, value) { Cpu = cpu };
         return GicDistributor.Access(state, &access);
     }
 
@@ -102,26 +115,31 @@ public sealed unsafe class GicDistributorTests : IDisposable
     [Fact]
     public void Gicv3RoutingOfForeignSpisIsIgnored()
     {
-        Write(0x6000 + 8 * 40, 8, 3);                                      // IROUTER40 to CPU 3
-        Write(0x6000 + 8 * 50, 8, 3);                                      // IROUTER50: foreign
-        Write(0x6000 + 8 * 64, 4, 2);                                      // lower half of IROUTER64: CPU 2
-        Assert.Equal(3ul, Read(0x6000 + 8 * 40, 8));
+        Write(0x6000 + 8 * 40, 8, 0x101);                                  // IROUTER40 to CPU 3 (cluster 1, Aff0 1)
+        Write(0x6000 + 8 * 50, 8, 0x101);                                  // IROUTER50: foreign
+        Write(0x6000 + 8 * 64, 4, 0x100);                                  // lower half of IROUTER64: CPU 2
+        Assert.Equal(0x101ul, Read(0x6000 + 8 * 40, 8));
         Assert.Equal(0ul, Read(0x6000 + 8 * 50, 8));
-        Assert.Equal(2ul, Read(0x6000 + 8 * 64, 8));
+        *(ulong*)(registers + 0x6000 + 8 * 50) = 0x101;
+        Assert.Equal(0ul, Read(0x6000 + 8 * 50, 8));                       // nor does a foreign route show
+        Assert.Equal(0x100ul, Read(0x6000 + 8 * 64, 8));
     }
 
     [Fact]
     public void Gicv3RoutingNamesOnlyTheCellsCpus()
     {
-        state->CpuSet = 0x3;                                               // CPUs 0 and 1
+        state->CpuSet = 0x5;                                               // CPUs 0 and 2
         state->HasAllCpus = false;
-        Write(0x6000 + 8 * 40, 8, 1);                                      // CPU 1
-        Assert.Equal(1ul, Read(0x6000 + 8 * 40, 8));
-        Write(0x6000 + 8 * 40, 8, 2);                                      // CPU 2: not the cell's
+        Write(0x6000 + 8 * 40, 8, 0x100);                                  // CPU 2: Aff1 = 1, Aff0 = 0
+        Assert.Equal(0x100ul, Read(0x6000 + 8 * 40, 8));
+        Write(0x6000 + 8 * 40, 8, 1);                                      // CPU 1: not the cell's
+        Write(0x6000 + 8 * 40, 8, 0x101);                                  // CPU 3: not the cell's
+        Write(0x6000 + 8 * 40, 8, 2);                                      // Aff0 = 2 in cluster 0: no such CPU
         Write(0x6000 + 8 * 40, 8, 1ul << 31);                              // any CPU: the cell lacks some
-        Write(0x6000 + 8 * 40, 8, 0x100);                                  // Aff1 = 1: another cluster
         Write(0x6000 + 8 * 40 + 4, 4, 1);                                  // Aff3 = 1
-        Assert.Equal(1ul, Read(0x6000 + 8 * 40, 8));
+        Assert.Equal(0x100ul, Read(0x6000 + 8 * 40, 8));
+        Write(0x6000 + 8 * 40, 4, 0);                                      // lower half: Aff3 as held (0) -> CPU 0
+        Assert.Equal(0ul, Read(0x6000 + 8 * 40, 8));
         Write(0x6000 + 8 * 41, 4, 0);                                      // lower half to CPU 0
         Write(0x6000 + 8 * 41 + 4, 4, 0);
         Assert.Equal(0ul, Read(0x6000 + 8 * 41, 8));
@@ -134,8 +152,11 @@ public sealed unsafe class GicDistributorTests : IDisposable
     public void Gicv2TargetsNameOnlyTheCellsCpusAndSgisStayInsideTheCell()
     {
         state->Version = 2;
-        state->CpuTargets = 0x3;                                           // CPUs 0 and 1
+        state->CpuSet = 0x3;                                               // CPUs 0 and 1 (interfaces 1 and 2)
         state->HasAllCpus = false;
+        for (int cpu = 0; cpu < 4; cpu++)
+            state->CpuInterface[cpu] = (byte)(1 << cpu);
+        state->InterfacesKnown = 0xf;
         Write(0x800 + 40, 4, 0x0f0f_0f0f);                                 // ITARGETSR 40-43
         Assert.Equal(0x0303_0303u, Reg32(0x800 + 40));
         Write(0x800 + 48, 4, 0x0101_0101);                                 // foreign SPIs
@@ -147,20 +168,125 @@ public sealed unsafe class GicDistributorTests : IDisposable
         Assert.Equal((0x2u << 16) | 5, Reg32(0xf00));
         *(uint*)(registers + 0xf00) = 0;
         Write(0xf00, 4, (0x4u << 16) | 5);                                 // to CPU 2: not the cell's
-        Write(0xf00, 4, (1u << 24) | 5);                                   // all but self: the cell lacks CPUs
+        Write(0xf00, 4, (0x2u << 16) | 5, cpu: 2);                         // from CPU 2 to CPU 1: not its cell
         Assert.Equal(0u, Reg32(0xf00));
-        Write(0xf00, 4, (2u << 24) | 7);                                   // self
-        Assert.Equal((2u << 24) | 7, Reg32(0xf00));
+        Write(0xf00, 4, (0xcu << 16) | (1u << 15) | 6);                    // CPUs 2, 3 dropped, none left
+        Assert.Equal(0u, Reg32(0xf00));
+        Write(0xf00, 4, (0xeu << 16) | (1u << 15) | 6);                    // CPUs 1-3: only CPU 1, NSATT kept
+        Assert.Equal((0x2u << 16) | (1u << 15) | 6, Reg32(0xf00));
+        Write(0xf00, 4, (1u << 24) | 5);                                   // all but self: the cell's other CPU, as a list
+        Assert.Equal((0x2u << 16) | 5, Reg32(0xf00));
+        Write(0xf00, 4, (2u << 24) | 7, cpu: 1);                           // self (CPU 1)
+        Assert.Equal((0x2u << 16) | 7, Reg32(0xf00));
+        *(uint*)(registers + 0xf00) = 0;
+        Write(0xf00, 4, (3u << 24) | 7);                                   // reserved filter: nothing
+        Write(0xf02, 1, 0xff);                                             // a byte of the target list
+        Write(0xf02, 2, 0xff);                                             // a halfword
+        Write(0xf00, 2, 5);                                                // the lower halfword alone
+        Assert.Equal(0u, Reg32(0xf00));
     }
 
     [Fact]
-    public void ReadsPassThroughAndUnalignedAccessesAreRefused()
+    public void ReadsShowOnlyTheCellsInterruptsAndUnalignedAccessesAreRefused()
     {
         *(uint*)(registers + 0x104) = 0xdead_beef;
-        Assert.Equal(0xdead_beeful, Read(0x104, 4));
+        Assert.Equal(0xbeeful, Read(0x104, 4));                            // SPIs 48-63 are not the cell's
         Assert.Equal(0xbeul, Read(0x105, 1));
+        *(uint*)(registers + 0x4) = 0x0078_0007;                           // TYPER
+        Assert.Equal(0x0078_0007ul, Read(0x4, 4));
         Assert.Equal(MmioResult.Unhandled, Write(0x102, 4, 1));
         var access = new MmioAccess(0x101, 2, false, 0);
         Assert.Equal(MmioResult.Unhandled, GicDistributor.Access(state, &access));
+    }
+
+    /// <summary>A whitelist: what the emulation does not know reads as zero and ignores writes;
+    /// identification registers are read-only; CTLR belongs to the cell that controls the distributor.</summary>
+    [Theory]
+    [InlineData(0x0020ul)]   // reserved
+    [InlineData(0x0050ul)]   // SETSPI_SR: secure
+    [InlineData(0x0e04ul)]   // NSACR
+    [InlineData(0x0f00ul)]   // GICD_SGIR is GICv2's
+    [InlineData(0x4000ul)]   // reserved
+    [InlineData(0x6000ul)]   // IROUTER of SGI 0: reserved
+    [InlineData(0xa000ul)]   // past IROUTER<E>
+    [InlineData(0xc000ul)]   // implementation defined
+    public void UnknownRegistersReadAsZeroAndIgnoreWrites(ulong offset)
+    {
+        *(uint*)(registers + offset) = 0x1234_5678;
+        Assert.Equal(0ul, Read(offset, 4));
+        Assert.Equal(MmioResult.Handled, Write(offset, 4, 0xffff_ffff));
+        Assert.Equal(0x1234_5678u, Reg32(offset));
+    }
+
+    [Fact]
+    public void IdentificationRegistersAreReadOnlyAndControlBelongsToTheControllingCell()
+    {
+        *(uint*)(registers + 0xffe8) = 0x3b;                               // PIDR2: GICv3
+        Assert.Equal(0x3bul, Read(0xffe8, 4));
+        Write(0xffe8, 4, 0);
+        Write(0x0004, 4, 0);                                               // TYPER
+        Assert.Equal(0x3bu, Reg32(0xffe8));
+        Write(0x0000, 4, 0x12);                                            // CTLR: ARE_NS | EnableGrp1A
+        Assert.Equal(0x12u, Reg32(0x0000));
+        state->ControlsDistributor = false;
+        Write(0x0000, 4, 0);
+        Assert.Equal(0x12u, Reg32(0x0000));
+        Assert.Equal(0x12ul, Read(0x0000, 4));
+    }
+
+    [Fact]
+    public void SetspiAndClrspiNameOnlyTheCellsSpis()
+    {
+        foreach (ulong register in new ulong[] { 0x40, 0x48 })
+        {
+            Write(register, 4, 40);
+            Assert.Equal(40u, Reg32(register));
+            *(uint*)(registers + register) = 0;
+            Write(register, 4, 50);                                        // foreign SPI
+            Write(register, 4, 27);                                        // a PPI
+            Write(register, 4, 0x1_0000 | 40);                             // INTID beyond 13 bits
+            Write(register, 2, 40);                                        // not a 32-bit write
+            Assert.Equal(0u, Reg32(register));
+            Assert.Equal(0ul, Read(register, 4));                          // write-only
+        }
+    }
+
+    [Fact]
+    public void ExtendedSpisFollowTheirOwnPins()
+    {
+        uint* bitmap = stackalloc uint[4] { 0x0000_0005, 0, 0, 0 };        // ESPIs 4096 and 4098
+        GicDistributor.Own(ref *state, 4096, bitmap);
+        Assert.True(GicDistributor.Owns(*state, 4096));
+        Assert.False(GicDistributor.Owns(*state, 4097));
+        Assert.True(GicDistributor.Owns(*state, 4098));
+        Write(0x1200, 4, 0xffff_ffff);                                     // ISENABLER<E>0
+        Assert.Equal(5u, Reg32(0x1200));
+        Write(0x1c00, 4, 0xffff_ffff);                                     // ICACTIVER<E>0
+        Assert.Equal(5u, Reg32(0x1c00));
+        Write(0x2000, 4, 0xa0a0_a0a0);                                     // IPRIORITYR<E>: 4096, 4098
+        Assert.Equal(0x00a0_00a0u, Reg32(0x2000));
+        Write(0x3000, 4, 0xffff_ffff);                                     // ICFGR<E>0
+        Assert.Equal(0x33u, Reg32(0x3000));
+        Write(0x8000 + 8 * 2, 8, 1);                                       // IROUTER<E> of 4098: CPU 1
+        Write(0x8000 + 8 * 1, 8, 1);                                       // of 4097: foreign
+        Assert.Equal(1ul, Read(0x8000 + 8 * 2, 8));
+        Assert.Equal(0ul, Read(0x8000 + 8 * 1, 8));
+        Write(0x40, 4, 4098);                                              // SETSPI_NSR of an owned ESPI
+        Assert.Equal(4098u, Reg32(0x40));
+    }
+
+    [Fact]
+    public void AReservedPrivateInterruptIsNotTheCells()
+    {
+        state->Version = 2;
+        state->ReservedPrivate = 1u << 25;                                 // GICv2 maintenance interrupt
+        Assert.False(GicDistributor.Owns(*state, 25));
+        Assert.True(GicDistributor.Owns(*state, 27));
+        *(uint*)(registers + 0x100) = 1u << 25;
+        Write(0x180, 4, 0xffff_ffff);                                      // ICENABLER0
+        Assert.Equal(~(1u << 25), Reg32(0x180));
+        Assert.Equal(0ul, Read(0x100, 4));                                 // reads as not there
+        Write(0x400 + 25, 1, 0xff);                                        // its priority
+        Assert.Equal(0u, Reg32(0x418) & 0xff00);
     }
 }

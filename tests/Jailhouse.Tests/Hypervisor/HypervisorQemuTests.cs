@@ -175,9 +175,10 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
             "loader: hypercalls 000000000000002c",              // 5 + 39 characters, this query is the 45th
             "loader: unknown hypercall ffffffffffffffda",       // -ENOSYS
             "loader: psci version 0000000000010001",            // QEMU's PSCI 1.1, through the hypervisor
-            "loader: psci cpu_on fffffffffffffffd",             // DENIED: it would start a CPU outside the hypervisor
+            "loader: psci cpu_on fffffffffffffffe",             // INVALID_PARAMETERS: CPU 1 never entered, so no CPU of
+                                                                // the cell has its MPIDR (nothing starts outside the hypervisor)
             "loader: sip call ffffffffffffffff",                // NOT_SUPPORTED
-            "loader: psci cpu_on32 fffffffffffffffd",           // DENIED for CPU 1: bits 63:32 of an SMC32 argument ignored
+            "loader: psci cpu_on32 fffffffffffffffc",           // ALREADY_ON for CPU 0: bits 63:32 of an SMC32 argument ignored
             "loader: psci system_off ffffffffffffffff",         // NOT_SUPPORTED, as upstream: QEMU did not power off
             "loader: psci system_reset ffffffffffffffff",
             "loader: exits for dc isw 0000000000000002",        // the set/way operation trapped (TSW), and this query
@@ -310,6 +311,56 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
         Assert.Contains("loader: comm region gic version 0000000000000003\n", output);
         Assert.Contains("loader: comm region gicd base 0000000008000000\n", output);
         Assert.DoesNotContain("Unhandled trap", output);
+    }
+
+    /// <summary>
+    /// GICv3 redistributors trap: before entry the loader (as Linux) sets CPU 0's GICR_PROPBASER;
+    /// under the hypervisor PROPBASER reads 0 and a write pointing PROPBASER and PENDBASER at
+    /// hypervisor memory is ignored (after disable the GIC still holds the value from before),
+    /// while TYPER and the SGI frame (ISENABLER0) work through the emulation, counted as MMIO exits.
+    /// </summary>
+    [Theory]
+    [InlineData("cortex-a57")]
+    [InlineData(MaxCpu)]
+    public void Lpi_tables_cannot_be_pointed_at_hypervisor_memory_through_the_redistributor(string cpu)
+    {
+        const ulong before = 0x4180_0000 | 0x7;
+        string output = Run(Loader("gicr", "PROBE_REDISTRIBUTOR", "GICR_BASE=0x080a0000", $"PROPBASER_BEFORE=0x{before:x}"),
+            RootCell(), "loader: done", cpu: cpu);
+        Assert.Contains("loader: entry returned 0000000000000000\n", output);
+        Assert.Equal(2, Regex.Matches(output, "loader: gicr propbaser 0000000000000000\n").Count);
+        Assert.Contains("loader: gicr typer 0000000001000010\n", output);          // affinity 0.0.0.0, Last (one CPU), no PLPIS
+        Assert.Contains("loader: gicr isenabler0 0000000008000000\n", output);
+        Assert.Contains("loader: mmio exits 0000000000000007\n", output);          // the 7 GICR accesses
+        Assert.Contains("loader: disable 0000000000000000\n", output);
+        Assert.Contains($"loader: gicr propbaser after disable {before:x16}\n", output);
+        Assert.DoesNotContain("Unhandled trap", output);
+        Assert.DoesNotContain("FATAL", output);
+    }
+
+    /// <summary>
+    /// GICv3 interrupt virtualization: with HCR_EL2.IMO the EL1 virtual timer's PPI is taken at
+    /// EL2 and injected through a list register (the loader's handler reads INTID 27 from the
+    /// virtual CPU interface), an SGI to itself and one to CPU 1 go through the trapped
+    /// ICC_SGI1R_EL1 and arrive (INTIDs 3 and 4); CPU_GET_INFO counts the injections and the
+    /// trapped SGIs; disable still works.
+    /// </summary>
+    [Theory]
+    [InlineData("cortex-a57")]
+    [InlineData(MaxCpu)]
+    public void Interrupts_reach_the_root_cell_through_the_list_registers(string cpu)
+    {
+        string output = Run(Loader("irq", "PROBE_IRQ", "SECOND_CPU", "GICR_BASE=0x080a0000", "GICD_BASE=0x08000000"),
+            RootCell(), "loader: done", onlineCpus: 2, cpu: cpu);
+        Assert.Contains("loader: entry returned 0000000000000000\n", output);
+        Assert.Contains("loader: irq virtual timer 000000000000001b\n", output);
+        Assert.Contains("loader: irq sgi to self 0000000000000003\n", output);
+        Assert.Contains("loader: irq sgi on cpu 1 0000000000000004\n", output);
+        Assert.Contains("loader: injected interrupts 0000000000000002\n", output);   // on CPU 0: the timer, SGI 3
+        Assert.Contains("loader: trapped sgis 0000000000000002\n", output);
+        Assert.Contains("loader: disable 0000000000000000\n", output);
+        Assert.DoesNotContain("Unhandled trap", output);
+        Assert.DoesNotContain("FATAL", output);
     }
 
     /// <summary>
@@ -527,6 +578,7 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
         {
             ("hypervisor_init", "Setup__Init"), ("arch_handle_trap", "Traps__Handle"),
             ("arch_unexpected_exception", "Traps__Unexpected"), ("arch_hypervisor_fault", "Traps__HypervisorFault"),
+            ("arch_handle_irq", "Irqchip__HandleIrq"),
         })
         {
             Assert.True(symbols.ContainsKey("jailhouse_Jailhouse_Hypervisor_" + method), $"{method} is not in the image");

@@ -132,7 +132,7 @@ public sealed unsafe class Stage2PagingTests
     }
 
     [Fact]
-    public void TheGicv3RedistributorsArePassedThroughForEveryCpuButNotTheDistributor()
+    public void NeitherTheGicv3DistributorNorItsRedistributorsAreMapped()
     {
         using var memory = new HypervisorTestMemory(HypervisorTestMemory.CompileYaml("configs/qemu-arm64/qemu-arm64.yaml"), 16);
         var pool = memory.NewPool();
@@ -140,17 +140,27 @@ public sealed unsafe class Stage2PagingTests
         var format = Arm64Stage2.Format;
         Assert.Equal(0, GicPassthrough.Map(memory.View, 16, root, ref pool, format));
         ulong rootPhys = pool.ToPhys(root);
-        foreach (ulong address in new ulong[] { 0x080a_0000, 0x080a_0000 + 16 * 0x20000 - 4 })
-        {
-            var translation = Walk(memory, rootPhys, address);
-            Assert.NotNull(translation);
-            Assert.Equal(address, translation.Value.Phys);
-            Assert.Equal(1UL, (translation.Value.Descriptor >> 2) & 0xf); // device
-            Assert.Equal(Arm64Stage2.AccessRead | Arm64Stage2.AccessWrite, translation.Value.Descriptor & (3UL << 6));
-        }
         Assert.Null(Walk(memory, rootPhys, 0x0800_0000));                  // the distributor traps (GicDistributor)
         Assert.Null(Walk(memory, rootPhys, 0x0800_fffc));
-        Assert.Null(Walk(memory, rootPhys, 0x080a_0000 + 16 * 0x20000));   // past CPU 15's redistributor
+        Assert.Null(Walk(memory, rootPhys, 0x080a_0000));                  // so do the redistributors (Redistributor)
+        Assert.Null(Walk(memory, rootPhys, 0x080a_0000 + 16 * 0x20000 - 4));
+    }
+
+    [Fact]
+    public void TheGicv2CpuInterfaceOfTheCellIsTheVirtualOneWhenVirtualized()
+    {
+        using var memory = new HypervisorTestMemory(HypervisorTestMemory.CompileYaml("configs/qemu-arm64/qemu-arm64-gicv2.yaml"), 16);
+        var pool = memory.NewPool();
+        ulong* root = (ulong*)pool.Allocate();
+        Assert.Equal(0, GicPassthrough.Map(memory.View, 16, root, ref pool, Arm64Stage2.Format));
+        ulong rootPhys = pool.ToPhys(root);
+        // GICC -> GICV while GICv2 virtualization is on, else the physical GICC.
+        ulong backing = GicPassthrough.Gicv2Virtualized ? 0x0804_0000UL : 0x0801_0000UL;
+        Assert.Equal(GicPassthrough.Gicv2Virtualized, GicPassthrough.Gicv2Virtual(memory.View));
+        Assert.Equal(backing, Walk(memory, rootPhys, 0x0801_0000)!.Value.Phys);
+        Assert.Equal(backing + 0x1000, Walk(memory, rootPhys, 0x0801_1000)!.Value.Phys);   // its DIR page too
+        Assert.Null(Walk(memory, rootPhys, 0x0800_0000));                                 // GICD traps
+        Assert.Null(Walk(memory, rootPhys, 0x0803_0000));                                 // GICH is the hypervisor's
     }
 
     /// <summary>PageTable.Map bounded only the guest address: a physical address with bit 48 or

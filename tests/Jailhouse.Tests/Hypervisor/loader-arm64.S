@@ -117,6 +117,12 @@ el1_main:
 	bl	print_el2_state
 1:
 .endif
+.ifdef PROBE_REDISTRIBUTOR
+	/* Before the hypervisor: PROPBASER of CPU 0's redistributor holds a value of Linux's */
+	ldr	x9, =GICR_BASE
+	ldr	x0, =PROPBASER_BEFORE
+	str	x0, [x9, #0x70]
+.endif
 	ldr	x9, =HV_BASE
 	ldr	x10, [x9, #HEADER_ENTRY]
 	add	x10, x9, x10
@@ -134,6 +140,20 @@ el1_main:
 	sev
 .ifdef SECOND_CPU_FAILS
 	mrs	x0, actlr_el1			/* traps (HCR_EL2.TAC), unhandled: CPU 1 stops for good */
+.endif
+.ifdef PROBE_IRQ
+	/* CPU 1 takes SGI 4 (enabled in its own redistributor) with interrupts unmasked */
+	bl	irq_cpu_setup
+	ldr	x9, =(GICR_BASE + 0x20000)
+	str	wzr, [x9, #0x14]		/* WAKER */
+	ldr	x9, =(GICR_BASE + 0x20000 + 0x10000)
+	mov	w0, #-1
+	str	w0, [x9, #0x80]			/* IGROUPR0 */
+	mov	w0, #(1 << 4)
+	str	w0, [x9, #0x100]		/* ISENABLER0 */
+	msr	daifclr, #2
+5:	wfi
+	b	5b
 .endif
 .ifdef LINUX_ROOT_CELL
 	/* PSCI CPU_OFF: wait in the hypervisor until Linux turns this CPU on */
@@ -251,6 +271,128 @@ el1_main:
 	b	done
 .endif
 
+.ifdef PROBE_REDISTRIBUTOR
+	/* Under the hypervisor the redistributors trap: LPI tables cannot be pointed at
+	   hypervisor memory (the write is ignored, PROPBASER reads 0), the SGI frame works. */
+	ldr	x9, =GICR_BASE
+	ldr	x1, [x9, #0x70]
+	adr	x0, msg_gicr_propbaser
+	bl	put_result
+	ldr	x9, =GICR_BASE
+	ldr	x0, =HV_BASE
+	orr	x0, x0, #0xf
+	str	x0, [x9, #0x70]			/* PROPBASER into hypervisor memory */
+	str	x0, [x9, #0x78]			/* PENDBASER too */
+	ldr	x1, [x9, #0x70]
+	adr	x0, msg_gicr_propbaser
+	bl	put_result
+	ldr	x9, =GICR_BASE
+	ldr	x1, [x9, #0x8]			/* TYPER: affinity, Last */
+	adr	x0, msg_gicr_typer
+	bl	put_result
+	ldr	x9, =GICR_BASE
+	add	x9, x9, #0x10000
+	mov	w0, #(1 << 27)
+	str	w0, [x9, #0x100]		/* ISENABLER0: the virtual timer PPI */
+	ldr	w1, [x9, #0x100]
+	adr	x0, msg_gicr_enabled
+	bl	put_result
+	mov	x0, #7				/* CPU get info: CPU 0, MMIO exits (1000 + 1) */
+	mov	x1, #0
+	mov	x2, #1001
+	hvc	#0x4a48
+	mov	x1, x0
+	adr	x0, msg_mmio_exits
+	bl	put_result
+	mov	x0, #0				/* disable: the GIC as it really is */
+	hvc	#0x4a48
+	mov	x1, x0
+	adr	x0, msg_disable
+	bl	put_result
+	ldr	x9, =GICR_BASE
+	ldr	x1, [x9, #0x70]
+	adr	x0, msg_gicr_propbaser_after
+	bl	put_result
+	b	done
+.endif
+
+.ifdef PROBE_IRQ
+	/* Interrupts under the hypervisor (HCR_EL2.IMO): the distributor and redistributor set up
+	   through the emulation, the EL1 virtual timer fires, is taken at EL2 and reaches this
+	   code through a list register; an SGI to itself and one to CPU 1 go through the trapped
+	   ICC_SGI1R_EL1. */
+	ldr	x9, =GICD_BASE
+	mov	w0, #0x12			/* ARE, EnableGrp1 */
+	str	w0, [x9]
+1:	ldr	w0, [x9]
+	tbnz	w0, #31, 1b			/* RWP */
+	bl	irq_cpu_setup
+	ldr	x9, =GICR_BASE
+	str	wzr, [x9, #0x14]		/* WAKER: awake */
+	ldr	x9, =(GICR_BASE + 0x10000)
+	mov	w0, #-1
+	str	w0, [x9, #0x80]			/* IGROUPR0: all group 1, as Linux has them */
+	ldr	w0, =((1 << 27) | (1 << 3))
+	str	w0, [x9, #0x100]		/* ISENABLER0: virtual timer PPI, SGI 3 */
+	mrs	x0, cntvct_el0
+	add	x0, x0, #0x1000
+	msr	cntv_cval_el0, x0
+	mov	x0, #1
+	msr	cntv_ctl_el0, x0		/* enabled, not masked */
+	isb
+	msr	daifclr, #2
+	mov	x1, #1
+	bl	wait_irqs			/* CPU 0 has taken one interrupt */
+	adr	x0, msg_irq_timer
+	bl	put_result			/* its INTID */
+
+	/* SGI 3 to itself: Aff3.Aff2.Aff1 0, target list bit 0 */
+	ldr	x0, =((3 << 24) | 1)
+	msr	S3_0_C12_C11_5, x0		/* ICC_SGI1R_EL1: traps */
+	isb
+	mov	x1, #2
+	bl	wait_irqs
+	adr	x0, msg_irq_sgi
+	bl	put_result
+.ifdef SECOND_CPU
+	/* SGI 4 to CPU 1 (Aff0 1) */
+	ldr	x0, =((4 << 24) | 2)
+	msr	S3_0_C12_C11_5, x0
+	isb
+	adr	x9, irq_counts
+	mov	x2, #0x1000000
+2:	ldr	x1, [x9, #8]
+	cbnz	x1, 3f
+	subs	x2, x2, #1
+	b.ne	2b
+3:	adr	x9, irq_last
+	ldr	x1, [x9, #8]
+	adr	x0, msg_irq_cpu1
+	bl	put_result
+.endif
+	msr	daifset, #2
+	mov	x0, #7				/* CPU get info: CPU 0, injected interrupts (1000 + 5) */
+	mov	x1, #0
+	mov	x2, #1005
+	hvc	#0x4a48
+	mov	x1, x0
+	adr	x0, msg_irq_virq
+	bl	put_result
+	mov	x0, #7				/* trapped SGIs (1000 + 6) */
+	mov	x1, #0
+	mov	x2, #1006
+	hvc	#0x4a48
+	mov	x1, x0
+	adr	x0, msg_irq_vsgi
+	bl	put_result
+	mov	x0, #0				/* disable */
+	hvc	#0x4a48
+	mov	x1, x0
+	adr	x0, msg_disable
+	bl	put_result
+	b	done
+.endif
+
 .ifdef PROBE_ACTLR
 	mrs	x1, actlr_el1			/* HCR_EL2.TAC: traps, not handled (as upstream) */
 	adr	x0, msg_actlr
@@ -355,7 +497,7 @@ el1_main:
 	bl	put_result
 
 	/* SMCs now trap to the hypervisor: PSCI version is forwarded to the firmware,
-	   CPU_ON is denied, an unknown service is not supported */
+	   CPU_ON of a CPU that never entered is refused, an unknown service is not supported */
 	ldr	w0, =0x84000000
 	smc	#0
 	mov	x1, x0
@@ -375,10 +517,10 @@ el1_main:
 	adr	x0, msg_sip
 	bl	put_result
 
-	/* CPU_ON (SMC32) with garbage in bits 63:32 of the target: it names CPU 1 all the same,
-	   which never entered the hypervisor (DENIED, not INVALID_PARAMETERS) */
+	/* CPU_ON (SMC32) with garbage in bits 63:32 of the target: it names CPU 0 all the same,
+	   which runs (ALREADY_ON, not INVALID_PARAMETERS) */
 	ldr	w0, =0x84000003
-	ldr	x1, =0xdeadbeef00000001
+	ldr	x1, =0xdeadbeef00000000
 	ldr	x2, =0xdeadbeef00000000
 	mov	x3, #0
 	smc	#0
@@ -589,6 +731,78 @@ cpu1_back:
 1:	wfe
 	b	1b
 .endif
+.ifdef PROBE_IRQ
+/* irq_cpu_setup: this CPU's EL1 vectors and (virtual) CPU interface; clobbers x0 */
+irq_cpu_setup:
+	adr	x0, el1_vectors
+	msr	vbar_el1, x0
+	mov	x0, #0xff
+	msr	S3_0_C4_C6_0, x0		/* ICC_PMR_EL1 */
+	msr	S3_0_C12_C12_4, xzr		/* ICC_CTLR_EL1: EOImode 0 */
+	mov	x0, #1
+	msr	S3_0_C12_C12_7, x0		/* ICC_IGRPEN1_EL1 */
+	isb
+	ret
+
+/* wait_irqs(x1 = count): until CPU 0 has taken x1 interrupts (or a long while); x1 = the
+   last INTID (or ffff... on a timeout); clobbers x0-x3 */
+wait_irqs:
+	adr	x0, irq_counts
+	mov	x2, #0x4000000
+1:	ldr	x3, [x0]
+	cmp	x3, x1
+	b.hs	2f
+	subs	x2, x2, #1
+	b.ne	1b
+	mov	x1, #-1
+	ret
+2:	adr	x0, irq_last
+	ldr	x1, [x0]
+	ret
+
+/* The IRQ handler: acknowledge, silence the timer, count, end the interrupt. */
+el1_irq_handler:
+	stp	x0, x1, [sp, #-32]!
+	stp	x2, x3, [sp, #16]
+	mrs	x0, S3_0_C12_C12_0		/* ICC_IAR1_EL1 */
+	cmp	x0, #1020
+	b.hs	1f
+	cmp	x0, #27
+	b.ne	2f
+	msr	cntv_ctl_el0, xzr
+	isb
+2:	adr	x1, irq_last
+	str	x0, [x1, x19, lsl #3]
+	adr	x1, irq_counts
+	ldr	x2, [x1, x19, lsl #3]
+	add	x2, x2, #1
+	str	x2, [x1, x19, lsl #3]
+	msr	S3_0_C12_C12_1, x0		/* ICC_EOIR1_EL1 */
+	dsb	sy
+	sev
+1:	ldp	x2, x3, [sp, #16]
+	ldp	x0, x1, [sp], #32
+	eret
+
+	.balign	2048
+el1_vectors:
+	.rept	4			/* current EL with SP0 */
+	.balign	128
+	b	.
+	.endr
+	.balign	128			/* current EL with SPx: sync */
+	b	.
+	.balign	128			/* IRQ */
+	b	el1_irq_handler
+	.balign	128
+	b	.
+	.balign	128
+	b	.
+	.rept	8
+	.balign	128
+	b	.
+	.endr
+.endif
 
 /* puts(x0 = NUL-terminated string); clobbers x0-x3 */
 puts:
@@ -765,6 +979,10 @@ msg_system_off:		.asciz	"loader: psci system_off "
 msg_system_reset:	.asciz	"loader: psci system_reset "
 msg_set_way_exits:	.asciz	"loader: exits for dc isw "
 msg_actlr:		.asciz	"loader: actlr_el1 read "
+msg_gicr_propbaser:	.asciz	"loader: gicr propbaser "
+msg_gicr_propbaser_after: .asciz "loader: gicr propbaser after disable "
+msg_gicr_typer:		.asciz	"loader: gicr typer "
+msg_gicr_enabled:	.asciz	"loader: gicr isenabler0 "
 msg_disable:		.asciz	"loader: disable "
 msg_after:		.asciz	"loader: after disable "
 msg_after_failure:	.asciz	"loader: after failure "
@@ -790,6 +1008,11 @@ msg_cycle_failures:	.asciz	"loader: cycle failures "
 msg_cpu1_on:		.asciz	"loader: psci cpu_on cpu 1 "
 msg_cpu1_back:		.asciz	"loader: cpu 1 back in the root cell\n"
 msg_root_wrote_cell:	.asciz	"loader: the root cell wrote into the cell's RAM\n"
+msg_irq_timer:		.asciz	"loader: irq virtual timer "
+msg_irq_sgi:		.asciz	"loader: irq sgi to self "
+msg_irq_cpu1:		.asciz	"loader: irq sgi on cpu 1 "
+msg_irq_virq:		.asciz	"loader: injected interrupts "
+msg_irq_vsgi:		.asciz	"loader: trapped sgis "
 msg_newline:		.asciz	"\n"
 
 	.data
@@ -802,6 +1025,10 @@ console_page:
 	.quad	0
 el2_values:
 	.space	64
+irq_counts:
+	.quad	0, 0
+irq_last:
+	.quad	0, 0
 
 	.bss
 	.balign	16

@@ -1,0 +1,221 @@
+namespace Jailhouse.Hypervisor;
+
+/// <summary>
+/// GICv2 interrupt virtualization, the same scheme as <see cref="GicV3"/> through memory-mapped
+/// registers: the physical CPU interface (GICC) and the virtual interface control (GICH) are
+/// mapped at EL2, stage 2 shows the cell the virtual CPU interface (GICV) where its GICC is. A
+/// physical interrupt is acknowledged (GICC_IAR), its priority dropped (GICC_EOIR, EOImode 1),
+/// and injected through a GICH_LR: PPIs and SPIs with the HW bit, SGIs deactivated at once
+/// (GICC_DIR) and injected with their source CPU interface (a GICv2 SGI is one interrupt per
+/// source). GICD_SGIR writes are filtered by <see cref="GicDistributor"/> and sent physically;
+/// each target takes its SGI here. GICv2 kernels without security extensions use group 0,
+/// signalled as IRQ: the list registers inject group 0. Switched off for now
+/// (<see cref="GicPassthrough.Gicv2Virtualized"/>: a CPU brought back online after CPU_OFF hangs).
+/// </summary>
+internal static unsafe class GicV2
+{
+    public const uint MaintenanceIntid = 25;
+
+    private static byte* cpuInterface;
+    private static byte* control;
+
+    private const ulong GiccCtlr = 0x0;
+    private const ulong GiccPmr = 0x4;
+    private const ulong GiccBpr = 0x8;
+    private const ulong GiccIar = 0xc;
+    private const ulong GiccEoir = 0x10;
+    private const ulong GiccDir = 0x1000;
+    private const ulong GichHcr = 0x0;
+    private const ulong GichVtr = 0x4;
+    private const ulong GichVmcr = 0x8;
+    private const ulong GichApr = 0xf0;
+    private const ulong GichLr = 0x100;
+    private const uint GichHcrEn = 1;
+    private const uint GichHcrUie = 2;
+    private const uint CtlrGroup0 = 1;
+    private const uint CtlrGroup1 = 2;
+    private const uint CtlrCbpr = 1u << 4;
+    private const uint CtlrEoiMode = 1u << 9;
+    private const uint PhysicalPriorityMask = 0xf0;
+
+    public static bool Active => control != null;
+
+    /// <summary>GICC and GICH into the EL2 device window; 0 also when the configuration names no
+    /// GICH/GICV (then interrupts stay the root cell's, as before).</summary>
+    public static int Setup(in SystemConfig config, delegate*<ulong, ulong, byte*> mapDevice)
+    {
+        if (config.ArmGicVersion != 2 || !Virtualizable(config))
+            return 0;
+        cpuInterface = mapDevice(config.ArmGiccBase, GicPassthrough.Gicv2CpuInterfaceSize);
+        byte* gich = mapDevice(config.ArmGichBase, 0x1000);
+        if (cpuInterface == null || gich == null)
+            return Errno.ENOMEM;
+        control = gich;
+        return 0;
+    }
+
+    public static bool Virtualizable(in SystemConfig config) => GicPassthrough.Gicv2Virtual(config);
+
+    private static uint ListRegisterCount() => Mmio32.Read(control + GichVtr) % 64 + 1;
+
+    private static ulong ReadLr(uint i) => ListRegisters.FromGicv2(Mmio32.Read(control + GichLr + 4 * i));
+
+    private static void WriteLr(uint i, ulong lr) => Mmio32.Write(control + GichLr + 4 * i, ListRegisters.ToGicv2(lr));
+
+    private static VirtualCpuInterface* Of(PerCpu* cpu) => (VirtualCpuInterface*)cpu->IrqState;
+
+    /// <summary>As <see cref="GicV3.InitCpu"/>: GICH_VMCR from the kernel's GICC, SGIs and PPIs it has
+    /// active deactivated physically (its own later deactivation of them finds nothing to do),
+    /// the physical GICC in EOImode 1, the maintenance interrupt on.</summary>
+    public static void InitCpu(uint cpuId, PerCpu* cpu)
+    {
+        if (control == null)
+            return;
+        VirtualCpuInterface* state = Of(cpu);
+        uint count = ListRegisterCount();
+        state->ListRegisterCount = count > 16 ? 16 : count;
+        state->Queue.Head = 0;
+        state->Queue.Count = 0;
+        state->Queue.Dropped = 0;
+        uint ctlr = Mmio32.Read(cpuInterface + GiccCtlr);
+        state->SavedCtlr = ctlr;
+        uint vmcr = (ctlr & (CtlrGroup0 | CtlrGroup1 | CtlrCbpr | CtlrEoiMode))
+            | (Mmio32.Read(cpuInterface + GiccPmr) >> 3 & 0x1f) << 27 | (Mmio32.Read(cpuInterface + GiccBpr) & 7) << 21;
+        for (uint i = 0; i < state->ListRegisterCount; i++)
+            Mmio32.Write(control + GichLr + 4 * i, 0);
+        Mmio32.Write(control + GichApr, 0);
+        Mmio32.Write(control + GichVmcr, vmcr);
+
+        byte* distributor = GicDistributorTrap.Registers;
+        uint active = Mmio32.Read(distributor + 0x300) & ~(1u << (int)MaintenanceIntid);   // GICD_ISACTIVER0 (banked)
+        for (uint intid = 0; intid < 32; intid++)
+        {
+            if ((active & (1u << (int)intid)) == 0)
+                continue;
+            if (intid < 16)
+                for (uint source = 0; source < 8; source++)
+                    Mmio32.Write(cpuInterface + GiccDir, source << 10 | intid);
+            else
+                Mmio32.Write(cpuInterface + GiccDir, intid);
+        }
+        Mmio32.Write(cpuInterface + GiccPmr, PhysicalPriorityMask);
+        Mmio32.Write(cpuInterface + GiccCtlr, ctlr | CtlrGroup0 | CtlrEoiMode);
+        Mmio32.Write(control + GichHcr, GichHcrEn);
+        GicDistributorTrap.Reserve(MaintenanceIntid);
+        Mmio8.Write(distributor + 0x400 + MaintenanceIntid, 0xa0);                             // IPRIORITYR (banked)
+        Mmio32.Write(distributor + 0x100, 1u << (int)MaintenanceIntid);                        // ISENABLER0 (banked)
+        state->Enabled = 1;
+    }
+
+    public static void ShutdownCpu(PerCpu* cpu)
+    {
+        VirtualCpuInterface* state = Of(cpu);
+        if (control == null || state->Enabled == 0)
+            return;
+        ReturnInterrupts(state);
+        Mmio32.Write(control + GichHcr, 0);
+        uint vmcr = Mmio32.Read(control + GichVmcr);
+        Mmio32.Write(cpuInterface + GiccPmr, (vmcr >> 27) << 3);
+        Mmio32.Write(cpuInterface + GiccBpr, (vmcr >> 21) & 7);
+        uint ctlr = (uint)state->SavedCtlr & ~(CtlrGroup0 | CtlrGroup1 | CtlrCbpr | CtlrEoiMode);
+        Mmio32.Write(cpuInterface + GiccCtlr, ctlr | (vmcr & (CtlrGroup0 | CtlrGroup1 | CtlrCbpr | CtlrEoiMode)));
+        Mmio32.Write(GicDistributorTrap.Registers + 0x180, 1u << (int)MaintenanceIntid);        // ICENABLER0 (banked)
+        state->Enabled = 0;
+    }
+
+    public static void ResetCpu(PerCpu* cpu)
+    {
+        VirtualCpuInterface* state = Of(cpu);
+        if (control == null || state->Enabled == 0)
+            return;
+        ReturnInterrupts(state);
+        Mmio32.Write(control + GichApr, 0);
+        Mmio32.Write(control + GichHcr, GichHcrEn);
+    }
+
+    private static void ReturnInterrupts(VirtualCpuInterface* state)
+    {
+        for (uint i = 0; i < state->ListRegisterCount; i++)
+        {
+            ulong lr = ReadLr(i);
+            Mmio32.Write(control + GichLr + 4 * i, 0);
+            if (ListRegisters.IsFree(lr))
+                continue;
+            if ((lr & ListRegisters.HardwareBit) != 0)
+                Mmio32.Write(cpuInterface + GiccDir, (uint)(lr >> ListRegisters.PhysicalShift) & 0x3ff);
+            else if ((lr & ListRegisters.StatePending) != 0)
+                SendToSelf(ListRegisters.VirtualIntid(lr));
+        }
+        while (ListRegisters.Dequeue(ref state->Queue, out uint intid, out bool hardware))
+        {
+            if (hardware)
+                Mmio32.Write(cpuInterface + GiccDir, intid);
+            else
+                SendToSelf(intid);
+        }
+    }
+
+    /// <summary>GICD_SGIR "this CPU only" for an SGI (its source becomes this CPU).</summary>
+    private static void SendToSelf(uint key)
+    {
+        if ((key & 0x3ff) < 16)
+            Mmio32.Write(GicDistributorTrap.Registers + 0xf00, SgiRouting.SgirFilterSelf << 24 | (key & 0xf));
+    }
+
+    public static void HandleIrq(PerCpu* cpu)
+    {
+        VirtualCpuInterface* state = Of(cpu);
+        for (int taken = 0; taken < 16; taken++)
+        {
+            uint iar = Mmio32.Read(cpuInterface + GiccIar);
+            uint intid = iar & 0x3ff;
+            if (intid >= 1020)
+                break;
+            Mmio32.Write(cpuInterface + GiccEoir, iar);
+            if (intid == MaintenanceIntid)
+            {
+                Mmio32.Write(cpuInterface + GiccDir, iar);
+                Maintenance(cpu, state);
+                continue;
+            }
+            cpu->Stats[PerCpu.StatVmexitsVirq]++;
+            if (intid < 16)
+            {
+                Mmio32.Write(cpuInterface + GiccDir, iar);
+                Inject(state, iar & 0x1fff, false);
+            }
+            else
+                Inject(state, intid, true);
+        }
+    }
+
+    private static void Inject(VirtualCpuInterface* state, uint intid, bool hardware)
+    {
+        int count = (int)state->ListRegisterCount;
+        ulong* lrs = stackalloc ulong[16];
+        for (int i = 0; i < count; i++)
+            lrs[i] = ReadLr((uint)i);
+        int index = ListRegisters.Inject(lrs, count, intid, hardware, ref state->Queue);
+        if (index >= 0)
+            WriteLr((uint)index, lrs[index]);
+        else if (index == ListRegisters.Dropped && hardware)
+            Mmio32.Write(cpuInterface + GiccDir, intid);
+        if (state->Queue.Count != 0)
+            Mmio32.Write(control + GichHcr, Mmio32.Read(control + GichHcr) | GichHcrUie);
+    }
+
+    private static void Maintenance(PerCpu* cpu, VirtualCpuInterface* state)
+    {
+        cpu->Stats[PerCpu.StatVmexitsMaintenance]++;
+        int count = (int)state->ListRegisterCount;
+        ulong* lrs = stackalloc ulong[16];
+        for (int i = 0; i < count; i++)
+            lrs[i] = ReadLr((uint)i);
+        ulong changed = ListRegisters.Refill(lrs, count, ref state->Queue);
+        for (int i = 0; i < count; i++)
+            if ((changed & (1UL << i)) != 0)
+                WriteLr((uint)i, lrs[i]);
+        if (state->Queue.Count == 0)
+            Mmio32.Write(control + GichHcr, Mmio32.Read(control + GichHcr) & ~GichHcrUie);
+    }
+}

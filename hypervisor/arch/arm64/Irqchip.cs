@@ -1,0 +1,56 @@
+using System.Runtime;
+
+namespace Jailhouse.Hypervisor;
+
+/// <summary>
+/// Which interrupt virtualization runs on this system: <see cref="GicV3"/>, or <see cref="GicV2"/>
+/// when the configuration names its GICH and GICV (without them a GICv2 system keeps interrupts
+/// going straight to the root cell, HCR_EL2.IMO/FMO off).
+/// </summary>
+internal static unsafe class Irqchip
+{
+    private static uint version;
+
+    public static void Setup(in SystemConfig config)
+    {
+        version = config.ArmGicVersion == 3 || (config.ArmGicVersion == 2 && GicV2.Virtualizable(config)) ? config.ArmGicVersion : 0u;
+    }
+
+    /// <summary>The HCR_EL2 bits that route physical interrupts to EL2 (none without virtualization).</summary>
+    public static ulong HcrBits => version == 0 ? 0 : GicV3.HcrImo | GicV3.HcrFmo;
+
+    public static void InitCpu(uint cpuId, PerCpu* cpu)
+    {
+        if (version == 3)
+            GicV3.InitCpu(cpuId, cpu);
+        else if (version == 2)
+            GicV2.InitCpu(cpuId, cpu);
+    }
+
+    public static void ShutdownCpu(uint cpuId, PerCpu* cpu)
+    {
+        if (version == 3)
+            GicV3.ShutdownCpu(cpuId, cpu);
+        else if (version == 2)
+            GicV2.ShutdownCpu(cpu);
+    }
+
+    public static void ResetCpu(uint cpuId, PerCpu* cpu)
+    {
+        if (version == 3)
+            GicV3.ResetCpu(cpuId, cpu);
+        else if (version == 2)
+            GicV2.ResetCpu(cpu);
+    }
+
+    /// <summary>A physical interrupt arrived while a cell ran (vectors.S el1_irq).</summary>
+    [RuntimeExport("arch_handle_irq")]
+    public static void HandleIrq(TrapFrame* frame, PerCpu* cpu)
+    {
+        cpu->Stats[PerCpu.StatVmexitsTotal]++;
+        if (version == 3)
+            GicV3.HandleIrq(cpu);
+        else if (version == 2)
+            GicV2.HandleIrq(cpu);
+    }
+}

@@ -1,0 +1,94 @@
+namespace Jailhouse.Hypervisor;
+
+/// <summary>
+/// arm64 glue for <see cref="Redistributor"/> (GICv3): maps the redistributors of the possible
+/// CPUs (max_cpus frames from the configuration's GICR base) into the EL2 device window,
+/// registers them as an MMIO region, and when a CPU enters, finds its frame by affinity.
+/// </summary>
+internal static unsafe class RedistributorTrap
+{
+    private static RedistributorState* state;
+
+    public static int Setup(in SystemConfig config, uint maxCpus, ref MmioDispatch dispatch, RedistributorState* storage,
+        delegate*<ulong, ulong, byte*> mapDevice)
+    {
+        if (config.ArmGicVersion != 3)
+            return 0;
+        if (maxCpus == 0 || maxCpus > RedistributorState.MaxFrames)
+            return Errno.EINVAL;
+        ulong size = maxCpus * Redistributor.FrameSize;
+        byte* registers = mapDevice(config.ArmGicrBase, size);
+        if (registers == null)
+            return Errno.ENOMEM;
+        storage->Registers = registers;
+        storage->Count = maxCpus;
+        storage->ReservedPrivate = 0;
+        storage->SameCell = &GicDistributorTrap.SameCell;
+        storage->FramesKnown = 0;
+        state = storage;
+        return dispatch.Register(config.ArmGicrBase, size, &Redistributor.Access, storage);
+    }
+
+    /// <summary>The frame whose GICR_TYPER affinity is this CPU's MPIDR belongs to this CPU; a CPU
+    /// without one (fewer redistributors than CPUs) fails to enter.</summary>
+    public static int InitCpu(uint cpuId, ulong mpidr)
+    {
+        if (state == null)
+            return 0;
+        ulong affinity = CpuAffinity.Of(mpidr);
+        for (uint frame = 0; frame < state->Count; frame++)
+        {
+            ulong typer = Mmio64.Read(state->Registers + frame * Redistributor.FrameSize + 0x8);
+            if (Redistributor.TyperAffinity(typer) == affinity)
+            {
+                // Frames are assigned once per CPU, each CPU its own: no two CPUs write the same entry.
+                Redistributor.Assign(ref *state, frame, cpuId);
+                return 0;
+            }
+            if ((typer & Redistributor.TyperLast) != 0)
+                break;
+        }
+        return Errno.EINVAL;
+    }
+
+    /// <summary>The SGI frame (GICR_SGI_base) of this CPU's redistributor at EL2, or null.</summary>
+    private static byte* SgiFrameOf(uint cpuId)
+    {
+        if (state == null)
+            return null;
+        for (uint frame = 0; frame < state->Count && frame < RedistributorState.MaxFrames; frame++)
+            if ((state->FramesKnown & (1UL << (int)frame)) != 0 && state->CpuOfFrame[frame] == cpuId)
+                return state->Registers + frame * Redistributor.FrameSize + 0x10000;
+        return null;
+    }
+
+    /// <summary>GICR_ISACTIVER0 of this CPU: the SGIs and PPIs active on it.</summary>
+    public static uint ActivePrivate(uint cpuId)
+    {
+        byte* sgi = SgiFrameOf(cpuId);
+        return sgi == null ? 0 : Mmio32.Read(sgi + 0x300);
+    }
+
+    /// <summary>
+    /// The hypervisor's own PPI (the maintenance interrupt): group 1, Linux's default priority,
+    /// enabled, and from now on out of the cell's reach.
+    /// </summary>
+    public static void EnableMaintenance(uint cpuId, uint intid)
+    {
+        byte* sgi = SgiFrameOf(cpuId);
+        if (sgi == null)
+            return;
+        state->ReservedPrivate |= 1u << (int)intid;
+        Mmio32.Write(sgi + 0x080, Mmio32.Read(sgi + 0x080) | 1u << (int)intid);   // IGROUPR0
+        Mmio8.Write(sgi + 0x400 + intid, 0xa0);                                    // IPRIORITYR
+        Mmio32.Write(sgi + 0x100, 1u << (int)intid);                               // ISENABLER0
+    }
+
+    /// <summary>Disable: the maintenance interrupt goes off again (Linux never enabled it).</summary>
+    public static void DisableMaintenance(uint cpuId, uint intid)
+    {
+        byte* sgi = SgiFrameOf(cpuId);
+        if (sgi != null)
+            Mmio32.Write(sgi + 0x180, 1u << (int)intid);                           // ICENABLER0
+    }
+}
