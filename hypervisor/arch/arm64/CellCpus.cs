@@ -33,8 +33,11 @@ internal static unsafe class CellCpus
     }
 
     /// <summary>HCR_EL2 for this CPU in its current cell: Linux's bits, ours, and for a non-root cell WFI/WFE trapped.</summary>
+    /// <summary>What a CPU runs its cell with: Linux's bits, the traps, physical interrupts to
+    /// EL2 where they are virtualized (every cell: the root's are injected, and a CPU of any
+    /// cell can be kicked), WFI/WFE trapped in non-root cells.</summary>
     private static ulong Hcr(PerCpu* cpu) =>
-        cpu->ArchData[El2State.Hcr] | cellTraps | (cpu->OwnerCell != null ? HcrTwi | HcrTwe : 0);
+        cpu->ArchData[El2State.Hcr] | cellTraps | Irqchip.HcrBits | (cpu->OwnerCell != null ? HcrTwi | HcrTwe : 0);
 
     /// <summary>Copies <paramref name="length"/> bytes (within one page) of RAM at <paramref name="phys"/>
     /// through a write-back window (the root cell wrote them through its cache).</summary>
@@ -64,7 +67,10 @@ internal static unsafe class CellCpus
         {
             PerCpu* cpu = context.Cpu(id);
             if (cpu->OwnerCell == cell)
+            {
                 Arch.StoreRelease(ref cpu->ParkRequest, 1);
+                Irqchip.Kick(id);
+            }
         }
         ulong deadline = Arch.ReadCounter() + Arch.ReadCounterFrequency();
         int result = 0;
@@ -127,6 +133,8 @@ internal static unsafe class CellCpus
     {
         if (cpu->OwnerCell == null || Arch.LoadAcquire(ref cpu->ParkRequest) == 0)
             return false;
+        // What the cell had pending goes back to the physical GIC, as at CPU_OFF.
+        Irqchip.ResetCpu(cpu->CpuId, cpu);
         Arch.StoreRelease(ref cpu->PowerState, PowerState.Off);
         WaitForStart(frame, cpu);
         return true;
@@ -145,8 +153,12 @@ internal static unsafe class CellCpus
         {
             PerCpu* other = context.Cpu(id);
             if (other != cpu && other->OwnerCell == cell)
+            {
                 Arch.StoreRelease(ref other->ParkRequest, 1);
+                Irqchip.Kick(id);
+            }
         }
+        Irqchip.ResetCpu(cpu->CpuId, cpu);
         Arch.StoreRelease(ref cpu->PowerState, PowerState.Off);
         WaitForStart(frame, cpu);
     }
@@ -156,6 +168,7 @@ internal static unsafe class CellCpus
     public static void WaitFailed(TrapFrame* frame, PerCpu* cpu)
     {
         Control.CellFailed(cpu);
+        Irqchip.ResetCpu(cpu->CpuId, cpu);
         Arch.StoreRelease(ref cpu->PowerState, PowerState.Failed);
         WaitForStart(frame, cpu);
     }

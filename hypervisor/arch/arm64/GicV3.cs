@@ -10,6 +10,9 @@ internal unsafe struct VirtualCpuInterface
     public ulong SavedCtlr;
     public uint ListRegisterCount;
     public uint Enabled;
+    /// <summary>Which of the hypervisor's own interrupts (maintenance, event SGI) were enabled
+    /// before it reserved them: they stay so after disable.</summary>
+    public uint ReservedWereEnabled;
     public PendingIrqQueue Queue;
 }
 
@@ -30,6 +33,12 @@ internal unsafe struct VirtualCpuInterface
 internal static unsafe class GicV3
 {
     public const uint MaintenanceIntid = 25;
+    /// <summary>
+    /// The hypervisor's own SGI, never injected and never sent for a cell: it makes a CPU that
+    /// runs a cell take an exception to EL2 (a request to park it, <see cref="CellCpus"/>), as
+    /// upstream's SGI_EVENT. Linux uses SGIs 0-7.
+    /// </summary>
+    public const uint EventSgi = 15;
     /// <summary>HCR_EL2.FMO and IMO: physical FIQs and IRQs to EL2, virtual ones to the cell.</summary>
     public const ulong HcrFmo = 1UL << 3;
     public const ulong HcrImo = 1UL << 4;
@@ -90,7 +99,8 @@ internal static unsafe class GicV3
         WritePmr(PhysicalPriorityMask);
         WriteIgrpen1(1);
         WriteHcr(IchHcrEn);
-        RedistributorTrap.EnableMaintenance(cpuId, MaintenanceIntid);
+        state->ReservedWereEnabled = (RedistributorTrap.ReservePrivate(cpuId, MaintenanceIntid) ? 1u << (int)MaintenanceIntid : 0)
+            | (RedistributorTrap.ReservePrivate(cpuId, EventSgi) ? 1u << (int)EventSgi : 0);
         state->Enabled = 1;
     }
 
@@ -112,7 +122,8 @@ internal static unsafe class GicV3
         WriteBpr1((vmcr >> 18) & 7);
         WriteIgrpen1((vmcr >> 1) & 1);
         WriteCtlr((state->SavedCtlr & ~CtlrEoiMode) | ((vmcr & (1UL << 9)) != 0 ? CtlrEoiMode : 0));
-        RedistributorTrap.DisableMaintenance(cpuId, MaintenanceIntid);
+        RedistributorTrap.ReleasePrivate(cpuId, MaintenanceIntid, (state->ReservedWereEnabled & (1u << (int)MaintenanceIntid)) != 0);
+        RedistributorTrap.ReleasePrivate(cpuId, EventSgi, (state->ReservedWereEnabled & (1u << (int)EventSgi)) != 0);
         state->Enabled = 0;
     }
 
@@ -175,6 +186,11 @@ internal static unsafe class GicV3
                 Maintenance(cpu, state);
                 continue;
             }
+            if (intid == EventSgi)
+            {
+                WriteDir(intid);   // the exception was the point (Irqchip.HandleIrq looks at requests)
+                continue;
+            }
             // SGIs (and LPIs, which have no active state) are done physically at once.
             bool hardware = intid >= 16 && intid < 1020;
             if (!hardware && intid < 16)
@@ -227,10 +243,20 @@ internal static unsafe class GicV3
         ulong targets = SgiRouting.Sgi1rTargets(value, cpuId, *table);
         targets = SgiRouting.Filter(cpuId, targets, &GicDistributorTrap.SameCell);
         uint intid = SgiRouting.Sgi1rIntid(value);
+        if (intid == EventSgi)
+            return;   // the hypervisor's: a cell's write of it is dropped
         ulong* values = stackalloc ulong[CpuAffinityTable.MaxCpus];
         int count = SgiRouting.EncodeSgi1r(intid, targets, *table, values, CpuAffinityTable.MaxCpus);
         for (int i = 0; i < count; i++)
             WriteSgi1r(values[i]);
+    }
+
+    /// <summary>Sends <see cref="EventSgi"/> to CPU <paramref name="target"/>.</summary>
+    public static void Kick(uint target)
+    {
+        ulong value;
+        if (SgiRouting.EncodeSgi1r(EventSgi, 1UL << (int)target, *ArchSetup.Affinities, &value, 1) == 1)
+            WriteSgi1r(value);
     }
 
     [RuntimeImport("gicv3_read_iar1")] [MethodImpl(MethodImplOptions.InternalCall)] private static extern ulong ReadIar1();

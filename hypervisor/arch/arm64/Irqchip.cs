@@ -43,7 +43,8 @@ internal static unsafe class Irqchip
             GicV2.ResetCpu(cpu);
     }
 
-    /// <summary>A physical interrupt arrived while a cell ran (vectors.S el1_irq).</summary>
+    /// <summary>A physical interrupt arrived while a cell ran (vectors.S el1_irq); a CPU of a
+    /// non-root cell that another CPU asked to park parks here (it was kicked, <see cref="Kick"/>).</summary>
     [RuntimeExport("arch_handle_irq")]
     public static void HandleIrq(TrapFrame* frame, PerCpu* cpu)
     {
@@ -52,5 +53,15 @@ internal static unsafe class Irqchip
             GicV3.HandleIrq(cpu);
         else if (version == 2)
             GicV2.HandleIrq(cpu);
+        CellCpus.ParkIfRequested(frame, cpu);
+    }
+
+    /// <summary>Makes CPU <paramref name="target"/>, if it runs a cell, take an exception to EL2
+    /// soon (GICv3: the hypervisor's SGI); without interrupt virtualization nothing happens and
+    /// the CPU sees a request only at its next trap.</summary>
+    public static void Kick(uint target)
+    {
+        if (version == 3)
+            GicV3.Kick(target);
     }
 }

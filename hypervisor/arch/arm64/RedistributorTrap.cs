@@ -70,25 +70,28 @@ internal static unsafe class RedistributorTrap
     }
 
     /// <summary>
-    /// The hypervisor's own PPI (the maintenance interrupt): group 1, Linux's default priority,
-    /// enabled, and from now on out of the cell's reach.
+    /// An SGI or PPI of the hypervisor's own (the maintenance interrupt, the event SGI): group 1,
+    /// Linux's default priority, enabled, and from now on out of the cell's reach. True when it
+    /// was enabled before (Linux enables every SGI, never the maintenance PPI).
     /// </summary>
-    public static void EnableMaintenance(uint cpuId, uint intid)
+    public static bool ReservePrivate(uint cpuId, uint intid)
     {
         byte* sgi = SgiFrameOf(cpuId);
         if (sgi == null)
-            return;
+            return false;
+        bool wasEnabled = (Mmio32.Read(sgi + 0x100) & (1u << (int)intid)) != 0;
         state->ReservedPrivate |= 1u << (int)intid;
         Mmio32.Write(sgi + 0x080, Mmio32.Read(sgi + 0x080) | 1u << (int)intid);   // IGROUPR0
         Mmio8.Write(sgi + 0x400 + intid, 0xa0);                                    // IPRIORITYR
         Mmio32.Write(sgi + 0x100, 1u << (int)intid);                               // ISENABLER0
+        return wasEnabled;
     }
 
-    /// <summary>Disable: the maintenance interrupt goes off again (Linux never enabled it).</summary>
-    public static void DisableMaintenance(uint cpuId, uint intid)
+    /// <summary>Disable: the interrupt goes off again unless it was enabled before.</summary>
+    public static void ReleasePrivate(uint cpuId, uint intid, bool wasEnabled)
     {
         byte* sgi = SgiFrameOf(cpuId);
-        if (sgi != null)
+        if (sgi != null && !wasEnabled)
             Mmio32.Write(sgi + 0x180, 1u << (int)intid);                           // ICENABLER0
     }
 }

@@ -619,6 +619,18 @@ cell_test:
 	smc	#0
 	cmp	x0, #1
 	b.ne	1b
+	/* The GIC as Linux leaves it (through the emulation): the distributor on (ARE, group 1),
+	   both CPUs' redistributors awake, so the hypervisor's event SGI reaches CPU 1 in the
+	   cell when destroy has to stop it */
+	ldr	x9, =GICD_BASE
+	mov	w0, #0x12
+	str	w0, [x9]
+1:	ldr	w0, [x9]
+	tbnz	w0, #31, 1b
+	ldr	x9, =GICR_BASE
+	str	wzr, [x9, #0x14]
+	ldr	x9, =(GICR_BASE + 0x20000)
+	str	wzr, [x9, #0x14]
 	hypercall 5, 1, msg_pool_used
 	hypercall 1, CELL_CONFIG, msg_cell_create
 .ifdef ROOT_WRITES_CELL
