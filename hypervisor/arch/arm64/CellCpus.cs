@@ -169,7 +169,7 @@ internal static unsafe class CellCpus
     {
         Control.CellFailed(cpu);
         Irqchip.ResetCpu(cpu->CpuId, cpu);
-        Arch.StoreRelease(ref cpu->PowerState, PowerState.Failed);
+        CpuFailure.Finish(cpu);
         WaitForStart(frame, cpu);
     }
 }

@@ -123,18 +123,17 @@ internal static unsafe class Traps
     }
 
     /// <summary>
-    /// The start of every way a CPU stops for good: it gives back the locks it may hold (it may
-    /// have stopped in the middle of a console line, a distributor write or CPU_ON), so the other
-    /// CPUs go on, and is held in the hypervisor from now on (disable refused) while it reports.
+    /// The start of every way a CPU stops for good (<see cref="CpuFailure"/>): it also gives back
+    /// the arm64 locks it may hold (it may have stopped in the middle of a distributor write,
+    /// CPU_ON or a cell call), so the other CPUs go on. False when it was stopping already.
     /// </summary>
-    private static void EnterFailed(PerCpu* cpu)
+    private static bool EnterFailed(PerCpu* cpu)
     {
         uint id = cpu->CpuId;
-        DebugConsole.ReleaseIfHeldBy(id);
         GicDistributorTrap.ReleaseIfHeldBy(id);
         PsciEmulation.ReleaseIfHeldBy(id);
         ArchSetup.Hypercalls.ManagementLock.ReleaseIfHeldBy(id);
-        Arch.StoreRelease(ref cpu->PowerState, PowerState.Stopping);
+        return CpuFailure.Begin(cpu);
     }
 
     /// <summary>The end of a way a cell CPU stops: a non-root cell's CPU makes its cell failed and
@@ -153,7 +152,7 @@ internal static unsafe class Traps
     /// failed (CPU_GET_INFO) only now, and it parks.</summary>
     private static void StopFailed(PerCpu* cpu)
     {
-        Arch.StoreRelease(ref cpu->PowerState, PowerState.Failed);
+        CpuFailure.Finish(cpu);
         Arch.Park();
     }
 
@@ -269,10 +268,7 @@ internal static unsafe class Traps
     public static void HypervisorFault(ulong stackPointer)
     {
         PerCpu* cpu = Arch.CurrentCpu();
-        uint state = Arch.LoadAcquire(ref cpu->PowerState);
-        bool again = state == PowerState.Stopping || state == PowerState.Failed;
-        EnterFailed(cpu);
-        if (again)
+        if (!EnterFailed(cpu))
             StopFailed(cpu);            // faulted while reporting: stay quiet
         DebugConsole.BeginLine(cpu->CpuId);
         Report("Hypervisor fault", new Esr(Arch.ReadEsr()), 0);

@@ -279,14 +279,14 @@ internal static unsafe class Exits
     /// </summary>
     private static void Stop(PerCpu* cpu, string reason)
     {
-        Arch.StoreRelease(ref cpu->PowerState, PowerState.Stopping);
+        CpuFailure.Begin(cpu);
         DebugConsole.BeginLine(cpu->CpuId);
         if (reason is not null)
             DebugConsole.Write(reason);
         DebugConsole.Print("RIP: 0x%x RSP: 0x%x FLAGS: 0x%x\n", Arch.VmRead(Vmcs.GuestRip), Arch.VmRead(Vmcs.GuestRsp), Arch.VmRead(Vmcs.GuestRflags));
         DebugConsole.Print("Parking CPU %d (Cell: \"%s\")\n", cpu->CpuId, (ulong)ArchSetup.Config.RootCellName);
         DebugConsole.EndLine();
-        Arch.StoreRelease(ref cpu->PowerState, PowerState.Failed);
+        CpuFailure.Finish(cpu);
         if ((Arch.ReadMsr(Msr.VmxMisc) & Msr.VmxMiscWaitForSipi) == 0)
             Arch.Park();
         // No event may be injected into a CPU that waits for SIPI.

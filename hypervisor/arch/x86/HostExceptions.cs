@@ -16,11 +16,8 @@ internal static unsafe class HostExceptions
     {
         // The VMCS host state points GS at this CPU's per-CPU area.
         PerCpu* cpu = (PerCpu*)Arch.ReadMsr(Msr.GsBase);
-        uint state = Arch.LoadAcquire(ref cpu->PowerState);
-        DebugConsole.ReleaseIfHeldBy(cpu->CpuId);
-        if (state == PowerState.Stopping || state == PowerState.Failed)
+        if (!CpuFailure.Begin(cpu))
             Arch.Park();                // faulted while reporting: stay quiet
-        Arch.StoreRelease(ref cpu->PowerState, PowerState.Stopping);
         DebugConsole.BeginLine(cpu->CpuId);
         DebugConsole.Print("FATAL: hypervisor exception %d, RIP 0x%x, RSP 0x%x", frame[0], frame[2], frame[5]);
         if (X86HostDescriptors.HasErrorCode((int)frame[0]))
@@ -29,7 +26,7 @@ internal static unsafe class HostExceptions
             DebugConsole.Print(", CR2 0x%x", Arch.ReadCr2());
         DebugConsole.Print("\nCPU %d stopped\n", cpu->CpuId);
         DebugConsole.EndLine();
-        Arch.StoreRelease(ref cpu->PowerState, PowerState.Failed);
+        CpuFailure.Finish(cpu);
         Arch.Park();
     }
 
