@@ -1,12 +1,50 @@
+using System.Text.RegularExpressions;
+using Jailhouse.Binaries;
 using Jailhouse.Config.Binary;
 using Jailhouse.Config.Model;
 using Jailhouse.Config.Yaml;
 
 namespace Jailhouse.Tests;
 
-/// <summary>The cell example a newcomer copies from the README compiles.</summary>
-public class ReadmeExampleTests
+/// <summary>The cell example a newcomer copies from the README compiles, and the commands it
+/// shows name files the images have.</summary>
+public partial class ReadmeExampleTests
 {
+    [GeneratedRegex(@"/usr/lib/jailhouse/inmates/([\w.-]+\.bin)")]
+    private static partial Regex InmatePath();
+
+    [GeneratedRegex(@"/etc/jailhouse/([\w.-]+)\.cell")]
+    private static partial Regex CellPath();
+
+    /// <summary>Every inmate the README (and the demo cells' comments) load is one the images
+    /// ship (a C# demo or an assembly inmate), every configuration one configs/ compiles.</summary>
+    [Fact]
+    public void TheTargetExamplesNameInmatesAndCellsThatExist()
+    {
+        string root = Paths.RepositoryRoot;
+        var shipped = CSharpInmateBuilder.Projects(root).Select(project => Path.GetFileNameWithoutExtension(project) + ".bin")
+            .Concat(Directory.EnumerateFiles(Path.Combine(root, "inmates"), "*.S", SearchOption.AllDirectories)
+                .Select(source => Path.GetFileNameWithoutExtension(source) + ".bin"))
+            .ToHashSet();
+        var configs = Directory.EnumerateFiles(Path.Combine(root, "configs"), "*.yaml", SearchOption.AllDirectories)
+            .Select(Path.GetFileNameWithoutExtension).ToHashSet();
+        var texts = new[] { Path.Combine(root, "README.md") }
+            .Concat(Directory.EnumerateFiles(Path.Combine(root, "configs"), "*.yaml", SearchOption.AllDirectories));
+        int inmates = 0;
+        foreach (string file in texts)
+        {
+            string text = File.ReadAllText(file);
+            foreach (Match match in InmatePath().Matches(text))
+            {
+                inmates++;
+                Assert.True(shipped.Contains(match.Groups[1].Value), $"{file}: no inmate {match.Groups[1].Value} is built");
+            }
+            foreach (Match match in CellPath().Matches(text))
+                Assert.True(configs.Contains(match.Groups[1].Value), $"{file}: no configuration {match.Groups[1].Value}.yaml");
+        }
+        Assert.True(inmates >= 3, "the README and the demo cells load inmates");
+    }
+
     [Fact]
     public void FirstYamlExampleOfTheReadmeCompiles()
     {
