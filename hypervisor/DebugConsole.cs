@@ -29,39 +29,13 @@ internal static unsafe class DebugConsole
     /// <summary>Formatted output, see <see cref="PrintFormat"/>: %d %u %x %0Nx %s %%.</summary>
     public static void Print(string format) => PrintFormat.Format(format, null, 0, &Put);
 
-    public static void Print(string format, ulong a)
-    {
-        ulong* arguments = stackalloc ulong[1];
-        arguments[0] = a;
-        PrintFormat.Format(format, arguments, 1, &Put);
-    }
+    public static void Print(string format, ulong a) => PrintFormat.Format(format, a, &Put);
 
-    public static void Print(string format, ulong a, ulong b)
-    {
-        ulong* arguments = stackalloc ulong[2];
-        arguments[0] = a;
-        arguments[1] = b;
-        PrintFormat.Format(format, arguments, 2, &Put);
-    }
+    public static void Print(string format, ulong a, ulong b) => PrintFormat.Format(format, a, b, &Put);
 
-    public static void Print(string format, ulong a, ulong b, ulong c)
-    {
-        ulong* arguments = stackalloc ulong[3];
-        arguments[0] = a;
-        arguments[1] = b;
-        arguments[2] = c;
-        PrintFormat.Format(format, arguments, 3, &Put);
-    }
+    public static void Print(string format, ulong a, ulong b, ulong c) => PrintFormat.Format(format, a, b, c, &Put);
 
-    public static void Print(string format, ulong a, ulong b, ulong c, ulong d)
-    {
-        ulong* arguments = stackalloc ulong[4];
-        arguments[0] = a;
-        arguments[1] = b;
-        arguments[2] = c;
-        arguments[3] = d;
-        PrintFormat.Format(format, arguments, 4, &Put);
-    }
+    public static void Print(string format, ulong a, ulong b, ulong c, ulong d) => PrintFormat.Format(format, a, b, c, d, &Put);
 
     public static void Write(string text)
     {

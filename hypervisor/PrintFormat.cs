@@ -14,6 +14,36 @@ internal static unsafe class PrintFormat
     /// <summary>%s prints at most this many bytes (a cell name's field).</summary>
     public const int MaxStringLength = 32;
 
+    /// <summary>The fixed-arity forms behind every console's Print (the hypervisor's and the inmates').</summary>
+    public static void Format(string format, ulong a, delegate*<byte, void> put) => Format(format, &a, 1, put);
+
+    public static void Format(string format, ulong a, ulong b, delegate*<byte, void> put)
+    {
+        ulong* arguments = stackalloc ulong[2];
+        arguments[0] = a;
+        arguments[1] = b;
+        Format(format, arguments, 2, put);
+    }
+
+    public static void Format(string format, ulong a, ulong b, ulong c, delegate*<byte, void> put)
+    {
+        ulong* arguments = stackalloc ulong[3];
+        arguments[0] = a;
+        arguments[1] = b;
+        arguments[2] = c;
+        Format(format, arguments, 3, put);
+    }
+
+    public static void Format(string format, ulong a, ulong b, ulong c, ulong d, delegate*<byte, void> put)
+    {
+        ulong* arguments = stackalloc ulong[4];
+        arguments[0] = a;
+        arguments[1] = b;
+        arguments[2] = c;
+        arguments[3] = d;
+        Format(format, arguments, 4, put);
+    }
+
     public static void Format(string format, ulong* arguments, int count, delegate*<byte, void> put)
     {
         int next = 0;
