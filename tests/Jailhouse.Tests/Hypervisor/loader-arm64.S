@@ -168,6 +168,17 @@ el1_main:
 3:	wfe
 	b	3b
 2:	mov	x20, x0
+.ifdef SECOND_CPU
+	/* CPU 1's result first: once it is stored, the hypervisor has printed CPU 1's lines, so
+	   CPU 0's own lines cannot run into them on the shared UART */
+	adr	x1, cpu1_result
+4:	ldr	x27, [x1]
+	cmn	x27, #1				/* still the initial -1? */
+	b.ne	5f
+	wfe
+	b	4b
+5:
+.endif
 .ifdef SECOND_CPU_FAILS
 	/* CPU 1 reports its trap on the same UART: until it has stopped in the hypervisor (CPU
 	   get info says failed (2), published after the report), CPU 0 keeps quiet */
@@ -184,13 +195,7 @@ el1_main:
 	mov	x1, x20
 	bl	put_result
 .ifdef SECOND_CPU
-	adr	x1, cpu1_result
-4:	ldr	x0, [x1]
-	cmn	x0, #1				/* still the initial -1? */
-	b.ne	5f
-	wfe
-	b	4b
-5:	mov	x1, x0
+	mov	x1, x27
 	adr	x0, msg_cpu1_returned
 	bl	put_result
 	/* CPU get info (7): state of CPU 1 */
