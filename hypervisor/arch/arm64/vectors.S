@@ -35,29 +35,13 @@ hyp_vectors:
 	ventry	el1_unexpected
 	ventry	el1_unexpected
 
-el1_sync:
-	sub	sp, sp, #FRAME_SIZE
-	save_frame_registers
-	/* Spectre v2: where the firmware offers it, invalidate the branch predictor before the
-	   hypervisor's own code runs (SMCCC 1.1: x0-x3 may change, the frame holds them). */
-	percpu_of_frame
-	ldr	x1, [x3, #(PERCPU_SAVED_EL2 + SAVED_FLAGS)]
-	tbz	x1, #HARDEN_BP_BIT, 1f
-	ldr	w0, =SMCCC_ARCH_WORKAROUND_1
-	smc	#0
-1:
-	mrs	x0, elr_el2
-	mrs	x1, spsr_el2
-	stp	x0, x1, [sp, #FRAME_ELR]
-	mov	x0, sp
-	add	x1, sp, #FRAME_SIZE
-	sub	x1, x1, #PERCPU_SIZE		/* per-CPU area: the stack ends at its end */
-	bl	arch_handle_trap
-	cbnz	w0, el2_leave
-	b	vmreturn
-
-/* A physical interrupt while a cell ran: the same frame as a trap, then arch_handle_irq. */
-el1_irq:
+/*
+ * The entry from a cell, for a trap and for a physical interrupt alike: the frame, then, where
+ * the firmware offers it, the branch predictor invalidated before the hypervisor's own code
+ * runs (Spectre v2; SMCCC 1.1: x0-x3 may change, the frame holds them), ELR/SPSR into the
+ * frame, and x0 = frame, x1 = per-CPU area (the stack ends at its end) for the C# handler.
+ */
+.macro enter_from_cell
 	sub	sp, sp, #FRAME_SIZE
 	save_frame_registers
 	percpu_of_frame
@@ -72,6 +56,17 @@ el1_irq:
 	mov	x0, sp
 	add	x1, sp, #FRAME_SIZE
 	sub	x1, x1, #PERCPU_SIZE
+.endm
+
+el1_sync:
+	enter_from_cell
+	bl	arch_handle_trap
+	cbnz	w0, el2_leave
+	b	vmreturn
+
+/* A physical interrupt while a cell ran: the same frame as a trap, then arch_handle_irq. */
+el1_irq:
+	enter_from_cell
 	bl	arch_handle_irq
 	/* fall through */
 
