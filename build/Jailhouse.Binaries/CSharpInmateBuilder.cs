@@ -60,6 +60,7 @@ public static class CSharpInmateBuilder
     public static CSharpInmate Link(string repositoryRoot, string name, string ilcObject, ulong linkBase, string outputDirectory)
     {
         string arch = Path.Combine(repositoryRoot, "inmates", "lib", "arch", "arm64");
+        string runtimeInclude = HypervisorLinker.RuntimeIncludeDirectory(Path.Combine(repositoryRoot, "hypervisor"), "arm64");
         Directory.CreateDirectory(outputDirectory);
         string work = Path.Combine(outputDirectory, $".{name}-link-tmp");
         if (Directory.Exists(work))
@@ -71,7 +72,7 @@ public static class CSharpInmateBuilder
             foreach (string source in Directory.EnumerateFiles(arch, "*.S").Order(StringComparer.Ordinal))
             {
                 string obj = Path.Combine(work, Path.GetFileNameWithoutExtension(source) + ".o");
-                Run("clang", ["--target=" + ClangTarget, "-c", "-I", arch, "-o", obj, source], source);
+                Run("clang", ["--target=" + ClangTarget, "-c", "-I", arch, "-I", runtimeInclude, "-o", obj, source], source);
                 objects.Add(obj);
             }
             objects.Add(ilcObject);

@@ -37,6 +37,12 @@ public static class HypervisorLinker
     public static string IlcObject(string hypervisorDirectory, string configuration, string arch) =>
         Path.Combine(hypervisorDirectory, "obj", configuration, "net10.0", For(arch).Rid, "native", "jailhouse.o");
 
+    /// <summary>The assembler include directory of the freestanding corelib for <paramref name="arch"/>
+    /// (runtime.h: the ILCompiler runtime symbols and sysreg accessor macros the hypervisor and the
+    /// C# inmates share).</summary>
+    public static string RuntimeIncludeDirectory(string hypervisorDirectory, string arch) =>
+        Path.Combine(hypervisorDirectory, "runtime", "arch", arch);
+
     public static HypervisorImage Link(string hypervisorDirectory, string arch, string ilcObject, string outputDirectory)
     {
         var tools = For(arch);
@@ -58,7 +64,7 @@ public static class HypervisorLinker
             foreach (string source in sources)
             {
                 string obj = Path.Combine(work, Path.GetFileNameWithoutExtension(source) + ".o");
-                Run("clang", ["--target=" + tools.ClangTarget, "-c", "-I", archDirectory, "-o", obj, source], source);
+                Run("clang", ["--target=" + tools.ClangTarget, "-c", "-I", archDirectory, "-I", RuntimeIncludeDirectory(hypervisorDirectory, arch), "-o", obj, source], source);
                 objects.Add(obj);
             }
             objects.Add(ilcObject);

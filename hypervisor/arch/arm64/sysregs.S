@@ -3,25 +3,18 @@
  * Each follows the C calling convention and touches only x0-x3.
  */
 #include "asm-defines.h"
+#include "runtime.h"
 
 	.text
 
-.macro reader name, register
-	.globl	\name
-	.type	\name, %function
-\name:
-	mrs	x0, \register
-	ret
-.endm
-
-	reader	arm64_read_esr_el2, esr_el2
-	reader	arm64_read_far_el2, far_el2
-	reader	arm64_read_hpfar_el2, hpfar_el2
-	reader	arm64_read_id_aa64mmfr0, id_aa64mmfr0_el1
-	reader	arm64_read_current_el, currentel
-	reader	arm64_read_sctlr_el2, sctlr_el2
-	reader	arm64_read_counter, cntpct_el0
-	reader	arm64_read_counter_frequency, cntfrq_el0
+	sysreg_reader	arm64_read_esr_el2, esr_el2
+	sysreg_reader	arm64_read_far_el2, far_el2
+	sysreg_reader	arm64_read_hpfar_el2, hpfar_el2
+	sysreg_reader	arm64_read_id_aa64mmfr0, id_aa64mmfr0_el1
+	sysreg_reader	arm64_read_current_el, currentel
+	sysreg_reader	arm64_read_sctlr_el2, sctlr_el2
+	sysreg_reader	arm64_read_counter, cntpct_el0
+	sysreg_reader	arm64_read_counter_frequency, cntfrq_el0
 
 /* void arm64_enter_cell(u64 vttbr, u64 hcr): this CPU runs the cell of these tables from now on;
  * what it cached of that VMID's translations and of instructions is dropped (the VMID of a
@@ -59,7 +52,7 @@ arm64_flush_el2_tlb:
 	dsb	ish
 	isb
 	ret
-	reader	arm64_read_mpidr, mpidr_el1
+	sysreg_reader	arm64_read_mpidr, mpidr_el1
 
 /* void arm64_enable_stage2(u64 vtcr, u64 vttbr, u64 hcr) */
 	.globl	arm64_enable_stage2
@@ -214,26 +207,5 @@ arm64_park:
 
 	.ltorg
 
-/* Symbols the compiled C# refers to but the freestanding subset never needs at run time. */
-	.data
-	.balign	8
-	.globl	__security_cookie
-__security_cookie:
-	.quad	0x2f8a6c1e5b3d4970
-
 	.text
-/* ILCompiler brackets every RuntimeExport method with these for the runtime's thread
-   bookkeeping; there is no runtime (and no GC) to tell. */
-	.globl	RhpReversePInvoke
-	.type	RhpReversePInvoke, %function
-RhpReversePInvoke:
-	ret
-	.globl	RhpReversePInvokeReturn
-	.type	RhpReversePInvokeReturn, %function
-RhpReversePInvokeReturn:
-	ret
-/* The compiled code's last resort (e.g. a failed stack-cookie check). */
-	.globl	RhpFallbackFailFast
-	.type	RhpFallbackFailFast, %function
-RhpFallbackFailFast:
-	b	arm64_park
+	ilc_runtime_symbols 0x2f8a6c1e5b3d4970, arm64_park

@@ -2,34 +2,19 @@
  * Leaf helpers for what C# cannot express: system registers, barriers, waiting for interrupts
  * and the Jailhouse hypercall. C calling convention; each touches only x0-x2.
  */
+#include "runtime.h"
+
 	.text
 
-.macro reader name, register
-	.globl	\name
-	.type	\name, %function
-\name:
-	mrs	x0, \register
-	ret
-.endm
-
-.macro writer name, register
-	.globl	\name
-	.type	\name, %function
-\name:
-	msr	\register, x0
-	isb
-	ret
-.endm
-
-	reader	inmate_read_mpidr, mpidr_el1
-	reader	inmate_read_cntfrq, cntfrq_el0
-	reader	inmate_read_cntv_cval, cntv_cval_el0
-	writer	inmate_write_cntv_cval, cntv_cval_el0
-	writer	inmate_write_cntv_ctl, cntv_ctl_el0
-	writer	inmate_write_icc_sre, S3_0_C12_C12_5
-	writer	inmate_write_icc_pmr, S3_0_C4_C6_0
-	writer	inmate_write_icc_igrpen1, S3_0_C12_C12_7
-	writer	inmate_write_icc_eoir1, S3_0_C12_C12_1
+	sysreg_reader	inmate_read_mpidr, mpidr_el1
+	sysreg_reader	inmate_read_cntfrq, cntfrq_el0
+	sysreg_reader	inmate_read_cntv_cval, cntv_cval_el0
+	sysreg_writer	inmate_write_cntv_cval, cntv_cval_el0
+	sysreg_writer	inmate_write_cntv_ctl, cntv_ctl_el0
+	sysreg_writer	inmate_write_icc_sre, S3_0_C12_C12_5
+	sysreg_writer	inmate_write_icc_pmr, S3_0_C4_C6_0
+	sysreg_writer	inmate_write_icc_igrpen1, S3_0_C12_C12_7
+	sysreg_writer	inmate_write_icc_eoir1, S3_0_C12_C12_1
 
 /* The virtual counter, read after all earlier instructions (isb), as a timestamp must be. */
 	.globl	inmate_read_cntvct
@@ -80,26 +65,5 @@ inmate_hypercall:
 	hvc	#0x4a48
 	ret
 
-/* Symbols the compiled C# refers to but an inmate never needs at run time. */
-	.data
-	.balign	8
-	.globl	__security_cookie
-__security_cookie:
-	.quad	0x4a48c0de5eed1e55
-
 	.text
-/* ILCompiler brackets every RuntimeExport method with these for the runtime's thread
-   bookkeeping; there is no runtime to tell. */
-	.globl	RhpReversePInvoke
-	.type	RhpReversePInvoke, %function
-RhpReversePInvoke:
-	ret
-	.globl	RhpReversePInvokeReturn
-	.type	RhpReversePInvokeReturn, %function
-RhpReversePInvokeReturn:
-	ret
-/* The compiled code's last resort (e.g. a failed stack-cookie check). */
-	.globl	RhpFallbackFailFast
-	.type	RhpFallbackFailFast, %function
-RhpFallbackFailFast:
-	b	inmate_stop
+	ilc_runtime_symbols 0x4a48c0de5eed1e55, inmate_stop
