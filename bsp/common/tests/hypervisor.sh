@@ -85,6 +85,11 @@ jailhouse console | show
 # and 64 KiB of RAM, runs uart-hello (its greeting appears on this console), shows as running,
 # and is destroyed: CPU 1 is Linux's again and the hypervisor's page pool is where it was.
 demo=/etc/jailhouse/$board-inmate-demo.cell
+# Cells print on the console's UART while the kernel may print there too (the driver's "cell
+# started", CPU 1 going and coming): kernel messages stay in dmesg meanwhile, so that the
+# lines matched on the console are whole.
+printk_levels=$(cat /proc/sys/kernel/printk)
+echo 1 >/proc/sys/kernel/printk
 if [ -f "$demo" ] && [ "$cpus" -gt 1 ]; then
     pool_before=$(cat /sys/devices/jailhouse/mem_pool_used)
     jailhouse cell create "$demo" >/tmp/out 2>&1 || { show </tmp/out; dmesg | tail -n 5 | show; fail "cell create"; }
@@ -106,6 +111,25 @@ if [ -f "$demo" ] && [ "$cpus" -gt 1 ]; then
     ok "cell destroy"
     check_linux "after cell destroy"
 fi
+
+# Isolation (issue 11): an inmate that stores into the root cell's RAM is stopped by the
+# hypervisor (its FATAL line names the address and the cell), the cell shows as failed, Linux
+# runs on, destroys the cell and gets CPU 1 back.
+writer=/usr/lib/jailhouse/tests/root-ram-writer.bin
+if [ -f "$demo" ] && [ "$cpus" -gt 1 ] && [ -f "$writer" ]; then
+    jailhouse cell create "$demo" >/tmp/out 2>&1 || { show </tmp/out; fail "isolation: cell create"; }
+    jailhouse cell load inmate-demo "$writer" >/tmp/out 2>&1 || { show </tmp/out; fail "isolation: cell load"; }
+    jailhouse cell start inmate-demo >/tmp/out 2>&1 || { show </tmp/out; fail "isolation: cell start"; }
+    sleep 1
+    jailhouse cell list >/tmp/out 2>&1
+    show </tmp/out
+    grep inmate-demo /tmp/out | grep -q -w failed || fail "isolation: the cell that wrote into root RAM is not failed"
+    jailhouse cell destroy inmate-demo >/tmp/out 2>&1 || { show </tmp/out; fail "isolation: destroy of the failed cell"; }
+    [ "$(cat /sys/devices/system/cpu/cpu1/online)" = 1 ] || fail "isolation: CPU 1 is not online in Linux again"
+    ok "isolation: an inmate writing into root RAM is stopped and destroyed"
+    check_linux "after the failed cell"
+fi
+echo "$printk_levels" >/proc/sys/kernel/printk
 
 # A root-cell CPU Linux takes offline waits in the hypervisor: disable is refused until it is
 # back (it would go on running EL2 code that the next enable overwrites).

@@ -1,5 +1,7 @@
 using System.Text.RegularExpressions;
 using Jailhouse.Boot;
+using Jailhouse.Config.Model;
+using Jailhouse.Tests.Hypervisor;
 using Xunit.Abstractions;
 
 namespace Jailhouse.Tests.Boot;
@@ -47,15 +49,28 @@ public partial class HypervisorBootTests(ITestOutputHelper output)
         var result = QemuBoot.RunKernel(board, Path.Combine(artifacts, "kernel", "Image"), initrd, ["jailhouse.test=hypervisor"],
             TimeSpan.FromMinutes(2), machineArguments: machine);
         string console = result.Console;
+        // Kept for whoever reads a failure: artifacts/<board>/test-logs/.
+        string logs = Directory.CreateDirectory(Path.Combine(artifacts, "test-logs")).FullName;
+        File.WriteAllText(Path.Combine(logs, $"hypervisor-gicv{gicVersion}-{cpus}cpus-{cpuModel.Split(',')[0]}.log"), console);
         output.WriteLine($"GICv{gicVersion}, {cpus} CPUs, -cpu {cpuModel}: {result.Elapsed.TotalSeconds:F1} s");
         foreach (Match counted in Regex.Matches(console, @"jailhouse-test: \| root cell vmexits_\w+ [^\r\n]*"))
             output.WriteLine(counted.Value);
         Assert.True(result.PoweredOff, $"no power-off within 2 minutes:\n{console}");
         Assert.DoesNotContain("jailhouse-test: FAIL", console);
-        Assert.DoesNotMatch(Trouble(), console);
+        // The one FATAL line expected: the hostile inmate's store into the root cell's first RAM
+        // region, stopped and reported with its cell (hypervisor.sh's isolation step).
+        ulong rootRam = RootRamBase();
+        string isolation = $"FATAL: Invalid MMIO write, addr: 0x{rootRam:x16} size: 4";
+        Assert.Equal(1, Regex.Count(console, "FATAL"));
+        Assert.Contains(isolation, console);
+        Assert.Matches(@"Cell ""inmate-demo"", CPU 1, ELR 0x", console);
+        Assert.Contains($"root-ram-writer: storing into the root cell's RAM at 0x{rootRam:x}", console);
+        Assert.DoesNotContain("root-ram-writer: the store into the root cell's RAM went through", console);
+        Assert.DoesNotMatch(Trouble(), console.Replace(isolation, "", StringComparison.Ordinal));
         foreach (string step in new[] { "insmod", $"before enable: Linux runs on {cpus} CPUs", "enable", "hypervisor memory read-only in the kernel",
             $"after enable: Linux runs on {cpus} CPUs", "root cell VM exits counted", "GIC distributor accesses emulated", "cell create", "cell runs", "cell destroy",
-            $"after cell destroy: Linux runs on {cpus} CPUs", $"disable refused while CPU {cpus - 1} is offline", "disable", $"after disable: Linux runs on {cpus} CPUs", "enable and disable again", "rmmod", "kernel log clean" })
+            $"after cell destroy: Linux runs on {cpus} CPUs", "isolation: an inmate writing into root RAM is stopped and destroyed",
+            $"after the failed cell: Linux runs on {cpus} CPUs", $"disable refused while CPU {cpus - 1} is offline", "disable", $"after disable: Linux runs on {cpus} CPUs", "enable and disable again", "rmmod", "kernel log clean" })
             Assert.Contains($"jailhouse-test: ok {step}\n", console);
         Assert.Contains("jailhouse-image: test hypervisor passed", console);
         // Linux's IPIs trapped; on GICv3 its interrupts were injected through the list registers
@@ -99,5 +114,14 @@ public partial class HypervisorBootTests(ITestOutputHelper output)
         // The driver's view, and the hypervisor's log read back through the console page.
         Assert.Contains($"jailhouse: enabled: hypervisor running on {cpus} CPUs", console);
         Assert.Contains("jailhouse-test: | Jailhouse hypervisor in C# (arm64) initializing", console);
+    }
+
+    /// <summary>The root cell's lowest RAM (read, write, execute, not I/O) in configs/qemu-arm64, where
+    /// bsp/common/tests/arm64/root-ram-writer.S stores: the address the FATAL line must name.</summary>
+    private static ulong RootRamBase()
+    {
+        var root = HypervisorTestMemory.LoadYaml("configs/qemu-arm64/qemu-arm64.yaml");
+        const MemoryFlags ram = MemoryFlags.Read | MemoryFlags.Write | MemoryFlags.Execute;
+        return root.Cell.MemoryRegions.Where(r => (r.Flags & ram) == ram && (r.Flags & MemoryFlags.Io) == 0).Min(r => r.PhysStart);
     }
 }
