@@ -91,6 +91,8 @@ internal static unsafe class Control
     {
         if (!CallerIsRoot(ref context, callerCpu))
             return Errno.EPERM;
+        if (!ReconfigurationAllowed(ref context, null))
+            return Errno.EPERM;
         // The header first: its counts give the size, which bounds the copy.
         byte* header = stackalloc byte[SystemConfig.CellDescSize];
         int result = ReadRootGuest(ref context, configAddress, (ulong)SystemConfig.CellDescSize, header);
@@ -161,6 +163,7 @@ internal static unsafe class Control
         }
         context.Ops.FlushRootTlb();
         context.Cells.Count++;
+        ReconfigurationCompleted(ref context);
         Report(ref context, "Created cell \"", desc.Name, "\"\n");
         return cell->Id;
     }
@@ -285,10 +288,11 @@ internal static unsafe class Control
 
     /// <summary>
     /// Upstream's management prologue: the caller is the root cell (-EPERM), the cell exists
-    /// (-ENOENT) and is not the root cell (-EINVAL), it agrees to shut down (-EPERM), and its CPUs
-    /// stop in the hypervisor (-EBUSY when one does not within the architecture's wait).
+    /// (-ENOENT) and is not the root cell (-EINVAL), for a destroy no other cell holds the
+    /// configuration locked (-EPERM), the cell agrees to shut down (-EPERM), and its CPUs stop in
+    /// the hypervisor (-EBUSY when one does not within the architecture's wait).
     /// </summary>
-    private static long Prologue(ref HypercallContext context, uint callerCpu, ulong id, out Cell* cell)
+    private static long Prologue(ref HypercallContext context, uint callerCpu, ulong id, bool destroy, out Cell* cell)
     {
         cell = null;
         if (!CallerIsRoot(ref context, callerCpu))
@@ -298,18 +302,48 @@ internal static unsafe class Control
         cell = context.Cells.Find(id);
         if (cell == null)
             return Errno.ENOENT;
-        if (!ShutdownAgreed(ref context, cell))
+        if (destroy && !ReconfigurationAllowed(ref context, cell))
+            return Errno.EPERM;
+        if (!ExchangeMessage(ref context, cell, CommRegion.MsgShutdownRequest, request: true))
             return Errno.EPERM;
         return context.Ops.ParkCpus(cell);
     }
 
     /// <summary>
-    /// Upstream's cell_exchange_message for a shutdown request: a passive-commreg cell, or one
-    /// shut down or failed, agrees at once; otherwise the request goes to its comm region and the
-    /// answer decides. With msg_reply_timeout set, no answer within that many polls marks the cell
-    /// failed, which then counts as agreement (as upstream).
+    /// Upstream's cell_reconfig_ok: a cell whose comm region says running/locked (a safety-critical
+    /// phase it declared itself) forbids creating or destroying cells; <paramref name="excluded"/>
+    /// (the cell being destroyed) does not count.
     /// </summary>
-    private static bool ShutdownAgreed(ref HypercallContext context, Cell* cell)
+    private static bool ReconfigurationAllowed(ref HypercallContext context, Cell* excluded)
+    {
+        for (uint i = 0; i < context.Cells.Capacity; i++)
+        {
+            Cell* other = context.Cells.Slots + i;
+            if (!other->InUse || other == excluded)
+                continue;
+            if (Arch.LoadAcquire(ref *(uint*)(other->CommPage + CommRegion.CellStateField)) == CommRegion.CellRunningLocked)
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>After a create or destroy every non-root cell is told (upstream's
+    /// cell_reconfig_completed); the answers do not matter.</summary>
+    private static void ReconfigurationCompleted(ref HypercallContext context)
+    {
+        for (uint i = 0; i < context.Cells.Capacity; i++)
+            if (context.Cells.Slots[i].InUse)
+                ExchangeMessage(ref context, context.Cells.Slots + i, CommRegion.MsgReconfigCompleted, request: false);
+    }
+
+    /// <summary>
+    /// Upstream's cell_exchange_message: a passive-commreg cell, or one shut down or failed,
+    /// agrees at once; otherwise <paramref name="code"/> goes to its comm region and the answer
+    /// decides (a <paramref name="request"/> needs "approved", information needs "received"; any
+    /// other answer is a refusal). With msg_reply_timeout set, no answer within that many polls
+    /// marks the cell failed, which then counts as agreement (as upstream).
+    /// </summary>
+    private static bool ExchangeMessage(ref HypercallContext context, Cell* cell, uint code, bool request)
     {
         CellDesc desc = cell->Desc;
         if ((desc.Flags & CellConfigCheck.CellPassiveCommRegion) != 0)
@@ -318,7 +352,7 @@ internal static unsafe class Control
         ref uint reply = ref *(uint*)(comm + CommRegion.ReplyFromCellField);
         ref uint message = ref *(uint*)(comm + CommRegion.MsgToCellField);
         Arch.StoreRelease(ref reply, CommRegion.MsgNone);
-        Arch.StoreRelease(ref message, CommRegion.MsgShutdownRequest);
+        Arch.StoreRelease(ref message, code);
         ulong timeout = desc.MsgReplyTimeout;
         while (true)
         {
@@ -326,7 +360,7 @@ internal static unsafe class Control
             if (state == CommRegion.CellShutDown || state == CommRegion.CellFailed)
                 return true;
             uint answer = Arch.LoadAcquire(ref reply);
-            if (answer == CommRegion.ReplyRequestApproved)
+            if (answer == (request ? CommRegion.ReplyRequestApproved : CommRegion.ReplyReceived))
                 return true;
             if (answer != CommRegion.MsgNone)
                 return false;
@@ -342,7 +376,7 @@ internal static unsafe class Control
 
     public static long SetLoadable(ref HypercallContext context, uint callerCpu, ulong id)
     {
-        long result = Prologue(ref context, callerCpu, id, out Cell* cell);
+        long result = Prologue(ref context, callerCpu, id, destroy: false, out Cell* cell);
         if (result != 0)
             return result;
         if (cell->Loadable != 0)
@@ -358,7 +392,7 @@ internal static unsafe class Control
 
     public static long Start(ref HypercallContext context, uint callerCpu, ulong id)
     {
-        long result = Prologue(ref context, callerCpu, id, out Cell* cell);
+        long result = Prologue(ref context, callerCpu, id, destroy: false, out Cell* cell);
         if (result != 0)
             return result;
         if (cell->Loadable != 0)
@@ -381,7 +415,7 @@ internal static unsafe class Control
 
     public static long Destroy(ref HypercallContext context, uint callerCpu, ulong id)
     {
-        long result = Prologue(ref context, callerCpu, id, out Cell* cell);
+        long result = Prologue(ref context, callerCpu, id, destroy: true, out Cell* cell);
         if (result != 0)
             return result;
         Report(ref context, "Closing cell \"", cell->Desc.Name, "\"\n");
@@ -390,6 +424,7 @@ internal static unsafe class Control
         context.Ops.FlushRootTlb();
         Release(ref context, cell);
         context.Cells.Count--;
+        ReconfigurationCompleted(ref context);
         return result;
     }
 

@@ -20,7 +20,10 @@ internal static unsafe class CommRegion
 
     public const uint MsgNone = 0;
     public const uint MsgShutdownRequest = 1;
+    public const uint MsgReconfigCompleted = 2;
+    public const uint ReplyUnknown = 1;
     public const uint ReplyRequestApproved = 3;
+    public const uint ReplyReceived = 4;
 
     public const uint FlagDebugPutcPermitted = 0x0001;
     public const uint FlagDebugPutcActive = 0x0002;
@@ -61,8 +64,28 @@ internal static unsafe class CommRegion
     public static ulong GiccBase => Mmio64.Read(Region + GiccBaseField);
     public static ulong GicrBase => Mmio64.Read(Region + GicrBaseField);
 
-    /// <summary>Whether the hypervisor has asked this cell to shut down and waits for the answer.</summary>
-    public static bool ShutdownRequested => IsPresent && Mmio32.Read(Region + MsgToCellField) == MsgShutdownRequest;
+    /// <summary>
+    /// Whether the hypervisor has asked this cell to shut down and waits for the answer (given by
+    /// <see cref="ApproveShutdown"/>). Any other message is answered here, since the hypervisor
+    /// waits for that answer too: "reconfiguration completed" (sent to every cell after a cell
+    /// was created or destroyed) with "received", anything else with "unknown".
+    /// </summary>
+    public static bool ShutdownRequested()
+    {
+        if (!IsPresent)
+            return false;
+        uint message = Mmio32.Read(Region + MsgToCellField);
+        if (message == MsgShutdownRequest)
+            return true;
+        if (message != MsgNone)
+        {
+            Mmio32.Write(Region + MsgToCellField, MsgNone);
+            Cpu.MemoryBarrier();
+            Mmio32.Write(Region + ReplyFromCellField, message == MsgReconfigCompleted ? ReplyReceived : ReplyUnknown);
+            Cpu.MemoryBarrier();
+        }
+        return false;
+    }
 
     /// <summary>
     /// Answers a shutdown request with "approved", as upstream's jailhouse_send_reply_from_cell:

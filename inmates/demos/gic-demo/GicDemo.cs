@@ -34,7 +34,7 @@ internal static unsafe class GicDemo
         Timer.FireAt(Timer.Now + period);
         Cpu.EnableInterrupts();
 
-        while (!CommRegion.ShutdownRequested)
+        while (!CommRegion.ShutdownRequested())
             Cpu.WaitForInterrupt();
 
         Cpu.DisableInterrupts();

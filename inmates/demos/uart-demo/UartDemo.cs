@@ -24,7 +24,7 @@ internal static class UartDemo
             next += interval;
             while (Timer.Now < next)
             {
-                if (CommRegion.ShutdownRequested)
+                if (CommRegion.ShutdownRequested())
                 {
                     Console.Print("uart-demo: shutdown requested, approved after %u lines\n", count);
                     CommRegion.ApproveShutdown();

@@ -385,4 +385,86 @@ public sealed unsafe class CellControlTests : IDisposable
         Assert.Equal(CommRegion.CellShutDown, Call(Hypercalls.CellGetState, 1));
         Assert.Equal(0, Call(Hypercalls.CellDestroy, 1));
     }
+
+    private static JailhouseConfig Second()
+    {
+        var second = Demo();
+        second.Cell.Name = "second";
+        second.Cell.Cpus = [2];
+        second.Cell.Irqchips.Clear();
+        second.Cell.MemoryRegions.RemoveAll(r => r.Name == "ram");
+        return second;
+    }
+
+    [Fact]
+    public void A_running_locked_cell_forbids_creating_and_destroying_other_cells_but_not_its_own_end()
+    {
+        Assert.Equal(1, Create(Demo()));
+        Assert.Equal(0, Call(Hypercalls.CellStart, 1));
+        Assert.Equal(2, Create(Second()));
+        Assert.Equal(0, Call(Hypercalls.CellStart, 2));
+        byte* comm = context.Cells.Find(1)->CommPage;
+        // The cell declares a phase in which the partitioning must not change.
+        *(uint*)(comm + CommRegion.CellStateField) = CommRegion.CellRunningLocked;
+        Assert.Equal(CommRegion.CellRunningLocked, Call(Hypercalls.CellGetState, 1));
+        Assert.Equal(Errno.EPERM, Call(Hypercalls.CellDestroy, 2));
+        var third = Second();
+        third.Cell.Name = "third";
+        third.Cell.Cpus = [3];
+        Assert.Equal(Errno.EPERM, Create(third));
+        Assert.Equal(3, Call(Hypercalls.HypervisorGetInfo, Hypercalls.InfoNumCells));
+        // Start and set-loadable of another cell are no reconfiguration (upstream checks destroy only).
+        Assert.Equal(0, Call(Hypercalls.CellSetLoadable, 2));
+        // The locked cell itself (passive comm region: it agrees) may still be destroyed; then
+        // the others are free again.
+        Assert.Equal(0, Call(Hypercalls.CellDestroy, 1));
+        Assert.Equal(0, Call(Hypercalls.CellDestroy, 2));
+        Assert.Equal(1, Call(Hypercalls.HypervisorGetInfo, Hypercalls.InfoNumCells));
+    }
+
+    [Theory]
+    [InlineData(CommRegion.ReplyReceived)]
+    [InlineData(CommRegion.ReplyUnknown)]
+    public void Other_cells_are_told_when_a_reconfiguration_completed(uint reply)
+    {
+        var cell = Demo();
+        cell.Cell.Flags &= ~CellFlags.PassiveCommRegion;
+        Assert.Equal(1, Create(cell));
+        Assert.Equal(0, Call(Hypercalls.CellStart, 1));
+        byte* comm = context.Cells.Find(1)->CommPage;
+        int told = 0;
+        bool stop = false;
+        var answer = new Thread(() =>
+        {
+            // Answers every "reconfiguration completed" until the test is over.
+            while (!Volatile.Read(ref stop))
+            {
+                if (Volatile.Read(ref *(uint*)(comm + CommRegion.MsgToCellField)) != CommRegion.MsgReconfigCompleted)
+                {
+                    Thread.SpinWait(10);
+                    continue;
+                }
+                // Counted before the reply, which is what lets the hypercall return.
+                Interlocked.Increment(ref told);
+                Volatile.Write(ref *(uint*)(comm + CommRegion.MsgToCellField), CommRegion.MsgNone);
+                Volatile.Write(ref *(uint*)(comm + CommRegion.ReplyFromCellField), reply);
+            }
+        });
+        answer.Start();
+        try
+        {
+            // The information is delivered whatever the answer (an unknown one does not fail the
+            // call): once after the create, once after the destroy of the second cell.
+            Assert.Equal(2, Create(Second()));
+            Assert.Equal(1, Volatile.Read(ref told));
+            Assert.Equal(0, Call(Hypercalls.CellDestroy, 2));
+            Assert.Equal(2, Volatile.Read(ref told));
+        }
+        finally
+        {
+            Volatile.Write(ref stop, true);
+            answer.Join();
+        }
+        Assert.Equal(CommRegion.CellRunning, Call(Hypercalls.CellGetState, 1));
+    }
 }
