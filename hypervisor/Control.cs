@@ -142,15 +142,12 @@ internal static unsafe class Control
         result = BuildCell(ref context, cell, config, pages);
         if (result != 0)
             return result;
-
-        for (uint cpu = 0; cpu < context.MaxCpus; cpu++)
+        // Checked above, claimed here atomically with CPU_ON: a CPU the root cell turned on in
+        // between stays the root cell's.
+        if (!CpuOwnership.Claim(ref context, cell, callerCpu))
         {
-            if (!cell->HasCpu(cpu))
-                continue;
-            PerCpu* data = context.Cpu(cpu);
-            data->OwnerCell = cell;
-            for (int i = 0; i < PerCpu.StatCount; i++)
-                data->Stats[i] = 0;
+            Release(ref context, cell);
+            return Errno.EBUSY;
         }
         result = MoveMemory(ref context, cell->Desc, toRoot: false, loadableOnly: false);
         if (result != 0)

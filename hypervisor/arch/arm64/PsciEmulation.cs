@@ -6,15 +6,12 @@ namespace Jailhouse.Hypervisor;
 /// start it outside the hypervisor), CPU_ON hands a waiting CPU its entry point and context,
 /// AFFINITY_INFO reports these states. Only CPUs that entered the hypervisor take part; the
 /// per-CPU areas are shared, so states change with acquire/release accesses, and CPU_ON's
-/// check-then-set runs under a lock (two CPUs turning on the same one: one succeeds, the
-/// other hears ALREADY_ON, and the entry point is the winner's).
+/// check-then-set runs under <see cref="CpuOwnership.Lock"/> (two CPUs turning on the same one:
+/// one succeeds, the other hears ALREADY_ON, and the entry point is the winner's; a cell create
+/// taking the CPU meanwhile: it is no longer the caller's).
 /// </summary>
 internal static unsafe class PsciEmulation
 {
-    private static SpinLock cpuOnLock;
-
-    /// <summary>The lock CPU_ON runs under (the host tests hold it to see CPU_ON wait for it).</summary>
-    internal static ref SpinLock CpuOnLock => ref cpuOnLock;
 
     public const long Success = 0;
     public const long InvalidParameters = -2;
@@ -23,19 +20,22 @@ internal static unsafe class PsciEmulation
     public const long AffinityOn = 0;
     public const long AffinityOff = 1;
 
-    /// <summary>CPU_ON by CPU <paramref name="callerCpu"/> for <paramref name="target"/> (null: not a CPU of the cell).</summary>
-    public static long CpuOn(uint callerCpu, PerCpu* target, ulong entry, ulong context)
+    /// <summary>CPU_ON by CPU <paramref name="callerCpu"/> of <paramref name="callerCell"/> (null: the root
+    /// cell) for <paramref name="target"/> (null: not a CPU of the cell).</summary>
+    public static long CpuOn(uint callerCpu, Cell* callerCell, PerCpu* target, ulong entry, ulong context)
     {
         if (target == null)
             return InvalidParameters;
-        cpuOnLock.Acquire(callerCpu);
-        long result = CpuOnLocked(target, entry, context);
-        cpuOnLock.Release();
+        CpuOwnership.Lock.Acquire(callerCpu);
+        long result = CpuOnLocked(callerCell, target, entry, context);
+        CpuOwnership.Lock.Release();
         return result;
     }
 
-    private static long CpuOnLocked(PerCpu* target, ulong entry, ulong context)
+    private static long CpuOnLocked(Cell* callerCell, PerCpu* target, ulong entry, ulong context)
     {
+        if (target->OwnerCell != callerCell)
+            return InvalidParameters; // a cell create took it since the caller looked
         uint state = Arch.LoadAcquire(ref target->PowerState);
         if (state == PowerState.Running || state == PowerState.Waking)
             return AlreadyOn;
@@ -46,9 +46,6 @@ internal static unsafe class PsciEmulation
         Arch.StoreRelease(ref target->PowerState, PowerState.Waking);
         return Success;
     }
-
-    /// <summary>A CPU stopped by a fault inside CPU_ON gives the lock back.</summary>
-    public static void ReleaseIfHeldBy(uint cpuId) => cpuOnLock.ReleaseIfHeldBy(cpuId);
 
     public static long AffinityInfo(PerCpu* target)
     {

@@ -131,7 +131,7 @@ internal static unsafe class Traps
     {
         uint id = cpu->CpuId;
         GicDistributorTrap.ReleaseIfHeldBy(id);
-        PsciEmulation.ReleaseIfHeldBy(id);
+        CpuOwnership.ReleaseIfHeldBy(id);
         ArchSetup.Hypercalls.ManagementLock.ReleaseIfHeldBy(id);
         return CpuFailure.Begin(cpu);
     }
@@ -233,7 +233,7 @@ internal static unsafe class Traps
         PerCpu* target = CellCpu(cpu, SmcCalls.Argument(function, frame->X[1]));
         frame->X[0] = unchecked((ulong)(function == SmcCalls.PsciAffinityInfo32 || function == SmcCalls.PsciAffinityInfo64
             ? PsciEmulation.AffinityInfo(target)
-            : PsciEmulation.CpuOn(cpu->CpuId, target, SmcCalls.Argument(function, frame->X[2]), SmcCalls.Argument(function, frame->X[3]))));
+            : PsciEmulation.CpuOn(cpu->CpuId, cpu->OwnerCell, target, SmcCalls.Argument(function, frame->X[2]), SmcCalls.Argument(function, frame->X[3]))));
     }
 
     /// <summary>The per-CPU area of the CPU with this MPIDR if it belongs to the caller's cell, or null.</summary>

@@ -467,4 +467,51 @@ public sealed unsafe class CellControlTests : IDisposable
         }
         Assert.Equal(CommRegion.CellRunning, Call(Hypercalls.CellGetState, 1));
     }
+
+    /// <summary>
+    /// A root-cell CPU_ON that passed its owner check before a create took the CPU: under the
+    /// ownership lock it finds the CPU no longer its cell's and starts nothing.
+    /// </summary>
+    [Fact]
+    public void Cpu_on_from_the_root_cell_cannot_start_a_cpu_a_create_took()
+    {
+        Assert.Equal(1, Create(Demo()));
+        PerCpu* taken = context.Cpu(1);
+        Assert.Equal(PsciEmulation.InvalidParameters, PsciEmulation.CpuOn(0, null, taken, 0x4020_0000, 0));
+        Assert.Equal(PowerState.Off, taken->PowerState);
+        Assert.Equal(0, Call(Hypercalls.CellStart, 1));
+    }
+
+    /// <summary>
+    /// The other order: the root cell turns a CPU on while a create that already checked it is
+    /// building the cell. The create waits for the CPU_ON, then finds the CPU waking and gives
+    /// everything back (-EBUSY); the CPU stays the root cell's.
+    /// </summary>
+    [Fact]
+    public void A_create_racing_a_root_cpu_on_leaves_the_cpu_to_the_root_cell()
+    {
+        ulong usedBefore = pool->UsedPages;
+        long result = 99;
+        CpuOwnership.Lock.Acquire(0);                   // CPU 0 inside CPU_ON
+        var creator = new Thread(() => result = Create(Demo(), caller: 2)) { IsBackground = true };
+        creator.Start();
+        try
+        {
+            // Past the configuration checks: the create has built the cell's tables and now
+            // waits for the lock to claim CPU 1.
+            SpinWait.SpinUntil(() => pool->UsedPages > usedBefore + 1, TimeSpan.FromSeconds(30));
+            Assert.True(pool->UsedPages > usedBefore + 1, "the create never got past its checks");
+            Assert.True(creator.IsAlive);
+            Volatile.Write(ref context.Cpu(1)->PowerState, PowerState.Waking);
+        }
+        finally
+        {
+            CpuOwnership.Lock.Release();
+        }
+        Assert.True(creator.Join(TimeSpan.FromSeconds(30)));
+        Assert.Equal(Errno.EBUSY, result);
+        Assert.True(context.Cpu(1)->OwnerCell == null);
+        Assert.Equal(usedBefore, pool->UsedPages);
+        Assert.Equal(1, Call(Hypercalls.HypervisorGetInfo, Hypercalls.InfoNumCells));
+    }
 }

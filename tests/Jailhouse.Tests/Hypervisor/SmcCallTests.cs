@@ -143,9 +143,9 @@ public sealed class SmcCallTests
         var cpu = new PerCpu();
         PerCpu* target = &cpu;
         PsciEmulation.CpuOff(target);
-        PsciEmulation.CpuOnLock.Acquire(3);
+        CpuOwnership.Lock.Acquire(3);
         long result = 99;
-        var caller = new Thread(() => result = PsciEmulation.CpuOn(1, target, 0x2000, 2)) { IsBackground = true };
+        var caller = new Thread(() => result = PsciEmulation.CpuOn(1, null, target, 0x2000, 2)) { IsBackground = true };
         caller.Start();
         Assert.False(caller.Join(TimeSpan.FromMilliseconds(500)));      // waits for CPU 3
         Assert.Equal(99, result);
@@ -153,7 +153,7 @@ public sealed class SmcCallTests
         target->WakeEntry = 0x1000;
         target->WakeContext = 3;
         target->PowerState = PowerState.Waking;
-        PsciEmulation.CpuOnLock.Release();
+        CpuOwnership.Lock.Release();
         Assert.True(caller.Join(TimeSpan.FromSeconds(5)));
         // ... and the second one sees it.
         Assert.Equal(PsciEmulation.AlreadyOn, result);
@@ -165,20 +165,20 @@ public sealed class SmcCallTests
     {
         var cpu = new PerCpu();
         PerCpu* target = &cpu;
-        Assert.Equal(PsciEmulation.Denied, PsciEmulation.CpuOn(0, target, 0x4020_0000, 7));      // never entered
+        Assert.Equal(PsciEmulation.Denied, PsciEmulation.CpuOn(0, null, target, 0x4020_0000, 7));      // never entered
         target->PowerState = PowerState.Running;
-        Assert.Equal(PsciEmulation.AlreadyOn, PsciEmulation.CpuOn(0, target, 0x4020_0000, 7));
+        Assert.Equal(PsciEmulation.AlreadyOn, PsciEmulation.CpuOn(0, null, target, 0x4020_0000, 7));
         Assert.Equal(PsciEmulation.AffinityOn, PsciEmulation.AffinityInfo(target));
         Assert.False(PsciEmulation.TryWake(target));
 
         PsciEmulation.CpuOff(target);
         Assert.Equal(PsciEmulation.AffinityOff, PsciEmulation.AffinityInfo(target));
-        Assert.Equal(PsciEmulation.Success, PsciEmulation.CpuOn(0, target, 0x4020_0000, 7));
-        Assert.Equal(PsciEmulation.AlreadyOn, PsciEmulation.CpuOn(0, target, 0x4030_0000, 8)); // waking: no second entry
+        Assert.Equal(PsciEmulation.Success, PsciEmulation.CpuOn(0, null, target, 0x4020_0000, 7));
+        Assert.Equal(PsciEmulation.AlreadyOn, PsciEmulation.CpuOn(0, null, target, 0x4030_0000, 8)); // waking: no second entry
         Assert.Equal((0x4020_0000UL, 7UL), (target->WakeEntry, target->WakeContext));
         Assert.True(PsciEmulation.TryWake(target));
         Assert.Equal(PowerState.Running, target->PowerState);
 
-        Assert.Equal(PsciEmulation.InvalidParameters, PsciEmulation.CpuOn(0, null, 0, 0));
+        Assert.Equal(PsciEmulation.InvalidParameters, PsciEmulation.CpuOn(0, null, null, 0, 0));
     }
 }
