@@ -103,6 +103,11 @@ if [ -f "$demo" ] && [ "$cpus" -gt 1 ]; then
     show </tmp/out
     grep inmate-demo /tmp/out | grep -q -w running || fail "cell start: inmate-demo is not running"
     ok "cell runs"
+    jailhouse cell stats inmate-demo >/tmp/out 2>&1 || { show </tmp/out; fail "cell stats"; }
+    show </tmp/out
+    grep -q "^Statistics for inmate-demo cell (id 1)" /tmp/out && grep -q "^vmexits_total " /tmp/out ||
+        fail "cell stats: no statistics of inmate-demo"
+    ok "cell stats"
     jailhouse cell destroy inmate-demo >/tmp/out 2>&1 || { show </tmp/out; dmesg | tail -n 5 | show; fail "cell destroy"; }
     [ "$(cat /sys/devices/system/cpu/cpu1/online)" = 1 ] || fail "cell destroy: CPU 1 is not online in Linux again"
     pool_after=$(cat /sys/devices/jailhouse/mem_pool_used)

@@ -68,7 +68,7 @@ public partial class HypervisorBootTests(ITestOutputHelper output)
         Assert.DoesNotContain("root-ram-writer: the store into the root cell's RAM went through", console);
         Assert.DoesNotMatch(Trouble(), console.Replace(isolation, "", StringComparison.Ordinal));
         foreach (string step in new[] { "insmod", $"before enable: Linux runs on {cpus} CPUs", "enable", "hypervisor memory read-only in the kernel",
-            $"after enable: Linux runs on {cpus} CPUs", "root cell VM exits counted", "GIC distributor accesses emulated", "cell create", "cell runs", "cell destroy",
+            $"after enable: Linux runs on {cpus} CPUs", "root cell VM exits counted", "GIC distributor accesses emulated", "cell create", "cell runs", "cell stats", "cell destroy",
             $"after cell destroy: Linux runs on {cpus} CPUs", "isolation: an inmate writing into root RAM is stopped and destroyed",
             $"after the failed cell: Linux runs on {cpus} CPUs", $"disable refused while CPU {cpus - 1} is offline", "disable", $"after disable: Linux runs on {cpus} CPUs", "enable and disable again", "rmmod", "kernel log clean" })
             Assert.Contains($"jailhouse-test: ok {step}\n", console);
