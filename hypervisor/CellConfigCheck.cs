@@ -107,11 +107,10 @@ internal static unsafe class CellConfigCheck
                 reason = "more than one communication region";
                 return Errno.EINVAL;
             }
-            bool subpage = MmioSubpage.IsSubpage(region);
-            if (subpage)
+            if (MmioSubpage.IsSubpage(region) && (comm || (region.Flags & MemoryRegion.Io) == 0))
             {
-                // Sub-page regions are emulated for the root cell only so far.
-                reason = "a memory region off page boundaries (sub-page regions: root cell only)";
+                // Only device registers can be emulated off page boundaries (MmioSubpage).
+                reason = "a memory region off page boundaries that is not io";
                 return Errno.EINVAL;
             }
             if (!SystemConfig.RangeFits(region.Virt, region.Size, ~0UL)
