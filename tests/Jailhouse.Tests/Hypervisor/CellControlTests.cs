@@ -228,6 +228,7 @@ public sealed unsafe class CellControlTests : IDisposable
         { "beyond-2^48", Errno.EINVAL },
         { "two-comm-regions", Errno.EINVAL },
         { "gic-distributor", Errno.EINVAL },
+        { "gic-redistributors", Errno.EINVAL },
         { "subpage", Errno.EINVAL },
         { "pin-not-root", Errno.EBUSY },
         { "pin-base", Errno.EINVAL },
@@ -257,6 +258,10 @@ public sealed unsafe class CellControlTests : IDisposable
                 break;
             case "gic-distributor":
                 cell.Cell.MemoryRegions.Add(new Jailhouse.Config.Model.MemoryRegion { PhysStart = 0x0800_0000, VirtStart = 0x0800_0000, Size = 0x10000, Flags = MemoryFlags.Read | MemoryFlags.Write | MemoryFlags.Io | MemoryFlags.RootShared });
+                break;
+            case "gic-redistributors":
+                // CPU 1's frame, which the cell could then change behind the emulation.
+                cell.Cell.MemoryRegions.Add(new Jailhouse.Config.Model.MemoryRegion { PhysStart = 0x080c_0000, VirtStart = 0x080c_0000, Size = 0x20000, Flags = MemoryFlags.Read | MemoryFlags.Write | MemoryFlags.Io | MemoryFlags.RootShared });
                 break;
             case "subpage":
                 // Off page boundaries but not io: nothing the hypervisor could emulate.

@@ -11,9 +11,7 @@ namespace Jailhouse.Tests.Hypervisor;
 /// </summary>
 public sealed partial class HypervisorQemuTests
 {
-    private const ulong CellConfigAddress = 0x4800_0000;
-    private const ulong InmateAddress = 0x4810_0000;
-    private const ulong CellRam = 0x7fa0_0000;
+    private const ulong CellRam = BareMetalLoader.CellRam;
 
     /// <summary>Assembles and links <paramref name="source"/> at address 0 and returns the flat binary's path.</summary>
     private string Inmate(string name, string source, params string[] symbols)
@@ -35,17 +33,9 @@ public sealed partial class HypervisorQemuTests
         string cellConfig = Path.Combine(build.Directory, $"inmate-demo-{Interlocked.Increment(ref runs)}.cell");
         File.WriteAllBytes(cellConfig, HypervisorTestMemory.CompileYaml("configs/qemu-arm64/qemu-arm64-inmate-demo.yaml"));
         long size = new FileInfo(inmate).Length;
-        string[] loaderSymbols =
-        [
-            "SECOND_CPU", "CELL_TEST", "GICD_BASE=0x08000000", "GICR_BASE=0x080a0000", $"CELL_CONFIG=0x{CellConfigAddress:x}", $"INMATE=0x{InmateAddress:x}", $"INMATE_SIZE={size}",
-            $"CELL_RAM=0x{CellRam:x}", $"CYCLES={cycles.ToString(CultureInfo.InvariantCulture)}", .. symbols,
-        ];
+        string[] loaderSymbols = [.. BareMetalLoader.CellTestSymbols(size, cycles), .. symbols];
         string loader = Loader($"cells-{Path.GetFileNameWithoutExtension(inmate)}-{cycles}-{symbols.Length}", loaderSymbols);
-        return Run(loader, RootCell(), until, onlineCpus: 2, timeoutSeconds: 120, extraArguments:
-        [
-            "-device", $"loader,file={cellConfig},addr=0x{CellConfigAddress:x},force-raw=on",
-            "-device", $"loader,file={inmate},addr=0x{InmateAddress:x},force-raw=on",
-        ]);
+        return Run(loader, RootCell(), until, onlineCpus: 2, timeoutSeconds: 120, extraArguments: BareMetalLoader.CellTestDevices(cellConfig, inmate));
     }
 
     private static void InOrder(string output, params string[] lines)
