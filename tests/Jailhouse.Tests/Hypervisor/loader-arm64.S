@@ -680,6 +680,9 @@ cell_test:
 	adr	x0, msg_cell_start
 	mov	x1, x26
 	bl	put_result
+.ifdef CELL_MMIO_STATS
+	hypercall2 7, 1, 1001, msg_cpu1_mmio
+.endif
 .ifdef SEND_SGI
 	hypercall2 7, 0, 1005, msg_cpu0_virq
 	hypercall2 7, 1, 1006, msg_cpu1_vsgi
@@ -1039,6 +1042,7 @@ msg_after_failure:	.asciz	"loader: after failure "
 msg_cpu1_returned:	.asciz	"loader: cpu 1 entry returned "
 msg_cpu1_state:		.asciz	"loader: cpu 1 state "
 msg_cpu0_virq:		.asciz	"loader: cpu 0 virq "
+msg_cpu1_mmio:		.asciz	"loader: cpu 1 mmio "
 msg_cpu1_vsgi:		.asciz	"loader: cpu 1 vsgi "
 msg_cpu1_virq:		.asciz	"loader: cpu 1 virq "
 msg_linux:		.asciz	"loader: starting Linux as the root cell\n"
