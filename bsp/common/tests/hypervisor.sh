@@ -84,9 +84,13 @@ jailhouse console | show
 # A non-root cell (issue 11): the inmate-demo cell takes CPU 1 (the driver takes it offline)
 # and 64 KiB of RAM, runs uart-hello (its greeting appears on this console), shows as running,
 # and is destroyed: CPU 1 is Linux's again and the hypervisor's page pool is where it was;
-# on GICv3 then once more with gic-demo.
+# then once more with gic-demo.
 demo=/etc/jailhouse/$board-inmate-demo.cell
 if [ -f "$demo" ] && [ "$cpus" -gt 1 ]; then
+    # The inmates print on this console: kernel messages (the driver's "cell started" comes
+    # just as the inmate's first line) stay in the log meanwhile, or the lines interleave.
+    loglevel=$(cut -f 1 /proc/sys/kernel/printk)
+    echo 1 >/proc/sys/kernel/printk
     pool_before=$(cat /sys/devices/jailhouse/mem_pool_used)
     jailhouse cell create "$demo" >/tmp/out 2>&1 || { show </tmp/out; dmesg | tail -n 5 | show; fail "cell create"; }
     [ "$(cat /sys/devices/system/cpu/cpu1/online)" = 0 ] || fail "cell create: CPU 1 is still online in Linux"
@@ -106,24 +110,26 @@ if [ -f "$demo" ] && [ "$cpus" -gt 1 ]; then
     [ "$pool_after" = "$pool_before" ] || fail "cell destroy: mem_pool_used $pool_before -> $pool_after"
     ok "cell destroy"
     check_linux "after cell destroy"
-    # The C# gic-demo in the same cell (GICv3): it sets up its own view of the GIC through the
+    # The C# gic-demo in the same cell: it sets up its own view of the GIC through the
     # hypervisor's emulation, its virtual timer interrupts reach its CPU and it prints its
     # latency every second on this console.
-    if [ "$system" = "/etc/jailhouse/$board.cell" ] && [ -f /usr/lib/jailhouse/inmates/gic-demo.bin ]; then
+    if [ -f /usr/lib/jailhouse/inmates/gic-demo.bin ]; then
         jailhouse cell create "$demo" >/tmp/out 2>&1 || { show </tmp/out; dmesg | tail -n 5 | show; fail "gic-demo: cell create"; }
         jailhouse cell load inmate-demo /usr/lib/jailhouse/inmates/gic-demo.bin >/tmp/out 2>&1 ||
             { show </tmp/out; dmesg | tail -n 5 | show; fail "gic-demo: cell load"; }
         jailhouse cell start inmate-demo >/tmp/out 2>&1 || { show </tmp/out; dmesg | tail -n 5 | show; fail "gic-demo: cell start"; }
         sleep 3
+        # Nothing of ours on the console while gic-demo prints: reports after destroy.
         jailhouse cell list >/tmp/out 2>&1
         grep inmate-demo /tmp/out | grep -q -w running || { show </tmp/out; fail "gic-demo: inmate-demo is not running"; }
-        ok "gic-demo runs"
         jailhouse cell destroy inmate-demo >/tmp/out 2>&1 || { show </tmp/out; dmesg | tail -n 5 | show; fail "gic-demo: cell destroy"; }
+        ok "gic-demo runs"
         [ "$(cat /sys/devices/system/cpu/cpu1/online)" = 1 ] || fail "gic-demo: CPU 1 is not online in Linux again"
         [ "$(cat /sys/devices/jailhouse/mem_pool_used)" = "$pool_before" ] || fail "gic-demo: mem_pool_used changed"
         ok "gic-demo cell destroy"
         check_linux "after gic-demo"
     fi
+    echo "$loglevel" >/proc/sys/kernel/printk
 fi
 
 # A root-cell CPU Linux takes offline waits in the hypervisor: disable is refused until it is
