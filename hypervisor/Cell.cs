@@ -22,6 +22,12 @@ internal unsafe struct Cell
     public byte* CommPage;
     /// <summary>What the architecture loads to run the cell's CPUs (arm64: VTTBR_EL2 with the cell's VMID).</summary>
     public ulong Stage2Pointer;
+    /// <summary>The cell's emulated MMIO regions (sub-page regions, the GIC), filled by the
+    /// architecture at create (<see cref="CellOperations.CreateArch"/>), read-only afterwards.</summary>
+    public MmioDispatch Mmio;
+    /// <summary>The architecture's pool pages for the cell (arm64: MMIO handler table, interrupt
+    /// controller state, sub-page devices), given back at destroy.</summary>
+    public byte* ArchPages;
 
     public CellDesc Desc => new(Config);
     public bool InUse => Id != 0;

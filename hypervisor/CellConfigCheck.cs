@@ -107,11 +107,10 @@ internal static unsafe class CellConfigCheck
                 reason = "more than one communication region";
                 return Errno.EINVAL;
             }
-            bool subpage = MmioSubpage.IsSubpage(region);
-            if (subpage)
+            if (MmioSubpage.IsSubpage(region) && (comm || (region.Flags & MemoryRegion.Io) == 0))
             {
-                // Sub-page regions are emulated for the root cell only so far.
-                reason = "a memory region off page boundaries (sub-page regions: root cell only)";
+                // Only device registers can be emulated off page boundaries (MmioSubpage).
+                reason = "a memory region off page boundaries that is not io";
                 return Errno.EINVAL;
             }
             if (!SystemConfig.RangeFits(region.Virt, region.Size, ~0UL)
@@ -133,6 +132,13 @@ internal static unsafe class CellConfigCheck
                 reason = "a memory region on the GIC distributor";
                 return Errno.EINVAL;
             }
+            if (context.Architecture != SystemConfig.ArchX86 && OverlapsGicPrivate(context.Config, context.MaxCpus, region))
+            {
+                // The redistributors are emulated for every cell (each may touch only its own
+                // CPUs' frames); GICH is the hypervisor's list registers.
+                reason = "a memory region on the GIC redistributors or the GICv2 hypervisor interface";
+                return Errno.EINVAL;
+            }
             if (IsCellPrivate(region) && context.Cells.OverlapsCellMemory(region.Phys, region.Size))
             {
                 reason = "memory of another non-root cell";
@@ -147,6 +153,23 @@ internal static unsafe class CellConfigCheck
         ulong gicd = system.ArmGicdBase;
         ulong gicdSize = system.ArmGicVersion == 2 ? 0x1000UL : 0x10000UL;
         return gicd != 0 && region.Phys < gicd + gicdSize && gicd < region.Phys + region.Size;
+    }
+
+    /// <summary>GICv3: the redistributor frames of the possible CPUs (128 KiB each); GICv2: GICH.</summary>
+    private static bool OverlapsGicPrivate(in SystemConfig system, uint maxCpus, in MemoryRegion region)
+    {
+        ulong start, size;
+        if (system.ArmGicVersion == 3)
+        {
+            start = system.ArmGicrBase;
+            size = (ulong)maxCpus * 0x20000;
+        }
+        else
+        {
+            start = system.ArmGichBase;
+            size = 0x2000;
+        }
+        return start != 0 && size != 0 && region.Phys < start + size && start < region.Phys + region.Size;
     }
 
     /// <summary>Interrupt pins: on an irqchip of the system at a multiple of 32, and the root cell's now (-EBUSY otherwise).</summary>

@@ -21,6 +21,13 @@ internal unsafe struct CellOperations
     public delegate*<ulong, bool> MapsRam;
     /// <summary>Fills the architecture's part of a cell's communication page.</summary>
     public delegate*<byte*, SystemConfig, CellDesc, void> FillCommRegion;
+    /// <summary>The architecture's part of a new cell (upstream's arch_cell_create): its MMIO
+    /// handlers, its interrupts taken from the root cell; 0 or -errno (then
+    /// <see cref="DestroyArch"/> undoes what was done). Null: nothing to do.</summary>
+    public delegate*<Cell*, int> CreateArch;
+    /// <summary>Undoes <see cref="CreateArch"/> (the cell's CPUs are parked): interrupts back to the
+    /// root cell, pages back to the pool. Must cope with a half-done create. Null: nothing to do.</summary>
+    public delegate*<Cell*, void> DestroyArch;
 }
 
 /// <summary>
@@ -149,6 +156,14 @@ internal static unsafe class Control
             Release(ref context, cell);
             return Errno.EBUSY;
         }
+        // The cell's MMIO handlers and interrupts (its CPUs are its own already).
+        result = context.Ops.CreateArch != null ? context.Ops.CreateArch(cell) : 0;
+        if (result != 0)
+        {
+            Report(ref context, "Cell create: \"", desc.Name, "\" failed in the architecture's set-up\n");
+            Release(ref context, cell);
+            return result;
+        }
         result = MoveMemory(ref context, cell->Desc, toRoot: false, loadableOnly: false);
         if (result != 0)
         {
@@ -188,9 +203,28 @@ internal static unsafe class Control
         return 0;
     }
 
+    /// <summary>
+    /// Whether CPU <paramref name="sender"/> may signal CPU <paramref name="target"/> (SGIs) or
+    /// touch its private interrupt state (redistributor frame): both are CPUs of the system
+    /// that entered the hypervisor (a CPU that never did is not the hypervisor's to signal)
+    /// and belong to the same cell now -- the root cell (no owner) or the same non-root cell.
+    /// </summary>
+    public static bool CpusShareCell(ref HypercallContext context, uint sender, uint target)
+    {
+        if (sender >= context.MaxCpus || target >= context.MaxCpus)
+            return false;
+        if (!context.Config.HasCpu(sender) || !context.Config.HasCpu(target))
+            return false;
+        if (context.Cpu(sender)->OwnerCell != context.Cpu(target)->OwnerCell)
+            return false;
+        return Arch.LoadAcquire(ref context.Cpu(target)->PowerState) != PowerState.Absent;
+    }
+
     /// <summary>Gives the cell's pages back, hands its CPUs to the root cell and frees the slot.</summary>
     private static void Release(ref HypercallContext context, Cell* cell)
     {
+        if (context.Ops.DestroyArch != null)
+            context.Ops.DestroyArch(cell);
         for (uint cpu = 0; cpu < context.MaxCpus; cpu++)
         {
             PerCpu* data = context.Cpu(cpu);
@@ -257,7 +291,9 @@ internal static unsafe class Control
         for (uint n = 0; n < cell.MemoryRegionCount; n++)
         {
             MemoryRegion region = cell.MemoryRegion(n);
-            if (!CellConfigCheck.IsCellPrivate(region))
+            // A sub-page region is never in the cell's tables (the hypervisor performs its
+            // accesses); the root cell keeps the page around it.
+            if (!CellConfigCheck.IsCellPrivate(region) || MmioSubpage.IsSubpage(region))
                 continue;
             if (loadableOnly && (region.Flags & MemoryRegion.Loadable) == 0)
                 continue;

@@ -28,12 +28,12 @@ internal static unsafe class MmioSubpage
         ((region.Virt | region.Size) & (PagePool.PageSize - 1)) != 0;
 
     /// <summary>
-    /// Registers every sub-page region of the root cell with <paramref name="dispatch"/>; its
+    /// Registers every sub-page region of a cell (the root cell's or a non-root cell's) with <paramref name="dispatch"/>; its
     /// registers are mapped for the hypervisor by <paramref name="mapDevice"/> (physical start and
     /// size in, EL2 address of the start out, null when out of space). A sub-page region that is
     /// not io is refused (-EINVAL), as the configuration checker does.
     /// </summary>
-    public static int RegisterAll(in SystemConfig config, ref MmioDispatch dispatch, SubpageDevice* storage, uint capacity,
+    public static int RegisterAll(CellDesc config, ref MmioDispatch dispatch, SubpageDevice* storage, uint capacity,
         delegate*<ulong, ulong, byte*> mapDevice)
     {
         uint used = 0;

@@ -1,6 +1,6 @@
 // Benchmarks print numbers; nothing is asserted.
 Task("Benchmark")
-    .Description("Config codec throughput, CLI start-up (NativeAOT vs dotnet jailhouse.dll) and sizes, gic-demo's bare-metal timer latency, kmod, hypervisor, C# inmate and image build times, the end-to-end hypervisor boots on qemu-arm64 and in Bochs (x86).")
+    .Description("Config codec throughput, CLI start-up (NativeAOT vs dotnet jailhouse.dll) and sizes, gic-demo's bare-metal timer latency, a cell's start-to-first-line time and gic-demo's latency in it, kmod, hypervisor, C# inmate and image build times, the end-to-end hypervisor boots on qemu-arm64 and in Bochs (x86).")
     .IsDependentOn("Packages")
     .Does(() =>
     {
@@ -61,7 +61,9 @@ Task("Benchmark")
             .Append("--aot").AppendQuoted(NativeCli("linux-x64").FullPath)
             .Append("--dll").AppendQuoted(JailhouseDll.FullPath)
             .Append("--fat")
-            .Append("--gic-demo").AppendQuoted(bareMetalInmates.CombineWithFilePath("gic-demo.bin").FullPath + "@0x40200000");
+            .Append("--gic-demo").AppendQuoted(bareMetalInmates.CombineWithFilePath("gic-demo.bin").FullPath + "@0x40200000")
+            .Append("--cell-gic-demo").AppendQuoted(RepositoryRoot.FullPath + "@" + ArtifactsRoot.CombineWithFilePath("hypervisor/arm64/jailhouse.bin").FullPath
+                + "@" + InmateImages("arm64").CombineWithFilePath("gic-demo.bin").FullPath);
         var sizes = new List<(string, FilePath)>
         {
             ("NativeAOT jailhouse linux-x64 (target)", NativeCli("linux-x64")),

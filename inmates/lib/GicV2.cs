@@ -4,8 +4,9 @@ namespace Jailhouse.Inmate;
 
 /// <summary>
 /// GICv2 for one CPU: the distributor on (if nobody did it yet) and the memory-mapped CPU
-/// interface (in a cell, the hypervisor's virtual CPU interface at the same address) with
-/// every priority let through. Interrupts 0-31 are banked per CPU in the distributor.
+/// interface (in a cell, the hypervisor's virtual CPU interface at the same address, or the
+/// physical one while GICv2 virtualization is off) with every priority let through and
+/// EOImode 0 (EOIR drops the priority and deactivates). Interrupts 0-31 are banked per CPU in the distributor.
 /// </summary>
 internal static unsafe class GicV2
 {
@@ -30,7 +31,10 @@ internal static unsafe class GicV2
         if ((control & Enable1) == 0)
             Mmio32.Write(distributor + GicdCtlr, control | Enable1);
         Mmio32.Write(cpuInterface + GiccPmr, PriorityMaskAll);
-        Mmio32.Write(cpuInterface + GiccCtlr, Mmio32.Read(cpuInterface + GiccCtlr) | Enable1);
+        // Written whole, as upstream's inmates do: a CPU interface Linux used before may have
+        // EOImodeNS set, under which our EOIR write would only drop the priority and the
+        // first interrupt would stay active for good.
+        Mmio32.Write(cpuInterface + GiccCtlr, Enable1);
     }
 
     public static void Enable(uint irq) =>

@@ -5,13 +5,13 @@ using Jailhouse.Config.Yaml;
 
 // Benchmarks print numbers; they assert nothing. Usage:
 //   Jailhouse.Benchmarks REFERENCE_DIR [--aot PATH_TO_NATIVE_jailhouse] [--dll PATH_TO_jailhouse.dll] [--fat] [--size LABEL=PATH]...
-//                        [--gic-demo GIC_DEMO_BIN@LINK_BASE]
+//                        [--gic-demo GIC_DEMO_BIN@LINK_BASE] [--cell-gic-demo REPOSITORY@HYPERVISOR_BIN@GIC_DEMO_BIN]
 //   Jailhouse.Benchmarks incremental REPOSITORY CONFIGURATION BOARD...
 if (args.Length >= 3 && args[0] == "incremental")
     return IncrementalBuild.Run(args[1], args[2], args[3..]);
 if (args.Length < 1 || !Directory.Exists(args[0]))
 {
-    Console.Error.WriteLine("usage: Jailhouse.Benchmarks REFERENCE_DIR [--aot NATIVE_CLI] [--dll CLI_DLL] [--fat] [--size LABEL=PATH]... [--gic-demo BIN@BASE]\n" +
+    Console.Error.WriteLine("usage: Jailhouse.Benchmarks REFERENCE_DIR [--aot NATIVE_CLI] [--dll CLI_DLL] [--fat] [--size LABEL=PATH]... [--gic-demo BIN@BASE] [--cell-gic-demo REPO@HV_BIN@GIC_DEMO_BIN]\n" +
         "       Jailhouse.Benchmarks incremental REPOSITORY CONFIGURATION BOARD...");
     return 2;
 }
@@ -62,6 +62,10 @@ if (dll is not null)
 // --gic-demo BIN@BASE: gic-demo linked at BASE (jailhouse inmate build --base), run bare-metal.
 if (Option("--gic-demo") is { } gicDemo && gicDemo.LastIndexOf('@') is > 0 and var at)
     InmateLatency.Run(gicDemo[..at], Convert.ToUInt64(gicDemo[(at + 1)..], 16));
+// --cell-gic-demo REPOSITORY@HYPERVISOR_BIN@GIC_DEMO_BIN: the shipped gic-demo in the inmate-demo
+// cell under the arm64 hypervisor, bare-metal: start-to-first-line time and timer latency.
+if (Option("--cell-gic-demo")?.Split('@') is [var repository, var hypervisorBin, var cellGicDemo])
+    CellStartup.Run(repository, hypervisorBin, cellGicDemo);
 return 0;
 
 // A 64 MiB FAT32 ESP holding 48 MiB of files: our writer against mkfs.vfat + mcopy.

@@ -83,7 +83,8 @@ jailhouse console | show
 
 # A non-root cell (issue 11): the inmate-demo cell takes CPU 1 (the driver takes it offline)
 # and 64 KiB of RAM, runs uart-hello (its greeting appears on this console), shows as running,
-# and is destroyed: CPU 1 is Linux's again and the hypervisor's page pool is where it was.
+# and is destroyed: CPU 1 is Linux's again and the hypervisor's page pool is where it was;
+# then once more with gic-demo.
 demo=/etc/jailhouse/$board-inmate-demo.cell
 # Cells print on the console's UART while the kernel may print there too (the driver's "cell
 # started", CPU 1 going and coming): kernel messages stay in dmesg meanwhile, so that the
@@ -115,6 +116,25 @@ if [ -f "$demo" ] && [ "$cpus" -gt 1 ]; then
     [ "$pool_after" = "$pool_before" ] || fail "cell destroy: mem_pool_used $pool_before -> $pool_after"
     ok "cell destroy"
     check_linux "after cell destroy"
+    # The C# gic-demo in the same cell: it sets up its own view of the GIC through the
+    # hypervisor's emulation, its virtual timer interrupts reach its CPU and it prints its
+    # latency every second on this console.
+    if [ -f /usr/lib/jailhouse/inmates/gic-demo.bin ]; then
+        jailhouse cell create "$demo" >/tmp/out 2>&1 || { show </tmp/out; dmesg | tail -n 5 | show; fail "gic-demo: cell create"; }
+        jailhouse cell load inmate-demo /usr/lib/jailhouse/inmates/gic-demo.bin >/tmp/out 2>&1 ||
+            { show </tmp/out; dmesg | tail -n 5 | show; fail "gic-demo: cell load"; }
+        jailhouse cell start inmate-demo >/tmp/out 2>&1 || { show </tmp/out; dmesg | tail -n 5 | show; fail "gic-demo: cell start"; }
+        sleep 3
+        # Nothing of ours on the console while gic-demo prints: reports after destroy.
+        jailhouse cell list >/tmp/out 2>&1
+        grep inmate-demo /tmp/out | grep -q -w running || { show </tmp/out; fail "gic-demo: inmate-demo is not running"; }
+        jailhouse cell destroy inmate-demo >/tmp/out 2>&1 || { show </tmp/out; dmesg | tail -n 5 | show; fail "gic-demo: cell destroy"; }
+        ok "gic-demo runs"
+        [ "$(cat /sys/devices/system/cpu/cpu1/online)" = 1 ] || fail "gic-demo: CPU 1 is not online in Linux again"
+        [ "$(cat /sys/devices/jailhouse/mem_pool_used)" = "$pool_before" ] || fail "gic-demo: mem_pool_used changed"
+        ok "gic-demo cell destroy"
+        check_linux "after gic-demo"
+    fi
 fi
 
 # Isolation (issue 11): an inmate that stores into the root cell's RAM is stopped by the

@@ -42,6 +42,9 @@ internal static unsafe class ArchSetup
         Affinities = (CpuAffinityTable*)pool.Allocate();
         if (Affinities == null)
             return Failed("CPU affinities", Errno.ENOMEM);
+        deviceMappings = (DeviceMapping*)pool.Allocate();
+        if (deviceMappings == null)
+            return Failed("device window", Errno.ENOMEM);
         ulong* root = (ulong*)pool.Allocate();
         int result = BuildRootCellStage2(header, config, root);
         if (result != 0)
@@ -66,6 +69,7 @@ internal static unsafe class ArchSetup
         // From here on the pool lives in hypervisor memory, where cell management reaches it by
         // pointer; the static copy is not used again.
         *livePool = pool;
+        livePoolPointer = livePool;
         Hypercalls = Setup.RootCellReady("Root cell stage 2: root table at ", livePool->ToPhys(root), header, config, *livePool);
         Hypercalls.Pool = livePool;
         Hypercalls.RootStage2 = root;
@@ -82,9 +86,76 @@ internal static unsafe class ArchSetup
             Stage2Pointer = &Arm64Stage2.CellVttbr,
             FillCommRegion = &FillCellCommRegion,
             MapsRam = &Arm64Stage2.MapsRam,
+            CreateArch = &CreateCell,
+            DestroyArch = &DestroyCell,
         };
         CellCpus.Init(hypervisorRoot, livePool, vttbr, CellTraps);
         return 0;
+    }
+
+    /// <summary>Where the pool lives once set-up is done (null before): device mappings for
+    /// cells made later take their table pages from it.</summary>
+    private static PagePool* livePoolPointer;
+
+    private static ref PagePool Pool
+    {
+        get
+        {
+            if (livePoolPointer != null)
+                return ref *livePoolPointer;
+            return ref pool;
+        }
+    }
+
+    /// <summary>A non-root cell's pool pages (<see cref="Cell.ArchPages"/>): its MMIO handler table,
+    /// its view of the distributor, its sub-page devices.</summary>
+    private const ulong CellArchPages = 3;
+
+    /// <summary>
+    /// arm64's part of cell create: the cell's MMIO handlers -- its sub-page regions, the
+    /// distributor (its own view, <see cref="GicDistributorTrap.CreateCell"/>, which also takes its
+    /// SPIs from the root cell) and the GICv3 redistributors -- and on GICv2 the CPU interface in
+    /// its tables (the virtual one where GICH/GICV are used, as for the root cell).
+    /// </summary>
+    private static int CreateCell(Cell* cell)
+    {
+        ref HypercallContext context = ref Hypercalls;
+        byte* pages = context.Pool->AllocateContiguous(CellArchPages);
+        if (pages == null)
+            return Errno.ENOMEM;
+        for (ulong i = 0; i < CellArchPages * PagePool.PageSize; i++)
+            pages[i] = 0;
+        cell->ArchPages = pages;
+        cell->Mmio = new MmioDispatch((MmioRegionHandler*)pages, (uint)(PagePool.PageSize / (ulong)sizeof(MmioRegionHandler)));
+        CellDesc desc = cell->Desc;
+        var subpages = (SubpageDevice*)(pages + 2 * PagePool.PageSize);
+        int result = MmioSubpage.RegisterAll(desc, ref cell->Mmio, subpages, (uint)(PagePool.PageSize / (ulong)sizeof(SubpageDevice)), &MapDevice);
+        if (result != 0)
+            return result;
+        result = GicDistributorTrap.CreateCell(desc, (GicDistributorState*)(pages + PagePool.PageSize), ref cell->Mmio, Arch.CurrentCpu()->CpuId);
+        if (result != 0)
+            return result;
+        result = RedistributorTrap.RegisterCell(ref cell->Mmio);
+        if (result != 0)
+            return result;
+        if (context.Config.ArmGicVersion != 2)
+            return 0;
+        ulong cpuInterface = context.Config.ArmGiccBase;
+        ulong backing = GicPassthrough.Gicv2Virtual(context.Config) ? context.Config.ArmGicvBase : cpuInterface;
+        return PageTable.Map(cell->Stage2Root, ref *context.Pool, Arm64Stage2.Format, cpuInterface, backing,
+            GicPassthrough.Gicv2CpuInterfaceSize, Arm64Stage2.RegionFlags(MemoryRegion.Read | MemoryRegion.Write | MemoryRegion.Io));
+    }
+
+    /// <summary>Undoes <see cref="CreateCell"/>, also a half-done one: SPIs and CPUs back to the root
+    /// cell's distributor view, the pages back to the pool (device mappings stay for the next cell).</summary>
+    private static void DestroyCell(Cell* cell)
+    {
+        if (cell->ArchPages == null)
+            return;
+        GicDistributorTrap.DestroyCell((GicDistributorState*)(cell->ArchPages + PagePool.PageSize), Arch.CurrentCpu()->CpuId);
+        cell->Mmio = default;
+        Hypercalls.Pool->FreeContiguous(cell->ArchPages, CellArchPages);
+        cell->ArchPages = null;
     }
 
     /// <summary>Non-root cells at most at a time (VMIDs 1..MaxCells; one pool page holds their slots).</summary>
@@ -154,7 +225,7 @@ internal static unsafe class ArchSetup
         var subpages = (SubpageDevice*)pool.Allocate();
         if (subpages == null)
             return Errno.ENOMEM;
-        int result = MmioSubpage.RegisterAll(config, ref Mmio, subpages, (uint)(PagePool.PageSize / (ulong)sizeof(SubpageDevice)), &MapDevice);
+        int result = MmioSubpage.RegisterAll(config.RootDesc, ref Mmio, subpages, (uint)(PagePool.PageSize / (ulong)sizeof(SubpageDevice)), &MapDevice);
         if (result != 0)
             return result;
         var distributor = (GicDistributorState*)pool.Allocate();
@@ -182,12 +253,39 @@ internal static unsafe class ArchSetup
     /// the device window; returns the EL2 address of <paramref name="phys"/>, or null when full.</summary>
     private static byte* MapDevice(ulong phys, ulong size)
     {
+        // Cells come and go: a range mapped before (the same device of an earlier cell, or the
+        // root cell's) is used again rather than taking more of the window each time.
+        if (size != 0 && size - 1 <= ~0UL - phys)
+            for (uint i = 0; i < deviceMappingCount; i++)
+            {
+                DeviceMapping* known = deviceMappings + i;
+                if (phys >= known->Phys && phys + (size - 1) <= known->Phys + (known->Length - 1))
+                    return (byte*)(known->Virt + (phys - known->Phys));
+            }
+        if (deviceMappings != null && deviceMappingCount == MaxDeviceMappings)
+            return null;
         if (!deviceWindow.Reserve(phys, size, out ulong first, out ulong length, out ulong virt))
             return null;
-        if (HypervisorPaging.MapDevice(hypervisorRoot, ref pool, virt, first, length) != 0)
+        if (HypervisorPaging.MapDevice(hypervisorRoot, ref Pool, virt, first, length) != 0)
             return null;
+        if (livePoolPointer != null)
+            Arch.FlushEl2Tlb();   // set-up is over: the new entries must be visible before use
+        if (deviceMappings != null)
+            deviceMappings[deviceMappingCount++] = new DeviceMapping { Phys = first, Length = length, Virt = virt };
         return (byte*)(virt + (phys - first));
     }
+
+    private struct DeviceMapping
+    {
+        public ulong Phys;
+        public ulong Length;
+        public ulong Virt;
+    }
+
+    /// <summary>What the device window holds (one pool page of entries).</summary>
+    private static DeviceMapping* deviceMappings;
+    private static uint deviceMappingCount;
+    private const uint MaxDeviceMappings = 4096 / 24;   // a page of DeviceMapping
 
     /// <summary>Another CPU failed: el2_leave switches stage 2 off again on the way out; the CPU
     /// interface goes back as the kernel had it.</summary>

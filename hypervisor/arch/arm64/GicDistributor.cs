@@ -103,6 +103,114 @@ internal static unsafe class GicDistributor
         }
     }
 
+    /// <summary>
+    /// A non-root cell's view of the distributor: the same registers, version, CPU affinities and
+    /// interfaces and the hypervisor's reserved private interrupts as the root cell's
+    /// (<paramref name="root"/>), the cell's own CPUs, the SPIs its irqchips entries at
+    /// <paramref name="distributorBase"/> list, neither GICD_CTLR nor routing to "any CPU".
+    /// </summary>
+    public static void InitCell(ref GicDistributorState cell, in GicDistributorState root, CellDesc desc, ulong distributorBase)
+    {
+        cell.Registers = root.Registers;
+        cell.Version = root.Version;
+        cell.Affinities = root.Affinities;
+        cell.SameCell = root.SameCell;
+        cell.ReservedPrivate = root.ReservedPrivate;
+        cell.InterfacesKnown = root.InterfacesKnown;
+        for (int cpu = 0; cpu < GicDistributorState.MaxCpus; cpu++)
+            cell.CpuInterface[cpu] = root.CpuInterface[cpu];
+        cell.HasAllCpus = false;
+        cell.ControlsDistributor = false;
+        cell.CpuSet = CpusOf(desc);
+        for (int i = 0; i < GicDistributorState.OwnedWords; i++)
+        {
+            cell.Owned[i] = 0;
+            cell.OwnedExtended[i] = 0;
+        }
+        for (uint i = 0; i < desc.IrqchipCount; i++)
+            if (desc.IrqchipAddress(i) == distributorBase)
+                Own(ref cell, desc.IrqchipPinBase(i), desc.IrqchipPinBitmap(i));
+    }
+
+    /// <summary>The CPUs (below 64) of a cell configuration, bit n = CPU n.</summary>
+    public static ulong CpusOf(CellDesc desc)
+    {
+        ulong set = 0;
+        for (uint cpu = 0; cpu < 64 && cpu < desc.CpuSetSize * 8; cpu++)
+            if (desc.HasCpu(cpu))
+                set |= 1UL << (int)cpu;
+        return set;
+    }
+
+    /// <summary>
+    /// Hands SPI <paramref name="intid"/> to another cell: disabled (the new owner enables it
+    /// when it is ready) and routed to CPU <paramref name="cpu"/>, one of the new owner's, so it
+    /// never reaches a CPU of the cell that had it (GICv3 GICD_IROUTER by that CPU's affinity,
+    /// GICv2 GICD_ITARGETSR by its CPU interface). The caller holds the write lock.
+    /// </summary>
+    public static void MoveSpi(in GicDistributorState state, uint intid, uint cpu)
+    {
+        if (intid < 32 || intid >= GicDistributorState.OwnedWords * 32 || cpu >= GicDistributorState.MaxCpus)
+            return;
+        Mmio32.Write(state.Registers + 0x180 + intid / 32 * 4, 1u << (int)(intid % 32));   // ICENABLER
+        if (state.Version == 3)
+        {
+            if (state.Affinities != null && (state.Affinities->Known & (1UL << (int)cpu)) != 0)
+                Mmio64.Write(state.Registers + Irouter + intid * 8, RouteOf(state.Affinities->Affinity[cpu]));
+        }
+        else if ((state.InterfacesKnown & (1UL << (int)cpu)) != 0)
+            Mmio8.Write(state.Registers + Itargetsr + intid, state.CpuInterface[cpu]);
+    }
+
+    /// <summary>
+    /// Cell create: the cell's CPUs and SPIs leave the root cell's view -- the root cell's writes
+    /// to them are ignored from now on, and "any CPU" routing is no longer its to choose -- and
+    /// each SPI is disabled and routed to the cell's first CPU. The caller holds the write lock.
+    /// </summary>
+    public static void MoveToCell(ref GicDistributorState root, in GicDistributorState cell, ulong systemCpus)
+    {
+        root.CpuSet &= ~cell.CpuSet;
+        root.HasAllCpus = root.CpuSet == systemCpus;
+        MoveSpis(ref root, cell, FirstCpu(cell.CpuSet), toRoot: false);
+    }
+
+    /// <summary>Cell destroy (its CPUs are parked): its CPUs and SPIs are the root cell's again, each
+    /// SPI disabled and routed to CPU 0, which the root cell always keeps.</summary>
+    public static void MoveToRoot(ref GicDistributorState root, in GicDistributorState cell, ulong systemCpus)
+    {
+        root.CpuSet |= cell.CpuSet & systemCpus;
+        root.HasAllCpus = root.CpuSet == systemCpus;
+        MoveSpis(ref root, cell, 0, toRoot: true);
+    }
+
+    private static void MoveSpis(ref GicDistributorState root, in GicDistributorState cell, uint cpu, bool toRoot)
+    {
+        for (uint word = 1; word < GicDistributorState.OwnedWords; word++)
+        {
+            uint bits = cell.Owned[word];
+            if (bits == 0)
+                continue;
+            if (toRoot)
+                root.Owned[word] |= bits;
+            else
+                root.Owned[word] &= ~bits;
+            for (int bit = 0; bit < 32; bit++)
+                if ((bits & (1u << bit)) != 0)
+                    MoveSpi(cell, word * 32 + (uint)bit, cpu);
+        }
+    }
+
+    private static uint FirstCpu(ulong set)
+    {
+        for (int cpu = 0; cpu < 64; cpu++)
+            if ((set & (1UL << cpu)) != 0)
+                return (uint)cpu;
+        return 0;
+    }
+
+    /// <summary>The GICD_IROUTER value (IRM clear) that names the CPU of MPIDR affinity <paramref name="affinity"/>.</summary>
+    public static ulong RouteOf(ulong affinity) => (affinity & 0xff_0000_0000UL) | (affinity & 0xff_ffff);
+
     public static bool Owns(in GicDistributorState state, uint intid)
     {
         if (intid < 32)

@@ -23,7 +23,7 @@ internal static unsafe class GicDistributorTrap
             return Errno.ENOMEM;
         storage->Registers = registers;
         storage->Version = version;
-        storage->HasAllCpus = true;   // the root cell, the only cell there is
+        storage->HasAllCpus = true;   // the root cell, the only cell there is yet
         storage->ControlsDistributor = true;
         storage->Affinities = affinities;
         storage->SameCell = &SameCell;
@@ -32,6 +32,9 @@ internal static unsafe class GicDistributorTrap
         for (uint cpu = 0; cpu < 64; cpu++)
             if (config.HasCpu(cpu))
                 storage->CpuSet |= 1ul << (int)cpu;
+        systemCpus = storage->CpuSet;
+        distributorBase = config.ArmGicdBase;
+        distributorSize = size;
         for (uint i = 0; i < config.IrqchipCount; i++)
             if (config.IrqchipAddress(i) == config.ArmGicdBase)
                 GicDistributor.Own(ref *storage, config.IrqchipPinBase(i), config.IrqchipPinBitmap(i));
@@ -39,23 +42,14 @@ internal static unsafe class GicDistributorTrap
         return dispatch.Register(config.ArmGicdBase, size, &Access, storage);
     }
 
-    /// <summary>
-    /// Whether an SGI of CPU <paramref name="sender"/> may reach CPU <paramref name="target"/>:
-    /// both are CPUs of the system that entered the hypervisor (a CPU that never did is not the
-    /// hypervisor's to signal) and belong to the same cell now (a CPU a non-root cell took is
-    /// out of the root cell's reach, and the other way round).
-    /// </summary>
-    public static bool SameCell(uint sender, uint target)
-    {
-        ref HypercallContext context = ref ArchSetup.Hypercalls;
-        if (sender >= context.MaxCpus || target >= context.MaxCpus)
-            return false;
-        if (!context.Config.HasCpu(sender) || !context.Config.HasCpu(target))
-            return false;
-        if (context.Cpu(sender)->OwnerCell != context.Cpu(target)->OwnerCell)
-            return false;
-        return Arch.LoadAcquire(ref context.Cpu(target)->PowerState) != PowerState.Absent;
-    }
+    /// <summary>Whether an SGI of CPU <paramref name="sender"/> may reach CPU <paramref name="target"/>
+    /// (and whether it may touch that CPU's redistributor frame): <see cref="Control.CpusShareCell"/>.</summary>
+    public static bool SameCell(uint sender, uint target) => Control.CpusShareCell(ref ArchSetup.Hypercalls, sender, target);
+
+    /// <summary>The system's CPUs (below 64), which the root cell has while no other cell exists.</summary>
+    private static ulong systemCpus;
+    private static ulong distributorBase;
+    private static ulong distributorSize;
 
     /// <summary>
     /// GICv2: this CPU's CPU interface mask, which the banked GICD_ITARGETSR0 reads back (every
@@ -82,6 +76,39 @@ internal static unsafe class GicDistributorTrap
         int result = GicDistributor.Access(argument, access);
         writeLock.Release();
         return result;
+    }
+
+    /// <summary>
+    /// A new non-root cell: its view of the distributor in <paramref name="storage"/>, registered
+    /// with its MMIO handlers. Its SPIs and CPUs leave the root cell's view (root writes to them are
+    /// ignored from now on) and each SPI is disabled and routed to the cell's first CPU.
+    /// </summary>
+    public static int CreateCell(CellDesc desc, GicDistributorState* storage, ref MmioDispatch dispatch, uint callerCpu)
+    {
+        if (state == null)
+            return Errno.EINVAL;
+        GicDistributor.InitCell(ref *storage, *state, desc, distributorBase);
+        int result = dispatch.Register(distributorBase, distributorSize, &Access, storage);
+        if (result != 0)
+        {
+            storage->Registers = null;   // nothing moved: nothing to give back
+            return result;
+        }
+        writeLock.Acquire(callerCpu);
+        GicDistributor.MoveToCell(ref *state, *storage, systemCpus);
+        writeLock.Release();
+        return 0;
+    }
+
+    /// <summary>The cell's CPUs are parked: its SPIs and CPUs go back to the root cell.</summary>
+    public static void DestroyCell(GicDistributorState* storage, uint callerCpu)
+    {
+        if (state == null || storage->Registers == null)
+            return;
+        writeLock.Acquire(callerCpu);
+        GicDistributor.MoveToRoot(ref *state, *storage, systemCpus);
+        writeLock.Release();
+        storage->Registers = null;
     }
 
     /// <summary>The distributor at EL2 (null before set-up).</summary>

@@ -127,8 +127,11 @@ internal static unsafe class GicV3
         state->Enabled = 0;
     }
 
-    /// <summary>PSCI CPU_OFF: the CPU will start afresh, so what its list registers and queue hold
-    /// goes back to the physical GIC (<see cref="ShutdownCpu"/>), and its virtual interface stays on.</summary>
+    /// <summary>PSCI CPU_OFF (or the CPU parked for its cell): it will start afresh, so what its
+    /// list registers and queue hold goes back to the physical GIC (<see cref="ShutdownCpu"/>),
+    /// and its virtual interface stays on but as after a reset (ICH_VMCR_EL2 0: priority mask 0,
+    /// groups off, EOImode 0), whichever cell starts it next -- an inmate that only writes
+    /// ICC_EOIR1_EL1 must not inherit Linux's EOImode 1 and never deactivate.</summary>
     public static void ResetCpu(uint cpuId, PerCpu* cpu)
     {
         VirtualCpuInterface* state = Of(cpu);
@@ -137,6 +140,7 @@ internal static unsafe class GicV3
         ReturnInterrupts(cpuId, state);
         WriteAp0r0(0);
         WriteAp1r0(0);
+        WriteVmcr(0);
         WriteHcr(IchHcrEn);
     }
 

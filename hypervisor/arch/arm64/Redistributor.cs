@@ -26,10 +26,11 @@ internal unsafe struct RedistributorState
 /// (EnableLPIs), PROPBASER, PENDBASER, SETLPIR, CLRLPIR, INVLPIR, INVALLR and SYNCR read as zero
 /// and ignore writes, so a cell cannot point the GIC's LPI tables (which the GIC writes) at
 /// memory it does not own; GICR_TYPER shows no LPI support. The identification registers and GICR_TYPER read through (a cell
-/// finds its CPU's redistributor by affinity; the last frame emulated carries Last); WAKER,
-/// STATUSR and the SGI/PPI registers of the SGI frame are performed for a CPU of the writer's
-/// cell only, without the hypervisor's own private interrupts (which also read as zero). Everything else reads as zero
-/// and ignores writes.
+/// finds its CPU's redistributor by affinity; the last frame emulated carries Last); GICR_CTLR
+/// (read), WAKER, STATUSR and the SGI/PPI registers of the SGI frame are performed for a CPU of
+/// the accessing CPU's cell only, without the hypervisor's own private interrupts (which also
+/// read as zero); another cell's CPU's frame reads as zero apart from its identity. Everything
+/// else reads as zero and ignores writes.
 /// </summary>
 internal static unsafe class Redistributor
 {
@@ -107,9 +108,12 @@ internal static unsafe class Redistributor
             }
             return MmioResult.Handled;
         }
+        // Another cell's CPU's frame shows nothing but its identity (TYPER, IIDR, ID registers).
+        if (!mayWrite)
+            return MmioResult.Handled;
         if (offset == Ctlr && !access->IsWrite)
             access->Value = MmioSized.Read(register, size) & ~1UL;   // EnableLPIs reads as 0: no LPIs
-        else if ((offset == Waker || offset == Statusr) && size == 4 && (!access->IsWrite || mayWrite))
+        else if ((offset == Waker || offset == Statusr) && size == 4)
         {
             if (access->IsWrite)
                 Mmio32.Write(register, (uint)access->Value);

@@ -26,8 +26,21 @@ internal static unsafe class RedistributorTrap
         storage->SameCell = &GicDistributorTrap.SameCell;
         storage->FramesKnown = 0;
         state = storage;
+        framesBase = config.ArmGicrBase;
+        framesSize = size;
         return dispatch.Register(config.ArmGicrBase, size, &Redistributor.Access, storage);
     }
+
+    private static ulong framesBase;
+    private static ulong framesSize;
+
+    /// <summary>
+    /// A non-root cell sees the same frames through the same emulation: every frame's TYPER (so
+    /// it finds its CPUs' frames by affinity), but performs accesses only on its own CPUs' frames
+    /// (<see cref="GicDistributorTrap.SameCell"/>); nothing to do without GICv3.
+    /// </summary>
+    public static int RegisterCell(ref MmioDispatch dispatch) =>
+        state == null ? 0 : dispatch.Register(framesBase, framesSize, &Redistributor.Access, state);
 
     /// <summary>The frame whose GICR_TYPER affinity is this CPU's MPIDR belongs to this CPU; a CPU
     /// without one (fewer redistributors than CPUs) fails to enter.</summary>

@@ -157,7 +157,7 @@ internal static unsafe class Traps
     }
 
     /// <summary>
-    /// Performs a described stage-2 data abort through the root cell's MMIO handlers and skips
+    /// Performs a described stage-2 data abort through the cell's MMIO handlers and skips
     /// the instruction; an access no handler takes stops the CPU with upstream's FATAL line.
     /// </summary>
     private static void HandleMmio(TrapFrame* frame, PerCpu* cpu, in DataAbort abort)
@@ -166,8 +166,10 @@ internal static unsafe class Traps
         var access = new MmioAccess(abort.Address, abort.Size, abort.IsWrite,
             abort.IsWrite && abort.Register != DataAbort.ZeroRegister ? abort.StoreValue(frame->X[abort.Register]) : 0);
         access.Cpu = cpu->CpuId;
-        // The handlers (sub-page regions, the distributor) are the root cell's; a non-root cell has none yet.
-        if (cpu->OwnerCell == null && ArchSetup.Mmio.Dispatch(&access) == MmioResult.Handled)
+        // Each cell has its own handlers (sub-page regions, distributor, redistributors).
+        Cell* cell = cpu->OwnerCell;
+        int handled = cell == null ? ArchSetup.Mmio.Dispatch(&access) : cell->Mmio.Dispatch(&access);
+        if (handled == MmioResult.Handled)
         {
             if (!abort.IsWrite && abort.Register != DataAbort.ZeroRegister)
                 frame->X[abort.Register] = abort.LoadResult(access.Value);

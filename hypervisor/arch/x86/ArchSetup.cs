@@ -83,7 +83,7 @@ internal static unsafe class ArchSetup
         X86Bitmaps.FillIo(ioBitmap, ioBitmapB, config);
         X86Bitmaps.FillMsr(msrBitmap);
         Mmio = new MmioDispatch(mmioRegions, (uint)(PagePool.PageSize / (ulong)sizeof(MmioRegionHandler)));
-        result = MmioSubpage.RegisterAll(config, ref Mmio, subpageDevices, MaxSubpageRegions, &MapDevice);
+        result = MmioSubpage.RegisterAll(config.RootDesc, ref Mmio, subpageDevices, MaxSubpageRegions, &MapDevice);
         if (result != 0)
             return Report("sub-page regions", result);
         result = X86Mmconfig.Register(config, ref Mmio);

@@ -96,6 +96,13 @@ public partial class HypervisorBootTests(ITestOutputHelper output)
         Assert.Matches(@"(?m)^Created cell ""inmate-demo""\r?$", console);
         Assert.Contains("Hello from a Jailhouse inmate (arm64)", console);
         Assert.Matches(@"(?m)^Closing cell ""inmate-demo""\r?$", console);
+        // Then gic-demo in the same cell: its own GIC set-up through the emulation, its virtual
+        // timer's interrupts (GICv3: injected; GICv2: straight through the physical GICC)
+        // arriving, latency lines on the shared PL011.
+        foreach (string step in new[] { "gic-demo runs", "gic-demo cell destroy", $"after gic-demo: Linux runs on {cpus} CPUs" })
+            Assert.Contains($"jailhouse-test: ok {step}\n", console);
+        // Two or three latency lines in its three seconds.
+        Assert.Matches(@"Timer: 10 interrupts, latency min \d+ ns, avg \d+ ns, max \d+ ns", console);
 
         // The configuration that matches the machine's GIC, and Linux really using that GIC.
         string system = gicVersion == 2 ? "qemu-arm64-gicv2.cell" : "qemu-arm64.cell";

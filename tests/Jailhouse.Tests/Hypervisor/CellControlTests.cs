@@ -228,6 +228,7 @@ public sealed unsafe class CellControlTests : IDisposable
         { "beyond-2^48", Errno.EINVAL },
         { "two-comm-regions", Errno.EINVAL },
         { "gic-distributor", Errno.EINVAL },
+        { "gic-redistributors", Errno.EINVAL },
         { "subpage", Errno.EINVAL },
         { "pin-not-root", Errno.EBUSY },
         { "pin-base", Errno.EINVAL },
@@ -258,8 +259,13 @@ public sealed unsafe class CellControlTests : IDisposable
             case "gic-distributor":
                 cell.Cell.MemoryRegions.Add(new Jailhouse.Config.Model.MemoryRegion { PhysStart = 0x0800_0000, VirtStart = 0x0800_0000, Size = 0x10000, Flags = MemoryFlags.Read | MemoryFlags.Write | MemoryFlags.Io | MemoryFlags.RootShared });
                 break;
+            case "gic-redistributors":
+                // CPU 1's frame, which the cell could then change behind the emulation.
+                cell.Cell.MemoryRegions.Add(new Jailhouse.Config.Model.MemoryRegion { PhysStart = 0x080c_0000, VirtStart = 0x080c_0000, Size = 0x20000, Flags = MemoryFlags.Read | MemoryFlags.Write | MemoryFlags.Io | MemoryFlags.RootShared });
+                break;
             case "subpage":
-                cell.Cell.MemoryRegions.Add(new Jailhouse.Config.Model.MemoryRegion { PhysStart = 0x0900_1000, VirtStart = 0x0900_1000, Size = 0x100, Flags = MemoryFlags.Read | MemoryFlags.Io | MemoryFlags.Io32 });
+                // Off page boundaries but not io: nothing the hypervisor could emulate.
+                cell.Cell.MemoryRegions.Add(new Jailhouse.Config.Model.MemoryRegion { PhysStart = 0x0900_1000, VirtStart = 0x0900_1000, Size = 0x100, Flags = MemoryFlags.Read | MemoryFlags.Io32 });
                 break;
             case "pin-not-root": cell.Cell.Irqchips[0].PinBase = 160; cell.Cell.Irqchips[0].PinBitmap = [1, 0, 0, 0]; break;
             case "pin-base": cell.Cell.Irqchips[0].PinBase = 48; break;
@@ -274,6 +280,76 @@ public sealed unsafe class CellControlTests : IDisposable
         Assert.True(RootMaps(0x7fa0_0000, out _));
         Assert.True(context.Cpu(1)->OwnerCell == null);
         Assert.Equal(usedBefore, pool->UsedPages);
+    }
+
+    [ThreadStatic] private static int archCreates;
+    [ThreadStatic] private static int archDestroys;
+    [ThreadStatic] private static int archCreateResult;
+
+    private static int CreateArch(Cell* cell)
+    {
+        archCreates++;
+        // The cell's CPUs are its own before the architecture sets up its interrupts.
+        Assert.Equal(1u, cell->Id);
+        return archCreateResult;
+    }
+
+    private static void DestroyArch(Cell* cell) => archDestroys++;
+
+    [Fact]
+    public void The_architectures_part_runs_at_create_and_destroy_and_its_failure_undoes_the_create()
+    {
+        archCreates = archDestroys = 0;
+        archCreateResult = Errno.ENOMEM;
+        context.Ops.CreateArch = &CreateArch;
+        context.Ops.DestroyArch = &DestroyArch;
+        ulong usedBefore = pool->UsedPages;
+        Assert.Equal(Errno.ENOMEM, Create(Demo()));
+        Assert.Equal((1, 1), (archCreates, archDestroys));
+        Assert.True(context.Cpu(1)->OwnerCell == null);
+        Assert.Equal(PowerState.Off, context.Cpu(1)->PowerState);
+        Assert.True(RootMaps(0x7fa0_0000, out _));
+        Assert.Equal(usedBefore, pool->UsedPages);
+        Assert.Equal(1, Call(Hypercalls.HypervisorGetInfo, Hypercalls.InfoNumCells));
+
+        archCreateResult = 0;
+        Assert.Equal(1, Create(Demo()));
+        Assert.Equal((2, 1), (archCreates, archDestroys));
+        Assert.Equal(0, Call(Hypercalls.CellDestroy, 1));
+        Assert.Equal((2, 2), (archCreates, archDestroys));
+        Assert.Equal(usedBefore, pool->UsedPages);
+    }
+
+    [Fact]
+    public void Cpus_share_a_cell_only_while_they_belong_to_the_same_one()
+    {
+        // SGIs and redistributor frames are checked with this (GicDistributorTrap.SameCell).
+        context.Cpu(3)->PowerState = PowerState.Absent;                  // never entered
+        Assert.True(Control.CpusShareCell(ref context, 0, 1));
+        Assert.True(Control.CpusShareCell(ref context, 1, 2));
+        Assert.False(Control.CpusShareCell(ref context, 0, 3));
+        Assert.False(Control.CpusShareCell(ref context, 0, Cpus));       // beyond max_cpus
+        Assert.Equal(1, Create(Demo()));
+        Assert.False(Control.CpusShareCell(ref context, 1, 0));          // the cell's CPU 1 and the root cell's
+        Assert.False(Control.CpusShareCell(ref context, 0, 1));
+        Assert.False(Control.CpusShareCell(ref context, 2, 1));
+        Assert.True(Control.CpusShareCell(ref context, 1, 1));
+        Assert.True(Control.CpusShareCell(ref context, 0, 2));
+        Assert.Equal(0, Call(Hypercalls.CellDestroy, 1));
+        Assert.True(Control.CpusShareCell(ref context, 0, 1));           // the root cell's again
+    }
+
+    [Fact]
+    public void A_subpage_io_region_is_accepted_and_its_page_stays_with_the_root_cell()
+    {
+        var cell = Demo();
+        cell.Cell.MemoryRegions.Add(new Jailhouse.Config.Model.MemoryRegion { PhysStart = 0x0900_0000, VirtStart = 0x0900_0000, Size = 0x100, Flags = MemoryFlags.Read | MemoryFlags.Write | MemoryFlags.Io | MemoryFlags.Io32 });
+        cell.Cell.MemoryRegions.RemoveAll(r => r.Name == "uart");
+        Assert.Equal(1, Create(cell));
+        Assert.True(RootMaps(0x0900_0000, out _));
+        // Not in the cell's tables: its accesses trap to the cell's MMIO handlers.
+        Assert.False(PageTable.Translate(context.Cells.Find(1)->Stage2Root, ref *pool, Arm64Stage2.Format, 0x0900_0000, out _, out _));
+        Assert.Equal(0, Call(Hypercalls.CellDestroy, 1));
     }
 
     [Fact]

@@ -289,4 +289,140 @@ public sealed unsafe class GicDistributorTests : IDisposable
         Write(0x400 + 25, 1, 0xff);                                        // its priority
         Assert.Equal(0u, Reg32(0x418) & 0xff00);
     }
+
+    /// <summary>The qemu-arm64 root cell's SPIs (32-159) in the fixture's state, and the
+    /// inmate-demo cell's view (CPU 1, SPI 144) made from its compiled configuration.</summary>
+    private GicDistributorState* RootAndDemoCell()
+    {
+        for (int i = 0; i < GicDistributorState.OwnedWords; i++)
+            state->Owned[i] = 0;
+        uint* all = stackalloc uint[4] { ~0u, ~0u, ~0u, ~0u };
+        GicDistributor.Own(ref *state, 32, all);
+        byte[] compiled = HypervisorTestMemory.Compile(HypervisorTestMemory.LoadYaml("configs/qemu-arm64/qemu-arm64-inmate-demo.yaml"));
+        demoConfig = (byte*)NativeMemory.AllocZeroed((nuint)compiled.Length);
+        compiled.CopyTo(new Span<byte>(demoConfig, compiled.Length));
+        cellState = (GicDistributorState*)NativeMemory.AllocZeroed((nuint)sizeof(GicDistributorState));
+        GicDistributor.InitCell(ref *cellState, *state, new CellDesc(demoConfig), 0x0800_0000);
+        return cellState;
+    }
+
+    private byte* demoConfig;
+    private GicDistributorState* cellState;
+
+    private static int WriteAs(GicDistributorState* view, ulong offset, uint size, ulong value, uint cpu)
+    {
+        var access = new MmioAccess(offset, size, true, value) { Cpu = cpu };
+        return GicDistributor.Access(view, &access);
+    }
+
+    private static ulong ReadAs(GicDistributorState* view, ulong offset, uint size, uint cpu)
+    {
+        var access = new MmioAccess(offset, size, false, 0) { Cpu = cpu };
+        Assert.Equal(MmioResult.Handled, GicDistributor.Access(view, &access));
+        return access.Value;
+    }
+
+    [Fact]
+    public void A_cells_view_has_its_own_cpus_and_pins_and_no_say_over_the_distributor()
+    {
+        GicDistributorState* cell = RootAndDemoCell();
+        try
+        {
+            Assert.Equal(0b10ul, cell->CpuSet);
+            Assert.False(cell->HasAllCpus);
+            Assert.False(cell->ControlsDistributor);
+            Assert.True(GicDistributor.Owns(*cell, 144));
+            Assert.False(GicDistributor.Owns(*cell, 143));
+            Assert.False(GicDistributor.Owns(*cell, 32));
+            Assert.True(GicDistributor.Owns(*cell, 27));                   // its CPUs' PPIs (virtual timer)
+            *(uint*)registers = 0x13;                                      // GICD_CTLR as Linux set it
+            Assert.Equal(MmioResult.Handled, WriteAs(cell, 0x0, 4, 0, cpu: 1));
+            Assert.Equal(0x13u, Reg32(0x0));                               // the root cell's to change
+            Assert.Equal(0x13ul, ReadAs(cell, 0x0, 4, cpu: 1));            // but readable
+            WriteAs(cell, 0x110, 4, 0xffff_ffff, cpu: 1);                  // ISENABLER4: 128-159
+            Assert.Equal(1u << 16, Reg32(0x110));                          // only 144
+            WriteAs(cell, 0x6000 + 8 * 144, 8, 0x1, cpu: 1);               // IROUTER144: CPU 1, the cell's
+            Assert.Equal(0x1ul, ReadAs(cell, 0x6000 + 8 * 144, 8, cpu: 1));
+            WriteAs(cell, 0x6000 + 8 * 144, 8, 0x0, cpu: 1);               // CPU 0: the root cell's
+            WriteAs(cell, 0x6000 + 8 * 144, 8, 1ul << 31, cpu: 1);         // any CPU
+            Assert.Equal(0x1ul, ReadAs(cell, 0x6000 + 8 * 144, 8, cpu: 1));
+            WriteAs(cell, 0x6000 + 8 * 143, 8, 0x1, cpu: 1);               // the root cell's SPI
+            Assert.Equal(0ul, *(ulong*)(registers + 0x6000 + 8 * 143));
+            Assert.Equal(0ul, ReadAs(cell, 0x6000 + 8 * 40, 8, cpu: 1));   // foreign routes read as zero
+        }
+        finally
+        {
+            NativeMemory.Free(demoConfig);
+            NativeMemory.Free(cellState);
+        }
+    }
+
+    [Fact]
+    public void Spis_and_cpus_leave_the_root_cells_view_at_create_and_come_back_at_destroy()
+    {
+        GicDistributorState* cell = RootAndDemoCell();
+        try
+        {
+            *(ulong*)(registers + 0x6000 + 8 * 144) = 0x100;                // Linux routed it to CPU 2
+            GicDistributor.MoveToCell(ref *state, *cell, systemCpus: 0xf);
+            Assert.False(GicDistributor.Owns(*state, 144));
+            Assert.True(GicDistributor.Owns(*state, 145));
+            Assert.Equal(0b1101ul, state->CpuSet);
+            Assert.False(state->HasAllCpus);
+            Assert.Equal(1u << 16, Reg32(0x190));                          // ICENABLER4: disabled
+            Assert.Equal(0x1ul, *(ulong*)(registers + 0x6000 + 8 * 144));   // routed to the cell's CPU 1
+            // The root cell's writes to it, and routes to the cell's CPU, are ignored now.
+            WriteAs(state, 0x110, 4, 0xffff_ffff, cpu: 0);
+            Assert.Equal(~(1u << 16), Reg32(0x110));
+            WriteAs(state, 0x6000 + 8 * 144, 8, 0x0, cpu: 0);
+            Assert.Equal(0x1ul, *(ulong*)(registers + 0x6000 + 8 * 144));
+            WriteAs(state, 0x6000 + 8 * 150, 8, 0x1, cpu: 0);               // its SPI to the cell's CPU
+            WriteAs(state, 0x6000 + 8 * 150, 8, 1ul << 31, cpu: 0);         // or to any CPU
+            Assert.Equal(0ul, *(ulong*)(registers + 0x6000 + 8 * 150));
+            WriteAs(state, 0x6000 + 8 * 150, 8, 0x100, cpu: 0);             // CPU 2 is still the root cell's
+            Assert.Equal(0x100ul, *(ulong*)(registers + 0x6000 + 8 * 150));
+
+            *(uint*)(registers + 0x190) = 0;
+            GicDistributor.MoveToRoot(ref *state, *cell, systemCpus: 0xf);
+            Assert.True(GicDistributor.Owns(*state, 144));
+            Assert.Equal(0xful, state->CpuSet);
+            Assert.True(state->HasAllCpus);
+            Assert.Equal(1u << 16, Reg32(0x190));                          // disabled again
+            Assert.Equal(0x0ul, *(ulong*)(registers + 0x6000 + 8 * 144));   // routed to CPU 0
+            WriteAs(state, 0x6000 + 8 * 144, 8, 1ul << 31, cpu: 0);
+            Assert.Equal(1ul << 31, *(ulong*)(registers + 0x6000 + 8 * 144));
+        }
+        finally
+        {
+            NativeMemory.Free(demoConfig);
+            NativeMemory.Free(cellState);
+        }
+    }
+
+    [Fact]
+    public void Gicv2_a_moved_spi_targets_the_cells_cpu_interface_and_the_cell_only_its_own()
+    {
+        state->Version = 2;
+        for (int cpu = 0; cpu < 4; cpu++)
+            state->CpuInterface[cpu] = (byte)(1 << cpu);
+        state->InterfacesKnown = 0xf;
+        GicDistributorState* cell = RootAndDemoCell();
+        try
+        {
+            registers[0x800 + 144] = 0x4;                                  // Linux: CPU 2
+            GicDistributor.MoveToCell(ref *state, *cell, systemCpus: 0xf);
+            Assert.Equal(0x2, registers[0x800 + 144]);                     // CPU 1's interface
+            WriteAs(cell, 0x800 + 144, 1, 0x1, cpu: 1);                    // to CPU 0: not the cell's
+            Assert.Equal(0x0, registers[0x800 + 144]);                     // filtered to none of its own
+            WriteAs(cell, 0x800 + 144, 1, 0x3, cpu: 1);
+            Assert.Equal(0x2, registers[0x800 + 144]);
+            WriteAs(state, 0x800 + 144, 1, 0x1, cpu: 0);                   // the root cell: not its SPI
+            Assert.Equal(0x2, registers[0x800 + 144]);
+        }
+        finally
+        {
+            NativeMemory.Free(demoConfig);
+            NativeMemory.Free(cellState);
+        }
+    }
 }

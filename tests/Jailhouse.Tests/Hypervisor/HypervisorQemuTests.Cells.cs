@@ -1,5 +1,6 @@
 using System.Globalization;
 using Jailhouse.Binaries;
+using Jailhouse.Config.Model;
 
 namespace Jailhouse.Tests.Hypervisor;
 
@@ -11,9 +12,7 @@ namespace Jailhouse.Tests.Hypervisor;
 /// </summary>
 public sealed partial class HypervisorQemuTests
 {
-    private const ulong CellConfigAddress = 0x4800_0000;
-    private const ulong InmateAddress = 0x4810_0000;
-    private const ulong CellRam = 0x7fa0_0000;
+    private const ulong CellRam = BareMetalLoader.CellRam;
 
     /// <summary>Assembles and links <paramref name="source"/> at address 0 and returns the flat binary's path.</summary>
     private string Inmate(string name, string source, params string[] symbols)
@@ -30,22 +29,17 @@ public sealed partial class HypervisorQemuTests
         return bin;
     }
 
-    private string RunCellTest(string inmate, int cycles, string until = "loader: done", params string[] symbols)
+    private string RunCellTest(string inmate, int cycles, string until = "loader: done", params string[] symbols) =>
+        RunCellTest(HypervisorTestMemory.LoadYaml("configs/qemu-arm64/qemu-arm64-inmate-demo.yaml"), inmate, cycles, until, symbols);
+
+    private string RunCellTest(Jailhouse.Config.Model.JailhouseConfig cell, string inmate, int cycles, string until, params string[] symbols)
     {
         string cellConfig = Path.Combine(build.Directory, $"inmate-demo-{Interlocked.Increment(ref runs)}.cell");
-        File.WriteAllBytes(cellConfig, HypervisorTestMemory.CompileYaml("configs/qemu-arm64/qemu-arm64-inmate-demo.yaml"));
+        File.WriteAllBytes(cellConfig, HypervisorTestMemory.Compile(cell));
         long size = new FileInfo(inmate).Length;
-        string[] loaderSymbols =
-        [
-            "SECOND_CPU", "CELL_TEST", "GICD_BASE=0x08000000", "GICR_BASE=0x080a0000", $"CELL_CONFIG=0x{CellConfigAddress:x}", $"INMATE=0x{InmateAddress:x}", $"INMATE_SIZE={size}",
-            $"CELL_RAM=0x{CellRam:x}", $"CYCLES={cycles.ToString(CultureInfo.InvariantCulture)}", .. symbols,
-        ];
+        string[] loaderSymbols = [.. BareMetalLoader.CellTestSymbols(size, cycles), .. symbols];
         string loader = Loader($"cells-{Path.GetFileNameWithoutExtension(inmate)}-{cycles}-{symbols.Length}", loaderSymbols);
-        return Run(loader, RootCell(), until, onlineCpus: 2, timeoutSeconds: 120, extraArguments:
-        [
-            "-device", $"loader,file={cellConfig},addr=0x{CellConfigAddress:x},force-raw=on",
-            "-device", $"loader,file={inmate},addr=0x{InmateAddress:x},force-raw=on",
-        ]);
+        return Run(loader, RootCell(), until, onlineCpus: 2, timeoutSeconds: 120, extraArguments: BareMetalLoader.CellTestDevices(cellConfig, inmate));
     }
 
     private static void InOrder(string output, params string[] lines)
@@ -178,5 +172,103 @@ public sealed partial class HypervisorQemuTests
             "Cell \"qemu-arm64\", CPU 0, ELR 0x",
             "CPU 0 stopped");
         Assert.DoesNotContain("loader: the root cell wrote into the cell's RAM", output);
+    }
+
+    /// <summary>
+    /// The shipped C# gic-demo sets up the GIC from inside the cell: the distributor through the
+    /// cell's own view (read only: the root cell switched it on), its CPU's redistributor frame
+    /// found by affinity and its virtual timer PPI enabled there, the CPU interface through the
+    /// virtual ICC registers. The timer interrupt arrives at CPU 1 at EL2 and is injected into
+    /// the cell; gic-demo prints a latency line per 10 interrupts.
+    /// </summary>
+    [Fact]
+    public void A_cell_runs_the_shipped_csharp_gic_demo_and_its_timer_interrupts_arrive()
+    {
+        var (shipped, _) = CSharpInmateBuilder.Build(Paths.RepositoryRoot, Path.Combine(build.Directory, "csharp-inmates"));
+        string gicDemo = shipped.Single(bin => Path.GetFileName(bin) == "gic-demo.bin");
+        string output = RunCellTest(gicDemo, cycles: 0, "loader: done", "CELL_SECONDS=3");
+        InOrder(output, "Started cell \"inmate-demo\"", "gic-demo: GICv3, virtual timer every 100 ms", "Timer: 10 interrupts, latency min ");
+        var latency = GicDemoLatency().Match(output);
+        Assert.True(latency.Success, output);
+        ulong min = ulong.Parse(latency.Groups[1].Value, CultureInfo.InvariantCulture);
+        ulong avg = ulong.Parse(latency.Groups[2].Value, CultureInfo.InvariantCulture);
+        ulong max = ulong.Parse(latency.Groups[3].Value, CultureInfo.InvariantCulture);
+        Assert.True(min <= avg && avg <= max, latency.Value);
+        const string destroyed = "loader: cell destroy 0000000000000000\n";
+        int destroyedAt = output.IndexOf(destroyed, StringComparison.Ordinal);
+        Assert.True(destroyedAt >= 0, output);
+        Assert.True(output.LastIndexOf("Timer: ", StringComparison.Ordinal) < destroyedAt, output);
+        InOrder(output[destroyedAt..],
+            destroyed,
+            "loader: cpu 1 back in the root cell\n",
+            "loader: done\n");
+        Assert.Equal(PoolUsed(output, 0), PoolUsed(output, 1));
+        Assert.DoesNotContain("FATAL", output);
+        Assert.DoesNotContain("unexpected interrupt", output);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"Timer: 10 interrupts, latency min (\d+) ns, avg (\d+) ns, max (\d+) ns")]
+    private static partial System.Text.RegularExpressions.Regex GicDemoLatency();
+
+    /// <summary>
+    /// An inmate's SGIs stay in its cell: SGI 3 (enabled on CPU 0 by the root cell) sent by the
+    /// cell's CPU 1 to CPU 0 and to all but itself reaches nobody -- CPU 0 gets no interrupt
+    /// injected -- while the same SGI to itself arrives (CPU 1 counts three trapped SGI writes
+    /// and one injected interrupt).
+    /// </summary>
+    [Fact]
+    public void An_inmate_sending_an_sgi_to_a_root_cpu_does_not_reach_it()
+    {
+        string inmate = Inmate("cell-inmate-send-sgi", Path.Combine(Paths.RepositoryRoot, "tests", "Jailhouse.Tests", "Hypervisor", "cell-inmate-arm64.S"), "SEND_SGI");
+        string output = RunCellTest(inmate, cycles: 0, "loader: done", "SEND_SGI");
+        InOrder(output,
+            "loader: cpu 0 virq 0000000000000000\n",
+            "Started cell \"inmate-demo\"",
+            "cell-inmate: running in the cell",
+            "loader: cell start 0000000000000000\n",
+            "loader: cpu 0 virq 0000000000000000\n",          // nothing reached the root cell's CPU
+            "loader: cpu 1 vsgi 0000000000000003\n",
+            "loader: cpu 1 virq 0000000000000001\n",          // its SGI to itself did arrive
+            "loader: cell destroy 0000000000000000\n",
+            "loader: cpu 1 back in the root cell\n",
+            "loader: done\n");
+        Assert.DoesNotContain("FATAL", output);
+    }
+
+    /// <summary>
+    /// A cell's own sub-page region: the inmate-demo cell with its PL011 as a 256-byte io-32
+    /// region instead of the shared page. Nothing of the page is in the cell's tables; each of
+    /// uart-hello's 32-bit UART accesses traps and the cell's MMIO handler performs it (the
+    /// greeting appears, and CPU 1 counts the MMIO exits). An access past the region stops the
+    /// cell with the FATAL line.
+    /// </summary>
+    [Fact]
+    public void A_cells_subpage_uart_region_is_emulated_by_its_own_mmio_handlers()
+    {
+        var cell = HypervisorTestMemory.LoadYaml("configs/qemu-arm64/qemu-arm64-inmate-demo.yaml");
+        cell.Cell.MemoryRegions.RemoveAll(region => region.Name == "uart");
+        cell.Cell.MemoryRegions.Add(new Jailhouse.Config.Model.MemoryRegion
+        {
+            Name = "uart",
+            PhysStart = 0x0900_0000,
+            VirtStart = 0x0900_0000,
+            Size = 0x100,
+            Flags = MemoryFlags.Read | MemoryFlags.Write | MemoryFlags.Io | MemoryFlags.Io32 | MemoryFlags.RootShared,
+        });
+        string uartHello = Inmate("uart-hello", Path.Combine(Paths.RepositoryRoot, "inmates", "arm64", "uart-hello.S"));
+        string output = RunCellTest(cell, uartHello, cycles: 0, "loader: done", "CELL_MMIO_STATS");
+        InOrder(output,
+            "Started cell \"inmate-demo\"",
+            "Hello from a Jailhouse inmate (arm64)",
+            "loader: cell start 0000000000000000\n",
+            "loader: cpu 1 mmio ",
+            "loader: cell 1 state 0000000000000000\n",          // running
+            "loader: cell destroy 0000000000000000\n",
+            "loader: cpu 1 back in the root cell\n",
+            "loader: done\n");
+        string mmio = output.Split('\n').First(line => line.StartsWith("loader: cpu 1 mmio ", StringComparison.Ordinal));
+        // Two traps per character at least (flag register, data register).
+        Assert.True(ulong.Parse(mmio["loader: cpu 1 mmio ".Length..], NumberStyles.HexNumber, CultureInfo.InvariantCulture) >= 2 * 36, mmio);
+        Assert.DoesNotContain("FATAL", output);
     }
 }

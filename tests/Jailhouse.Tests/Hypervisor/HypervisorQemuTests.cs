@@ -54,30 +54,13 @@ public sealed class HypervisorBuildCollection;
 [Trait("Tier", "Images")]
 public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IClassFixture<Arm64HypervisorBuild>
 {
-    private const ulong HypervisorBase = 0x7fc00000;
+    private const ulong HypervisorBase = BareMetalLoader.HypervisorBase;
     private static int runs;
 
     private string Loader(string name, params string[] symbols) => Loader(name, HypervisorBase, symbols);
 
-    private string Loader(string name, ulong hypervisorBase, params string[] symbols)
-    {
-        string source = Path.Combine(Paths.RepositoryRoot, "tests", "Jailhouse.Tests", "Hypervisor", "loader-arm64.S");
-        string obj = Path.Combine(build.Directory, name + ".o");
-        string elf = Path.Combine(build.Directory, name + ".elf");
-        var arguments = new List<string>
-        {
-            "--defsym", $"HV_BASE=0x{hypervisorBase:x}",
-            "--defsym", $"HEADER_ENTRY={HypervisorHeader.EntryOffset}",
-            "--defsym", $"HEADER_CONSOLE_PAGE={HypervisorHeader.ConsolePageOffset}",
-            "--defsym", $"HEADER_HYP_VECTORS={HypervisorHeader.ArmLinuxHypVectorsOffset}",
-            "--defsym", $"HEADER_HYP_ABI={HypervisorHeader.ArmLinuxHypAbiOffset}",
-        };
-        foreach (string symbol in symbols)
-            arguments.AddRange(["--defsym", symbol.Contains('=') ? symbol : symbol + "=1"]);
-        Tool.Ok("aarch64-linux-gnu-as", [.. arguments, "-o", obj, source]);
-        Tool.Ok("aarch64-linux-gnu-ld", "-Ttext=0x40000000", "-e", "_start", "-o", elf, obj);
-        return elf;
-    }
+    private string Loader(string name, ulong hypervisorBase, params string[] symbols) =>
+        BareMetalLoader.Assemble(Paths.RepositoryRoot, build.Directory, name, hypervisorBase, symbols);
 
     private static byte[] RootCell(bool consolePermitted = true)
     {
@@ -95,15 +78,12 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
         string machine = Machine, string[]? extraArguments = null, int timeoutSeconds = 20,
         string? inputAfter = null, string? input = null, string cpu = "cortex-a57")
     {
-        byte[] image = File.ReadAllBytes(build.Image.BinPath);
-        uint maxCpus = 16; // the root cell's CPU set 0-15, as the driver derives it
-        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(HypervisorHeader.MaxCpusOffset), maxCpus);
-        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(HypervisorHeader.OnlineCpusOffset), onlineCpus);
+        byte[] image = BareMetalLoader.Image(File.ReadAllBytes(build.Image.BinPath), onlineCpus);
         string imagePath = Path.Combine(build.Directory, $"loaded-{Interlocked.Increment(ref runs)}.bin");
         string configPath = imagePath + ".cell";
         File.WriteAllBytes(imagePath, image);
         File.WriteAllBytes(configPath, config);
-        ulong configAddress = hypervisorBase + build.Image.CoreSize + maxCpus * build.Image.PerCpuSize;
+        ulong configAddress = BareMetalLoader.ConfigAddress(hypervisorBase, build.Image.CoreSize, build.Image.PerCpuSize);
 
         var info = new ProcessStartInfo("qemu-system-aarch64")
         {

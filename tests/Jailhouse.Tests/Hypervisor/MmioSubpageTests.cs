@@ -65,7 +65,7 @@ public sealed unsafe class MmioSubpageTests : IDisposable
         MmioRegionHandler* handlers = stackalloc MmioRegionHandler[4];
         SubpageDevice* devices = stackalloc SubpageDevice[4];
         var dispatch = new MmioDispatch(handlers, 4);
-        Assert.Equal(Errno.EINVAL, MmioSubpage.RegisterAll(memory.View, ref dispatch, devices, 4, &MapDevice));
+        Assert.Equal(Errno.EINVAL, MmioSubpage.RegisterAll(memory.View.RootDesc, ref dispatch, devices, 4, &MapDevice));
     }
 
     [Fact]
@@ -75,7 +75,7 @@ public sealed unsafe class MmioSubpageTests : IDisposable
         MmioRegionHandler* handlers = stackalloc MmioRegionHandler[4];
         SubpageDevice* devices = stackalloc SubpageDevice[4];
         var dispatch = new MmioDispatch(handlers, 4);
-        Assert.Equal(0, MmioSubpage.RegisterAll(memory.View, ref dispatch, devices, 4, &MapDevice));
+        Assert.Equal(0, MmioSubpage.RegisterAll(memory.View.RootDesc, ref dispatch, devices, 4, &MapDevice));
         Assert.Equal(1u, dispatch.Count);
         Assert.Equal(Uart, mappedPhys);
 
@@ -105,7 +105,7 @@ public sealed unsafe class MmioSubpageTests : IDisposable
         MmioRegionHandler* handlers = stackalloc MmioRegionHandler[4];
         SubpageDevice* devices = stackalloc SubpageDevice[4];
         var dispatch = new MmioDispatch(handlers, 4);
-        Assert.Equal(0, MmioSubpage.RegisterAll(memory.View, ref dispatch, devices, 4, &MapDevice));
+        Assert.Equal(0, MmioSubpage.RegisterAll(memory.View.RootDesc, ref dispatch, devices, 4, &MapDevice));
         Refused(ref dispatch, new MmioAccess(Uart, 4, true, 0x41));
         var read = new MmioAccess(Uart, 4, false, 0);
         Assert.Equal(MmioResult.Handled, dispatch.Dispatch(&read));

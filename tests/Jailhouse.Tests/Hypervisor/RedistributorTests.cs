@@ -117,6 +117,24 @@ public sealed unsafe class RedistributorTests : IDisposable
     }
 
     [Fact]
+    public void Another_cells_frame_shows_only_its_identity()
+    {
+        // A non-root cell walks every frame by TYPER to find its own; the rest of a frame of
+        // another cell's CPU reads as zero (GICR_CTLR, WAKER, STATUSR included).
+        *(uint*)(registers + Frame + 0x0) = 0x8;                           // CTLR: RWP clear, something set
+        *(uint*)(registers + Frame + 0x14) = 0x6;                          // WAKER: asleep
+        *(uint*)(registers + Frame + 0x10) = 0x1;                          // STATUSR
+        *(uint*)(registers + Frame + 0x4) = 0x43b;                         // IIDR
+        Assert.Equal(0x0000_0001_0000_0110ul, Read(Frame + 0x8, 8, cpu: 0));
+        Assert.Equal(0x43bul, Read(Frame + 0x4, 4, cpu: 0));
+        Assert.Equal(0ul, Read(Frame + 0x0, 4, cpu: 0));
+        Assert.Equal(0ul, Read(Frame + 0x14, 4, cpu: 0));
+        Assert.Equal(0ul, Read(Frame + 0x10, 4, cpu: 0));
+        Assert.Equal(0x8ul, Read(Frame + 0x0, 4, cpu: 1));                 // its own CPU sees them
+        Assert.Equal(0x6ul, Read(Frame + 0x14, 4, cpu: 1));
+    }
+
+    [Fact]
     public void ReservedPrivateInterruptsKeepTheirState()
     {
         state->ReservedPrivate = 1u << 25;                                 // the maintenance interrupt

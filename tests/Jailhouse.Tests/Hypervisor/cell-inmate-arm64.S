@@ -5,7 +5,8 @@
  * with a FATAL line and mark it failed. With SYSTEM_OFF it asks PSCI to turn CPU 0 (the root
  * cell's) on and to tell its affinity state, both of which must answer INVALID_PARAMETERS (-2),
  * then calls PSCI SYSTEM_OFF, which must stop this cell only; a wrong answer writes into root RAM
- * instead (a FATAL line the test sees). Otherwise it idles in WFI (which traps to the hypervisor).
+ * instead (a FATAL line the test sees). With SEND_SGI it sends SGI 3 to CPU 0 (the root cell's),
+ * to all but itself and to itself. Otherwise it idles in WFI (which traps to the hypervisor).
  */
 	.equ	UART, 0x09000000
 
@@ -38,6 +39,28 @@ _start:
 	ldr	w0, =0x84000008			/* SYSTEM_OFF */
 	smc	#0
 	b	write_root			/* it must not return */
+.endif
+.ifdef SEND_SGI
+	/* SGI 3 in group 1 and enabled in this CPU's own redistributor (CPU 1's frame, through
+	   the cell's emulation), system register interface on */
+	ldr	x1, =(0x080a0000 + 0x20000 + 0x10000)
+	ldr	w0, [x1, #0x80]
+	orr	w0, w0, #(1 << 3)
+	str	w0, [x1, #0x80]			/* GICR_IGROUPR0 */
+	mov	w0, #(1 << 3)
+	str	w0, [x1, #0x100]		/* GICR_ISENABLER0 */
+	mov	x0, #1
+	msr	S3_0_C12_C12_5, x0		/* ICC_SRE_EL1 */
+	isb
+	/* SGI 3 to CPU 0 (Aff0 0, the root cell's), to all but self, then to itself (Aff0 1):
+	   only the last may arrive anywhere */
+	ldr	x0, =((3 << 24) | 1)
+	msr	S3_0_C12_C11_5, x0		/* ICC_SGI1R_EL1 */
+	ldr	x0, =((1 << 40) | (3 << 24))
+	msr	S3_0_C12_C11_5, x0
+	ldr	x0, =((3 << 24) | 2)
+	msr	S3_0_C12_C11_5, x0
+	isb
 .endif
 .ifdef WRITE_ROOT
 	b	write_root

@@ -616,6 +616,20 @@ done:
 	bl	put_result
 	.endm
 
+	.macro	hypercall2 code, arg1, arg2, message
+	mov	x0, #\code
+	ldr	x1, =\arg1
+	ldr	x2, =\arg2
+	hvc	#0x4a48
+	mov	x1, x0
+	adr	x0, \message
+	bl	put_result
+	.endm
+
+.ifndef CELL_SECONDS
+	.set	CELL_SECONDS, 1
+.endif
+
 cell_test:
 	/* PSCI AFFINITY_INFO until CPU 1 is off */
 1:	ldr	w0, =0xc4000004
@@ -636,6 +650,17 @@ cell_test:
 	str	wzr, [x9, #0x14]
 	ldr	x9, =(GICR_BASE + 0x20000)
 	str	wzr, [x9, #0x14]
+.ifdef SEND_SGI
+	/* SGI 3 in group 1 and enabled on CPU 0 (its redistributor, through the emulation): an
+	   SGI 3 the cell manages to send here would be taken at EL2 and injected (vmexits_virq) */
+	ldr	x9, =(GICR_BASE + 0x10000)
+	ldr	w0, [x9, #0x80]
+	orr	w0, w0, #(1 << 3)
+	str	w0, [x9, #0x80]
+	mov	w0, #(1 << 3)
+	str	w0, [x9, #0x100]
+	hypercall2 7, 0, 1005, msg_cpu0_virq
+.endif
 	hypercall 5, 1, msg_pool_used
 	hypercall 1, CELL_CONFIG, msg_cell_create
 .ifdef ROOT_WRITES_CELL
@@ -647,11 +672,22 @@ cell_test:
 	bl	puts
 .endif
 	bl	cell_load_start
-	/* the cell prints on the same UART: its start is reported once it had a second */
-	bl	delay
+	/* the cell prints on the same UART: its start is reported once it had CELL_SECONDS */
+	ldr	x27, =CELL_SECONDS
+6:	bl	delay
+	subs	x27, x27, #1
+	b.ne	6b
 	adr	x0, msg_cell_start
 	mov	x1, x26
 	bl	put_result
+.ifdef CELL_MMIO_STATS
+	hypercall2 7, 1, 1001, msg_cpu1_mmio
+.endif
+.ifdef SEND_SGI
+	hypercall2 7, 0, 1005, msg_cpu0_virq
+	hypercall2 7, 1, 1006, msg_cpu1_vsgi
+	hypercall2 7, 1, 1005, msg_cpu1_virq
+.endif
 	hypercall 6, 1, msg_cell1_state
 	hypercall 7, 1, msg_cpu1_state
 	hypercall 4, 1, msg_cell_destroy
@@ -1005,6 +1041,10 @@ msg_after:		.asciz	"loader: after disable "
 msg_after_failure:	.asciz	"loader: after failure "
 msg_cpu1_returned:	.asciz	"loader: cpu 1 entry returned "
 msg_cpu1_state:		.asciz	"loader: cpu 1 state "
+msg_cpu0_virq:		.asciz	"loader: cpu 0 virq "
+msg_cpu1_mmio:		.asciz	"loader: cpu 1 mmio "
+msg_cpu1_vsgi:		.asciz	"loader: cpu 1 vsgi "
+msg_cpu1_virq:		.asciz	"loader: cpu 1 virq "
 msg_linux:		.asciz	"loader: starting Linux as the root cell\n"
 msg_el2_before:		.asciz	"loader: el2 before"
 msg_el2_after:		.asciz	"loader: el2 after"
