@@ -8,7 +8,7 @@
 . "$(dirname "$0")/linux-alive.sh"
 
 # The arch_timer line of /proc/interrupts: "IRQ: count-cpu0 count-cpu1 ... GICvN ... arch_timer"
-timer_counts() { grep arch_timer /proc/interrupts | head -n 1 | awk '{ for (i = 2; i <= cpus + 1; i++) printf "%s ", $i }' cpus="$1"; }
+timer_pattern=arch_timer
 
 # SVE at EL0 on every CPU, where the CPU has it: the hypervisor must neither trap what Linux
 # lets its programs use nor leave it trapped when it goes (the trap would reach Linux's stub).

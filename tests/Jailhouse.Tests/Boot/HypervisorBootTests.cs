@@ -10,7 +10,7 @@ namespace Jailhouse.Tests.Boot;
 /// (-kernel/-initrd, TCG) with `jailhouse.test=hypervisor`: /init runs
 /// bsp/common/tests/hypervisor.sh, which loads jailhouse.ko, enables the hypervisor with the
 /// system configuration for the machine's GIC, checks that Linux goes on as the root cell
-/// (commands, the timer interrupt count growing on every CPU, a process on the last CPU),
+/// (commands, the timer ticking on every CPU while a process runs there, a process on the last CPU),
 /// disables it, checks Linux again and unloads the driver.
 /// </summary>
 [Trait("Tier", "Images")]
