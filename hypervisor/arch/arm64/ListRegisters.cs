@@ -143,10 +143,18 @@ internal static unsafe class ListRegisters
         return changed;
     }
 
-    // GICH_LR (GICv2): VirtualID 9:0, PhysicalID 19:10 (for an SGI without HW: CPUID 12:10, the
-    // source CPU interface), priority 27:23 (upper five bits), state 29:28, Grp1 30, HW 31. A
-    // GICv2 SGI is a different interrupt per source CPU, so its "INTID" here is source << 10 | id,
-    // which is also where GICH_LR and GICC_IAR carry the two.
+    // GICH_LR (GICv2): VirtualID 9:0, PhysicalID 19:10 with HW 31; without HW: CPUID 12:10 (the
+    // source CPU interface of an SGI) and EOI 19 (maintenance interrupt when the cell deactivates
+    // it); priority 27:23 (upper five bits), state 29:28, Grp1 30. A GICv2 SGI is a different
+    // interrupt per source CPU, so its "INTID" here is source << 10 | id, which is also where
+    // GICH_LR and GICC_IAR carry the two. A hardware interrupt goes in without HW, with EOI: the
+    // hypervisor deactivates the physical one itself (GicV2 says why); its physical INTID is its
+    // virtual one.
+
+    /// <summary>GICH_LR.EOI: the EOI maintenance interrupt when the cell deactivates this one.</summary>
+    public const uint Gicv2Eoi = 1u << 19;
+    /// <summary>GICH_LR.HW.</summary>
+    public const uint Gicv2Hardware = 1u << 31;
 
     /// <summary>The GICH_LR value of <paramref name="lr"/> (group 0: GICv2 kernels without security
     /// extensions use group 0 signalled as IRQ).</summary>
@@ -154,16 +162,18 @@ internal static unsafe class ListRegisters
     {
         uint value = (uint)((lr >> 62) & 3) << 28 | (uint)((lr >> 51) & 0x1f) << 23;
         if ((lr & HardwareBit) != 0)
-            return value | (uint)lr & 0x3ff | 1u << 31 | (uint)((lr >> PhysicalShift) & 0x3ff) << 10;
+            return value | (uint)lr & 0x3ff | Gicv2Eoi;
         return value | (uint)lr & 0x1fff;
     }
 
-    /// <summary>The list-register value (GICv3 layout) of a GICH_LR value.</summary>
+    /// <summary>The list-register value (GICv3 layout) of a GICH_LR value (HW or EOI: a hardware interrupt).</summary>
     public static ulong FromGicv2(uint value)
     {
         ulong lr = (ulong)((value >> 28) & 3) << 62 | (ulong)((value >> 23) & 0x1f) << 51;
-        if ((value & (1u << 31)) != 0)
+        if ((value & Gicv2Hardware) != 0)
             return lr | (value & 0x3ffu) | HardwareBit | (ulong)((value >> 10) & 0x3ff) << PhysicalShift;
+        if ((value & Gicv2Eoi) != 0)
+            return lr | (value & 0x3ffu) | HardwareBit | (ulong)(value & 0x3ff) << PhysicalShift;
         return lr | (value & 0x1fffu);
     }
 }

@@ -80,7 +80,7 @@ public sealed unsafe class ListRegisterTests
     {
         ulong hw = ListRegisters.Pending(27, true) | (0xa0UL << 48);
         uint v2 = ListRegisters.ToGicv2(hw);
-        Assert.Equal((1u << 31) | (1u << 28) | (27u << 10) | 27 | (0x14u << 23), v2);      // group 0
+        Assert.Equal((1u << 19) | (1u << 28) | 27 | (0x14u << 23), v2);      // group 0, EOI maintenance instead of HW
         Assert.Equal(hw & ~ListRegisters.Group1, ListRegisters.FromGicv2(v2));
         uint sgi = ListRegisters.ToGicv2(ListRegisters.Pending((5u << 10) | 2, false));  // SGI 2 from CPU interface 5
         Assert.Equal((1u << 28) | (5u << 10) | 2, sgi);
