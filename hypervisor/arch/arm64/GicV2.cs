@@ -194,7 +194,8 @@ internal static unsafe class GicV2
             if (intid == MaintenanceIntid)
             {
                 Mmio32.Write(cpuInterface + GiccDir, iar);
-                Maintenance(cpu, state);
+                cpu->Stats[PerCpu.StatVmexitsMaintenance]++;
+                ListRegisters.Refill(Access(state), ref state->Queue);
                 continue;
             }
             if (intid == GicV3.EventSgi)
@@ -206,10 +207,10 @@ internal static unsafe class GicV2
             if (intid < 16)
             {
                 Mmio32.Write(cpuInterface + GiccDir, iar);
-                Inject(state, iar & 0x1fff, false);
+                ListRegisters.Inject(Access(state), ref state->Queue, iar & 0x1fff, false);
             }
             else
-                Inject(state, intid, true);
+                ListRegisters.Inject(Access(state), ref state->Queue, intid, true);
         }
     }
 
@@ -239,33 +240,21 @@ internal static unsafe class GicV2
             GicDistributorTrap.SendSgi(GicV3.EventSgi, 1UL << (int)target);
     }
 
-    private static void Inject(VirtualCpuInterface* state, uint intid, bool hardware)
+    /// <summary>This CPU's GICH list registers and GICC for <see cref="ListRegisters"/>.</summary>
+    private static ListRegisterAccess Access(VirtualCpuInterface* state) => new()
     {
-        int count = (int)state->ListRegisterCount;
-        ulong* lrs = stackalloc ulong[16];
-        for (int i = 0; i < count; i++)
-            lrs[i] = ReadLr((uint)i);
-        int index = ListRegisters.Inject(lrs, count, intid, hardware, ref state->Queue);
-        if (index >= 0)
-            WriteLr((uint)index, lrs[index]);
-        else if (index == ListRegisters.Dropped && hardware)
-            Mmio32.Write(cpuInterface + GiccDir, intid);
-        if (state->Queue.Count != 0)
-            Mmio32.Write(control + GichHcr, Mmio32.Read(control + GichHcr) | GichHcrUie);
-    }
+        Count = (int)state->ListRegisterCount,
+        Read = &ReadLr,
+        Write = &WriteLr,
+        Deactivate = &Deactivate,
+        Underflow = &Underflow,
+    };
 
-    private static void Maintenance(PerCpu* cpu, VirtualCpuInterface* state)
+    private static void Deactivate(uint intid) => Mmio32.Write(cpuInterface + GiccDir, intid);
+
+    private static void Underflow(bool on)
     {
-        cpu->Stats[PerCpu.StatVmexitsMaintenance]++;
-        int count = (int)state->ListRegisterCount;
-        ulong* lrs = stackalloc ulong[16];
-        for (int i = 0; i < count; i++)
-            lrs[i] = ReadLr((uint)i);
-        ulong changed = ListRegisters.Refill(lrs, count, ref state->Queue);
-        for (int i = 0; i < count; i++)
-            if ((changed & (1UL << i)) != 0)
-                WriteLr((uint)i, lrs[i]);
-        if (state->Queue.Count == 0)
-            Mmio32.Write(control + GichHcr, Mmio32.Read(control + GichHcr) & ~GichHcrUie);
+        uint hcr = Mmio32.Read(control + GichHcr);
+        Mmio32.Write(control + GichHcr, on ? hcr | GichHcrUie : hcr & ~GichHcrUie);
     }
 }

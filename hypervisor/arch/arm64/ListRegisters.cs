@@ -19,10 +19,31 @@ internal unsafe struct PendingIrqQueue
 }
 
 /// <summary>
+/// How one GIC version reaches a CPU's list registers and its physical CPU interface (GICv3:
+/// ICH_LR&lt;n&gt;_EL2 and ICC_DIR_EL1/ICH_HCR_EL2 system registers, GICv2: GICH/GICC MMIO), as
+/// static functions: <see cref="ListRegisters"/> runs one mechanism over either without
+/// interface dispatch.
+/// </summary>
+internal unsafe struct ListRegisterAccess
+{
+    /// <summary>List registers in use (at most <see cref="ListRegisters.MaxCount"/>).</summary>
+    public int Count;
+    /// <summary>List register n, in GICv3 layout.</summary>
+    public delegate*<uint, ulong> Read;
+    public delegate*<uint, ulong, void> Write;
+    /// <summary>Deactivates a hardware interrupt physically (one that is lost: it comes again).</summary>
+    public delegate*<uint, void> Deactivate;
+    /// <summary>Asks for the underflow maintenance interrupt (true) or stops asking.</summary>
+    public delegate*<bool, void> Underflow;
+}
+
+/// <summary>
 /// The list-register mechanism of GIC virtualization, independent of how the registers are
-/// reached (GICv3 ICH_LR&lt;n&gt;_EL2 system registers, GICv2 GICH_LR MMIO): the caller reads the
-/// list registers into an array, <see cref="Inject"/> decides which to write, the caller writes
-/// it back. Values are in GICv3 layout (vINTID 31:0, pINTID 41:32, priority 55:48, group 60, HW
+/// reached (<see cref="ListRegisterAccess"/>): <see cref="Inject(in ListRegisterAccess, ref PendingIrqQueue, uint, bool)"/>
+/// when a physical interrupt was taken, <see cref="Refill(in ListRegisterAccess, ref PendingIrqQueue)"/>
+/// on the underflow maintenance interrupt. Underneath, the registers are read into an array,
+/// <see cref="Inject(ulong*, int, uint, bool, ref PendingIrqQueue)"/> decides which to write, and
+/// that one is written back. Values are in GICv3 layout (vINTID 31:0, pINTID 41:32, priority 55:48, group 60, HW
 /// 61, state 63:62); <see cref="ToGicv2"/> and <see cref="FromGicv2"/> convert for GICH_LR.
 /// The hardware flag of a queue entry is bit 31, so INTIDs stay below 2^31.
 /// An interrupt is never in two list registers: an SGI that is pending again while its virtual
@@ -38,7 +59,46 @@ internal static unsafe class ListRegisters
     public const ulong Group1 = 1UL << 60;
     public const int PhysicalShift = 32;
 
+    /// <summary>The most list registers used (GICv3 has at most 16, GICv2 up to 64: the rest stay unused).</summary>
+    public const int MaxCount = 16;
+
     public static bool IsFree(ulong lr) => (lr & StateMask) == 0;
+
+    /// <summary>
+    /// Injects a physical interrupt just taken: into a free list register, or queued with the
+    /// underflow maintenance interrupt asked for, or -- queue full -- lost (a hardware one is
+    /// deactivated, so a level interrupt comes again).
+    /// </summary>
+    public static void Inject(in ListRegisterAccess access, ref PendingIrqQueue queue, uint intid, bool hardware)
+    {
+        int count = access.Count < MaxCount ? access.Count : MaxCount;
+        ulong* lrs = stackalloc ulong[MaxCount];
+        for (int i = 0; i < count; i++)
+            lrs[i] = access.Read((uint)i);
+        int index = Inject(lrs, count, intid, hardware, ref queue);
+        if (index >= 0)
+            access.Write((uint)index, lrs[index]);
+        else if (index == Dropped && hardware)
+            access.Deactivate(intid);
+        if (queue.Count != 0)
+            access.Underflow(true);
+    }
+
+    /// <summary>The underflow maintenance interrupt: queued interrupts into the list registers that
+    /// became free; once the queue is empty, the maintenance interrupt is no longer asked for.</summary>
+    public static void Refill(in ListRegisterAccess access, ref PendingIrqQueue queue)
+    {
+        int count = access.Count < MaxCount ? access.Count : MaxCount;
+        ulong* lrs = stackalloc ulong[MaxCount];
+        for (int i = 0; i < count; i++)
+            lrs[i] = access.Read((uint)i);
+        ulong changed = Refill(lrs, count, ref queue);
+        for (int i = 0; i < count; i++)
+            if ((changed & (1UL << i)) != 0)
+                access.Write((uint)i, lrs[i]);
+        if (queue.Count == 0)
+            access.Underflow(false);
+    }
 
     public static uint VirtualIntid(ulong lr) => (uint)lr;
 
