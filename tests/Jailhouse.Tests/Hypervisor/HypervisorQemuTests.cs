@@ -345,8 +345,8 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
     /// interface: GICv3 ICC_IAR1_EL1, GICv2 GICV_IAR where its GICC is), an SGI to itself and one
     /// to CPU 1 go through the trapped ICC_SGI1R_EL1 (GICv2: the emulated GICD_SGIR) and arrive
     /// (INTIDs 3 and 4); CPU_GET_INFO counts the injections and the trapped SGIs; disable still
-    /// works. On GICv2 the timer's end (EOI maintenance, physical deactivation by the
-    /// hypervisor) must work too, or disable would find it still in a list register.
+    /// works. Then ten SGIs at once, more than the list registers hold: the overflow waits in
+    /// the hypervisor's queue and comes in on the underflow maintenance interrupt.
     /// </summary>
     [Theory]
     [InlineData("cortex-a57", 3)]
@@ -364,6 +364,11 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
         Assert.Contains("loader: irq sgi on cpu 1 0000000000000004\n", output);
         Assert.Contains("loader: injected interrupts 0000000000000002\n", output);   // on CPU 0: the timer, SGI 3
         Assert.Contains("loader: trapped sgis 0000000000000002\n", output);
+        // Then SGIs 0-9 at once, more than QEMU's 4 list registers: all ten arrive, the ones that
+        // waited in the queue through the underflow maintenance interrupt.
+        Assert.True(output.Contains("loader: irq burst seen 00000000000003ff\n", StringComparison.Ordinal), output);
+        Match maintenance = Regex.Match(output, "loader: maintenance interrupts ([0-9a-f]{16})\n");
+        Assert.True(maintenance.Success && Convert.ToUInt64(maintenance.Groups[1].Value, 16) > 0, output);
         Assert.Contains("loader: disable 0000000000000000\n", output);
         Assert.DoesNotContain("Unhandled trap", output);
         Assert.DoesNotContain("FATAL", output);
