@@ -10,7 +10,7 @@
 . "$(dirname "$0")/linux-alive.sh"
 
 # The local timer line of /proc/interrupts: "LOC: count-cpu0 count-cpu1 ... Local timer interrupts"
-timer_counts() { grep '^ *LOC:' /proc/interrupts | awk '{ for (i = 2; i <= cpus + 1; i++) printf "%s ", $i }' cpus="$1"; }
+timer_pattern='^ *LOC:'
 
 # A process with I/O permission (ioperm) reads a port on every CPU: TR has Linux's limit
 # (leaving VMX must reload it; a VM exit cuts it to 0x67, before the I/O bitmap).

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/linux-alive.sh"
 
 # The arch_timer line of /proc/interrupts: "IRQ: count-cpu0 count-cpu1 ... GICvN ... arch_timer"
-timer_counts() { grep arch_timer /proc/interrupts | head -n 1 | awk '{ for (i = 2; i <= cpus + 1; i++) printf "%s ", $i }' cpus="$1"; }
+timer_pattern=arch_timer
 
 # SVE at EL0 on every CPU, where the CPU has it: the hypervisor must neither trap what Linux
 # lets its programs use nor leave it trapped when it goes (the trap would reach Linux's stub).
@@ -54,18 +54,16 @@ exits=$(cat /sys/devices/jailhouse/cells/0/statistics/vmexits_total)
 echo "root cell vmexits_total $exits" | show
 [ "$exits" -gt 0 ] || fail "no VM exits counted for the root cell"
 ok "root cell VM exits counted"
-# Linux's IPIs trap (GICv3 ICC_SGI1R_EL1, GICv2 GICD_SGIR: vmexits_vsgi); on GICv3 its
-# interrupts are taken by the hypervisor and injected through the list registers (GICv2 still
-# passes them straight to Linux). This shell's own console and timer kept it all going.
+# Linux's IPIs trap (GICv3 ICC_SGI1R_EL1, GICv2 GICD_SGIR: vmexits_vsgi), and its interrupts
+# are taken by the hypervisor and injected through the list registers (ICH_LR<n>_EL2, GICH_LR:
+# vmexits_virq). This shell's own console and timer kept it all going.
 virq=$(cat /sys/devices/jailhouse/cells/0/statistics/vmexits_virq)
 vsgi=$(cat /sys/devices/jailhouse/cells/0/statistics/vmexits_vsgi)
 echo "root cell vmexits_virq $virq vmexits_vsgi $vsgi" | show
 [ "$vsgi" -gt 0 ] || fail "no SGI of the root cell trapped"
 ok "SGIs trapped"
-if [ "$system" = "/etc/jailhouse/$board.cell" ]; then
-    [ "$virq" -gt 0 ] || fail "no interrupt injected into the root cell"
-    ok "interrupts injected through the list registers"
-fi
+[ "$virq" -gt 0 ] || fail "no interrupt injected into the root cell"
+ok "interrupts injected through the list registers"
 # The GIC distributor is emulated: routing the UART's interrupt to the last CPU and back writes
 # GICD_IROUTER (GICv3) or GICD_ITARGETSR (GICv2) through the hypervisor (counted as MMIO exits),
 # and the console, which this output goes through, keeps working.

@@ -3,9 +3,11 @@ namespace Jailhouse.Hypervisor;
 /// <summary>
 /// arm64's part of cell management (<see cref="CellOperations"/>): CPUs of a cell wait in the
 /// hypervisor until it starts (the wait of PSCI CPU_OFF), run it with its VTTBR_EL2 (VMID = cell
-/// ID) and with WFI/WFE trapped, and stop at their next trap when another CPU parks them. There
-/// are no inter-processor interrupts at EL2 yet, so a cell CPU that never traps cannot be
-/// parked: the managing CPU gives up after a second (-EBUSY). Reading the root cell's memory
+/// ID) and with WFI/WFE trapped, and stop when another CPU parks them: it sends them the
+/// hypervisor's event SGI (<see cref="Irqchip.Kick"/>), which they take at EL2 even while they
+/// never trap. Only without interrupt virtualization (GICv2 without GICH/GICV configured) does a
+/// CPU stop at its next trap alone, and one that never traps makes the managing CPU give up
+/// after a second (-EBUSY). Reading the root cell's memory
 /// goes through a one-page window in the hypervisor's own tables.
 /// </summary>
 internal static unsafe class CellCpus

@@ -69,9 +69,14 @@ internal static unsafe class GicDistributorTrap
     {
         if (!access->IsWrite)
             return GicDistributor.Access(argument, access);
-        // GICv2 SGIs count as trapped SGIs (vmexits_vsgi) as well, as ICC_SGI1R_EL1 writes do.
+        // GICv2 SGIs count as trapped SGIs (vmexits_vsgi) as well, as ICC_SGI1R_EL1 writes do; the
+        // hypervisor's event SGI is its own (a cell's write of it is dropped, as on GICv3).
         if (state->Version == 2 && access->Address == 0xf00)
+        {
             ArchSetup.Hypercalls.Cpu(access->Cpu)->Stats[PerCpu.StatVmexitsVsgi]++;
+            if ((access->Value & 0xf) == GicV3.EventSgi)
+                return MmioResult.Handled;
+        }
         writeLock.Acquire(access->Cpu);
         int result = GicDistributor.Access(argument, access);
         writeLock.Release();
@@ -111,10 +116,18 @@ internal static unsafe class GicDistributorTrap
         storage->Registers = null;
     }
 
+    /// <summary>GICv2: sends SGI <paramref name="intid"/> from this CPU to the CPUs of
+    /// <paramref name="targets"/> (the hypervisor's own, unfiltered).</summary>
+    public static void SendSgi(uint intid, ulong targets)
+    {
+        if (state != null && state->Version == 2)
+            Mmio32.Write(state->Registers + 0xf00, SgiRouting.EncodeSgir(intid & 0xf, targets & state->InterfacesKnown, state->CpuInterface));
+    }
+
     /// <summary>The distributor at EL2 (null before set-up).</summary>
     public static byte* Registers => state == null ? null : state->Registers;
 
-    /// <summary>GICv2: the hypervisor's own PPI (banked in the distributor) leaves the cell's reach.</summary>
+    /// <summary>GICv2: the hypervisor's own PPI or SGI (banked in the distributor) leaves the cell's reach.</summary>
     public static void Reserve(uint intid)
     {
         if (state != null && intid < 32)

@@ -14,18 +14,11 @@ internal static unsafe class GicPassthrough
     public const ulong Gicv2DistributorSize = 0x1000;
     public const ulong Gicv2CpuInterfaceSize = 0x2000;
 
-    /// <summary>
-    /// GICv2 interrupt virtualization (<see cref="GicV2"/>) is switched off: with it, Linux as the
-    /// root cell boots, runs and disables, but bringing a CPU back online after PSCI CPU_OFF hangs
-    /// in most runs on QEMU virt with 2 CPUs (HypervisorBootTests, GICv2, 2 CPUs: 1 pass in 4;
-    /// 4 CPUs passed). Until that is found, a GICv2 system keeps interrupts going straight to
-    /// the root cell (HCR_EL2.IMO/FMO off, the physical GICC passed through).
-    /// </summary>
-    public const bool Gicv2Virtualized = false;
-
-    /// <summary>Whether the cell's GICC is the virtual CPU interface (GICV) on this system.</summary>
+    /// <summary>Whether the cell's GICC is the virtual CPU interface (GICV) on this system: GICv2
+    /// with the configuration's GICH and GICV (<see cref="GicV2"/>); without them the physical
+    /// GICC is passed through and interrupts go straight to the root cell.</summary>
     public static bool Gicv2Virtual(in SystemConfig config) =>
-        Gicv2Virtualized && config.ArmGicVersion == 2 && config.ArmGichBase != 0 && config.ArmGicvBase != 0;
+        config.ArmGicVersion == 2 && config.ArmGichBase != 0 && config.ArmGicvBase != 0;
 
     public static int Map(in SystemConfig config, uint maxCpus, ulong* root, ref PagePool pool, in PagingFormat format)
     {

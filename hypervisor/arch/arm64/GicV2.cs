@@ -5,12 +5,23 @@ namespace Jailhouse.Hypervisor;
 /// registers: the physical CPU interface (GICC) and the virtual interface control (GICH) are
 /// mapped at EL2, stage 2 shows the cell the virtual CPU interface (GICV) where its GICC is. A
 /// physical interrupt is acknowledged (GICC_IAR), its priority dropped (GICC_EOIR, EOImode 1),
-/// and injected through a GICH_LR: PPIs and SPIs with the HW bit, SGIs deactivated at once
-/// (GICC_DIR) and injected with their source CPU interface (a GICv2 SGI is one interrupt per
-/// source). GICD_SGIR writes are filtered by <see cref="GicDistributor"/> and sent physically;
-/// each target takes its SGI here. GICv2 kernels without security extensions use group 0,
-/// signalled as IRQ: the list registers inject group 0. Switched off for now
-/// (<see cref="GicPassthrough.Gicv2Virtualized"/>: a CPU brought back online after CPU_OFF hangs).
+/// and injected through a GICH_LR; SGIs are deactivated at once (GICC_DIR) and injected with
+/// their source CPU interface (a GICv2 SGI is one interrupt per source). GICD_SGIR writes are
+/// filtered by <see cref="GicDistributor"/> and sent physically; each target takes its SGI here.
+/// GICv2 kernels without security extensions use group 0, signalled as IRQ: the list registers
+/// inject group 0.
+/// <para>
+/// PPIs and SPIs stay active physically until the cell deactivates them, as on GICv3, but not
+/// through the HW bit: their list register asks for the EOI maintenance interrupt
+/// (GICH_LR.EOI), and the hypervisor deactivates the physical interrupt itself when GICH_EISR
+/// names the register (<see cref="FinishDeactivated"/>). With HW, QEMU's GICv2 (7.2) does not
+/// look at the physical CPU interface again after the cell's deactivation reaches it, so a
+/// level interrupt still asserted (the timer re-armed inside its handler) stays pending without
+/// being signalled until some other GIC event: measured, a CPU alone in Linux (the other one in
+/// a cell, or offline) idled in WFI for good with the timer PPI pending, enabled, at priority
+/// 0xa0 under PMR 0xf0 and an idle running priority; an unrelated SGI set it going again. The
+/// price is one more exit per hardware interrupt.
+/// </para>
 /// </summary>
 internal static unsafe class GicV2
 {
@@ -28,6 +39,7 @@ internal static unsafe class GicV2
     private const ulong GichHcr = 0x0;
     private const ulong GichVtr = 0x4;
     private const ulong GichVmcr = 0x8;
+    private const ulong GichEisr0 = 0x20;
     private const ulong GichApr = 0xf0;
     private const ulong GichLr = 0x100;
     private const uint GichHcrEn = 1;
@@ -101,8 +113,12 @@ internal static unsafe class GicV2
         Mmio32.Write(cpuInterface + GiccPmr, PhysicalPriorityMask);
         Mmio32.Write(cpuInterface + GiccCtlr, ctlr | CtlrGroup0 | CtlrEoiMode);
         Mmio32.Write(control + GichHcr, GichHcrEn);
+        // The maintenance PPI and the event SGI are the hypervisor's: out of the cells' reach, at a
+        // priority the physical PMR lets through (SGIs cannot be disabled on GICv2).
         GicDistributorTrap.Reserve(MaintenanceIntid);
+        GicDistributorTrap.Reserve(GicV3.EventSgi);
         Mmio8.Write(distributor + 0x400 + MaintenanceIntid, 0xa0);                             // IPRIORITYR (banked)
+        Mmio8.Write(distributor + 0x400 + GicV3.EventSgi, 0xa0);
         Mmio32.Write(distributor + 0x100, 1u << (int)MaintenanceIntid);                        // ISENABLER0 (banked)
         state->Enabled = 1;
     }
@@ -130,11 +146,15 @@ internal static unsafe class GicV2
             return;
         ReturnInterrupts(state);
         Mmio32.Write(control + GichApr, 0);
+        // A clean virtual interface for whoever runs here next (priority mask 0, groups off,
+        // EOImode 0), as GicV3.ResetCpu: an inmate must not inherit Linux's EOImode 1.
+        Mmio32.Write(control + GichVmcr, 0);
         Mmio32.Write(control + GichHcr, GichHcrEn);
     }
 
     private static void ReturnInterrupts(VirtualCpuInterface* state)
     {
+        FinishDeactivated(state);
         for (uint i = 0; i < state->ListRegisterCount; i++)
         {
             ulong lr = ReadLr(i);
@@ -165,6 +185,8 @@ internal static unsafe class GicV2
     public static void HandleIrq(PerCpu* cpu)
     {
         VirtualCpuInterface* state = Of(cpu);
+        // Before any list register is reused: the cell may have finished some since the last exit.
+        FinishDeactivated(state);
         for (int taken = 0; taken < 16; taken++)
         {
             uint iar = Mmio32.Read(cpuInterface + GiccIar);
@@ -175,47 +197,67 @@ internal static unsafe class GicV2
             if (intid == MaintenanceIntid)
             {
                 Mmio32.Write(cpuInterface + GiccDir, iar);
-                Maintenance(cpu, state);
+                cpu->Stats[PerCpu.StatVmexitsMaintenance]++;
+                ListRegisters.Refill(Access(state), ref state->Queue);
+                continue;
+            }
+            if (intid == GicV3.EventSgi)
+            {
+                Mmio32.Write(cpuInterface + GiccDir, iar);   // the exception was the point (Irqchip.HandleIrq looks at requests)
                 continue;
             }
             cpu->Stats[PerCpu.StatVmexitsVirq]++;
             if (intid < 16)
             {
                 Mmio32.Write(cpuInterface + GiccDir, iar);
-                Inject(state, iar & 0x1fff, false);
+                ListRegisters.Inject(Access(state), ref state->Queue, iar & 0x1fff, false);
             }
             else
-                Inject(state, intid, true);
+                ListRegisters.Inject(Access(state), ref state->Queue, intid, true);
         }
     }
 
-    private static void Inject(VirtualCpuInterface* state, uint intid, bool hardware)
+    /// <summary>
+    /// The EOI maintenance work: every list register GICH_EISR names held a hardware interrupt the
+    /// cell has deactivated; the physical one is deactivated now (a level interrupt still
+    /// asserted is signalled again) and the register cleared, which also clears its EISR bit.
+    /// </summary>
+    private static void FinishDeactivated(VirtualCpuInterface* state)
     {
-        int count = (int)state->ListRegisterCount;
-        ulong* lrs = stackalloc ulong[16];
-        for (int i = 0; i < count; i++)
-            lrs[i] = ReadLr((uint)i);
-        int index = ListRegisters.Inject(lrs, count, intid, hardware, ref state->Queue);
-        if (index >= 0)
-            WriteLr((uint)index, lrs[index]);
-        else if (index == ListRegisters.Dropped && hardware)
-            Mmio32.Write(cpuInterface + GiccDir, intid);
-        if (state->Queue.Count != 0)
-            Mmio32.Write(control + GichHcr, Mmio32.Read(control + GichHcr) | GichHcrUie);
+        uint finished = Mmio32.Read(control + GichEisr0);
+        for (uint i = 0; i < state->ListRegisterCount && finished != 0; i++)
+        {
+            if ((finished & (1u << (int)i)) == 0)
+                continue;
+            uint raw = Mmio32.Read(control + GichLr + 4 * i);
+            Mmio32.Write(control + GichLr + 4 * i, 0);
+            if ((raw & (ListRegisters.Gicv2Eoi | ListRegisters.Gicv2Hardware)) == ListRegisters.Gicv2Eoi)
+                Mmio32.Write(cpuInterface + GiccDir, raw & 0x3ff);
+        }
     }
 
-    private static void Maintenance(PerCpu* cpu, VirtualCpuInterface* state)
+    /// <summary>Sends the hypervisor's event SGI to CPU <paramref name="target"/> (GICD_SGIR).</summary>
+    public static void Kick(uint target)
     {
-        cpu->Stats[PerCpu.StatVmexitsMaintenance]++;
-        int count = (int)state->ListRegisterCount;
-        ulong* lrs = stackalloc ulong[16];
-        for (int i = 0; i < count; i++)
-            lrs[i] = ReadLr((uint)i);
-        ulong changed = ListRegisters.Refill(lrs, count, ref state->Queue);
-        for (int i = 0; i < count; i++)
-            if ((changed & (1UL << i)) != 0)
-                WriteLr((uint)i, lrs[i]);
-        if (state->Queue.Count == 0)
-            Mmio32.Write(control + GichHcr, Mmio32.Read(control + GichHcr) & ~GichHcrUie);
+        if (control != null && target < 64)
+            GicDistributorTrap.SendSgi(GicV3.EventSgi, 1UL << (int)target);
+    }
+
+    /// <summary>This CPU's GICH list registers and GICC for <see cref="ListRegisters"/>.</summary>
+    private static ListRegisterAccess Access(VirtualCpuInterface* state) => new()
+    {
+        Count = (int)state->ListRegisterCount,
+        Read = &ReadLr,
+        Write = &WriteLr,
+        Deactivate = &Deactivate,
+        Underflow = &Underflow,
+    };
+
+    private static void Deactivate(uint intid) => Mmio32.Write(cpuInterface + GiccDir, intid);
+
+    private static void Underflow(bool on)
+    {
+        uint hcr = Mmio32.Read(control + GichHcr);
+        Mmio32.Write(control + GichHcr, on ? hcr | GichHcrUie : hcr & ~GichHcrUie);
     }
 }

@@ -187,7 +187,8 @@ internal static unsafe class GicV3
             if (intid == MaintenanceIntid)
             {
                 WriteDir(intid);
-                Maintenance(cpu, state);
+                cpu->Stats[PerCpu.StatVmexitsMaintenance]++;
+                ListRegisters.Refill(Access(state), ref state->Queue);
                 continue;
             }
             if (intid == EventSgi)
@@ -200,40 +201,27 @@ internal static unsafe class GicV3
             if (!hardware && intid < 16)
                 WriteDir(intid);
             cpu->Stats[PerCpu.StatVmexitsVirq]++;
-            Inject(state, intid, hardware);
+            ListRegisters.Inject(Access(state), ref state->Queue, intid, hardware);
         }
     }
 
-    private static void Inject(VirtualCpuInterface* state, uint intid, bool hardware)
+    /// <summary>This CPU's list registers and physical CPU interface for <see cref="ListRegisters"/>.</summary>
+    private static ListRegisterAccess Access(VirtualCpuInterface* state) => new()
     {
-        int count = (int)state->ListRegisterCount;
-        ulong* lrs = stackalloc ulong[16];
-        for (int i = 0; i < count; i++)
-            lrs[i] = ReadLr((uint)i);
-        int index = ListRegisters.Inject(lrs, count, intid, hardware, ref state->Queue);
-        if (index >= 0)
-            WriteLr((uint)index, lrs[index]);
-        else if (index == ListRegisters.Dropped && hardware)
-            WriteDir(intid);   // lost: deactivated, so a level interrupt comes again
-        if (state->Queue.Count != 0)
-            WriteHcr(ReadHcr() | IchHcrUie);
-    }
+        Count = (int)state->ListRegisterCount,
+        Read = &ReadListRegister,
+        Write = &WriteListRegister,
+        Deactivate = &Deactivate,
+        Underflow = &Underflow,
+    };
 
-    /// <summary>Underflow: list registers became free; move queued interrupts in.</summary>
-    private static void Maintenance(PerCpu* cpu, VirtualCpuInterface* state)
-    {
-        cpu->Stats[PerCpu.StatVmexitsMaintenance]++;
-        int count = (int)state->ListRegisterCount;
-        ulong* lrs = stackalloc ulong[16];
-        for (int i = 0; i < count; i++)
-            lrs[i] = ReadLr((uint)i);
-        ulong changed = ListRegisters.Refill(lrs, count, ref state->Queue);
-        for (int i = 0; i < count; i++)
-            if ((changed & (1UL << i)) != 0)
-                WriteLr((uint)i, lrs[i]);
-        if (state->Queue.Count == 0)
-            WriteHcr(ReadHcr() & ~IchHcrUie);
-    }
+    private static ulong ReadListRegister(uint index) => ReadLr(index);
+
+    private static void WriteListRegister(uint index, ulong lr) => WriteLr(index, lr);
+
+    private static void Deactivate(uint intid) => WriteDir(intid);
+
+    private static void Underflow(bool on) => WriteHcr(on ? ReadHcr() | IchHcrUie : ReadHcr() & ~IchHcrUie);
 
     /// <summary>
     /// A trapped write of ICC_SGI1R_EL1: the targets it names (by affinity, or all but the sender)

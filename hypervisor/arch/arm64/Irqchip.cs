@@ -57,11 +57,14 @@ internal static unsafe class Irqchip
     }
 
     /// <summary>Makes CPU <paramref name="target"/>, if it runs a cell, take an exception to EL2
-    /// soon (GICv3: the hypervisor's SGI); without interrupt virtualization nothing happens and
-    /// the CPU sees a request only at its next trap.</summary>
+    /// soon: the hypervisor's event SGI (GICv3 ICC_SGI1R_EL1, GICv2 GICD_SGIR); without interrupt
+    /// virtualization (a GICv2 configuration without GICH/GICV) nothing happens and the CPU sees a
+    /// request only at its next trap.</summary>
     public static void Kick(uint target)
     {
         if (version == 3)
             GicV3.Kick(target);
+        else if (version == 2)
+            GicV2.Kick(target);
     }
 }

@@ -19,10 +19,31 @@ internal unsafe struct PendingIrqQueue
 }
 
 /// <summary>
+/// How one GIC version reaches a CPU's list registers and its physical CPU interface (GICv3:
+/// ICH_LR&lt;n&gt;_EL2 and ICC_DIR_EL1/ICH_HCR_EL2 system registers, GICv2: GICH/GICC MMIO), as
+/// static functions: <see cref="ListRegisters"/> runs one mechanism over either without
+/// interface dispatch.
+/// </summary>
+internal unsafe struct ListRegisterAccess
+{
+    /// <summary>List registers in use (at most <see cref="ListRegisters.MaxCount"/>).</summary>
+    public int Count;
+    /// <summary>List register n, in GICv3 layout.</summary>
+    public delegate*<uint, ulong> Read;
+    public delegate*<uint, ulong, void> Write;
+    /// <summary>Deactivates a hardware interrupt physically (one that is lost: it comes again).</summary>
+    public delegate*<uint, void> Deactivate;
+    /// <summary>Asks for the underflow maintenance interrupt (true) or stops asking.</summary>
+    public delegate*<bool, void> Underflow;
+}
+
+/// <summary>
 /// The list-register mechanism of GIC virtualization, independent of how the registers are
-/// reached (GICv3 ICH_LR&lt;n&gt;_EL2 system registers, GICv2 GICH_LR MMIO): the caller reads the
-/// list registers into an array, <see cref="Inject"/> decides which to write, the caller writes
-/// it back. Values are in GICv3 layout (vINTID 31:0, pINTID 41:32, priority 55:48, group 60, HW
+/// reached (<see cref="ListRegisterAccess"/>): <see cref="Inject(in ListRegisterAccess, ref PendingIrqQueue, uint, bool)"/>
+/// when a physical interrupt was taken, <see cref="Refill(in ListRegisterAccess, ref PendingIrqQueue)"/>
+/// on the underflow maintenance interrupt. Underneath, the registers are read into an array,
+/// <see cref="Inject(ulong*, int, uint, bool, ref PendingIrqQueue)"/> decides which to write, and
+/// that one is written back. Values are in GICv3 layout (vINTID 31:0, pINTID 41:32, priority 55:48, group 60, HW
 /// 61, state 63:62); <see cref="ToGicv2"/> and <see cref="FromGicv2"/> convert for GICH_LR.
 /// The hardware flag of a queue entry is bit 31, so INTIDs stay below 2^31.
 /// An interrupt is never in two list registers: an SGI that is pending again while its virtual
@@ -38,7 +59,46 @@ internal static unsafe class ListRegisters
     public const ulong Group1 = 1UL << 60;
     public const int PhysicalShift = 32;
 
+    /// <summary>The most list registers used (GICv3 has at most 16, GICv2 up to 64: the rest stay unused).</summary>
+    public const int MaxCount = 16;
+
     public static bool IsFree(ulong lr) => (lr & StateMask) == 0;
+
+    /// <summary>
+    /// Injects a physical interrupt just taken: into a free list register, or queued with the
+    /// underflow maintenance interrupt asked for, or -- queue full -- lost (a hardware one is
+    /// deactivated, so a level interrupt comes again).
+    /// </summary>
+    public static void Inject(in ListRegisterAccess access, ref PendingIrqQueue queue, uint intid, bool hardware)
+    {
+        int count = access.Count < MaxCount ? access.Count : MaxCount;
+        ulong* lrs = stackalloc ulong[MaxCount];
+        for (int i = 0; i < count; i++)
+            lrs[i] = access.Read((uint)i);
+        int index = Inject(lrs, count, intid, hardware, ref queue);
+        if (index >= 0)
+            access.Write((uint)index, lrs[index]);
+        else if (index == Dropped && hardware)
+            access.Deactivate(intid);
+        if (queue.Count != 0)
+            access.Underflow(true);
+    }
+
+    /// <summary>The underflow maintenance interrupt: queued interrupts into the list registers that
+    /// became free; once the queue is empty, the maintenance interrupt is no longer asked for.</summary>
+    public static void Refill(in ListRegisterAccess access, ref PendingIrqQueue queue)
+    {
+        int count = access.Count < MaxCount ? access.Count : MaxCount;
+        ulong* lrs = stackalloc ulong[MaxCount];
+        for (int i = 0; i < count; i++)
+            lrs[i] = access.Read((uint)i);
+        ulong changed = Refill(lrs, count, ref queue);
+        for (int i = 0; i < count; i++)
+            if ((changed & (1UL << i)) != 0)
+                access.Write((uint)i, lrs[i]);
+        if (queue.Count == 0)
+            access.Underflow(false);
+    }
 
     public static uint VirtualIntid(ulong lr) => (uint)lr;
 
@@ -143,10 +203,18 @@ internal static unsafe class ListRegisters
         return changed;
     }
 
-    // GICH_LR (GICv2): VirtualID 9:0, PhysicalID 19:10 (for an SGI without HW: CPUID 12:10, the
-    // source CPU interface), priority 27:23 (upper five bits), state 29:28, Grp1 30, HW 31. A
-    // GICv2 SGI is a different interrupt per source CPU, so its "INTID" here is source << 10 | id,
-    // which is also where GICH_LR and GICC_IAR carry the two.
+    // GICH_LR (GICv2): VirtualID 9:0, PhysicalID 19:10 with HW 31; without HW: CPUID 12:10 (the
+    // source CPU interface of an SGI) and EOI 19 (maintenance interrupt when the cell deactivates
+    // it); priority 27:23 (upper five bits), state 29:28, Grp1 30. A GICv2 SGI is a different
+    // interrupt per source CPU, so its "INTID" here is source << 10 | id, which is also where
+    // GICH_LR and GICC_IAR carry the two. A hardware interrupt goes in without HW, with EOI: the
+    // hypervisor deactivates the physical one itself (GicV2 says why); its physical INTID is its
+    // virtual one.
+
+    /// <summary>GICH_LR.EOI: the EOI maintenance interrupt when the cell deactivates this one.</summary>
+    public const uint Gicv2Eoi = 1u << 19;
+    /// <summary>GICH_LR.HW.</summary>
+    public const uint Gicv2Hardware = 1u << 31;
 
     /// <summary>The GICH_LR value of <paramref name="lr"/> (group 0: GICv2 kernels without security
     /// extensions use group 0 signalled as IRQ).</summary>
@@ -154,16 +222,18 @@ internal static unsafe class ListRegisters
     {
         uint value = (uint)((lr >> 62) & 3) << 28 | (uint)((lr >> 51) & 0x1f) << 23;
         if ((lr & HardwareBit) != 0)
-            return value | (uint)lr & 0x3ff | 1u << 31 | (uint)((lr >> PhysicalShift) & 0x3ff) << 10;
+            return value | (uint)lr & 0x3ff | Gicv2Eoi;
         return value | (uint)lr & 0x1fff;
     }
 
-    /// <summary>The list-register value (GICv3 layout) of a GICH_LR value.</summary>
+    /// <summary>The list-register value (GICv3 layout) of a GICH_LR value (HW or EOI: a hardware interrupt).</summary>
     public static ulong FromGicv2(uint value)
     {
         ulong lr = (ulong)((value >> 28) & 3) << 62 | (ulong)((value >> 23) & 0x1f) << 51;
-        if ((value & (1u << 31)) != 0)
+        if ((value & Gicv2Hardware) != 0)
             return lr | (value & 0x3ffu) | HardwareBit | (ulong)((value >> 10) & 0x3ff) << PhysicalShift;
+        if ((value & Gicv2Eoi) != 0)
+            return lr | (value & 0x3ffu) | HardwareBit | (ulong)(value & 0x3ff) << PhysicalShift;
         return lr | (value & 0x1fffu);
     }
 }

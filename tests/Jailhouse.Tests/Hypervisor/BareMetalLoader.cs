@@ -42,10 +42,11 @@ internal static class BareMetalLoader
         return elf;
     }
 
-    /// <summary>The loader's symbols for a cell run (CPU 1 off, then create, load, start, destroy).</summary>
-    public static string[] CellTestSymbols(long inmateSize, int cycles) =>
+    /// <summary>The loader's symbols for a cell run (CPU 1 off, then create, load, start, destroy)
+    /// on QEMU virt with GIC version <paramref name="gicVersion"/>.</summary>
+    public static string[] CellTestSymbols(long inmateSize, int cycles, int gicVersion = 3) =>
     [
-        "SECOND_CPU", "CELL_TEST", "GICD_BASE=0x08000000", "GICR_BASE=0x080a0000", $"CELL_CONFIG=0x{CellConfigAddress:x}",
+        "SECOND_CPU", "CELL_TEST", "GICD_BASE=0x08000000", gicVersion == 2 ? "GICV2" : "GICR_BASE=0x080a0000", $"CELL_CONFIG=0x{CellConfigAddress:x}",
         $"INMATE=0x{InmateAddress:x}", $"INMATE_SIZE={inmateSize.ToString(CultureInfo.InvariantCulture)}",
         $"CELL_RAM=0x{CellRam:x}", $"CYCLES={cycles.ToString(CultureInfo.InvariantCulture)}",
     ];

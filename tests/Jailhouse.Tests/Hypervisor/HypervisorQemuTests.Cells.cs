@@ -29,17 +29,26 @@ public sealed partial class HypervisorQemuTests
         return bin;
     }
 
-    private string RunCellTest(string inmate, int cycles, string until = "loader: done", params string[] symbols) =>
-        RunCellTest(HypervisorTestMemory.LoadYaml("configs/qemu-arm64/qemu-arm64-inmate-demo.yaml"), inmate, cycles, until, symbols);
+    private static Jailhouse.Config.Model.JailhouseConfig DemoCell() => HypervisorTestMemory.LoadYaml("configs/qemu-arm64/qemu-arm64-inmate-demo.yaml");
 
-    private string RunCellTest(Jailhouse.Config.Model.JailhouseConfig cell, string inmate, int cycles, string until, params string[] symbols)
+    private string RunCellTest(string inmate, int cycles, string until = "loader: done", params string[] symbols) =>
+        RunCellTest(DemoCell(), inmate, cycles, 3, until, symbols);
+
+    private string RunCellTest(string inmate, int cycles, int gicVersion, string until = "loader: done", params string[] symbols) =>
+        RunCellTest(DemoCell(), inmate, cycles, gicVersion, until, symbols);
+
+    private string RunCellTest(Jailhouse.Config.Model.JailhouseConfig cell, string inmate, int cycles, string until, params string[] symbols) =>
+        RunCellTest(cell, inmate, cycles, 3, until, symbols);
+
+    private string RunCellTest(Jailhouse.Config.Model.JailhouseConfig cell, string inmate, int cycles, int gicVersion, string until, params string[] symbols)
     {
         string cellConfig = Path.Combine(build.Directory, $"inmate-demo-{Interlocked.Increment(ref runs)}.cell");
         File.WriteAllBytes(cellConfig, HypervisorTestMemory.Compile(cell));
         long size = new FileInfo(inmate).Length;
-        string[] loaderSymbols = [.. BareMetalLoader.CellTestSymbols(size, cycles), .. symbols];
-        string loader = Loader($"cells-{Path.GetFileNameWithoutExtension(inmate)}-{cycles}-{symbols.Length}", loaderSymbols);
-        return Run(loader, RootCell(), until, onlineCpus: 2, timeoutSeconds: 120, extraArguments: BareMetalLoader.CellTestDevices(cellConfig, inmate));
+        string[] loaderSymbols = [.. BareMetalLoader.CellTestSymbols(size, cycles, gicVersion), .. symbols];
+        string loader = Loader($"cells-{Path.GetFileNameWithoutExtension(inmate)}-{cycles}-{symbols.Length}-v{gicVersion}", loaderSymbols);
+        return Run(loader, RootCell(gicVersion: gicVersion), until, onlineCpus: 2, timeoutSeconds: 120, machine: gicVersion == 2 ? MachineGicv2 : Machine,
+            extraArguments: BareMetalLoader.CellTestDevices(cellConfig, inmate));
     }
 
     private static void InOrder(string output, params string[] lines)
@@ -96,14 +105,16 @@ public sealed partial class HypervisorQemuTests
     /// polls the counter), so destroy must fetch its CPU with the hypervisor's event SGI: the
     /// cell falls silent, destroy succeeds and the pool and CPU 1 come back. The cell prints on
     /// the loader's UART meanwhile, so only lines printed while the other side is quiet are
-    /// matched whole.
+    /// matched whole. GICv2 too: there the event SGI goes out through GICD_SGIR.
     /// </summary>
-    [Fact]
-    public void A_cell_runs_the_shipped_csharp_uart_demo_and_destroy_stops_its_busy_cpu()
+    [Theory]
+    [InlineData(3)]
+    [InlineData(2)]
+    public void A_cell_runs_the_shipped_csharp_uart_demo_and_destroy_stops_its_busy_cpu(int gicVersion)
     {
-        var (shipped, _) = CSharpInmateBuilder.Build(Paths.RepositoryRoot, Path.Combine(build.Directory, "csharp-inmates"));
+        var (shipped, _) = CSharpInmateBuilder.Build(Paths.RepositoryRoot, Path.Combine(build.Directory, $"csharp-inmates-v{gicVersion}"));
         string uartDemo = shipped.Single(bin => Path.GetFileName(bin) == "uart-demo.bin");
-        string output = RunCellTest(uartDemo, cycles: 0);
+        string output = RunCellTest(uartDemo, cycles: 0, gicVersion);
         // While the loader waits a second after start: the greeting and the counter.
         InOrder(output, "uart-demo: C# inmate, counter every 500 ms\n", "Hello 1 from cell!\n", "Hello 2 from cell!\n");
         // Once destroy returned, the cell is silent: every counter line comes before it.

@@ -62,15 +62,16 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
     private string Loader(string name, ulong hypervisorBase, params string[] symbols) =>
         BareMetalLoader.Assemble(Paths.RepositoryRoot, build.Directory, name, hypervisorBase, symbols);
 
-    private static byte[] RootCell(bool consolePermitted = true)
+    private static byte[] RootCell(bool consolePermitted = true, int gicVersion = 3)
     {
-        var model = HypervisorTestMemory.LoadYaml("configs/qemu-arm64/qemu-arm64.yaml");
+        var model = HypervisorTestMemory.LoadYaml(gicVersion == 2 ? "configs/qemu-arm64/qemu-arm64-gicv2.yaml" : "configs/qemu-arm64/qemu-arm64.yaml");
         if (consolePermitted)
             model.Cell.Flags |= CellFlags.VirtualConsolePermitted;
         return HypervisorTestMemory.Compile(model);
     }
 
     private const string Machine = "virt,virtualization=on,gic-version=3";
+    private const string MachineGicv2 = "virt,virtualization=on,gic-version=2";
 
     /// <summary>Runs QEMU until <paramref name="until"/> appears in the output (or the timeout, 20 s by
     /// default, passes); returns the output.</summary>
@@ -319,25 +320,35 @@ public sealed partial class HypervisorQemuTests(Arm64HypervisorBuild build) : IC
     }
 
     /// <summary>
-    /// GICv3 interrupt virtualization: with HCR_EL2.IMO the EL1 virtual timer's PPI is taken at
-    /// EL2 and injected through a list register (the loader's handler reads INTID 27 from the
-    /// virtual CPU interface), an SGI to itself and one to CPU 1 go through the trapped
-    /// ICC_SGI1R_EL1 and arrive (INTIDs 3 and 4); CPU_GET_INFO counts the injections and the
-    /// trapped SGIs; disable still works.
+    /// Interrupt virtualization: with HCR_EL2.IMO the EL1 virtual timer's PPI is taken at EL2 and
+    /// injected through a list register (the loader's handler reads INTID 27 from the virtual CPU
+    /// interface: GICv3 ICC_IAR1_EL1, GICv2 GICV_IAR where its GICC is), an SGI to itself and one
+    /// to CPU 1 go through the trapped ICC_SGI1R_EL1 (GICv2: the emulated GICD_SGIR) and arrive
+    /// (INTIDs 3 and 4); CPU_GET_INFO counts the injections and the trapped SGIs; disable still
+    /// works. Then ten SGIs at once, more than the list registers hold: the overflow waits in
+    /// the hypervisor's queue and comes in on the underflow maintenance interrupt.
     /// </summary>
     [Theory]
-    [InlineData("cortex-a57")]
-    [InlineData(MaxCpu)]
-    public void Interrupts_reach_the_root_cell_through_the_list_registers(string cpu)
+    [InlineData("cortex-a57", 3)]
+    [InlineData(MaxCpu, 3)]
+    [InlineData("cortex-a57", 2)]
+    [InlineData(MaxCpu, 2)]
+    public void Interrupts_reach_the_root_cell_through_the_list_registers(string cpu, int gicVersion)
     {
-        string output = Run(Loader("irq", "PROBE_IRQ", "SECOND_CPU", "GICR_BASE=0x080a0000", "GICD_BASE=0x08000000"),
-            RootCell(), "loader: done", onlineCpus: 2, cpu: cpu);
+        string[] gic = gicVersion == 2 ? ["GICV2", "GICC_BASE=0x08010000"] : ["GICR_BASE=0x080a0000"];
+        string output = Run(Loader($"irq-v{gicVersion}", ["PROBE_IRQ", "SECOND_CPU", "GICD_BASE=0x08000000", .. gic]),
+            RootCell(gicVersion: gicVersion), "loader: done", onlineCpus: 2, cpu: cpu, machine: gicVersion == 2 ? MachineGicv2 : Machine);
         Assert.Contains("loader: entry returned 0000000000000000\n", output);
         Assert.Contains("loader: irq virtual timer 000000000000001b\n", output);
         Assert.Contains("loader: irq sgi to self 0000000000000003\n", output);
         Assert.Contains("loader: irq sgi on cpu 1 0000000000000004\n", output);
         Assert.Contains("loader: injected interrupts 0000000000000002\n", output);   // on CPU 0: the timer, SGI 3
         Assert.Contains("loader: trapped sgis 0000000000000002\n", output);
+        // Then SGIs 0-9 at once, more than QEMU's 4 list registers: all ten arrive, the ones that
+        // waited in the queue through the underflow maintenance interrupt.
+        Assert.True(output.Contains("loader: irq burst seen 00000000000003ff\n", StringComparison.Ordinal), output);
+        Match maintenance = Regex.Match(output, "loader: maintenance interrupts ([0-9a-f]{16})\n");
+        Assert.True(maintenance.Success && Convert.ToUInt64(maintenance.Groups[1].Value, 16) > 0, output);
         Assert.Contains("loader: disable 0000000000000000\n", output);
         Assert.DoesNotContain("Unhandled trap", output);
         Assert.DoesNotContain("FATAL", output);

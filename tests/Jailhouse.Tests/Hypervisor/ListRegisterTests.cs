@@ -75,12 +75,73 @@ public sealed unsafe class ListRegisterTests
         Assert.Equal((100u, true), (first, hardware));
     }
 
+    // Two registers of a fake GIC for the ListRegisterAccess path (what GicV3/GicV2 hand over).
+    private static readonly ulong[] FakeRegisters = new ulong[2];
+    private static bool fakeUnderflow;
+    private static readonly List<uint> FakeDeactivated = [];
+    private static ulong FakeRead(uint index) => FakeRegisters[index];
+    private static void FakeWrite(uint index, ulong lr) => FakeRegisters[index] = lr;
+    private static void FakeDeactivate(uint intid) => FakeDeactivated.Add(intid);
+    private static void FakeUnderflow(bool on) => fakeUnderflow = on;
+
+    /// <summary>
+    /// More interrupts than list registers through the access functions: the overflow waits in
+    /// the queue with the underflow interrupt asked for; as the cell finishes registers, the
+    /// maintenance work moves the waiting ones in, in order, and stops asking once none wait.
+    /// </summary>
+    [Fact]
+    public void MoreInterruptsThanRegistersWaitForTheUnderflowAndComeInOrder()
+    {
+        Array.Clear(FakeRegisters);
+        fakeUnderflow = false;
+        FakeDeactivated.Clear();
+        var access = new ListRegisterAccess { Count = 2, Read = &FakeRead, Write = &FakeWrite, Deactivate = &FakeDeactivate, Underflow = &FakeUnderflow };
+        var queue = new PendingIrqQueue();
+        ListRegisters.Inject(access, ref queue, 27, true);
+        ListRegisters.Inject(access, ref queue, 3, false);
+        Assert.False(fakeUnderflow);
+        ListRegisters.Inject(access, ref queue, 33, true);
+        ListRegisters.Inject(access, ref queue, 4, false);
+        Assert.True(fakeUnderflow);
+        Assert.Equal(2u, queue.Count);
+        Assert.Equal(new uint[] { 27, 3 }, FakeRegisters.Select(ListRegisters.VirtualIntid).ToArray());
+
+        FakeRegisters[1] = 0;                               // the cell finished SGI 3
+        ListRegisters.Refill(access, ref queue);
+        Assert.Equal(new uint[] { 27, 33 }, FakeRegisters.Select(ListRegisters.VirtualIntid).ToArray());
+        Assert.True(fakeUnderflow);                         // SGI 4 still waits
+        FakeRegisters[0] = 0;
+        ListRegisters.Refill(access, ref queue);
+        Assert.Equal(new uint[] { 4, 33 }, FakeRegisters.Select(ListRegisters.VirtualIntid).ToArray());
+        Assert.False(fakeUnderflow);
+        Assert.Equal(0u, queue.Count);
+        Assert.Empty(FakeDeactivated);
+    }
+
+    /// <summary>With registers and queue full, a hardware interrupt is lost and deactivated (it
+    /// comes again), an SGI is just lost.</summary>
+    [Fact]
+    public void AHardwareInterruptFindingTheQueueFullIsDeactivated()
+    {
+        Array.Clear(FakeRegisters);
+        FakeDeactivated.Clear();
+        var access = new ListRegisterAccess { Count = 2, Read = &FakeRead, Write = &FakeWrite, Deactivate = &FakeDeactivate, Underflow = &FakeUnderflow };
+        var queue = new PendingIrqQueue();
+        for (uint i = 0; i < 2 + PendingIrqQueue.Capacity; i++)
+            ListRegisters.Inject(access, ref queue, 100 + i, true);
+        Assert.Empty(FakeDeactivated);
+        ListRegisters.Inject(access, ref queue, 999, true);
+        ListRegisters.Inject(access, ref queue, 5, false);
+        Assert.Equal(new uint[] { 999 }, FakeDeactivated.ToArray());
+        Assert.Equal(2u, queue.Dropped);
+    }
+
     [Fact]
     public void Gicv2ListRegistersCarryTheSameFields()
     {
         ulong hw = ListRegisters.Pending(27, true) | (0xa0UL << 48);
         uint v2 = ListRegisters.ToGicv2(hw);
-        Assert.Equal((1u << 31) | (1u << 28) | (27u << 10) | 27 | (0x14u << 23), v2);      // group 0
+        Assert.Equal((1u << 19) | (1u << 28) | 27 | (0x14u << 23), v2);      // group 0, EOI maintenance instead of HW
         Assert.Equal(hw & ~ListRegisters.Group1, ListRegisters.FromGicv2(v2));
         uint sgi = ListRegisters.ToGicv2(ListRegisters.Pending((5u << 10) | 2, false));  // SGI 2 from CPU interface 5
         Assert.Equal((1u << 28) | (5u << 10) | 2, sgi);

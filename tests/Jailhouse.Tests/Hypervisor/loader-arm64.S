@@ -54,8 +54,10 @@ _start:
 	mov	x0, #3
 	msr	cnthctl_el2, x0
 	msr	cntvoff_el2, xzr
+.ifndef GICV2					/* (a GICv2 has no system-register interface) */
 	mov	x0, #0xf
 	msr	S3_4_C12_C9_5, x0		/* ICC_SRE_EL2: SRE, DFB, DIB, Enable */
+.endif
 	isb
 	mrs	x0, midr_el1
 	msr	vpidr_el2, x0
@@ -144,6 +146,11 @@ el1_main:
 .ifdef PROBE_IRQ
 	/* CPU 1 takes SGI 4 (enabled in its own redistributor) with interrupts unmasked */
 	bl	irq_cpu_setup
+.ifdef GICV2
+	ldr	x9, =GICD_BASE
+	mov	w0, #(1 << 4)
+	str	w0, [x9, #0x100]		/* GICD_ISENABLER0 (banked) */
+.else
 	ldr	x9, =(GICR_BASE + 0x20000)
 	str	wzr, [x9, #0x14]		/* WAKER */
 	ldr	x9, =(GICR_BASE + 0x20000 + 0x10000)
@@ -151,6 +158,7 @@ el1_main:
 	str	w0, [x9, #0x80]			/* IGROUPR0 */
 	mov	w0, #(1 << 4)
 	str	w0, [x9, #0x100]		/* ISENABLER0 */
+.endif
 	msr	daifclr, #2
 5:	wfi
 	b	5b
@@ -325,8 +333,15 @@ el1_main:
 	/* Interrupts under the hypervisor (HCR_EL2.IMO): the distributor and redistributor set up
 	   through the emulation, the EL1 virtual timer fires, is taken at EL2 and reaches this
 	   code through a list register; an SGI to itself and one to CPU 1 go through the trapped
-	   ICC_SGI1R_EL1. */
+	   ICC_SGI1R_EL1 (GICv2: GICD_SGIR, the distributor being emulated). */
 	ldr	x9, =GICD_BASE
+.ifdef GICV2
+	mov	w0, #1				/* EnableGrp0: group 0, as Linux has them without security */
+	str	w0, [x9]
+	bl	irq_cpu_setup
+	ldr	w0, =((1 << 27) | 0x3ff)
+	str	w0, [x9, #0x100]		/* ISENABLER0 (banked): virtual timer PPI, SGIs 0-9 */
+.else
 	mov	w0, #0x12			/* ARE, EnableGrp1 */
 	str	w0, [x9]
 1:	ldr	w0, [x9]
@@ -337,8 +352,9 @@ el1_main:
 	ldr	x9, =(GICR_BASE + 0x10000)
 	mov	w0, #-1
 	str	w0, [x9, #0x80]			/* IGROUPR0: all group 1, as Linux has them */
-	ldr	w0, =((1 << 27) | (1 << 3))
-	str	w0, [x9, #0x100]		/* ISENABLER0: virtual timer PPI, SGI 3 */
+	ldr	w0, =((1 << 27) | 0x3ff)
+	str	w0, [x9, #0x100]		/* ISENABLER0: virtual timer PPI, SGIs 0-9 */
+.endif
 	mrs	x0, cntvct_el0
 	add	x0, x0, #0x1000
 	msr	cntv_cval_el0, x0
@@ -352,17 +368,29 @@ el1_main:
 	bl	put_result			/* its INTID */
 
 	/* SGI 3 to itself: Aff3.Aff2.Aff1 0, target list bit 0 */
+.ifdef GICV2
+	ldr	x9, =GICD_BASE
+	ldr	w0, =((2 << 24) | 3)		/* GICD_SGIR: this CPU only */
+	str	w0, [x9, #0xf00]
+.else
 	ldr	x0, =((3 << 24) | 1)
 	msr	S3_0_C12_C11_5, x0		/* ICC_SGI1R_EL1: traps */
+.endif
 	isb
 	mov	x1, #2
 	bl	wait_irqs
 	adr	x0, msg_irq_sgi
 	bl	put_result
 .ifdef SECOND_CPU
-	/* SGI 4 to CPU 1 (Aff0 1) */
+	/* SGI 4 to CPU 1 (Aff0 1; GICv2: CPU interface 1) */
+.ifdef GICV2
+	ldr	x9, =GICD_BASE
+	ldr	w0, =((2 << 16) | 4)
+	str	w0, [x9, #0xf00]
+.else
 	ldr	x0, =((4 << 24) | 2)
 	msr	S3_0_C12_C11_5, x0
+.endif
 	isb
 	adr	x9, irq_counts
 	mov	x2, #0x1000000
@@ -389,6 +417,47 @@ el1_main:
 	hvc	#0x4a48
 	mov	x1, x0
 	adr	x0, msg_irq_vsgi
+	bl	put_result
+
+	/* More SGIs than list registers (QEMU has 4): SGIs 0-9 to itself while this CPU masks
+	   IRQs. Each is taken at EL2 as soon as its trapped write returns (IMO: the EL1 mask does
+	   not hold it) and injected; those finding every list register in use wait in the
+	   hypervisor's queue. Unmasked, the handler ends them one by one, and only the underflow
+	   maintenance interrupt brings the waiting ones in: all ten must arrive. */
+	adr	x9, irq_seen
+	str	xzr, [x9]
+	mov	x4, #0
+6:
+.ifdef GICV2
+	ldr	x9, =GICD_BASE
+	mov	w0, #(2 << 24)			/* GICD_SGIR: this CPU only, SGI x4 */
+	orr	w0, w0, w4
+	str	w0, [x9, #0xf00]
+.else
+	mov	x0, #1				/* target list: CPU 0 */
+	orr	x0, x0, x4, lsl #24		/* INTID */
+	msr	S3_0_C12_C11_5, x0
+.endif
+	isb
+	add	x4, x4, #1
+	cmp	x4, #10
+	b.lo	6b
+	adr	x9, irq_counts
+	ldr	x1, [x9]
+	add	x1, x1, #10
+	msr	daifclr, #2
+	bl	wait_irqs
+	msr	daifset, #2
+	adr	x9, irq_seen
+	ldr	x1, [x9]
+	adr	x0, msg_irq_burst
+	bl	put_result
+	mov	x0, #7				/* maintenance interrupts on CPU 0 (1000 + 4) */
+	mov	x1, #0
+	mov	x2, #1004
+	hvc	#0x4a48
+	mov	x1, x0
+	adr	x0, msg_irq_maintenance
 	bl	put_result
 	mov	x0, #0				/* disable */
 	hvc	#0x4a48
@@ -640,8 +709,13 @@ cell_test:
 	b.ne	1b
 	/* The GIC as Linux leaves it (through the emulation): the distributor on (ARE, group 1),
 	   both CPUs' redistributors awake, so the hypervisor's event SGI reaches CPU 1 in the
-	   cell when destroy has to stop it */
+	   cell when destroy has to stop it (GICv2: the distributor on; the hypervisor enabled each
+	   CPU's physical interface at entry) */
 	ldr	x9, =GICD_BASE
+.ifdef GICV2
+	mov	w0, #1
+	str	w0, [x9]
+.else
 	mov	w0, #0x12
 	str	w0, [x9]
 1:	ldr	w0, [x9]
@@ -660,6 +734,7 @@ cell_test:
 	mov	w0, #(1 << 3)
 	str	w0, [x9, #0x100]
 	hypercall2 7, 0, 1005, msg_cpu0_virq
+.endif
 .endif
 	hypercall 5, 1, msg_pool_used
 	hypercall 1, CELL_CONFIG, msg_cell_create
@@ -785,10 +860,18 @@ cpu1_back:
 	b	1b
 .endif
 .ifdef PROBE_IRQ
-/* irq_cpu_setup: this CPU's EL1 vectors and (virtual) CPU interface; clobbers x0 */
+/* irq_cpu_setup: this CPU's EL1 vectors and (virtual) CPU interface; clobbers x0, x1 */
 irq_cpu_setup:
 	adr	x0, el1_vectors
 	msr	vbar_el1, x0
+.ifdef GICV2
+	ldr	x1, =GICC_BASE			/* the virtual CPU interface (GICV) at stage 2 */
+	mov	w0, #0xff
+	str	w0, [x1, #0x4]			/* GICC_PMR */
+	mov	w0, #1
+	str	w0, [x1]			/* GICC_CTLR: group 0 on, EOImode 0 */
+	ret
+.endif
 	mov	x0, #0xff
 	msr	S3_0_C4_C6_0, x0		/* ICC_PMR_EL1 */
 	msr	S3_0_C12_C12_4, xzr		/* ICC_CTLR_EL1: EOImode 0 */
@@ -815,9 +898,16 @@ wait_irqs:
 
 /* The IRQ handler: acknowledge, silence the timer, count, end the interrupt. */
 el1_irq_handler:
-	stp	x0, x1, [sp, #-32]!
+	stp	x0, x1, [sp, #-48]!
 	stp	x2, x3, [sp, #16]
+	stp	x4, x5, [sp, #32]
+.ifdef GICV2
+	ldr	x1, =GICC_BASE
+	ldr	w3, [x1, #0xc]			/* GICC_IAR (an SGI's source CPU in 12:10) */
+	and	x0, x3, #0x3ff
+.else
 	mrs	x0, S3_0_C12_C12_0		/* ICC_IAR1_EL1 */
+.endif
 	cmp	x0, #1020
 	b.hs	1f
 	cmp	x0, #27
@@ -826,15 +916,31 @@ el1_irq_handler:
 	isb
 2:	adr	x1, irq_last
 	str	x0, [x1, x19, lsl #3]
+	cbnz	x19, 3f
+	cmp	x0, #64
+	b.hs	3f
+	adr	x4, irq_seen			/* CPU 0: which INTIDs below 64 arrived */
+	ldr	x5, [x4]
+	mov	x1, #1
+	lsl	x1, x1, x0
+	orr	x5, x5, x1
+	str	x5, [x4]
+3:
 	adr	x1, irq_counts
 	ldr	x2, [x1, x19, lsl #3]
 	add	x2, x2, #1
 	str	x2, [x1, x19, lsl #3]
+.ifdef GICV2
+	ldr	x1, =GICC_BASE
+	str	w3, [x1, #0x10]			/* GICC_EOIR: the IAR value as read */
+.else
 	msr	S3_0_C12_C12_1, x0		/* ICC_EOIR1_EL1 */
+.endif
 	dsb	sy
 	sev
-1:	ldp	x2, x3, [sp, #16]
-	ldp	x0, x1, [sp], #32
+1:	ldp	x4, x5, [sp, #32]
+	ldp	x2, x3, [sp, #16]
+	ldp	x0, x1, [sp], #48
 	eret
 
 	.balign	2048
@@ -1070,6 +1176,8 @@ msg_irq_sgi:		.asciz	"loader: irq sgi to self "
 msg_irq_cpu1:		.asciz	"loader: irq sgi on cpu 1 "
 msg_irq_virq:		.asciz	"loader: injected interrupts "
 msg_irq_vsgi:		.asciz	"loader: trapped sgis "
+msg_irq_burst:		.asciz	"loader: irq burst seen "
+msg_irq_maintenance:	.asciz	"loader: maintenance interrupts "
 msg_newline:		.asciz	"\n"
 
 	.data
@@ -1086,6 +1194,8 @@ irq_counts:
 	.quad	0, 0
 irq_last:
 	.quad	0, 0
+irq_seen:
+	.quad	0
 
 	.bss
 	.balign	16
