@@ -9,7 +9,7 @@ namespace Jailhouse.Hypervisor;
 /// configuration ports are filtered, anything else stops the cell: "Invalid PIO"), EPT
 /// violations (MMIO dispatch: sub-page regions, MMCONFIG, the xAPIC page and the IOAPICs,
 /// else "Invalid MMIO/RAM"), VMCALL (hypercalls; disable leaves VMX), INIT and SIPI (only the
-/// hypervisor sends them, <see cref="X86InitSipi"/>). Anything else stops the CPU with a report.
+/// hypervisor sends INIT; the CPU then waits in the hypervisor for its SIPI, <see cref="X86InitSipi"/>). Anything else stops the CPU with a report.
 /// </summary>
 internal static unsafe class Exits
 {
@@ -77,20 +77,17 @@ internal static unsafe class Exits
                 HandleEptViolation(registers, cpu);
                 return;
             case Vmcs.ExitReasonInit:
-                // A cell CPU's INIT, delivered by the hypervisor (CPU hotplug: INIT, then SIPI).
+            {
+                // A cell CPU's INIT, delivered by the hypervisor (CPU hotplug: INIT, then SIPI):
+                // the CPU waits here until a SIPI records where it starts (X86InitSipi).
                 cpu->Stats[PerCpu.StatVmexitsManagement]++;
                 X86InitSipi.InitArrived(cpu);
-                Arch.VmWrite(Vmcs.GuestActivityState, Vmcs.ActivityWaitForSipi);
-                return;
-            case Vmcs.ExitReasonSipi:
-            {
-                cpu->Stats[PerCpu.StatVmexitsManagement]++;
-                // The vector the hypervisor recorded; none (or a CPU stopped after an error) keeps it waiting.
-                int vector = X86InitSipi.TakeSipi(cpu);
-                if (vector < 0)
+                int vector;
+                while ((vector = X86InitSipi.TakeSipi(cpu)) < 0)
                 {
-                    Arch.VmWrite(Vmcs.GuestActivityState, Vmcs.ActivityWaitForSipi);
-                    return;
+                    while (!X86InitSipi.SipiPending(cpu))
+                    {
+                    }
                 }
                 DebugConsole.BeginLine(cpu->CpuId);
                 DebugConsole.Print("CPU %d received SIPI, vector %x\n", cpu->CpuId, (ulong)vector);
@@ -99,6 +96,11 @@ internal static unsafe class Exits
                     Stop(cpu, "FATAL: CPU reset failed\n");
                 return;
             }
+            case Vmcs.ExitReasonSipi:
+                // Only a parked CPU waits for SIPI in the guest, and no SIPI is for it.
+                cpu->Stats[PerCpu.StatVmexitsManagement]++;
+                Arch.VmWrite(Vmcs.GuestActivityState, Vmcs.ActivityWaitForSipi);
+                return;
             case Vmcs.ExitReasonTripleFault:
                 Stop(cpu, "FATAL: triple fault in the cell\n");
                 return;

@@ -3,17 +3,18 @@ namespace Jailhouse.Hypervisor;
 /// <summary>
 /// The INIT/SIPI state of each CPU, kept by the hypervisor (upstream's init_signaled,
 /// wait_for_sipi and sipi_vector): a cell's INIT and SIPI IPIs are emulated
-/// (<see cref="X86Apic"/>), and only the hypervisor delivers them, as a physical INIT or SIPI
-/// whose VM exit on the target lands here. An INIT is delivered only to a CPU that neither
-/// waits for SIPI nor has one on the way, a SIPI only to a CPU that waits for it; the target
-/// takes the vector recorded here, not the one the hardware brings. A CPU stopped after an
-/// error waits for SIPI for good: nothing reaches it. Kept in the per-CPU area
-/// (<see cref="X86PerCpu.InitSipiFlags"/>, <see cref="X86PerCpu.SipiVector"/>) under one lock.
+/// (<see cref="X86Apic"/>). An INIT is delivered (a physical INIT, whose VM exit lands here)
+/// only to a CPU that neither waits for SIPI nor has an INIT on the way; the CPU then waits in
+/// the hypervisor. A SIPI only records its vector for a CPU that waits, which then starts
+/// there: no physical SIPI is sent. A CPU stopped after an error waits for SIPI for good:
+/// nothing reaches it. Kept in the per-CPU area (<see cref="X86PerCpu.InitSipiFlags"/>,
+/// <see cref="X86PerCpu.SipiVector"/>) under one lock.
 /// </summary>
 internal static unsafe class X86InitSipi
 {
     private const uint InitSignaled = 1;
     private const uint WaitingForSipi = 2;
+    private const uint SipiRecorded = 4;
     private const ulong NoVector = ~0UL;
 
     private static SpinLock stateLock;
@@ -46,13 +47,19 @@ internal static unsafe class X86InitSipi
         stateLock.Acquire(sender);
         bool deliver = (Flags(target) & WaitingForSipi) != 0 && Arch.LoadAcquire(ref target->PowerState) != PowerState.Failed;
         if (deliver)
+        {
             target->ArchData[X86PerCpu.SipiVector] = vector & 0xff;
+            Arch.StoreRelease(ref Flags(target), Flags(target) | SipiRecorded);
+        }
         stateLock.Release();
         return deliver;
     }
 
     /// <summary>True while an INIT sent to <paramref name="cpu"/> has not arrived (its sender waits for that).</summary>
     public static bool InitPending(PerCpu* cpu) => (Arch.LoadAcquire(ref Flags(cpu)) & InitSignaled) != 0;
+
+    /// <summary>True once a SIPI recorded a vector for <paramref name="cpu"/> (it polls this while waiting).</summary>
+    public static bool SipiPending(PerCpu* cpu) => (Arch.LoadAcquire(ref Flags(cpu)) & SipiRecorded) != 0;
 
     /// <summary>The INIT arrived (VM exit on <paramref name="cpu"/>): it waits for SIPI from now on.</summary>
     public static void InitArrived(PerCpu* cpu)
@@ -63,8 +70,8 @@ internal static unsafe class X86InitSipi
         stateLock.Release();
     }
 
-    /// <summary>A SIPI arrived on <paramref name="cpu"/>: the vector to start at, or -1 (none was
-    /// sent through the hypervisor, or the CPU stopped for good) and it keeps waiting.</summary>
+    /// <summary>The vector a SIPI recorded for <paramref name="cpu"/>, which runs again from now
+    /// on; or -1 (none recorded yet, or the CPU stopped for good) and it keeps waiting.</summary>
     public static int TakeSipi(PerCpu* cpu)
     {
         stateLock.Acquire(cpu->CpuId);
@@ -74,6 +81,10 @@ internal static unsafe class X86InitSipi
         {
             vector = (int)recorded;
             Arch.StoreRelease(ref Flags(cpu), 0);
+        }
+        else
+        {
+            Arch.StoreRelease(ref Flags(cpu), Flags(cpu) & ~SipiRecorded);
         }
         cpu->ArchData[X86PerCpu.SipiVector] = NoVector;
         stateLock.Release();

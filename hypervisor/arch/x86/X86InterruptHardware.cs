@@ -71,7 +71,11 @@ internal static unsafe class X86InterruptHardware
         X86InitSipi.Reset(cpu);
         int result = X86Apic.RegisterCpu(cpuId, apicId);
         if (result == 0)
+        {
+            DebugConsole.BeginLine(cpuId);
             DebugConsole.Print("CPU %d: APIC ID %d\n", cpuId, apicId);
+            DebugConsole.EndLine();
+        }
         return result;
     }
 
@@ -107,11 +111,15 @@ internal static unsafe class X86InterruptHardware
     }
 
     /// <summary>
-    /// INIT (vector -1) or SIPI from <paramref name="sender"/> to <paramref name="target"/>, as a
-    /// physical INIT or SIPI whose VM exit on the target takes it (Exits). The sender of an INIT
-    /// waits until it arrived (the delivery status a real APIC would show), unless the target
-    /// leaves the hypervisor or an INIT for the sender itself is pending (two CPUs sending each
-    /// other INIT would wait for each other, their INITs held back while in the hypervisor).
+    /// INIT (vector -1) or SIPI from <paramref name="sender"/> to <paramref name="target"/>. An
+    /// INIT is a physical INIT, whose VM exit on the target takes it (Exits); its sender waits
+    /// until it arrived (the delivery status a real APIC would show), unless the target leaves
+    /// the hypervisor or an INIT for the sender itself is pending (two CPUs sending each other
+    /// INIT would wait for each other, their INITs held back while in the hypervisor). A SIPI
+    /// only records the vector: the target waits for it in the hypervisor since its INIT exit.
+    /// (A physical SIPI into wait-for-SIPI works on hardware, but Bochs takes that VM exit in
+    /// the sending CPU's context and the target's next VM entry fails: "VMCS SMI blocked when
+    /// not in SMM mode", measured.)
     /// </summary>
     private static void DeliverInitSipi(uint sender, uint target, int vector)
     {
@@ -120,8 +128,7 @@ internal static unsafe class X86InterruptHardware
         uint apicId = X86Apic.ApicIdOfCpu(target);
         if (vector >= 0)
         {
-            if (X86InitSipi.SignalSipi(sender, targetCpu, (uint)vector))
-                SendIpi(apicId, X86Apic.DeliverySipi | X86Apic.IcrLevelAssert | (uint)vector);
+            X86InitSipi.SignalSipi(sender, targetCpu, (uint)vector);
             return;
         }
         if (!X86InitSipi.SignalInit(sender, targetCpu))

@@ -266,10 +266,13 @@ public sealed unsafe class X86ApicTests : IDisposable
             X86InitSipi.InitArrived(cpu);
             Assert.False(X86InitSipi.InitPending(cpu));
             Assert.False(X86InitSipi.SignalInit(0, cpu));                  // waiting for SIPI: INIT is blocked
-            Assert.Equal(-1, X86InitSipi.TakeSipi(cpu));                   // a SIPI nobody sent
+            Assert.False(X86InitSipi.SipiPending(cpu));
+            Assert.Equal(-1, X86InitSipi.TakeSipi(cpu));                   // none recorded yet: keeps waiting
             Assert.True(X86InitSipi.SignalSipi(0, cpu, 0x9a));
             Assert.True(X86InitSipi.SignalSipi(0, cpu, 0x9a));             // Linux sends two
+            Assert.True(X86InitSipi.SipiPending(cpu));
             Assert.Equal(0x9a, X86InitSipi.TakeSipi(cpu));
+            Assert.False(X86InitSipi.SipiPending(cpu));
             Assert.False(X86InitSipi.SignalSipi(0, cpu, 0x9a));            // running again
             Assert.True(X86InitSipi.SignalInit(0, cpu));
             // A CPU stopped after an error waits for good.
@@ -277,6 +280,7 @@ public sealed unsafe class X86ApicTests : IDisposable
             X86InitSipi.Park(cpu);
             Assert.False(X86InitSipi.SignalInit(0, cpu));
             Assert.False(X86InitSipi.SignalSipi(0, cpu, 0x9a));
+            Assert.False(X86InitSipi.SipiPending(cpu));
             Assert.Equal(-1, X86InitSipi.TakeSipi(cpu));
         }
         finally
