@@ -173,6 +173,10 @@ internal static unsafe class X86Apic
         return destination;
     }
 
+    /// <summary>The last register of the table (AMD's extended LVTs end at 0x53); beyond it every
+    /// write is refused, even of 0 (upstream: unlisted registers are reserved).</summary>
+    public const uint LastRegister = 0x53;
+
     /// <summary>Bits of register <paramref name="reg"/> a cell may not set (all of them: not writable).</summary>
     public static uint ReservedBitsOf(uint reg)
     {
@@ -306,7 +310,7 @@ internal static unsafe class X86Apic
             value = hardware.Read(reg);
             return Done;
         }
-        if ((ReservedBitsOf(reg) & value) != 0)
+        if (reg > LastRegister || (ReservedBitsOf(reg) & value) != 0)
             return ReservedBits;
         switch (reg)
         {

@@ -135,7 +135,7 @@ internal static unsafe class X86InterruptHardware
             return;
         SendIpi(apicId, X86Apic.DeliveryInit | X86Apic.IcrLevelAssert);
         while (X86InitSipi.InitPending(targetCpu) && Arch.LoadAcquire(ref targetCpu->PowerState) == PowerState.Running
-            && (target == sender || !X86InitSipi.InitPending(senderCpu)))
+            && !X86InitSipi.InitPending(senderCpu))
         {
         }
     }

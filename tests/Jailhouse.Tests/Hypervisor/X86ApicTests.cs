@@ -128,9 +128,11 @@ public sealed unsafe class X86ApicTests : IDisposable
         Assert.Equal(X86Apic.ReservedBits, Xapic(0, 0x280, 1));                  // ESR: only 0
         Assert.Equal(X86Apic.ReservedBits, Xapic(0, 0x3f0, 0x30));               // self IPI: x2APIC only
         Assert.Equal(X86Apic.ReservedBits, Xapic(0, 0x100, 1));                  // ISR: read-only
+        Assert.Equal(X86Apic.Done, Xapic(0, 0x100, 0));                          // 0 into a listed register passes, as upstream
+        Assert.Equal(X86Apic.ReservedBits, Xapic(0, 0x540, 0));                  // beyond the table: never
         Assert.Equal(X86Apic.AccessWidth, Xapic(0, 0x0b0, 0, size: 2));
         Assert.Equal(X86Apic.Unaligned, Xapic(0, 0x0b4, 0));
-        Assert.Equal(["write 0b 0", "write 08 20", "write 0d 2000000", "write 0e ffffffff", "write 35 10700", "write 36 400"], Calls);
+        Assert.Equal(["write 0b 0", "write 08 20", "write 0d 2000000", "write 0e ffffffff", "write 35 10700", "write 36 400", "write 10 0"], Calls);
     }
 
     [Fact]
