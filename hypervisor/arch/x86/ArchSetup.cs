@@ -3,9 +3,9 @@ namespace Jailhouse.Hypervisor;
 /// <summary>
 /// x86-64 setup: the page pool behind the system configuration, the host page tables
 /// (<see cref="X86HostPaging"/>), the root cell's EPT from its memory regions (hypervisor
-/// memory stays unmapped but for the read-only shadow), plus the local APIC and the IOAPICs
-/// of its irqchips passed through, its I/O and MSR bitmaps, its sub-page regions for MMIO
-/// dispatch, and per CPU VMX with a VMCS that turns the calling Linux into the root cell's
+/// memory stays unmapped but for the read-only shadow; the xAPIC page and the IOAPICs of its
+/// irqchips stay unmapped too: they are emulated, <see cref="X86InterruptHardware"/>), its I/O
+/// and MSR bitmaps, its sub-page regions for MMIO dispatch, and per CPU VMX with a VMCS that turns the calling Linux into the root cell's
 /// guest (<see cref="Vmx"/>).
 /// </summary>
 internal static unsafe class ArchSetup
@@ -14,8 +14,6 @@ internal static unsafe class ArchSetup
     private const ushort ConsoleType8250 = 2;
     private const ushort ConsoleFlagMmio = 1;
     private const ushort ConsoleFlagRegDist4 = 2;
-    /// <summary>The local APIC's xAPIC page (the root cell drives its own APIC).</summary>
-    private const ulong XapicBase = 0xfee00000;
     private const uint MaxSubpageRegions = 16;
 
     private static PagePool pool;
@@ -76,7 +74,7 @@ internal static unsafe class ArchSetup
                 pool.ToPhys(emptyPage), consolePhys);
         }
         if (result == 0)
-            result = MapInterruptControllers(config, pml4, format);
+            result = CheckInterruptControllersUnmapped(config);
         if (result != 0)
             return Report("root cell EPT", result);
 
@@ -89,6 +87,9 @@ internal static unsafe class ArchSetup
         result = X86Mmconfig.Register(config, ref Mmio);
         if (result != 0)
             return Report("MMCONFIG window", result);
+        result = X86InterruptHardware.Init(config, ref Mmio);
+        if (result != 0)
+            return Report("APIC and IOAPIC emulation", result);
 
         tables = new Vmx.Tables
         {
@@ -102,20 +103,27 @@ internal static unsafe class ArchSetup
         return 0;
     }
 
-    /// <summary>The root cell keeps its local APIC and the IOAPICs its irqchips name (no
-    /// interrupt filtering while it is the only cell).</summary>
-    private static int MapInterruptControllers(in SystemConfig config, ulong* pml4, in PagingFormat format)
+    /// <summary>A memory region over the xAPIC page or an IOAPIC would hand the cell the
+    /// registers the emulation guards: -EINVAL.</summary>
+    private static int CheckInterruptControllersUnmapped(in SystemConfig config)
     {
-        ulong flags = X86Ept.RegionFlags(MemoryRegion.Read | MemoryRegion.Write | MemoryRegion.Io);
-        int result = PageTable.Map(pml4, ref pool, format, XapicBase, XapicBase, PagePool.PageSize, flags);
-        for (uint i = 0; result == 0 && i < config.IrqchipCount; i++)
+        for (uint r = 0; r < config.MemoryRegionCount; r++)
         {
-            ulong address = config.IrqchipAddress(i) & ~(PagePool.PageSize - 1);
-            if (address != 0 && address != XapicBase)
-                result = PageTable.Map(pml4, ref pool, format, address, address, PagePool.PageSize, flags);
+            MemoryRegion region = config.MemoryRegion(r);
+            bool overlaps = Overlaps(region, X86Apic.XapicBase);
+            for (uint i = 0; !overlaps && i < config.IrqchipCount; i++)
+                overlaps = Overlaps(region, config.IrqchipAddress(i) & ~(PagePool.PageSize - 1));
+            if (overlaps)
+            {
+                DebugConsole.Print("memory region at 0x%x covers the local APIC or an IOAPIC\n", region.Virt);
+                return Errno.EINVAL;
+            }
         }
-        return result;
+        return 0;
     }
+
+    private static bool Overlaps(in MemoryRegion region, ulong page) =>
+        region.Virt < page + PagePool.PageSize && page < region.Virt + region.Size;
 
     /// <summary>Sub-page regions are performed through the host's uncached identity map.</summary>
     private static byte* MapDevice(ulong phys, ulong size) =>
@@ -130,6 +138,12 @@ internal static unsafe class ArchSetup
 
     public static int InitCpu(uint cpuId, PerCpu* cpu, SystemConfig config)
     {
+        int apicResult = X86InterruptHardware.InitCpu(cpuId, cpu);
+        if (apicResult != 0)
+        {
+            DebugConsole.Print("CPU %d: local APIC not usable (mode differs, off, or ID taken): %d\n", cpuId, unchecked((ulong)apicResult));
+            return apicResult;
+        }
         // The CPUs take their VMXON, VMCS, descriptor and interrupt-stack pages from one pool.
         poolLock.Acquire(cpuId);
         byte* descriptors = (byte*)pool.Allocate();

@@ -7,8 +7,9 @@ namespace Jailhouse.Hypervisor;
 /// hypervisor bit and Jailhouse's leaves, VMX hidden), the MSRs the bitmap traps, CR4 writes
 /// (VMXE stays set underneath), XSETBV, port I/O outside the cell's PIO list (the PCI
 /// configuration ports are filtered, anything else stops the cell: "Invalid PIO"), EPT
-/// violations (MMIO dispatch, else "Invalid MMIO/RAM"), VMCALL (hypercalls; disable leaves
-/// VMX), INIT and SIPI. Anything else stops the CPU with a report.
+/// violations (MMIO dispatch: sub-page regions, MMCONFIG, the xAPIC page and the IOAPICs,
+/// else "Invalid MMIO/RAM"), VMCALL (hypercalls; disable leaves VMX), INIT and SIPI (only the
+/// hypervisor sends INIT; the CPU then waits in the hypervisor for its SIPI, <see cref="X86InitSipi"/>). Anything else stops the CPU with a report.
 /// </summary>
 internal static unsafe class Exits
 {
@@ -40,12 +41,16 @@ internal static unsafe class Exits
                 return;
             case Vmcs.ExitReasonRdmsr:
             case Vmcs.ExitReasonWrmsr:
-                HandleMsr(registers, reason == Vmcs.ExitReasonWrmsr);
-                SkipInstruction();
+                if (HandleMsr(registers, cpu, reason == Vmcs.ExitReasonWrmsr))
+                {
+                    SkipInstruction();
+                    return;
+                }
+                Stop(cpu, null);
                 return;
             case Vmcs.ExitReasonCrAccess:
                 cpu->Stats[X86Stats.Cr]++;
-                if (HandleCrAccess(registers))
+                if (HandleCrAccess(registers, cpu))
                 {
                     SkipInstruction();
                     return;
@@ -64,19 +69,37 @@ internal static unsafe class Exits
                 HandleIo(registers, cpu);
                 return;
             case Vmcs.ExitReasonEptViolation:
-                cpu->Stats[PerCpu.StatVmexitsMmio]++;
+                // Upstream counts the trapped xAPIC page apart (its APIC-access exits).
+                if ((Arch.VmRead(Vmcs.GuestPhysicalAddress) & ~(PagePool.PageSize - 1)) == X86Apic.XapicBase)
+                    cpu->Stats[X86Stats.Xapic]++;
+                else
+                    cpu->Stats[PerCpu.StatVmexitsMmio]++;
                 HandleEptViolation(registers, cpu);
                 return;
             case Vmcs.ExitReasonInit:
-                // Linux parks a CPU with INIT before SIPI starts it again (CPU hotplug).
+            {
+                // A cell CPU's INIT, delivered by the hypervisor (CPU hotplug: INIT, then SIPI):
+                // the CPU waits here until a SIPI records where it starts (X86InitSipi).
+                cpu->Stats[PerCpu.StatVmexitsManagement]++;
+                X86InitSipi.InitArrived(cpu);
+                int vector;
+                while ((vector = X86InitSipi.TakeSipi(cpu)) < 0)
+                {
+                    while (!X86InitSipi.SipiPending(cpu))
+                    {
+                    }
+                }
+                DebugConsole.BeginLine(cpu->CpuId);
+                DebugConsole.Print("CPU %d received SIPI, vector %x\n", cpu->CpuId, (ulong)vector);
+                DebugConsole.EndLine();
+                if (!Vmx.ResetToSipiVector(cpu, (uint)vector))
+                    Stop(cpu, "FATAL: CPU reset failed\n");
+                return;
+            }
+            case Vmcs.ExitReasonSipi:
+                // Only a parked CPU waits for SIPI in the guest, and no SIPI is for it.
                 cpu->Stats[PerCpu.StatVmexitsManagement]++;
                 Arch.VmWrite(Vmcs.GuestActivityState, Vmcs.ActivityWaitForSipi);
-                return;
-            case Vmcs.ExitReasonSipi:
-                cpu->Stats[PerCpu.StatVmexitsManagement]++;
-                // A CPU stopped after an error stays parked: its cell lost it.
-                if (Arch.LoadAcquire(ref cpu->PowerState) != PowerState.Failed)
-                    StartAtSipiVector((uint)Arch.VmRead(Vmcs.ExitQualification) & 0xff, registers);
                 return;
             case Vmcs.ExitReasonTripleFault:
                 Stop(cpu, "FATAL: triple fault in the cell\n");
@@ -135,33 +158,51 @@ internal static unsafe class Exits
         registers[X86Registers.Rdx] = values[3];
     }
 
-    private static void HandleMsr(ulong* registers, bool isWrite)
+    /// <summary>The MSRs the bitmap traps; false (after the report) stops the cell.</summary>
+    private static bool HandleMsr(ulong* registers, PerCpu* cpu, bool isWrite)
     {
         uint msr = (uint)registers[X86Registers.Rcx];
         bool vmx = msr >= X86Bitmaps.MsrVmxFirst && msr <= X86Bitmaps.MsrVmxLast;
         if (isWrite)
         {
+            ulong value = (registers[X86Registers.Rdx] << 32) | (uint)registers[X86Registers.Rax];
+            if (msr == X86Bitmaps.MsrX2ApicIcr)
+                return X86InterruptHardware.X2apicIcrWrite(cpu->CpuId, (uint)value, (uint)(value >> 32));
+            if (msr == X86Bitmaps.MsrApicBase && !X86InterruptHardware.ApicBaseWriteAllowed(value))
+            {
+                // The APIC emulation depends on the mode and the page address.
+                DebugConsole.BeginLine(cpu->CpuId);
+                DebugConsole.Print("FATAL: Unsupported APIC base write: %x\n", value);
+                DebugConsole.EndLine();
+                return false;
+            }
             // Feature control is locked and VMX is the hypervisor's: those writes vanish.
             if (msr != X86Bitmaps.MsrFeatureControl && !vmx)
-                Arch.WriteMsr(msr, (registers[X86Registers.Rdx] << 32) | (uint)registers[X86Registers.Rax]);
-            return;
+                Arch.WriteMsr(msr, value);
+            return true;
         }
-        ulong value = vmx ? 0 : Arch.ReadMsr(msr);
-        registers[X86Registers.Rax] = (uint)value;
-        registers[X86Registers.Rdx] = value >> 32;
+        ulong read = vmx ? 0 : Arch.ReadMsr(msr);
+        registers[X86Registers.Rax] = (uint)read;
+        registers[X86Registers.Rdx] = read >> 32;
+        return true;
     }
 
-    /// <summary>MOV to CR4 (the only CR access the masks trap): VMXE stays set underneath,
-    /// the guest reads back what it wrote.</summary>
-    private static bool HandleCrAccess(ulong* registers)
+    /// <summary>MOV to CR0 or CR4 (the accesses the masks trap): the bits VMX fixes (CR4.VMXE,
+    /// CR0.NE) stay set underneath, the guest reads back what it wrote.</summary>
+    private static bool HandleCrAccess(ulong* registers, PerCpu* cpu)
     {
         ulong qualification = Arch.VmRead(Vmcs.ExitQualification);
         uint cr = (uint)qualification & 0xf;
         uint type = (uint)(qualification >> 4) & 3;
         int register = (int)(qualification >> 8) & 0xf;
-        if (cr != 4 || type != 0)
+        if ((cr != 0 && cr != 4) || type != 0)
             return false;
         ulong value = register == X86Registers.Rsp ? Arch.VmRead(Vmcs.GuestRsp) : registers[register];
+        if (cr == 0)
+        {
+            Vmx.WriteGuestCr0(cpu, value);
+            return true;
+        }
         if ((value & Vmx.Cr4VmxEnable) != 0)
             return false;
         Arch.VmWrite(Vmcs.GuestCr4, value | Vmx.Cr4VmxEnable);
@@ -261,15 +302,6 @@ internal static unsafe class Exits
         registers[instruction.Register] = (registers[instruction.Register] & ~mask) | (value & mask);
     }
 
-    /// <summary>SIPI: the CPU starts in real mode at vector * 4 KiB (unrestricted guest).</summary>
-    private static void StartAtSipiVector(uint vector, ulong* registers)
-    {
-        Arch.VmWrite(Vmcs.GuestEsSelector + 2, vector << 8);
-        Arch.VmWrite(Vmcs.GuestEsBase + 2, vector << 12);
-        Arch.VmWrite(Vmcs.GuestRip, 0);
-        Arch.VmWrite(Vmcs.GuestActivityState, Vmcs.ActivityActive);
-    }
-
     /// <summary>
     /// Stops this CPU for good after printing <paramref name="reason"/> (if any) and where the
     /// cell was. As upstream, the CPU is parked in the guest, waiting for a SIPI that it then
@@ -287,6 +319,7 @@ internal static unsafe class Exits
         DebugConsole.Print("Parking CPU %d (Cell: \"%s\")\n", cpu->CpuId, (ulong)ArchSetup.Config.RootCellName);
         DebugConsole.EndLine();
         CpuFailure.Finish(cpu);
+        X86InitSipi.Park(cpu);
         if ((Arch.ReadMsr(Msr.VmxMisc) & Msr.VmxMiscWaitForSipi) == 0)
             Arch.Park();
         // No event may be injected into a CPU that waits for SIPI.

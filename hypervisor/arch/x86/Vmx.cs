@@ -11,6 +11,11 @@ internal static unsafe class Vmx
     private const uint CpuidVmx = 1 << 5;
     private const ulong Cr4Vmxe = 1 << 13;
     public const ulong Cr4VmxEnable = Cr4Vmxe;
+    private const ulong Cr0ProtectionEnable = 1 << 0;
+    private const ulong Cr0Paging = 1UL << 31;
+    private const ulong Cr0ResetValue = (1 << 30) | (1 << 29) | (1 << 4); // CD, NW, ET
+    private const ulong EferLongModeEnable = 1 << 8;
+    private const ulong EferLongModeActive = 1 << 10;
 
     public static int Enable(PerCpu* cpu, ref PagePool pool)
     {
@@ -145,7 +150,10 @@ internal static unsafe class Vmx
         errors |= Arch.VmWrite(Vmcs.GuestCr0, cr0);
         errors |= Arch.VmWrite(Vmcs.GuestCr3, cpu->ArchData[X86PerCpu.LinuxCr3]);
         errors |= Arch.VmWrite(Vmcs.GuestCr4, cr4);
-        errors |= Arch.VmWrite(Vmcs.Cr0GuestHostMask, 0);
+        // CR0 bits VMX fixes are the hypervisor's (a reset CPU's cell sees them as it set them).
+        cpu->ArchData[X86PerCpu.Cr0Required1] = Arch.ReadMsr(Msr.VmxCr0Fixed0) & ~(Cr0ProtectionEnable | Cr0Paging);
+        cpu->ArchData[X86PerCpu.Cr0Maybe1] = Arch.ReadMsr(Msr.VmxCr0Fixed1);
+        errors |= Arch.VmWrite(Vmcs.Cr0GuestHostMask, cpu->ArchData[X86PerCpu.Cr0Required1] | ~cpu->ArchData[X86PerCpu.Cr0Maybe1]);
         errors |= Arch.VmWrite(Vmcs.Cr0ReadShadow, cr0);
         errors |= Arch.VmWrite(Vmcs.Cr4GuestHostMask, Cr4Vmxe);
         errors |= Arch.VmWrite(Vmcs.Cr4ReadShadow, cr4 & ~Cr4Vmxe);
@@ -174,6 +182,75 @@ internal static unsafe class Vmx
         guest[X86Registers.Rbx] = callerStack[4];
         guest[X86Registers.Rbp] = callerStack[5];
         return errors == 0 ? 0 : Errno.EIO;
+    }
+
+    /// <summary>
+    /// The cell's MOV to CR0 (it changed a bit VMX fixes, against the read shadow): the CPU keeps
+    /// the fixed bits, the cell reads back its value. Turning on paging with EFER.LME set enters
+    /// IA-32e mode, which VMX leaves to the hypervisor here (EFER.LMA and the entry control).
+    /// </summary>
+    public static void WriteGuestCr0(PerCpu* cpu, ulong value)
+    {
+        Arch.VmWrite(Vmcs.GuestCr0, (value & cpu->ArchData[X86PerCpu.Cr0Maybe1]) | cpu->ArchData[X86PerCpu.Cr0Required1]);
+        Arch.VmWrite(Vmcs.Cr0ReadShadow, value);
+        ulong efer = Arch.VmRead(Vmcs.GuestIa32Efer);
+        if ((value & Cr0Paging) == 0 || (efer & (EferLongModeEnable | EferLongModeActive)) != EferLongModeEnable)
+            return;
+        Arch.VmWrite(Vmcs.GuestIa32Efer, efer | EferLongModeActive);
+        Arch.VmWrite(Vmcs.EntryControls, Arch.VmRead(Vmcs.EntryControls) | Vmcs.EntryIa32eMode);
+    }
+
+    /// <summary>
+    /// The CPU after INIT and a SIPI with <paramref name="vector"/> (upstream's vcpu_reset):
+    /// real mode at vector * 4 KiB (unrestricted guest), CR0 = CD | NW | ET as the cell sees it,
+    /// no paging, flat 64 KiB segments, registers, EFER and the IA-32e entry control cleared.
+    /// False if the VMCS refused a field.
+    /// </summary>
+    public static bool ResetToSipiVector(PerCpu* cpu, uint vector)
+    {
+        int errors = 0;
+        errors |= Arch.VmWrite(Vmcs.GuestCr0, (Cr0ResetValue & cpu->ArchData[X86PerCpu.Cr0Maybe1]) | cpu->ArchData[X86PerCpu.Cr0Required1]);
+        errors |= Arch.VmWrite(Vmcs.Cr0ReadShadow, Cr0ResetValue);
+        errors |= Arch.VmWrite(Vmcs.GuestCr4, Cr4Vmxe);
+        errors |= Arch.VmWrite(Vmcs.Cr4ReadShadow, 0);
+        errors |= Arch.VmWrite(Vmcs.GuestCr3, 0);
+        errors |= Arch.VmWrite(Vmcs.GuestRflags, 0x2);
+        errors |= Arch.VmWrite(Vmcs.GuestRsp, 0);
+        errors |= Arch.VmWrite(Vmcs.GuestRip, 0);
+        // ES, CS, SS, DS, FS, GS: data segments at 0, CS at the vector; then LDTR and TR.
+        for (ulong i = 0; i < 6; i++)
+        {
+            bool code = i == 1;
+            errors |= Arch.VmWrite(Vmcs.GuestEsSelector + 2 * i, code ? vector << 8 : 0);
+            errors |= Arch.VmWrite(Vmcs.GuestEsBase + 2 * i, code ? vector << 12 : 0);
+            errors |= Arch.VmWrite(Vmcs.GuestEsLimit + 2 * i, 0xffff);
+            errors |= Arch.VmWrite(Vmcs.GuestEsAccessRights + 2 * i, code ? 0x9bu : 0x93u);
+        }
+        errors |= Arch.VmWrite(Vmcs.GuestEsSelector + 12, 0);
+        errors |= Arch.VmWrite(Vmcs.GuestEsBase + 12, 0);
+        errors |= Arch.VmWrite(Vmcs.GuestEsLimit + 12, 0xffff);
+        errors |= Arch.VmWrite(Vmcs.GuestEsAccessRights + 12, 0x82);
+        errors |= Arch.VmWrite(Vmcs.GuestEsSelector + 14, 0);
+        errors |= Arch.VmWrite(Vmcs.GuestEsBase + 14, 0);
+        errors |= Arch.VmWrite(Vmcs.GuestEsLimit + 14, 0xffff);
+        errors |= Arch.VmWrite(Vmcs.GuestEsAccessRights + 14, 0x8b);
+        errors |= Arch.VmWrite(Vmcs.GuestGdtrBase, 0);
+        errors |= Arch.VmWrite(Vmcs.GuestGdtrLimit, 0xffff);
+        errors |= Arch.VmWrite(Vmcs.GuestIdtrBase, 0);
+        errors |= Arch.VmWrite(Vmcs.GuestIdtrLimit, 0xffff);
+        errors |= Arch.VmWrite(Vmcs.GuestIa32Efer, 0);
+        errors |= Arch.VmWrite(Vmcs.GuestSysenterCs, 0);
+        errors |= Arch.VmWrite(Vmcs.GuestSysenterEsp, 0);
+        errors |= Arch.VmWrite(Vmcs.GuestSysenterEip, 0);
+        errors |= Arch.VmWrite(Vmcs.GuestDr7, 0x400);
+        errors |= Arch.VmWrite(Vmcs.GuestActivityState, Vmcs.ActivityActive);
+        errors |= Arch.VmWrite(Vmcs.GuestInterruptibility, 0);
+        errors |= Arch.VmWrite(Vmcs.GuestPendingDebugExceptions, 0);
+        errors |= Arch.VmWrite(Vmcs.EntryInterruptionInfo, 0);
+        errors |= Arch.VmWrite(Vmcs.EntryControls, Arch.VmRead(Vmcs.EntryControls) & ~(ulong)Vmcs.EntryIa32eMode);
+        for (int i = 0; i < 16; i++)
+            cpu->GuestRegisters[i] = 0;
+        return errors == 0;
     }
 
     /// <summary>

@@ -5,7 +5,8 @@ namespace Jailhouse.Hypervisor;
 /// port traps except the cell's PIO ranges; the PCI configuration ports 0xcf8-0xcff always
 /// trap (the hypervisor filters configuration space by the cell's device list). MSRs, as
 /// upstream: writes to the APIC base and feature control, the VMX capability registers, and
-/// the x2APIC registers trap; everything else runs natively.
+/// writes to the x2APIC ICR (the IPIs the APIC emulation filters, <see cref="X86Apic"/>) trap;
+/// everything else, the other x2APIC registers included, runs natively.
 /// </summary>
 internal static unsafe class X86Bitmaps
 {
@@ -63,8 +64,7 @@ internal static unsafe class X86Bitmaps
     public const uint MsrFeatureControl = 0x3a;
     public const uint MsrVmxFirst = 0x480;
     public const uint MsrVmxLast = 0x491;
-    public const uint MsrX2ApicFirst = 0x800;
-    public const uint MsrX2ApicLast = 0x8ff;
+    public const uint MsrX2ApicIcr = 0x830;
 
     public static void FillMsr(byte* bitmap)
     {
@@ -77,8 +77,7 @@ internal static unsafe class X86Bitmaps
             SetMsr(bitmap, ReadLow, msr);
             SetMsr(bitmap, WriteLow, msr);
         }
-        for (uint msr = MsrX2ApicFirst; msr <= MsrX2ApicLast; msr++)
-            SetMsr(bitmap, WriteLow, msr);
+        SetMsr(bitmap, WriteLow, MsrX2ApicIcr);
     }
 
     /// <summary>True when <paramref name="msr"/> traps on <paramref name="write"/> (host tests).</summary>

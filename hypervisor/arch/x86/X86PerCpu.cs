@@ -15,4 +15,11 @@ internal static class X86PerCpu
     public const int HostNmis = 4;
     /// <summary>The GDT copy leaving VMX loads Linux's TR from (<see cref="X86HostDescriptors.LeaveScratchOffset"/>).</summary>
     public const int LeaveScratch = 5;
+    /// <summary>INIT/SIPI state (<see cref="X86InitSipi"/>; a u32 of flags) and the SIPI vector on the way.</summary>
+    public const int InitSipiFlags = 6;
+    public const int SipiVector = 7;
+    /// <summary>CR0 bits VMX keeps at 1 (PE and PG excepted: unrestricted guest), and those it lets be 1
+    /// (IA32_VMX_CR0_FIXED0/1, read once per CPU).</summary>
+    public const int Cr0Required1 = 8;
+    public const int Cr0Maybe1 = 9;
 }

@@ -89,7 +89,8 @@ public partial class BochsBootTests(ITestOutputHelper output)
     /// with Linux's limit (a VM exit leaves 0x67, which ends before the TSS's I/O bitmap).</summary>
     private static readonly string[] Steps = ["insmod", "before enable: Linux runs on 2 CPUs", "before enable: port I/O with ioperm on 2 CPUs",
         "enable", "cell list", "after enable: Linux runs on 2 CPUs", "after enable: port I/O with ioperm on 2 CPUs",
-        "RTC read through the cell's ports", "root cell VM exits counted", "disable", "after disable: Linux runs on 2 CPUs",
+        "RTC read through the cell's ports", "serial interrupt moved to CPU 1 and back through the IOAPIC",
+        "IPIs reach CPU 1 through the emulated ICR", "root cell VM exits counted", "disable", "after disable: Linux runs on 2 CPUs",
         "after disable: port I/O with ioperm on 2 CPUs", "rmmod", "kernel log clean"];
 
     private void AssertHypervisorRunPassed(BochsBoot.Result result)
@@ -108,6 +109,12 @@ public partial class BochsBootTests(ITestOutputHelper output)
         string hypervisor = result.SecondConsole;
         Assert.DoesNotContain("FATAL", hypervisor);
         Assert.Matches(@"(?m)^Jailhouse hypervisor in C# \(x86\) initializing$", hypervisor);
+        // The interrupt controllers are emulated: Linux runs the xAPIC here, and every IPI it
+        // sent named CPUs of its own cell.
+        Assert.Matches(@"(?m)^Using xAPIC$", hypervisor);
+        for (int cpu = 0; cpu < 2; cpu++)
+            Assert.Matches($@"(?m)^CPU {cpu}: APIC ID \d+$", hypervisor);
+        Assert.DoesNotContain("outside cell boundaries", hypervisor);
         for (int cpu = 0; cpu < 2; cpu++)
         {
             Assert.Matches($@"(?m)^CPU {cpu} activated$", hypervisor);
@@ -124,6 +131,8 @@ public partial class BochsBootTests(ITestOutputHelper output)
         Assert.All(reasons, reason => Assert.True(exits.ContainsKey(reason), $"no vmexits_{reason} in the cell's statistics"));
         Assert.True(reasons.Sum(reason => exits[reason]) <= exits["total"], string.Join(", ", exits));
         Assert.True(exits["hypercall"] > 0 && exits["cpuid"] > 0, string.Join(", ", exits));
+        // The xAPIC page and the IOAPIC trap.
+        Assert.True(exits["xapic"] > 0 && exits["mmio"] > 0, string.Join(", ", exits));
     }
 
     /// <summary>`quiet` saves emulated UART time; `io_delay=none` keeps Linux off port 0x80,

@@ -40,7 +40,7 @@ public sealed unsafe class X86ExitTests
     }
 
     [Fact]
-    public void MsrBitmapTrapsApicBaseWritesVmxAndX2apicOnly()
+    public void MsrBitmapTrapsApicBaseWritesVmxAndTheX2apicIcrOnly()
     {
         byte* bitmap = stackalloc byte[4096];
         X86Bitmaps.FillMsr(bitmap);
@@ -49,8 +49,11 @@ public sealed unsafe class X86ExitTests
         Assert.True(X86Bitmaps.MsrTraps(bitmap, 0x3a, write: true));
         Assert.True(X86Bitmaps.MsrTraps(bitmap, 0x480, write: false));
         Assert.True(X86Bitmaps.MsrTraps(bitmap, 0x491, write: true));
-        Assert.True(X86Bitmaps.MsrTraps(bitmap, 0x830, write: true));  // x2APIC ICR
+        Assert.True(X86Bitmaps.MsrTraps(bitmap, 0x830, write: true));  // x2APIC ICR: the emulated IPIs
         Assert.False(X86Bitmaps.MsrTraps(bitmap, 0x830, write: false));
+        for (uint msr = 0x800; msr <= 0x8ff; msr++)                     // the rest of the x2APIC runs natively
+            if (msr != 0x830)
+                Assert.False(X86Bitmaps.MsrTraps(bitmap, msr, write: true) || X86Bitmaps.MsrTraps(bitmap, msr, write: false), $"MSR {msr:x}");
         Assert.False(X86Bitmaps.MsrTraps(bitmap, 0xc0000080, write: true)); // EFER
         Assert.False(X86Bitmaps.MsrTraps(bitmap, 0x10, write: false));      // TSC
         Assert.True(X86Bitmaps.MsrTraps(bitmap, 0x40000000, write: false)); // outside both ranges
