@@ -13,14 +13,10 @@ using Jailhouse.Tests.Hypervisor;
 /// and started, and it runs for a few seconds before it is destroyed. Printed: the time from the
 /// start hypercall (the hypervisor's "Started cell" line, written just before it lets the cell's
 /// CPU go) to gic-demo's first line on the UART, as the host sees the two lines arrive, and
-/// gic-demo's timer latency inside the cell (smallest minimum, mean of the averages, largest
-/// maximum). Per round QEMU boots afresh; the median of the rounds is printed with the range.
+/// gic-demo's timer latency inside the cell (summed up by LatencyLines). Per round QEMU boots afresh; the median of the rounds is printed with the range.
 /// </summary>
-internal static partial class CellStartup
+internal static class CellStartup
 {
-    [GeneratedRegex(@"Timer: \d+ interrupts, latency min (?<min>\d+) ns, avg (?<avg>\d+) ns, max (?<max>\d+) ns")]
-    private static partial Regex LatencyLine();
-
     private const string Started = "Started cell \"inmate-demo\"";
     private const string FirstLine = "gic-demo: GICv";
     private const int CellSeconds = 4;
@@ -69,17 +65,7 @@ internal static partial class CellStartup
                 startups.Sort();
                 Console.WriteLine($"{label,-48} median {startups[startups.Count / 2],7:N1} ms  min {startups[0],7:N1} ms  max {startups[^1],7:N1} ms  ({startups.Count} rounds)");
             }
-            label = "gic-demo timer latency in a cell, TCG GICv3";
-            if (latencies.Count == 0)
-            {
-                Console.WriteLine($"{label,-48} no latency lines");
-                return;
-            }
-            ulong Value(Match m, string group) => ulong.Parse(m.Groups[group].Value, CultureInfo.InvariantCulture);
-            ulong min = latencies.Min(m => Value(m, "min"));
-            ulong max = latencies.Max(m => Value(m, "max"));
-            double avg = latencies.Average(m => (double)Value(m, "avg"));
-            Console.WriteLine($"{label,-48} min {min / 1000.0,8:N1} us  avg {avg / 1000.0,8:N1} us  max {max / 1000.0,8:N1} us  ({latencies.Count * 10} interrupts)");
+            Console.WriteLine(LatencyLines.Summary("gic-demo timer latency in a cell, TCG GICv3", 48, latencies, "no latency lines"));
         }
         finally
         {
@@ -124,6 +110,6 @@ internal static partial class CellStartup
             qemu.Kill();
         qemu.WaitForExit();
         lock (output)
-            return (started is { } s && first is { } f ? f - s : null, LatencyLine().Matches(output.ToString()).ToList());
+            return (started is { } s && first is { } f ? f - s : null, LatencyLines.In(output.ToString()));
     }
 }
