@@ -5,7 +5,7 @@ using Jailhouse.Config.Model;
 namespace Jailhouse.Tests.Hypervisor;
 
 /// <summary>
-/// Non-root cells on bare-metal QEMU (two CPUs, GICv3): the loader plays the driver. CPU 1
+/// Non-root cells on bare-metal QEMU (two CPUs, GICv3; the isolation tests and the busy C# inmate also on GICv2): the loader plays the driver. CPU 1
 /// goes off as Linux's remove_cpu does; CPU 0 creates the inmate-demo cell from
 /// configs/qemu-arm64/, makes it loadable, copies an inmate into its RAM, starts it, reads its
 /// state, destroys it, runs 100 more rounds and turns CPU 1 back on in the root cell.
@@ -134,11 +134,13 @@ public sealed partial class HypervisorQemuTests
         Assert.DoesNotContain("FATAL", output);
     }
 
-    [Fact]
-    public void An_inmate_writing_into_root_ram_is_stopped_and_its_cell_destroyed()
+    [Theory]
+    [InlineData(3)]
+    [InlineData(2)]
+    public void An_inmate_writing_into_root_ram_is_stopped_and_its_cell_destroyed(int gicVersion)
     {
         string writer = Inmate("cell-inmate-write-root", Path.Combine(Paths.RepositoryRoot, "tests", "Jailhouse.Tests", "Hypervisor", "cell-inmate-arm64.S"), "WRITE_ROOT");
-        string output = RunCellTest(writer, cycles: 0);
+        string output = RunCellTest(writer, cycles: 0, gicVersion);
         InOrder(output,
             "loader: cell create 0000000000000001\n",
             "Started cell \"inmate-demo\"",
@@ -172,11 +174,13 @@ public sealed partial class HypervisorQemuTests
         Assert.DoesNotContain("FATAL", output);
     }
 
-    [Fact]
-    public void The_root_cell_writing_into_a_cells_ram_is_stopped()
+    [Theory]
+    [InlineData(3)]
+    [InlineData(2)]
+    public void The_root_cell_writing_into_a_cells_ram_is_stopped(int gicVersion)
     {
         string uartHello = Inmate("uart-hello", Path.Combine(Paths.RepositoryRoot, "inmates", "arm64", "uart-hello.S"));
-        string output = RunCellTest(uartHello, cycles: 0, until: "CPU 0 stopped", "ROOT_WRITES_CELL");
+        string output = RunCellTest(uartHello, cycles: 0, gicVersion, until: "CPU 0 stopped", "ROOT_WRITES_CELL");
         InOrder(output,
             "loader: cell create 0000000000000001\n",
             $"FATAL: Invalid MMIO write, addr: 0x{CellRam:x16} size: 4\n",
@@ -227,11 +231,15 @@ public sealed partial class HypervisorQemuTests
     /// injected -- while the same SGI to itself arrives (CPU 1 counts three trapped SGI writes
     /// and one injected interrupt).
     /// </summary>
-    [Fact]
-    public void An_inmate_sending_an_sgi_to_a_root_cpu_does_not_reach_it()
+    [Theory]
+    [InlineData(3)]
+    [InlineData(2)]
+    public void An_inmate_sending_an_sgi_to_a_root_cpu_does_not_reach_it(int gicVersion)
     {
-        string inmate = Inmate("cell-inmate-send-sgi", Path.Combine(Paths.RepositoryRoot, "tests", "Jailhouse.Tests", "Hypervisor", "cell-inmate-arm64.S"), "SEND_SGI");
-        string output = RunCellTest(inmate, cycles: 0, "loader: done", "SEND_SGI");
+        string inmate = gicVersion == 2
+            ? Inmate("cell-inmate-send-sgi-v2", Path.Combine(Paths.RepositoryRoot, "tests", "Jailhouse.Tests", "Hypervisor", "cell-inmate-arm64.S"), "SEND_SGI", "GICV2")
+            : Inmate("cell-inmate-send-sgi", Path.Combine(Paths.RepositoryRoot, "tests", "Jailhouse.Tests", "Hypervisor", "cell-inmate-arm64.S"), "SEND_SGI");
+        string output = RunCellTest(inmate, cycles: 0, gicVersion, "loader: done", "SEND_SGI");
         InOrder(output,
             "loader: cpu 0 virq 0000000000000000\n",
             "Started cell \"inmate-demo\"",

@@ -6,7 +6,7 @@
  * cell's) on and to tell its affinity state, both of which must answer INVALID_PARAMETERS (-2),
  * then calls PSCI SYSTEM_OFF, which must stop this cell only; a wrong answer writes into root RAM
  * instead (a FATAL line the test sees). With SEND_SGI it sends SGI 3 to CPU 0 (the root cell's),
- * to all but itself and to itself. Otherwise it idles in WFI (which traps to the hypervisor).
+ * to all but itself and to itself (GICv3 ICC_SGI1R_EL1; with GICV2, GICD_SGIR). Otherwise it idles in WFI (which traps to the hypervisor).
  */
 	.equ	UART, 0x09000000
 
@@ -41,6 +41,21 @@ _start:
 	b	write_root			/* it must not return */
 .endif
 .ifdef SEND_SGI
+.ifdef GICV2
+	/* GICv2: SGI 3 enabled for this CPU (the banked GICD_ISENABLER0, through the cell's
+	   distributor emulation), then GICD_SGIR: to CPU 0 (the root cell's, target list bit 0),
+	   to all but self, to itself: only the last may arrive anywhere */
+	ldr	x1, =0x08000000
+	mov	w0, #(1 << 3)
+	str	w0, [x1, #0x100]		/* GICD_ISENABLER0 */
+	ldr	w0, =((1 << 16) | 3)
+	str	w0, [x1, #0xf00]		/* GICD_SGIR */
+	ldr	w0, =((1 << 24) | 3)
+	str	w0, [x1, #0xf00]
+	ldr	w0, =((2 << 24) | 3)
+	str	w0, [x1, #0xf00]
+	dsb	sy
+.else
 	/* SGI 3 in group 1 and enabled in this CPU's own redistributor (CPU 1's frame, through
 	   the cell's emulation), system register interface on */
 	ldr	x1, =(0x080a0000 + 0x20000 + 0x10000)
@@ -61,6 +76,7 @@ _start:
 	ldr	x0, =((3 << 24) | 2)
 	msr	S3_0_C12_C11_5, x0
 	isb
+.endif
 .endif
 .ifdef WRITE_ROOT
 	b	write_root

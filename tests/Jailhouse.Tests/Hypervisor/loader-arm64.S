@@ -724,17 +724,24 @@ cell_test:
 	str	wzr, [x9, #0x14]
 	ldr	x9, =(GICR_BASE + 0x20000)
 	str	wzr, [x9, #0x14]
+.endif
 .ifdef SEND_SGI
-	/* SGI 3 in group 1 and enabled on CPU 0 (its redistributor, through the emulation): an
-	   SGI 3 the cell manages to send here would be taken at EL2 and injected (vmexits_virq) */
+	/* SGI 3 enabled on CPU 0 (GICv3: in group 1, its redistributor; GICv2: the banked
+	   GICD_ISENABLER0; through the emulation): an SGI 3 the cell manages to send here would
+	   be taken at EL2 and injected (vmexits_virq) */
+.ifdef GICV2
+	ldr	x9, =GICD_BASE
+	mov	w0, #(1 << 3)
+	str	w0, [x9, #0x100]
+.else
 	ldr	x9, =(GICR_BASE + 0x10000)
 	ldr	w0, [x9, #0x80]
 	orr	w0, w0, #(1 << 3)
 	str	w0, [x9, #0x80]
 	mov	w0, #(1 << 3)
 	str	w0, [x9, #0x100]
-	hypercall2 7, 0, 1005, msg_cpu0_virq
 .endif
+	hypercall2 7, 0, 1005, msg_cpu0_virq
 .endif
 	hypercall 5, 1, msg_pool_used
 	hypercall 1, CELL_CONFIG, msg_cell_create
