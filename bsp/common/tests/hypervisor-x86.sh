@@ -50,16 +50,22 @@ serial_interrupt_on_cpu1() {
 # CPU $1's rescheduling and function-call interrupts (the RES: and CAL: lines): IPIs.
 ipi_count() { awk -v col=$(($1 + 2)) '/^ *(RES|CAL):/ { n += $col } END { print n + 0 }' /proc/interrupts; }
 
-# Every ICR write is emulated: processes started on CPU 1 while it is busy (an idle CPU
-# polling in MWAIT would be woken without one) make CPU 0 send it rescheduling IPIs, which
-# must arrive. (CPU 1 offline and online again, INIT/SIPI, does not run in Bochs 2.7: see
-# hypervisor/README.md, "x86 interrupt controllers".)
+# Every ICR write is emulated: a busy process on CPU 1 moved to CPU 0 and back, by commands
+# running on CPU 0, must reach CPU 1 by IPI: taking a running task off a CPU wakes that CPU's
+# stopper thread, which always preempts, so CPU 0 sends CPU 1 a rescheduling IPI each time.
+# (Starting processes on CPU 1 sent one only when the scheduler chose to preempt: flaky. CPU 1
+# offline and online again, INIT/SIPI, does not run in Bochs 2.7: see hypervisor/README.md,
+# "x86 interrupt controllers".)
 ipis_reach_cpu1() {
     taskset -c 1 sh -c 'while :; do :; done' &
     busy=$!
     sleep 1
     before=$(ipi_count 1)
-    for i in 1 2 3 4 5 6 7 8; do taskset -c 1 true || fail "run a process on CPU 1"; done
+    for i in 1 2 3 4; do
+        taskset -c 0 taskset -p -c 0 "$busy" >/dev/null || fail "move the busy process to CPU 0"
+        taskset -c 0 taskset -p -c 1 "$busy" >/dev/null || fail "move the busy process back to CPU 1"
+        sleep 0.2
+    done
     after=$(ipi_count 1)
     kill $busy
     echo "IPIs (RES + CAL) on CPU 1: $before -> $after" | show
