@@ -69,7 +69,6 @@ internal static unsafe class ArchSetup
         // From here on the pool lives in hypervisor memory, where cell management reaches it by
         // pointer; the static copy is not used again.
         *livePool = pool;
-        livePoolPointer = livePool;
         Hypercalls = Setup.RootCellReady("Root cell stage 2: root table at ", livePool->ToPhys(root), header, config, *livePool);
         Hypercalls.Pool = livePool;
         Hypercalls.RootStage2 = root;
@@ -93,16 +92,15 @@ internal static unsafe class ArchSetup
         return 0;
     }
 
-    /// <summary>Where the pool lives once set-up is done (null before): device mappings for
-    /// cells made later take their table pages from it.</summary>
-    private static PagePool* livePoolPointer;
-
+    /// <summary>The pool device mappings take table pages from: the live one in hypervisor memory
+    /// once set-up is done (<see cref="HypercallContext.Pool"/>, null before), the static copy
+    /// during set-up.</summary>
     private static ref PagePool Pool
     {
         get
         {
-            if (livePoolPointer != null)
-                return ref *livePoolPointer;
+            if (Hypercalls.Pool != null)
+                return ref *Hypercalls.Pool;
             return ref pool;
         }
     }
@@ -138,12 +136,7 @@ internal static unsafe class ArchSetup
         result = RedistributorTrap.RegisterCell(ref cell->Mmio);
         if (result != 0)
             return result;
-        if (context.Config.ArmGicVersion != 2)
-            return 0;
-        ulong cpuInterface = context.Config.ArmGiccBase;
-        ulong backing = GicPassthrough.Gicv2Virtual(context.Config) ? context.Config.ArmGicvBase : cpuInterface;
-        return PageTable.Map(cell->Stage2Root, ref *context.Pool, Arm64Stage2.Format, cpuInterface, backing,
-            GicPassthrough.Gicv2CpuInterfaceSize, Arm64Stage2.RegionFlags(MemoryRegion.Read | MemoryRegion.Write | MemoryRegion.Io));
+        return GicPassthrough.Map(context.Config, cell->Stage2Root, ref *context.Pool, Arm64Stage2.Format);
     }
 
     /// <summary>Undoes <see cref="CreateCell"/>, also a half-done one: SPIs and CPUs back to the root
@@ -199,7 +192,7 @@ internal static unsafe class ArchSetup
             pool.ToPhys(emptyPage), consolePhys);
         if (result != 0)
             return result;
-        return GicPassthrough.Map(config, header->MaxCpus, root, ref pool, format);
+        return GicPassthrough.Map(config, root, ref pool, format);
     }
 
     /// <summary>Where the image's sections, hypervisor memory, the UART and the leave trampoline are (<see cref="HypervisorPaging"/>).</summary>
@@ -262,13 +255,13 @@ internal static unsafe class ArchSetup
                 if (phys >= known->Phys && phys + (size - 1) <= known->Phys + (known->Length - 1))
                     return (byte*)(known->Virt + (phys - known->Phys));
             }
-        if (deviceMappings != null && deviceMappingCount == MaxDeviceMappings)
+        if (deviceMappings != null && deviceMappingCount == PagePool.PageSize / (ulong)sizeof(DeviceMapping))
             return null;
         if (!deviceWindow.Reserve(phys, size, out ulong first, out ulong length, out ulong virt))
             return null;
         if (HypervisorPaging.MapDevice(hypervisorRoot, ref Pool, virt, first, length) != 0)
             return null;
-        if (livePoolPointer != null)
+        if (Hypercalls.Pool != null)
             Arch.FlushEl2Tlb();   // set-up is over: the new entries must be visible before use
         if (deviceMappings != null)
             deviceMappings[deviceMappingCount++] = new DeviceMapping { Phys = first, Length = length, Virt = virt };
@@ -285,7 +278,6 @@ internal static unsafe class ArchSetup
     /// <summary>What the device window holds (one pool page of entries).</summary>
     private static DeviceMapping* deviceMappings;
     private static uint deviceMappingCount;
-    private const uint MaxDeviceMappings = 4096 / 24;   // a page of DeviceMapping
 
     /// <summary>Another CPU failed: el2_leave switches stage 2 off again on the way out; the CPU
     /// interface goes back as the kernel had it.</summary>

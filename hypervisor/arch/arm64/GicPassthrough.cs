@@ -1,7 +1,7 @@
 namespace Jailhouse.Hypervisor;
 
 /// <summary>
-/// The part of the GIC the root cell -- the only cell there is -- reaches directly: stage 2 maps
+/// The part of the GIC a cell (the root cell, and every non-root cell) reaches directly: stage 2 maps
 /// the GICv2 virtual CPU interface (GICV, 8 KiB) where the cell's GICC is, as device memory (the
 /// physical GICC itself when the configuration names no GICH/GICV). Neither distributor nor GICv3
 /// redistributors are mapped: their accesses trap to <see cref="GicDistributor"/> and
@@ -20,7 +20,7 @@ internal static unsafe class GicPassthrough
     public static bool Gicv2Virtual(in SystemConfig config) =>
         config.ArmGicVersion == 2 && config.ArmGichBase != 0 && config.ArmGicvBase != 0;
 
-    public static int Map(in SystemConfig config, uint maxCpus, ulong* root, ref PagePool pool, in PagingFormat format)
+    public static int Map(in SystemConfig config, ulong* root, ref PagePool pool, in PagingFormat format)
     {
         ulong flags = Arm64Stage2.RegionFlags(MemoryRegion.Read | MemoryRegion.Write | MemoryRegion.Io);
         if (config.ArmGicVersion == 3)

@@ -147,8 +147,7 @@ internal static unsafe class X86Apic
     /// <paramref name="cpu"/>: both are the same cell's. The one place that says it; while x86
     /// has only the root cell, that is both being the root cell's.
     /// </summary>
-    public static bool SameCell(uint fromCpu, uint cpu) =>
-        cpu < MaxCpus && fromCpu < MaxCpus && config.HasCpu(fromCpu) && config.HasCpu(cpu);
+    public static bool SameCell(uint fromCpu, uint cpu) => InRootCell(fromCpu) && InRootCell(cpu);
 
     /// <summary>True if CPU <paramref name="cpu"/> runs the root cell (which may have programmed
     /// inactive interrupts with too broad a logical destination: those are narrowed, not refused).</summary>

@@ -138,7 +138,7 @@ public sealed unsafe class Stage2PagingTests
         var pool = memory.NewPool();
         ulong* root = (ulong*)pool.Allocate();
         var format = Arm64Stage2.Format;
-        Assert.Equal(0, GicPassthrough.Map(memory.View, 16, root, ref pool, format));
+        Assert.Equal(0, GicPassthrough.Map(memory.View, root, ref pool, format));
         ulong rootPhys = pool.ToPhys(root);
         Assert.Null(Walk(memory, rootPhys, 0x0800_0000));                  // the distributor traps (GicDistributor)
         Assert.Null(Walk(memory, rootPhys, 0x0800_fffc));
@@ -152,7 +152,7 @@ public sealed unsafe class Stage2PagingTests
         using var memory = new HypervisorTestMemory(HypervisorTestMemory.CompileYaml("configs/qemu-arm64/qemu-arm64-gicv2.yaml"), 16);
         var pool = memory.NewPool();
         ulong* root = (ulong*)pool.Allocate();
-        Assert.Equal(0, GicPassthrough.Map(memory.View, 16, root, ref pool, Arm64Stage2.Format));
+        Assert.Equal(0, GicPassthrough.Map(memory.View, root, ref pool, Arm64Stage2.Format));
         ulong rootPhys = pool.ToPhys(root);
         // GICC -> GICV: the configuration names GICH and GICV, so GICv2 interrupts are virtualized.
         ulong backing = 0x0804_0000UL;
