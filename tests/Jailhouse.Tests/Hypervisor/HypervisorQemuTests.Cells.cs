@@ -62,6 +62,17 @@ public sealed partial class HypervisorQemuTests
         }
     }
 
+    /// <summary>Destroy succeeded and the cell fell silent: no <paramref name="cellLine"/> after it,
+    /// and <paramref name="after"/> in order from the destroy on.</summary>
+    private static void SilentAfterDestroy(string output, string cellLine, params string[] after)
+    {
+        const string destroyed = "loader: cell destroy 0000000000000000\n";
+        int destroyedAt = output.IndexOf(destroyed, StringComparison.Ordinal);
+        Assert.True(destroyedAt >= 0, output);
+        Assert.True(output.LastIndexOf(cellLine, StringComparison.Ordinal) < destroyedAt, output);
+        InOrder(output[destroyedAt..], [destroyed, .. after]);
+    }
+
     private static string PoolUsed(string output, int which) =>
         output.Split('\n').Where(line => line.StartsWith("loader: mem_pool_used ", StringComparison.Ordinal)).ElementAt(which);
 
@@ -118,12 +129,7 @@ public sealed partial class HypervisorQemuTests
         // While the loader waits a second after start: the greeting and the counter.
         InOrder(output, "uart-demo: C# inmate, counter every 500 ms\n", "Hello 1 from cell!\n", "Hello 2 from cell!\n");
         // Once destroy returned, the cell is silent: every counter line comes before it.
-        const string destroyed = "loader: cell destroy 0000000000000000\n";
-        int destroyedAt = output.IndexOf(destroyed, StringComparison.Ordinal);
-        Assert.True(destroyedAt >= 0, output);
-        Assert.True(output.LastIndexOf(" from cell!", StringComparison.Ordinal) < destroyedAt, output);
-        InOrder(output[destroyedAt..],
-            destroyed,
+        SilentAfterDestroy(output, " from cell!",
             "loader: cycle failures 0000000000000000\n",
             "loader: cells 0000000000000001\n",
             "loader: psci cpu_on cpu 1 0000000000000000\n",
@@ -209,12 +215,7 @@ public sealed partial class HypervisorQemuTests
         ulong avg = ulong.Parse(latency.Groups[2].Value, CultureInfo.InvariantCulture);
         ulong max = ulong.Parse(latency.Groups[3].Value, CultureInfo.InvariantCulture);
         Assert.True(min <= avg && avg <= max, latency.Value);
-        const string destroyed = "loader: cell destroy 0000000000000000\n";
-        int destroyedAt = output.IndexOf(destroyed, StringComparison.Ordinal);
-        Assert.True(destroyedAt >= 0, output);
-        Assert.True(output.LastIndexOf("Timer: ", StringComparison.Ordinal) < destroyedAt, output);
-        InOrder(output[destroyedAt..],
-            destroyed,
+        SilentAfterDestroy(output, "Timer: ",
             "loader: cpu 1 back in the root cell\n",
             "loader: done\n");
         Assert.Equal(PoolUsed(output, 0), PoolUsed(output, 1));
