@@ -11,13 +11,12 @@ internal static unsafe class X86InterruptHardware
 {
     private const ulong ApicBaseExtd = 1 << 10;
     private const ulong ApicBaseEnable = 1 << 11;
-    private const uint MsrApicBase = 0x1b;
 
     /// <summary>The first CPU, on Linux's page tables still: the APIC mode from IA32_APIC_BASE
     /// (-EIO with the APIC off), the IOAPICs, the trapped pages registered for MMIO dispatch.</summary>
     public static int Init(in SystemConfig config, ref MmioDispatch mmio)
     {
-        ulong apicBase = Arch.ReadMsr(MsrApicBase);
+        ulong apicBase = Arch.ReadMsr(X86Bitmaps.MsrApicBase);
         if ((apicBase & ApicBaseEnable) == 0)
             return Errno.EIO;
         bool x2apic = (apicBase & ApicBaseExtd) != 0;
@@ -54,7 +53,7 @@ internal static unsafe class X86InterruptHardware
     /// ID, the page is not mapped yet), the same mode as the first CPU, no INIT/SIPI state.</summary>
     public static int InitCpu(uint cpuId, PerCpu* cpu)
     {
-        ulong apicBase = Arch.ReadMsr(MsrApicBase);
+        ulong apicBase = Arch.ReadMsr(X86Bitmaps.MsrApicBase);
         if (((apicBase & ApicBaseExtd) != 0) != X86Apic.UsingX2apic || (apicBase & ApicBaseEnable) == 0)
             return Errno.EIO;
         uint apicId;
@@ -82,7 +81,7 @@ internal static unsafe class X86InterruptHardware
     /// <summary>True if a write of IA32_APIC_BASE keeps the mode and the base (the emulation
     /// depends on both; upstream refuses every write).</summary>
     public static bool ApicBaseWriteAllowed(ulong value) =>
-        (value & (ApicBaseExtd | ApicBaseEnable | ~0xfffUL)) == (Arch.ReadMsr(MsrApicBase) & (ApicBaseExtd | ApicBaseEnable | ~0xfffUL));
+        (value & (ApicBaseExtd | ApicBaseEnable | ~0xfffUL)) == (Arch.ReadMsr(X86Bitmaps.MsrApicBase) & (ApicBaseExtd | ApicBaseEnable | ~0xfffUL));
 
     private static byte* XapicRegister(uint reg) => X86HostPaging.Device(X86Apic.XapicBase) + reg * 16;
 
